@@ -1,0 +1,1 @@
+//! ballchasing.com's replay JSON shape.

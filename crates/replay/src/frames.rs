@@ -1,0 +1,797 @@
+//! The normalized frame model: boxcars' actor updates replayed into per-frame
+//! state of the ball, every player's car and boost, plus the raw moments
+//! (demolitions, pad pickups, scoreboard changes) the stats and events read.
+//!
+//! Things this module handles so nothing above it has to:
+//! - actors re-sent at every keyframe (same id, no delete): state is kept and
+//!   unchanged re-sent values never become events;
+//! - player <-> car <-> team links that change over the match (respawns after
+//!   demolitions, substitutions, late joins, leaves): a player is one account
+//!   (or one name when there is no account), whatever actors carried it;
+//! - old replays (net version < 7) whose positions are in centi-uu and
+//!   velocities in deci-uu;
+//! - boost, which the game replicates only now and then: between updates the
+//!   amount drains at the game's rate while the boost component is active;
+//! - game phases: countdown, live play, post-goal (goal replays) and the rest.
+
+use std::collections::HashMap;
+
+use boxcars::{Attribute, NetworkFrames, RemoteId, Replay, UniqueId};
+
+use crate::report::PlayerId;
+
+/// Boost drains at 33.3 per second on the 0-100 scale shown to players,
+/// i.e. 255/3 per second on the 0-255 scale the network uses.
+pub const BOOST_DRAIN_PER_SECOND: f32 = 255.0 / 3.0;
+/// The network boost scale: 255 means a full tank (100 on screen).
+pub const BOOST_MAX_RAW: f32 = 255.0;
+/// The amount every car spawns with (33 on screen).
+pub const BOOST_SPAWN_RAW: f32 = 85.0;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Vec3 {
+    pub x: f32,
+    pub y: f32,
+    pub z: f32,
+}
+
+impl Vec3 {
+    pub fn length(self) -> f32 {
+        (self.x * self.x + self.y * self.y + self.z * self.z).sqrt()
+    }
+    pub fn distance(self, other: Vec3) -> f32 {
+        Vec3 { x: self.x - other.x, y: self.y - other.y, z: self.z - other.z }.length()
+    }
+    fn scaled(v: boxcars::Vector3f, factor: f32) -> Vec3 {
+        Vec3 { x: v.x * factor, y: v.y * factor, z: v.z * factor }
+    }
+}
+
+/// A rigid body's state. Position in uu, velocities in uu/s; rotation as a
+/// unit quaternion (x, y, z, w).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Body {
+    pub position: Vec3,
+    pub velocity: Vec3,
+    pub angular_velocity: Vec3,
+    pub rotation: [f32; 4],
+    pub sleeping: bool,
+}
+
+/// One player's car at one frame.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CarSample {
+    pub body: Body,
+    /// 0-255 network scale (divide by 2.55 for the on-screen amount).
+    pub boost: f32,
+    /// The boost component is active (the player holds boost and has some).
+    pub boosting: bool,
+    /// The handbrake (powerslide) is held.
+    pub handbrake: bool,
+}
+
+/// What the game is doing at a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Before the first countdown, or after the match ended.
+    Inactive,
+    /// Kickoff countdown: cars frozen, clock stopped.
+    Countdown,
+    /// The ball is in play (the clock may still wait for the first touch).
+    Live,
+    /// After a goal, until the next countdown: celebration and goal replay.
+    PostGoal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FrameMeta {
+    /// Seconds since the first frame.
+    pub time: f32,
+    pub delta: f32,
+    pub phase: Phase,
+    /// The game clock when it is known.
+    pub seconds_remaining: Option<i32>,
+    /// Whether the ball has been touched since the last kickoff.
+    pub ball_has_been_hit: bool,
+    /// The team that last touched the ball (replicated by the game), if any.
+    pub hit_team: Option<u8>,
+}
+
+/// Everything known about one player over the match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlayerTrack {
+    pub name: String,
+    pub id: Option<PlayerId>,
+    pub is_bot: bool,
+    /// Last team seen (0 blue, 1 orange).
+    pub team: Option<u8>,
+    /// One entry per frame; `None` while the player has no car (demolished,
+    /// not yet joined, left, spectating).
+    pub cars: Vec<Option<CarSample>>,
+    /// Team at each frame, for players who switched.
+    pub teams: Vec<Option<u8>>,
+    /// Scoreboard counters the game replicated, as (frame, value) changes.
+    pub counters: Counters,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counters {
+    pub goals: Vec<(usize, u32)>,
+    pub assists: Vec<(usize, u32)>,
+    pub saves: Vec<(usize, u32)>,
+    pub shots: Vec<(usize, u32)>,
+    pub score: Vec<(usize, u32)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DemoRecord {
+    pub frame: usize,
+    pub attacker: Option<usize>,
+    pub victim: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PickupRecord {
+    pub frame: usize,
+    pub player: usize,
+    /// Where the pad is, from its spawn location or the collecting car.
+    pub pad_position: Option<Vec3>,
+    /// The pad's object index in the replay, stable over the match.
+    pub pad_object: i32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timeline {
+    pub frames: Vec<FrameMeta>,
+    pub ball: Vec<Option<Body>>,
+    pub players: Vec<PlayerTrack>,
+    pub demos: Vec<DemoRecord>,
+    pub pickups: Vec<PickupRecord>,
+    /// Frames at which a goal was registered, with the team scored on.
+    pub goals_scored_on: Vec<(usize, u8)>,
+    pub overtime: bool,
+    /// Club or team names (custom team names), when set.
+    pub team_names: [Option<String>; 2],
+}
+
+/// What an object (class or archetype) name means to us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ActorKind {
+    Ball,
+    Car,
+    Pri,
+    BoostComponent,
+    Team(u8),
+    BoostPad,
+    GameEvent,
+    Other,
+}
+
+fn actor_kind(name: &str) -> ActorKind {
+    if name.starts_with("Archetypes.Ball.") {
+        ActorKind::Ball
+    } else if name.starts_with("Archetypes.Car.Car_") || name.ends_with(":CarArchetype") {
+        ActorKind::Car
+    } else if name == "TAGame.Default__PRI_TA" || name.ends_with("PRI_TA") {
+        ActorKind::Pri
+    } else if name.contains("CarComponent_Boost") {
+        ActorKind::BoostComponent
+    } else if name.starts_with("Archetypes.Teams.Team") {
+        ActorKind::Team(u8::from(name.ends_with('1')))
+    } else if name.contains("VehiclePickup_Boost_TA") {
+        ActorKind::BoostPad
+    } else if name.starts_with("Archetypes.GameEvent.GameEvent_") && !name.contains(':') {
+        ActorKind::GameEvent
+    } else {
+        ActorKind::Other
+    }
+}
+
+/// The attributes we read, by their property name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prop {
+    RigidBody,
+    PawnPri,
+    PriTeam,
+    PriName,
+    PriUniqueId,
+    PriBot,
+    ComponentVehicle,
+    ComponentActive,
+    BoostAmount,
+    Handbrake,
+    Demolish,
+    Pickup,
+    HitTeam,
+    SecondsRemaining,
+    StateName,
+    CountdownRemaining,
+    BallHasBeenHit,
+    ScoredOnTeam,
+    Overtime,
+    MatchGoals,
+    MatchAssists,
+    MatchSaves,
+    MatchShots,
+    MatchScore,
+    TeamName,
+    Ignored,
+}
+
+fn prop_kind(name: &str) -> Prop {
+    match name {
+        "TAGame.RBActor_TA:ReplicatedRBState" => Prop::RigidBody,
+        "Engine.Pawn:PlayerReplicationInfo" => Prop::PawnPri,
+        "Engine.PlayerReplicationInfo:Team" => Prop::PriTeam,
+        "Engine.PlayerReplicationInfo:PlayerName" => Prop::PriName,
+        "Engine.PlayerReplicationInfo:UniqueId" => Prop::PriUniqueId,
+        "Engine.PlayerReplicationInfo:bBot" => Prop::PriBot,
+        "TAGame.CarComponent_TA:Vehicle" => Prop::ComponentVehicle,
+        "TAGame.CarComponent_TA:ReplicatedActive" => Prop::ComponentActive,
+        "TAGame.CarComponent_Boost_TA:ReplicatedBoostAmount"
+        | "TAGame.CarComponent_Boost_TA:ReplicatedBoost" => Prop::BoostAmount,
+        "TAGame.Vehicle_TA:bReplicatedHandbrake" => Prop::Handbrake,
+        "TAGame.Car_TA:ReplicatedDemolish"
+        | "TAGame.Car_TA:ReplicatedDemolishGoalExplosion"
+        | "TAGame.Car_TA:ReplicatedDemolishExtended"
+        | "TAGame.Car_TA:ReplicatedDemolish_CustomFX" => Prop::Demolish,
+        "TAGame.VehiclePickup_TA:ReplicatedPickupData"
+        | "TAGame.VehiclePickup_TA:NewReplicatedPickupData" => Prop::Pickup,
+        "TAGame.Ball_TA:HitTeamNum" => Prop::HitTeam,
+        "TAGame.GameEvent_Soccar_TA:SecondsRemaining" => Prop::SecondsRemaining,
+        "TAGame.GameEvent_TA:ReplicatedStateName" => Prop::StateName,
+        "TAGame.GameEvent_TA:ReplicatedGameStateTimeRemaining"
+        | "TAGame.GameEvent_TA:ReplicatedRoundCountDownNumber" => Prop::CountdownRemaining,
+        "TAGame.GameEvent_Soccar_TA:bBallHasBeenHit" => Prop::BallHasBeenHit,
+        "TAGame.GameEvent_Soccar_TA:ReplicatedScoredOnTeam" => Prop::ScoredOnTeam,
+        "TAGame.GameEvent_Soccar_TA:bOverTime" => Prop::Overtime,
+        "TAGame.PRI_TA:MatchGoals" => Prop::MatchGoals,
+        "TAGame.PRI_TA:MatchAssists" => Prop::MatchAssists,
+        "TAGame.PRI_TA:MatchSaves" => Prop::MatchSaves,
+        "TAGame.PRI_TA:MatchShots" => Prop::MatchShots,
+        "TAGame.PRI_TA:MatchScore" => Prop::MatchScore,
+        "TAGame.Team_TA:CustomTeamName" | "Engine.TeamInfo:TeamName" => Prop::TeamName,
+        _ => Prop::Ignored,
+    }
+}
+
+#[derive(Debug, Default)]
+struct CarActor {
+    pri: Option<i32>,
+    body: Option<Body>,
+    handbrake: bool,
+    /// Last demolition value seen, so keyframe re-sends are not new demos.
+    last_demo: Option<(Option<i32>, Option<i32>)>,
+}
+
+#[derive(Debug, Default)]
+struct BoostActor {
+    car: Option<i32>,
+    /// Current amount, 0-255, drained while active.
+    amount: f32,
+    active: bool,
+}
+
+#[derive(Debug, Default)]
+struct PriActor {
+    name: Option<String>,
+    unique_id: Option<UniqueId>,
+    bot: bool,
+    team_actor: Option<i32>,
+    player: Option<usize>,
+    /// Counter values from before the player index was known.
+    pending_counters: Vec<(Prop, u32)>,
+}
+
+#[derive(Debug, Default)]
+struct PadState {
+    /// Last pickup value, so keyframe re-sends are not new pickups.
+    last: Option<(Option<i32>, u8)>,
+    position: Option<Vec3>,
+}
+
+/// Replays the actor graph. Keyed by actor id; an id reused after a delete
+/// starts fresh, an id re-sent at a keyframe keeps its state.
+struct Builder<'a> {
+    replay: &'a Replay,
+    kinds: Vec<ActorKind>,
+    props: Vec<Prop>,
+    /// net version < 7 stores positions in centi-uu and velocities in deci-uu.
+    position_scale: f32,
+    velocity_scale: f32,
+    actor_kinds: HashMap<i32, ActorKind>,
+    actor_objects: HashMap<i32, i32>,
+    cars: HashMap<i32, CarActor>,
+    boosts: HashMap<i32, BoostActor>,
+    pris: HashMap<i32, PriActor>,
+    /// Team actor id -> team number.
+    teams: HashMap<i32, u8>,
+    pads: HashMap<i32, PadState>,
+    /// Player index by account key.
+    player_keys: HashMap<String, usize>,
+    ball_actor: Option<i32>,
+    ball: Option<Body>,
+    state_name: Option<String>,
+    countdown: bool,
+    seconds_remaining: Option<i32>,
+    ball_has_been_hit: bool,
+    hit_team: Option<u8>,
+    scored_on: Option<u8>,
+    post_goal: bool,
+    started: bool,
+    out: Timeline,
+}
+
+impl Timeline {
+    /// Builds the model from a replay whose network frames were decoded.
+    /// A replay without frames gives an empty timeline.
+    pub fn build(replay: &Replay) -> Timeline {
+        let Some(NetworkFrames { frames }) = replay.network_frames.as_ref() else {
+            return Timeline::default();
+        };
+        let old_scale = replay.net_version.unwrap_or(0) < 7;
+        let mut builder = Builder {
+            replay,
+            kinds: replay.objects.iter().map(|o| actor_kind(o)).collect(),
+            props: replay.objects.iter().map(|o| prop_kind(o)).collect(),
+            position_scale: if old_scale { 100.0 } else { 1.0 },
+            velocity_scale: if old_scale { 10.0 } else { 1.0 },
+            actor_kinds: HashMap::new(),
+            actor_objects: HashMap::new(),
+            cars: HashMap::new(),
+            boosts: HashMap::new(),
+            pris: HashMap::new(),
+            teams: HashMap::new(),
+            pads: HashMap::new(),
+            player_keys: HashMap::new(),
+            ball_actor: None,
+            ball: None,
+            state_name: None,
+            countdown: false,
+            seconds_remaining: None,
+            ball_has_been_hit: false,
+            hit_team: None,
+            scored_on: None,
+            post_goal: false,
+            started: false,
+            out: Timeline::default(),
+        };
+        builder.out.frames.reserve(frames.len());
+        builder.out.ball.reserve(frames.len());
+        let start = frames.first().map_or(0.0, |f| f.time);
+        for (index, frame) in frames.iter().enumerate() {
+            builder.frame(index, frame, start);
+        }
+        builder.out
+    }
+
+    /// Frames where play counts for stats (see `docs/stats.md`).
+    pub fn is_counted(&self, frame: usize) -> bool {
+        self.frames.get(frame).is_some_and(|f| f.phase == Phase::Live)
+    }
+}
+
+fn kind_of(kinds: &[ActorKind], object: i32) -> ActorKind {
+    usize::try_from(object)
+        .ok()
+        .and_then(|i| kinds.get(i).copied())
+        .unwrap_or(ActorKind::Other)
+}
+
+/// A stable key for an account: platform + id, plus the split-screen slot so
+/// guests sharing an account stay apart. Bots and id-less players key by name.
+fn account_key(id: &UniqueId, name: &str) -> (String, Option<PlayerId>) {
+    let (platform, value) = match &id.remote_id {
+        RemoteId::Steam(v) => ("steam", v.to_string()),
+        RemoteId::PlayStation(ps) => ("ps4", ps.online_id.to_string()),
+        RemoteId::Xbox(v) => ("xbox", v.to_string()),
+        RemoteId::Switch(s) => ("switch", s.online_id.to_string()),
+        RemoteId::Epic(v) => ("epic", v.clone()),
+        RemoteId::PsyNet(p) => ("psynet", p.online_id.to_string()),
+        RemoteId::QQ(v) => ("qq", v.to_string()),
+        RemoteId::SplitScreen(_) => ("splitscreen", String::new()),
+        _ => ("unknown", String::new()),
+    };
+    if value.is_empty() || value == "0" {
+        return (format!("name:{name}"), None);
+    }
+    let key = format!("{platform}:{value}:{}", id.local_id);
+    let shown_id = if platform == "ps4" && value.is_empty() { name.to_owned() } else { value };
+    (key, Some(PlayerId { platform: platform.to_owned(), id: shown_id }))
+}
+
+impl Builder<'_> {
+    fn body(&self, rb: &boxcars::RigidBody) -> Body {
+        let zero = boxcars::Vector3f { x: 0.0, y: 0.0, z: 0.0 };
+        Body {
+            position: Vec3::scaled(rb.location, self.position_scale),
+            velocity: Vec3::scaled(rb.linear_velocity.unwrap_or(zero), self.velocity_scale),
+            angular_velocity: Vec3::scaled(
+                rb.angular_velocity.unwrap_or(zero),
+                self.velocity_scale,
+            ),
+            rotation: [rb.rotation.x, rb.rotation.y, rb.rotation.z, rb.rotation.w],
+            sleeping: rb.sleeping,
+        }
+    }
+
+    fn frame(&mut self, index: usize, frame: &boxcars::Frame, start: f32) {
+        for deleted in &frame.deleted_actors {
+            self.delete(deleted.0);
+        }
+        for new in &frame.new_actors {
+            let id = new.actor_id.0;
+            let object = new.object_id.0;
+            let kind = kind_of(&self.kinds, object);
+            let same = self.actor_objects.get(&id) == Some(&object);
+            if !same {
+                self.delete(id);
+            }
+            self.actor_kinds.insert(id, kind);
+            self.actor_objects.insert(id, object);
+            match kind {
+                ActorKind::Ball => self.ball_actor = Some(id),
+                ActorKind::Team(team) => {
+                    self.teams.insert(id, team);
+                }
+                ActorKind::BoostPad => {
+                    let location = new.initial_trajectory.location.map(|l| Vec3 {
+                        x: l.x as f32,
+                        y: l.y as f32,
+                        z: l.z as f32,
+                    });
+                    let pad = self.pads.entry(object).or_default();
+                    if pad.position.is_none() {
+                        pad.position = location;
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Boost drains over the frame before this frame's updates land.
+        let delta = frame.delta.max(0.0);
+        for boost in self.boosts.values_mut() {
+            if boost.active {
+                boost.amount = (boost.amount - BOOST_DRAIN_PER_SECOND * delta).max(0.0);
+            }
+        }
+        for update in &frame.updated_actors {
+            self.update(index, update);
+        }
+        self.resolve_players();
+        self.record(index, frame, start);
+    }
+
+    fn delete(&mut self, id: i32) {
+        let Some(kind) = self.actor_kinds.remove(&id) else { return };
+        self.actor_objects.remove(&id);
+        match kind {
+            ActorKind::Car => {
+                self.cars.remove(&id);
+            }
+            ActorKind::BoostComponent => {
+                self.boosts.remove(&id);
+            }
+            ActorKind::Pri => {
+                self.pris.remove(&id);
+            }
+            ActorKind::Ball => {
+                if self.ball_actor == Some(id) {
+                    self.ball_actor = None;
+                    self.ball = None;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn update(&mut self, frame: usize, update: &boxcars::UpdatedAttribute) {
+        let prop = usize::try_from(update.object_id.0)
+            .ok()
+            .and_then(|i| self.props.get(i).copied())
+            .unwrap_or(Prop::Ignored);
+        if prop == Prop::Ignored {
+            return;
+        }
+        let id = update.actor_id.0;
+        let kind = self.actor_kinds.get(&id).copied().unwrap_or(ActorKind::Other);
+        match (prop, &update.attribute) {
+            (Prop::RigidBody, Attribute::RigidBody(rb)) => {
+                let body = self.body(rb);
+                match kind {
+                    ActorKind::Ball if self.ball_actor == Some(id) => self.ball = Some(body),
+                    ActorKind::Car => self.cars.entry(id).or_default().body = Some(body),
+                    _ => {}
+                }
+            }
+            (Prop::PawnPri, Attribute::ActiveActor(a)) if kind == ActorKind::Car => {
+                self.cars.entry(id).or_default().pri = a.active.then_some(a.actor.0);
+            }
+            (Prop::PriTeam, Attribute::ActiveActor(a)) => {
+                self.pris.entry(id).or_default().team_actor = a.active.then_some(a.actor.0);
+            }
+            (Prop::PriName, Attribute::String(name)) => {
+                self.pris.entry(id).or_default().name = Some(name.clone());
+            }
+            (Prop::PriUniqueId, Attribute::UniqueId(uid)) => {
+                self.pris.entry(id).or_default().unique_id = Some((**uid).clone());
+            }
+            (Prop::PriBot, Attribute::Boolean(bot)) => {
+                self.pris.entry(id).or_default().bot = *bot;
+            }
+            (Prop::ComponentVehicle, Attribute::ActiveActor(a))
+                if kind == ActorKind::BoostComponent =>
+            {
+                self.boost_entry(id).car = a.active.then_some(a.actor.0);
+            }
+            (Prop::ComponentActive, Attribute::Byte(b)) if kind == ActorKind::BoostComponent => {
+                self.boost_entry(id).active = b % 2 == 1;
+            }
+            (Prop::BoostAmount, Attribute::Byte(amount)) => {
+                self.boost_entry(id).amount = f32::from(*amount);
+            }
+            (Prop::BoostAmount, Attribute::ReplicatedBoost(b)) => {
+                self.boost_entry(id).amount = f32::from(b.boost_amount);
+            }
+            (Prop::Handbrake, Attribute::Boolean(on)) if kind == ActorKind::Car => {
+                self.cars.entry(id).or_default().handbrake = *on;
+            }
+            (Prop::Demolish, attribute) => self.demolish(frame, id, attribute),
+            (Prop::Pickup, Attribute::Pickup(p)) => {
+                self.pickup(frame, id, p.instigator.map(|a| a.0), u8::from(p.picked_up), true);
+            }
+            (Prop::Pickup, Attribute::PickupNew(p)) => {
+                self.pickup(frame, id, p.instigator.map(|a| a.0), p.picked_up, false);
+            }
+            (Prop::HitTeam, Attribute::Byte(team)) => {
+                self.hit_team = (*team <= 1).then_some(*team);
+            }
+            (Prop::SecondsRemaining, Attribute::Int(s)) => self.seconds_remaining = Some(*s),
+            (Prop::StateName, Attribute::Int(name)) => {
+                self.state_name = usize::try_from(*name)
+                    .ok()
+                    .and_then(|i| self.replay.names.get(i))
+                    .cloned();
+            }
+            (Prop::CountdownRemaining, Attribute::Int(n)) => self.countdown = *n > 0,
+            (Prop::BallHasBeenHit, Attribute::Boolean(hit)) => self.ball_has_been_hit = *hit,
+            (Prop::ScoredOnTeam, Attribute::Byte(team)) => {
+                let team = (*team <= 1).then_some(*team);
+                if team.is_some() && team != self.scored_on {
+                    if let Some(team) = team {
+                        self.out.goals_scored_on.push((frame, team));
+                    }
+                    self.post_goal = true;
+                }
+                self.scored_on = team;
+            }
+            (Prop::Overtime, Attribute::Boolean(ot)) => self.out.overtime |= *ot,
+            (
+                Prop::MatchGoals
+                | Prop::MatchAssists
+                | Prop::MatchSaves
+                | Prop::MatchShots
+                | Prop::MatchScore,
+                Attribute::Int(value),
+            ) => {
+                let value = u32::try_from(*value).unwrap_or(0);
+                let pri = self.pris.entry(id).or_default();
+                match pri.player {
+                    Some(player) => self.counter(frame, player, prop, value),
+                    None => pri.pending_counters.push((prop, value)),
+                }
+            }
+            (Prop::TeamName, Attribute::String(name)) if !name.is_empty() => {
+                if let ActorKind::Team(team) = kind {
+                    self.out.team_names[usize::from(team)] = Some(name.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn boost_entry(&mut self, id: i32) -> &mut BoostActor {
+        self.boosts.entry(id).or_insert_with(|| BoostActor {
+            amount: BOOST_SPAWN_RAW,
+            ..BoostActor::default()
+        })
+    }
+
+    fn counter(&mut self, frame: usize, player: usize, prop: Prop, value: u32) {
+        let Some(track) = self.out.players.get_mut(player) else { return };
+        let list = match prop {
+            Prop::MatchGoals => &mut track.counters.goals,
+            Prop::MatchAssists => &mut track.counters.assists,
+            Prop::MatchSaves => &mut track.counters.saves,
+            Prop::MatchShots => &mut track.counters.shots,
+            _ => &mut track.counters.score,
+        };
+        // Keyframes re-send counters; only changes are moments.
+        if list.last().map(|(_, v)| *v) != Some(value) {
+            list.push((frame, value));
+        }
+    }
+
+    fn player_of_car(&self, car: i32) -> Option<usize> {
+        let pri = self.cars.get(&car)?.pri?;
+        self.pris.get(&pri)?.player
+    }
+
+    fn demolish(&mut self, frame: usize, car: i32, attribute: &Attribute) {
+        let (attacker, victim) = match attribute {
+            Attribute::Demolish(d) => (
+                d.attacker_flag.then_some(d.attacker.0),
+                d.victim_flag.then_some(d.victim.0),
+            ),
+            Attribute::DemolishFx(d) => (
+                d.attacker_flag.then_some(d.attacker.0),
+                d.victim_flag.then_some(d.victim.0),
+            ),
+            Attribute::DemolishExtended(d) => (
+                d.attacker.active.then_some(d.attacker.actor.0),
+                d.victim.active.then_some(d.victim.actor.0),
+            ),
+            _ => return,
+        };
+        let entry = self.cars.entry(car).or_default();
+        if entry.last_demo == Some((attacker, victim)) {
+            return;
+        }
+        entry.last_demo = Some((attacker, victim));
+        let record = DemoRecord {
+            frame,
+            attacker: attacker.and_then(|a| self.player_of_car(a)),
+            victim: victim.and_then(|v| self.player_of_car(v)),
+        };
+        if record.victim.is_some() {
+            self.out.demos.push(record);
+        }
+    }
+
+    fn pickup(&mut self, frame: usize, pad_actor: i32, car: Option<i32>, value: u8, legacy: bool) {
+        let Some(&object) = self.actor_objects.get(&pad_actor) else { return };
+        let pad = self.pads.entry(object).or_default();
+        let previous = pad.last.replace((car, value));
+        // Legacy pads replicate a bool: true when taken. Newer pads replicate a
+        // counter that changes on every pickup; both re-send on keyframes.
+        let is_new = if legacy {
+            value == 1 && previous.is_none_or(|(_, v)| v != 1)
+        } else {
+            previous.is_none_or(|(c, v)| v != value || c != car)
+        };
+        let pad_position = pad.position;
+        if !is_new {
+            return;
+        }
+        let Some(car) = car else { return };
+        let Some(player) = self.player_of_car(car) else { return };
+        let position = pad_position.or_else(|| self.cars.get(&car)?.body.map(|b| b.position));
+        self.out.pickups.push(PickupRecord { frame, player, pad_position: position, pad_object: object });
+    }
+
+    /// Gives every PRI that has a name a player index, merging PRIs of the same
+    /// account (rejoins, keyframe re-sends).
+    fn resolve_players(&mut self) {
+        let frames_so_far = self.out.frames.len();
+        let mut newly_resolved = Vec::new();
+        for (&pri_id, pri) in &mut self.pris {
+            if pri.player.is_some() {
+                continue;
+            }
+            let Some(name) = pri.name.clone() else { continue };
+            let (key, id) = match &pri.unique_id {
+                Some(uid) if !pri.bot => account_key(uid, &name),
+                _ => (format!("name:{name}"), None),
+            };
+            let index = *self.player_keys.entry(key).or_insert_with(|| {
+                self.out.players.push(PlayerTrack {
+                    name: name.clone(),
+                    id,
+                    is_bot: pri.bot,
+                    team: None,
+                    cars: vec![None; frames_so_far],
+                    teams: vec![None; frames_so_far],
+                    counters: Counters::default(),
+                });
+                self.out.players.len() - 1
+            });
+            if let Some(track) = self.out.players.get_mut(index) {
+                track.name = name;
+                track.is_bot |= pri.bot;
+            }
+            pri.player = Some(index);
+            newly_resolved.push((pri_id, index));
+        }
+        for (pri_id, index) in newly_resolved {
+            let pending = self
+                .pris
+                .get_mut(&pri_id)
+                .map(|p| std::mem::take(&mut p.pending_counters))
+                .unwrap_or_default();
+            for (prop, value) in pending {
+                self.counter(frames_so_far, index, prop, value);
+            }
+        }
+    }
+
+    fn phase(&mut self) -> Phase {
+        if let Some(state) = self.state_name.as_deref() {
+            // Modern replays name the game state outright.
+            return match state {
+                "Countdown" => {
+                    self.started = true;
+                    self.post_goal = false;
+                    Phase::Countdown
+                }
+                "Active" => {
+                    self.started = true;
+                    self.post_goal = false;
+                    Phase::Live
+                }
+                "PostGoalScored" | "ReplayPlayback" => Phase::PostGoal,
+                _ => Phase::Inactive,
+            };
+        }
+        // Older replays: infer from the countdown and the scored-on flag.
+        if self.countdown {
+            self.started = true;
+            self.post_goal = false;
+            return Phase::Countdown;
+        }
+        if self.post_goal {
+            return Phase::PostGoal;
+        }
+        if self.started || self.seconds_remaining.is_some() {
+            self.started = true;
+            Phase::Live
+        } else {
+            Phase::Inactive
+        }
+    }
+
+    fn record(&mut self, index: usize, frame: &boxcars::Frame, start: f32) {
+        let phase = self.phase();
+        self.out.frames.push(FrameMeta {
+            time: frame.time - start,
+            delta: frame.delta,
+            phase,
+            seconds_remaining: self.seconds_remaining,
+            ball_has_been_hit: self.ball_has_been_hit,
+            hit_team: self.hit_team,
+        });
+        self.out.ball.push(self.ball.filter(|_| self.ball_actor.is_some()));
+        for track in &mut self.out.players {
+            track.cars.push(None);
+            track.teams.push(track.team);
+        }
+        let boost_of_car: HashMap<i32, &BoostActor> =
+            self.boosts.values().filter_map(|b| Some((b.car?, b))).collect();
+        for (car_id, car) in &self.cars {
+            let Some(body) = car.body else { continue };
+            let Some(pri) = car.pri.and_then(|p| self.pris.get(&p)) else { continue };
+            let Some(player) = pri.player else { continue };
+            let boost = boost_of_car.get(car_id);
+            let Some(track) = self.out.players.get_mut(player) else { continue };
+            if let Some(slot) = track.cars.get_mut(index) {
+                *slot = Some(CarSample {
+                    body,
+                    boost: boost.map_or(0.0, |b| b.amount),
+                    boosting: boost.is_some_and(|b| b.active),
+                    handbrake: car.handbrake,
+                });
+            }
+        }
+        // Players whose car has no boost component yet still have a team.
+        for pri in self.pris.values() {
+            let (Some(player), Some(team_actor)) = (pri.player, pri.team_actor) else { continue };
+            let Some(&team) = self.teams.get(&team_actor) else { continue };
+            if let Some(track) = self.out.players.get_mut(player) {
+                track.team = Some(team);
+                if let Some(slot) = track.teams.get_mut(index) {
+                    *slot = Some(team);
+                }
+            }
+        }
+    }
+}
+

@@ -1,0 +1,1 @@
+// The ballchasing accuracy test.

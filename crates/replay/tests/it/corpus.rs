@@ -1,0 +1,1 @@
+// The corpus tests (robustness, scoreboard agreement, snapshot).
