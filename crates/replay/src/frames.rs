@@ -27,6 +27,8 @@ pub const BOOST_DRAIN_PER_SECOND: f32 = 255.0 / 3.0;
 pub const BOOST_MAX_RAW: f32 = 255.0;
 /// The amount every car spawns with (33 on screen).
 pub const BOOST_SPAWN_RAW: f32 = 85.0;
+/// A demolished car respawns after 3 seconds.
+pub const DEMO_RESPAWN_SECONDS: f32 = 3.0;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Vec3 {
@@ -147,6 +149,9 @@ pub struct Timeline {
     pub players: Vec<PlayerTrack>,
     pub demos: Vec<DemoRecord>,
     pub pickups: Vec<PickupRecord>,
+    /// When each pad became available again, as (pad object, frame): the
+    /// delay since its last pickup tells big pads (10 s) from small (4 s).
+    pub pad_respawns: Vec<(i32, usize)>,
     /// Frames at which a goal was registered, with the team scored on.
     pub goals_scored_on: Vec<(usize, u8)>,
     pub overtime: bool,
@@ -258,6 +263,9 @@ fn prop_kind(name: &str) -> Prop {
 #[derive(Debug, Default)]
 struct CarActor {
     pri: Option<i32>,
+    /// The PRI even after the game unlinked it (it does so in the very frame
+    /// of a demolition, before the demolition itself).
+    last_pri: Option<i32>,
     body: Option<Body>,
     handbrake: bool,
     /// Last demolition value seen, so keyframe re-sends are not new demos.
@@ -319,6 +327,8 @@ struct Builder<'a> {
     scored_on: Option<u8>,
     post_goal: bool,
     started: bool,
+    /// Time of the frame being built, since the first frame.
+    current_time: f32,
     out: Timeline,
 }
 
@@ -354,6 +364,7 @@ impl Timeline {
             scored_on: None,
             post_goal: false,
             started: false,
+            current_time: 0.0,
             out: Timeline::default(),
         };
         builder.out.frames.reserve(frames.len());
@@ -416,6 +427,7 @@ impl Builder<'_> {
     }
 
     fn frame(&mut self, index: usize, frame: &boxcars::Frame, start: f32) {
+        self.current_time = frame.time - start;
         for deleted in &frame.deleted_actors {
             self.delete(deleted.0);
         }
@@ -505,7 +517,11 @@ impl Builder<'_> {
                 }
             }
             (Prop::PawnPri, Attribute::ActiveActor(a)) if kind == ActorKind::Car => {
-                self.cars.entry(id).or_default().pri = a.active.then_some(a.actor.0);
+                let car = self.cars.entry(id).or_default();
+                car.pri = a.active.then_some(a.actor.0);
+                if car.pri.is_some() {
+                    car.last_pri = car.pri;
+                }
             }
             (Prop::PriTeam, Attribute::ActiveActor(a)) => {
                 self.pris.entry(id).or_default().team_actor = a.active.then_some(a.actor.0);
@@ -613,21 +629,24 @@ impl Builder<'_> {
     }
 
     fn player_of_car(&self, car: i32) -> Option<usize> {
-        let pri = self.cars.get(&car)?.pri?;
+        let pri = self.cars.get(&car)?.last_pri?;
         self.pris.get(&pri)?.player
     }
 
     fn demolish(&mut self, frame: usize, car: i32, attribute: &Attribute) {
-        let (attacker, victim) = match attribute {
+        let (attacker_pri, attacker, victim) = match attribute {
             Attribute::Demolish(d) => (
+                None,
                 d.attacker_flag.then_some(d.attacker.0),
                 d.victim_flag.then_some(d.victim.0),
             ),
             Attribute::DemolishFx(d) => (
+                None,
                 d.attacker_flag.then_some(d.attacker.0),
                 d.victim_flag.then_some(d.victim.0),
             ),
             Attribute::DemolishExtended(d) => (
+                d.attacker_pri.active.then_some(d.attacker_pri.actor.0),
                 d.attacker.active.then_some(d.attacker.actor.0),
                 d.victim.active.then_some(d.victim.actor.0),
             ),
@@ -638,14 +657,26 @@ impl Builder<'_> {
             return;
         }
         entry.last_demo = Some((attacker, victim));
-        let record = DemoRecord {
-            frame,
-            attacker: attacker.and_then(|a| self.player_of_car(a)),
-            victim: victim.and_then(|v| self.player_of_car(v)),
-        };
-        if record.victim.is_some() {
-            self.out.demos.push(record);
+        let attacker = attacker_pri
+            .and_then(|pri| self.pris.get(&pri)?.player)
+            .or_else(|| attacker.and_then(|a| self.player_of_car(a)));
+        let Some(victim) = victim.and_then(|v| self.player_of_car(v)) else { return };
+        // Keyframes re-create the wrecked car with its demolition attached: the
+        // same victim cannot be demolished twice within one respawn time.
+        let time = self.frame_time(frame);
+        let repeated = self.out.demos.iter().rev().any(|d| {
+            d.victim == Some(victim)
+                && d.attacker == attacker
+                && time - self.frame_time(d.frame) < DEMO_RESPAWN_SECONDS
+        });
+        if !repeated {
+            self.out.demos.push(DemoRecord { frame, attacker, victim: Some(victim) });
         }
+    }
+
+    /// Time of a recorded frame, or of the frame being built.
+    fn frame_time(&self, frame: usize) -> f32 {
+        self.out.frames.get(frame).map_or(self.current_time, |f| f.time)
     }
 
     fn pickup(&mut self, frame: usize, pad_actor: i32, car: Option<i32>, value: u8, legacy: bool) {
@@ -659,6 +690,11 @@ impl Builder<'_> {
         } else {
             previous.is_none_or(|(c, v)| v != value || c != car)
         };
+        let available = if legacy { value == 0 } else { car.is_none() };
+        let was_taken = previous.is_some_and(|(c, v)| if legacy { v == 1 } else { c.is_some() });
+        if available && was_taken {
+            self.out.pad_respawns.push((object, frame));
+        }
         let pad_position = pad.position;
         if !is_new {
             return;
@@ -674,10 +710,12 @@ impl Builder<'_> {
     fn resolve_players(&mut self) {
         let frames_so_far = self.out.frames.len();
         let mut newly_resolved = Vec::new();
-        for (&pri_id, pri) in &mut self.pris {
-            if pri.player.is_some() {
-                continue;
-            }
+        // Sorted so that player indexes do not depend on hash order.
+        let mut unresolved: Vec<i32> =
+            self.pris.iter().filter(|(_, p)| p.player.is_none()).map(|(id, _)| *id).collect();
+        unresolved.sort_unstable();
+        for pri_id in unresolved {
+            let Some(pri) = self.pris.get_mut(&pri_id) else { continue };
             let Some(name) = pri.name.clone() else { continue };
             let (key, id) = match &pri.unique_id {
                 Some(uid) if !pri.bot => account_key(uid, &name),

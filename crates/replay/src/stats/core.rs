@@ -1,6 +1,6 @@
 //! Core (scoreboard) stats: the game's own numbers, never re-derived.
 
-use crate::header::Header;
+use crate::header::{Header, ScoreboardRow};
 use crate::report::PlayerReport;
 use crate::stats::types::{CoreStats, PlayerStats};
 
@@ -8,32 +8,34 @@ pub fn shooting_percentage(goals: u32, shots: u32) -> f64 {
     if shots == 0 { 0.0 } else { f64::from(goals) * 100.0 / f64::from(shots) }
 }
 
+/// A player straight from one header scoreboard row.
+pub fn scoreboard_players_row(row: &ScoreboardRow) -> PlayerReport {
+    PlayerReport {
+        name: row.name.clone(),
+        id: row.id.clone(),
+        team: row.team,
+        is_bot: row.is_bot,
+        start_time: 0.0,
+        end_time: 0.0,
+        stats: PlayerStats {
+            core: CoreStats {
+                shots: row.shots,
+                goals: row.goals,
+                saves: row.saves,
+                assists: row.assists,
+                score: row.score,
+                shooting_percentage: shooting_percentage(row.goals, row.shots),
+                ..CoreStats::default()
+            },
+            ..PlayerStats::default()
+        },
+    }
+}
+
 /// Players straight from the header scoreboard (used when frames are missing).
 pub fn scoreboard_players(header: &Header) -> Vec<PlayerReport> {
-    let mut players: Vec<PlayerReport> = header
-        .scoreboard
-        .iter()
-        .map(|row| PlayerReport {
-            name: row.name.clone(),
-            id: row.id.clone(),
-            team: row.team,
-            is_bot: row.is_bot,
-            start_time: 0.0,
-            end_time: 0.0,
-            stats: PlayerStats {
-                core: CoreStats {
-                    shots: row.shots,
-                    goals: row.goals,
-                    saves: row.saves,
-                    assists: row.assists,
-                    score: row.score,
-                    shooting_percentage: shooting_percentage(row.goals, row.shots),
-                    ..CoreStats::default()
-                },
-                ..PlayerStats::default()
-            },
-        })
-        .collect();
+    let mut players: Vec<PlayerReport> =
+        header.scoreboard.iter().map(scoreboard_players_row).collect();
     fill_against_and_mvp(&mut players, header.info.score);
     players
 }

@@ -1,0 +1,26 @@
+//! Every constant a stat depends on, in one place. Units: uu (Unreal units,
+//! 1 uu = 1 cm), seconds, boost on the 0-100 scale. `docs/stats.md` explains
+//! each one and where it comes from.
+
+/// Top speed of a car (uu/s); avg_speed_percentage divides by it.
+pub const MAX_CAR_SPEED: f64 = 2300.0;
+/// Supersonic from this speed (uu/s).
+pub const SUPERSONIC_SPEED: f64 = 2200.0;
+/// Faster than this needs boost (the top throttle-only speed, uu/s).
+pub const BOOST_SPEED: f64 = 1410.0;
+/// A car resting on the floor has its centre at z ~ 17 uu; below this it is on the ground.
+pub const GROUND_HEIGHT: f64 = 20.0;
+/// The crossbar height: above it a car is in high air.
+pub const HIGH_AIR_HEIGHT: f64 = 642.775;
+/// Field half-length to the goal line (uu); thirds split it in three.
+pub const FIELD_HALF_LENGTH: f64 = 5120.0;
+pub const THIRD_BOUNDARY: f64 = FIELD_HALF_LENGTH / 3.0;
+/// Boost a big and a small pad give.
+pub const BIG_PAD_BOOST: f64 = 100.0;
+pub const SMALL_PAD_BOOST: f64 = 12.0;
+/// Pads respawn after 10 s (big) or 4 s (small): a delay above this is a big pad.
+pub const BIG_PAD_MIN_RESPAWN_SECONDS: f64 = 7.0;
+/// Pads closer than this to the halfway line belong to neither side.
+pub const NEUTRAL_PAD_HALF_WIDTH: f64 = 512.0;
+/// The network boost scale (255 = 100 on screen).
+pub const RAW_BOOST_SCALE: f64 = 2.55;

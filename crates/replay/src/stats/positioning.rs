@@ -1,0 +1,194 @@
+//! Positioning: field thirds and halves, ball-relative position, distances,
+//! and roles within the team (most back/forward, closest/farthest to ball).
+
+use crate::frames::{Phase, Timeline};
+use crate::report::PlayerReport;
+use crate::stats::defs::THIRD_BOUNDARY;
+use crate::stats::types::PositioningStats;
+use crate::stats::{frame_weight, percent};
+
+/// A y coordinate seen from the team's side: own goal always at negative y.
+fn own_y(team: u8, y: f32) -> f64 {
+    f64::from(if team == 0 { y } else { -y })
+}
+
+/// Seconds a player spent in each role within their team, during play.
+#[derive(Debug, Clone, Default)]
+pub struct RoleTimes {
+    /// Whether the team ever had two players at once (roles need a teammate).
+    pub has_mates: bool,
+    pub most_back: f64,
+    pub most_forward: f64,
+    pub closest_to_ball: f64,
+    pub farthest_from_ball: f64,
+}
+
+pub fn roles(timeline: &Timeline, players: &[PlayerReport], track_of: &[Option<usize>]) -> Vec<RoleTimes> {
+    let mut out = vec![RoleTimes::default(); players.len()];
+    for (frame, meta) in timeline.frames.iter().enumerate() {
+        if !matches!(meta.phase, Phase::Live | Phase::Countdown) {
+            continue;
+        }
+        let Some(ball) = timeline.ball[frame] else { continue };
+        let w = frame_weight(timeline, frame);
+        for team in [0u8, 1] {
+            let members: Vec<(usize, f64, f64)> = players
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.team == team)
+                .filter_map(|(i, _)| {
+                    let car = timeline.players.get(track_of[i]?)?.cars.get(frame).copied().flatten()?;
+                    let y = own_y(team, car.body.position.y);
+                    Some((i, y, f64::from(car.body.position.distance(ball.position))))
+                })
+                .collect();
+            if members.len() < 2 {
+                continue;
+            }
+            let pick = |key: &dyn Fn(&(usize, f64, f64)) -> f64, max: bool| {
+                let mut best = members[0];
+                for m in &members[1..] {
+                    if (max && key(m) > key(&best)) || (!max && key(m) < key(&best)) {
+                        best = *m;
+                    }
+                }
+                best.0
+            };
+            for (i, _, _) in &members {
+                out[*i].has_mates = true;
+            }
+            out[pick(&|m| m.1, false)].most_back += w;
+            out[pick(&|m| m.1, true)].most_forward += w;
+            out[pick(&|m| m.2, false)].closest_to_ball += w;
+            out[pick(&|m| m.2, true)].farthest_from_ball += w;
+        }
+    }
+    out
+}
+
+pub fn stats(
+    timeline: &Timeline,
+    track: usize,
+    team: u8,
+    possession: &[Option<u8>],
+    roles: &RoleTimes,
+    play_seconds: f64,
+) -> PositioningStats {
+    let mut s = PositioningStats::default();
+    let mut total = 0.0;
+    let (mut dist, mut dist_w) = (0.0, 0.0);
+    let (mut dist_pos, mut dist_pos_w) = (0.0, 0.0);
+    let (mut dist_nopos, mut dist_nopos_w) = (0.0, 0.0);
+    let (mut mates, mut mates_w) = (0.0, 0.0);
+    let cars = &timeline.players[track].cars;
+    for (frame, sample) in cars.iter().enumerate() {
+        let Some(sample) = sample else { continue };
+        let w = frame_weight(timeline, frame);
+        total += w;
+        let pos = sample.body.position;
+        let y = own_y(team, pos.y);
+        if y < -THIRD_BOUNDARY {
+            s.time_defensive_third += w;
+        } else if y > THIRD_BOUNDARY {
+            s.time_offensive_third += w;
+        } else {
+            s.time_neutral_third += w;
+        }
+        if y < 0.0 {
+            s.time_defensive_half += w;
+        } else {
+            s.time_offensive_half += w;
+        }
+        if let Some(ball) = timeline.ball[frame] {
+            if y < own_y(team, ball.position.y) {
+                s.time_behind_ball += w;
+            } else {
+                s.time_infront_ball += w;
+            }
+            let d = f64::from(pos.distance(ball.position));
+            dist += d * w;
+            dist_w += w;
+            match possession.get(frame).copied().flatten() {
+                Some(t) if t == team => {
+                    dist_pos += d * w;
+                    dist_pos_w += w;
+                }
+                Some(_) => {
+                    dist_nopos += d * w;
+                    dist_nopos_w += w;
+                }
+                None => {}
+            }
+        }
+        let mate_distances: Vec<f64> = timeline
+            .players
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| *i != track && p.teams.get(frame).copied().flatten() == Some(team))
+            .filter_map(|(_, p)| p.cars.get(frame).copied().flatten())
+            .map(|c| f64::from(c.body.position.distance(pos)))
+            .collect();
+        if !mate_distances.is_empty() {
+            mates += mate_distances.iter().sum::<f64>() / mate_distances.len() as f64 * w;
+            mates_w += w;
+        }
+    }
+    let avg = |sum: f64, w: f64| (w > 0.0).then(|| sum / w);
+    s.avg_distance_to_ball = avg(dist, dist_w);
+    s.avg_distance_to_ball_possession = avg(dist_pos, dist_pos_w);
+    s.avg_distance_to_ball_no_possession = avg(dist_nopos, dist_nopos_w);
+    s.avg_distance_to_mates = avg(mates, mates_w);
+    s.percent_defensive_third = Some(percent(s.time_defensive_third, total));
+    s.percent_neutral_third = Some(percent(s.time_neutral_third, total));
+    s.percent_offensive_third = Some(percent(s.time_offensive_third, total));
+    s.percent_defensive_half = Some(percent(s.time_defensive_half, total));
+    s.percent_offensive_half = Some(percent(s.time_offensive_half, total));
+    s.percent_behind_ball = Some(percent(s.time_behind_ball, total));
+    s.percent_infront_ball = Some(percent(s.time_infront_ball, total));
+    if roles.has_mates {
+        s.time_most_back = Some(roles.most_back);
+        s.time_most_forward = Some(roles.most_forward);
+        s.time_closest_to_ball = Some(roles.closest_to_ball);
+        s.time_farthest_from_ball = Some(roles.farthest_from_ball);
+        s.percent_most_back = Some(percent(roles.most_back, play_seconds));
+        s.percent_most_forward = Some(percent(roles.most_forward, play_seconds));
+        s.percent_closest_to_ball = Some(percent(roles.closest_to_ball, play_seconds));
+        s.percent_farthest_from_ball = Some(percent(roles.farthest_from_ball, play_seconds));
+    }
+    s
+}
+
+/// For each goal, the conceding team's last defender (the player nearest
+/// their own goal line) at the moment of the goal.
+pub fn assign_last_defender_goals(
+    timeline: &Timeline,
+    players: &mut [PlayerReport],
+    track_of: &[Option<usize>],
+) {
+    let mut counts = vec![0u32; players.len()];
+    for &(frame, scored_on) in &timeline.goals_scored_on {
+        let last_defender = players
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.team == scored_on)
+            .filter_map(|(i, _)| {
+                let track = timeline.players.get(track_of[i]?)?;
+                // The frame of the goal, or the last frame the car existed before it.
+                let car = (frame.saturating_sub(30)..=frame)
+                    .rev()
+                    .find_map(|f| track.cars.get(f).copied().flatten())?;
+                Some((i, own_y(scored_on, car.body.position.y)))
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((i, _)) = last_defender {
+            counts[i] += 1;
+        }
+    }
+    for (player, count) in players.iter_mut().zip(counts) {
+        if let Some(pos) = player.stats.positioning.as_mut()
+            && count > 0
+        {
+            pos.goals_against_while_last_defender = Some(count);
+        }
+    }
+}
