@@ -1,4 +1,5 @@
 //! The replay engine's integration tests, over the shared replay corpus.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod accuracy;
 mod corpus;
 mod support;
