@@ -1,0 +1,97 @@
+//! `filmroom`: the command-line binary. Glue only: argument parsing and
+//! dispatch live here, the work lives in [`commands`] (one module per
+//! subcommand), [`inputs`] (finding and reading files) and [`render`]
+//! (turning analyses into text). The analysis itself is `filmroom-replay`.
+
+mod commands;
+mod inputs;
+mod render;
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// filmroom: a self-hosted coaching platform. Analyse Rocket League replays.
+#[derive(Debug, Parser)]
+#[command(name = "filmroom", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Analyse replays: stats per player and team, and the events timeline.
+    ///
+    /// Directories are searched recursively for `*.replay` files; files named
+    /// explicitly are analysed whatever their extension. Replays are analysed
+    /// in parallel and reported in input order. A summary goes to stderr.
+    /// Exit code: 0 when every input was analysed, 1 when any failed.
+    Analyze(AnalyzeArgs),
+    /// Print what a replay's header says: match facts, scoreboard, goals, tick marks.
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    /// Replay files and directories of replays.
+    #[arg(required = true, value_name = "FILE|DIR")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AnalyzeFormat::Json)]
+    pub format: AnalyzeFormat,
+    /// Write one file per replay into DIR (created if missing) instead of stdout;
+    /// csv writes a single `players.csv`.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replays analysed at once (default: the number of cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<NonZeroUsize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AnalyzeFormat {
+    /// filmroom's report (schema in docs/report.md), pretty-printed.
+    Json,
+    /// ballchasing.com's `GET /api/replays/{id}` document.
+    Ballchasing,
+    /// A readable Markdown dossier per replay.
+    Md,
+    /// One row per player, every stat as a `family.field` column.
+    Csv,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InspectArgs {
+    /// A replay file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
+    pub format: InspectFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InspectFormat {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    // Usage errors exit with clap's code 2 from inside `parse`.
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Analyze(args) => commands::analyze::run(&args),
+        Command::Inspect(args) => commands::inspect::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) if commands::is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
