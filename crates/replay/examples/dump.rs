@@ -25,7 +25,7 @@ fn main() {
         for (i, f) in nf.frames.iter().enumerate() {
             for u in &f.updated_actors {
                 let name = &r.objects[u.object_id.0 as usize];
-                if name.contains("RBState") || name.contains("ReplicatedBoost") || name.contains("ClientLoadout") || name.contains("Ping") || name.contains("Throttle") || name.contains("Steer") || name.contains("Loadout") { continue; }
+                if name.contains("RBState") || name.contains("ClientLoadout") || name.contains("Ping") || name.contains("Throttle") || name.contains("Steer") || name.contains("Loadout") { continue; }
                 println!("{i} {:.2} a{} {} {:?}", f.time, u.actor_id.0, name, u.attribute);
             }
             for n in &f.new_actors { println!("{i} {:.2} NEW a{} {}", f.time, n.actor_id.0, r.objects[n.object_id.0 as usize]); }

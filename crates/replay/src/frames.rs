@@ -10,8 +10,9 @@
 //!   (or one name when there is no account), whatever actors carried it;
 //! - old replays (net version < 7) whose positions are in centi-uu and
 //!   velocities in deci-uu;
-//! - boost, which the game replicates only now and then: between updates the
-//!   amount drains at the game's rate while the boost component is active;
+//! - boost, which the game replicates only when it changes enough: the last
+//!   replicated amount holds until the next (measured against ballchasing,
+//!   simulating the drain in between made every boost stat worse);
 //! - game phases: countdown, live play, post-goal (goal replays) and the rest.
 
 use std::collections::HashMap;
@@ -20,9 +21,6 @@ use boxcars::{Attribute, NetworkFrames, RemoteId, Replay, UniqueId};
 
 use crate::report::PlayerId;
 
-/// Boost drains at 33.3 per second on the 0-100 scale shown to players,
-/// i.e. 255/3 per second on the 0-255 scale the network uses.
-pub const BOOST_DRAIN_PER_SECOND: f32 = 255.0 / 3.0;
 /// The network boost scale: 255 means a full tank (100 on screen).
 pub const BOOST_MAX_RAW: f32 = 255.0;
 /// The amount every car spawns with (33 on screen).
@@ -268,6 +266,8 @@ struct CarActor {
     last_pri: Option<i32>,
     body: Option<Body>,
     handbrake: bool,
+    /// The boost component that most recently attached itself to this car.
+    boost: Option<i32>,
     /// Last demolition value seen, so keyframe re-sends are not new demos.
     last_demo: Option<(Option<i32>, Option<i32>)>,
 }
@@ -275,7 +275,7 @@ struct CarActor {
 #[derive(Debug, Default)]
 struct BoostActor {
     car: Option<i32>,
-    /// Current amount, 0-255, drained while active.
+    /// Last replicated amount, 0-255.
     amount: f32,
     active: bool,
 }
@@ -460,13 +460,6 @@ impl Builder<'_> {
                 _ => {}
             }
         }
-        // Boost drains over the frame before this frame's updates land.
-        let delta = frame.delta.max(0.0);
-        for boost in self.boosts.values_mut() {
-            if boost.active {
-                boost.amount = (boost.amount - BOOST_DRAIN_PER_SECOND * delta).max(0.0);
-            }
-        }
         for update in &frame.updated_actors {
             self.update(index, update);
         }
@@ -538,7 +531,11 @@ impl Builder<'_> {
             (Prop::ComponentVehicle, Attribute::ActiveActor(a))
                 if kind == ActorKind::BoostComponent =>
             {
-                self.boost_entry(id).car = a.active.then_some(a.actor.0);
+                let car = a.active.then_some(a.actor.0);
+                self.boost_entry(id).car = car;
+                if let Some(car) = car {
+                    self.cars.entry(car).or_default().boost = Some(id);
+                }
             }
             (Prop::ComponentActive, Attribute::Byte(b)) if kind == ActorKind::BoostComponent => {
                 self.boost_entry(id).active = b % 2 == 1;
@@ -802,13 +799,14 @@ impl Builder<'_> {
             track.cars.push(None);
             track.teams.push(track.team);
         }
-        let boost_of_car: HashMap<i32, &BoostActor> =
-            self.boosts.values().filter_map(|b| Some((b.car?, b))).collect();
         for (car_id, car) in &self.cars {
             let Some(body) = car.body else { continue };
             let Some(pri) = car.pri.and_then(|p| self.pris.get(&p)) else { continue };
             let Some(player) = pri.player else { continue };
-            let boost = boost_of_car.get(car_id);
+            let boost = car
+                .boost
+                .and_then(|b| self.boosts.get(&b))
+                .filter(|b| b.car == Some(*car_id));
             let Some(track) = self.out.players.get_mut(player) else { continue };
             if let Some(slot) = track.cars.get_mut(index) {
                 *slot = Some(CarSample {

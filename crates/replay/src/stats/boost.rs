@@ -1,7 +1,7 @@
 //! Boost: amounts over time, pad pickups (big/small, stolen, overfill) and
 //! boost used while supersonic.
 
-use crate::frames::{BOOST_DRAIN_PER_SECOND, Timeline};
+use crate::frames::{Phase, Timeline};
 use crate::stats::defs::{BIG_PAD_BOOST, RAW_BOOST_SCALE, SMALL_PAD_BOOST, SUPERSONIC_SPEED};
 use crate::stats::pads::{self, PadKinds};
 use crate::stats::types::BoostStats;
@@ -27,8 +27,12 @@ pub fn stats(
     let mut total = 0.0;
     let mut amount_time = 0.0;
     let cars = &timeline.players[track].cars;
+    let mut previous: Option<f32> = None;
     for (frame, sample) in cars.iter().enumerate() {
-        let Some(sample) = sample else { continue };
+        let Some(sample) = sample else {
+            previous = None;
+            continue;
+        };
         let w = frame_weight(timeline, frame);
         let amount = f64::from(sample.boost) / RAW_BOOST_SCALE;
         total += w;
@@ -45,23 +49,33 @@ pub fn stats(
             a if a < 75.0 => s.time_boost_50_75 += w,
             _ => s.time_boost_75_100 += w,
         }
-        if sample.boosting
-            && sample.boost > 0.0
+        // Boost used is what the tank lost between two frames of one car.
+        if let Some(before) = previous
+            && sample.boost < before
             && f64::from(sample.body.velocity.length()) >= SUPERSONIC_SPEED
         {
-            s.amount_used_while_supersonic +=
-                f64::from(BOOST_DRAIN_PER_SECOND) / RAW_BOOST_SCALE * w;
+            s.amount_used_while_supersonic += f64::from(before - sample.boost) / RAW_BOOST_SCALE;
         }
+        previous = Some(sample.boost);
     }
-    for pickup in timeline.pickups.iter().filter(|p| p.player == track) {
+    // Pads taken while a goal is celebrated do not count.
+    let counted = |frame: usize| timeline.frames.get(frame).is_some_and(|f| f.phase != Phase::PostGoal);
+    for pickup in timeline.pickups.iter().filter(|p| p.player == track && counted(p.frame)) {
         let Some(kind) = pad_kinds.get(&pickup.pad_object) else { continue };
         let pad_boost = if kind.big { BIG_PAD_BOOST } else { SMALL_PAD_BOOST };
         let before = boost_before(timeline, track, pickup.frame).unwrap_or(0.0);
         let gained = pad_boost.min((100.0 - before).max(0.0));
         let overfill = pad_boost - gained;
         let stolen = pads::is_stolen(kind, team);
-        s.amount_collected += gained;
         s.amount_overfill += overfill;
+        if stolen {
+            s.amount_overfill_stolen += overfill;
+        }
+        // A pad taken with a full tank fills nothing: ballchasing counts only its overfill.
+        if gained <= 0.0 {
+            continue;
+        }
+        s.amount_collected += gained;
         if kind.big {
             s.amount_collected_big += gained;
             s.count_collected_big += 1;
@@ -71,7 +85,6 @@ pub fn stats(
         }
         if stolen {
             s.amount_stolen += gained;
-            s.amount_overfill_stolen += overfill;
             if kind.big {
                 s.amount_stolen_big += gained;
                 s.count_stolen_big += 1;

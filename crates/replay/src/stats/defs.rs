@@ -10,8 +10,9 @@ pub const SUPERSONIC_SPEED: f64 = 2200.0;
 pub const BOOST_SPEED: f64 = 1410.0;
 /// A car resting on the floor has its centre at z ~ 17 uu; below this it is on the ground.
 pub const GROUND_HEIGHT: f64 = 20.0;
-/// The crossbar height: above it a car is in high air.
-pub const HIGH_AIR_HEIGHT: f64 = 642.775;
+/// Above this a car is in high air (measured against ballchasing: it is
+/// higher than the crossbar, 642.775).
+pub const HIGH_AIR_HEIGHT: f64 = 840.0;
 /// Field half-length to the goal line (uu); thirds split it in three.
 pub const FIELD_HALF_LENGTH: f64 = 5120.0;
 pub const THIRD_BOUNDARY: f64 = FIELD_HALF_LENGTH / 3.0;

@@ -1,6 +1,6 @@
 //! Movement: speed bands, height bands, distance and powerslides.
 
-use crate::frames::Timeline;
+use crate::frames::{Phase, Timeline};
 use crate::stats::defs::{BOOST_SPEED, GROUND_HEIGHT, HIGH_AIR_HEIGHT, MAX_CAR_SPEED, SUPERSONIC_SPEED};
 use crate::stats::types::MovementStats;
 use crate::stats::{frame_weight, percent};
@@ -9,19 +9,23 @@ pub fn stats(timeline: &Timeline, track: usize) -> MovementStats {
     let mut s = MovementStats::default();
     let mut total = 0.0;
     let mut speed_time = 0.0;
+    let mut moving_time = 0.0;
     let mut sliding = false;
     let cars = &timeline.players[track].cars;
-    let mut previous: Option<crate::frames::Vec3> = None;
     for (frame, sample) in cars.iter().enumerate() {
         let Some(sample) = sample else {
-            previous = None;
             sliding = false;
             continue;
         };
         let w = frame_weight(timeline, frame);
         let speed = f64::from(sample.body.velocity.length());
         total += w;
-        speed_time += speed * w;
+        // Cars are frozen during kickoff countdowns: ballchasing leaves those
+        // frames out of the average speed and the distance.
+        if timeline.frames[frame].phase != Phase::Countdown {
+            speed_time += speed * w;
+            moving_time += w;
+        }
         match speed {
             v if v >= SUPERSONIC_SPEED => s.time_supersonic_speed += w,
             v if v >= BOOST_SPEED => s.time_boost_speed += w,
@@ -33,23 +37,18 @@ pub fn stats(timeline: &Timeline, track: usize) -> MovementStats {
             z if z < HIGH_AIR_HEIGHT => s.time_low_air += w,
             _ => s.time_high_air += w,
         }
-        if let Some(prev) = previous {
-            let step = f64::from(prev.distance(sample.body.position));
-            // A jump of more than the top speed allows is a teleport (respawn, reset).
-            if step <= MAX_CAR_SPEED * 1.5 * w.max(1.0 / 30.0) + 50.0 {
-                s.total_distance += step;
-            }
-        }
-        previous = Some(sample.body.position);
-        if sample.handbrake {
+        // A powerslide is the handbrake held with the wheels on the floor.
+        let powersliding = sample.handbrake && z <= GROUND_HEIGHT;
+        if powersliding {
             s.time_powerslide += w;
             if !sliding {
                 s.count_powerslide += 1;
             }
         }
-        sliding = sample.handbrake;
+        sliding = powersliding;
     }
-    let avg_speed = if total > 0.0 { speed_time / total } else { 0.0 };
+    let avg_speed = if moving_time > 0.0 { speed_time / moving_time } else { 0.0 };
+    s.total_distance = speed_time;
     s.avg_speed = Some(avg_speed);
     s.avg_speed_percentage = Some(avg_speed * 100.0 / MAX_CAR_SPEED);
     s.avg_powerslide_duration = Some(if s.count_powerslide > 0 {
