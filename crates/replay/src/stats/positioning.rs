@@ -26,7 +26,7 @@ pub struct RoleTimes {
 pub fn roles(timeline: &Timeline, players: &[PlayerReport], track_of: &[Option<usize>]) -> Vec<RoleTimes> {
     let mut out = vec![RoleTimes::default(); players.len()];
     for (frame, meta) in timeline.frames.iter().enumerate() {
-        if !matches!(meta.phase, Phase::Live | Phase::Countdown) {
+        if meta.phase == Phase::Inactive {
             continue;
         }
         let Some(ball) = timeline.ball[frame] else { continue };
@@ -42,7 +42,8 @@ pub fn roles(timeline: &Timeline, players: &[PlayerReport], track_of: &[Option<u
                     Some((i, y, f64::from(car.body.position.distance(ball.position))))
                 })
                 .collect();
-            if members.len() < 2 {
+            // A player alone on the field (mates demolished) holds every role.
+            if members.is_empty() {
                 continue;
             }
             let pick = |key: &dyn Fn(&(usize, f64, f64)) -> f64, max: bool| {
@@ -54,8 +55,9 @@ pub fn roles(timeline: &Timeline, players: &[PlayerReport], track_of: &[Option<u
                 }
                 best.0
             };
+            let team_size = players.iter().filter(|p| p.team == team).count();
             for (i, _, _) in &members {
-                out[*i].has_mates = true;
+                out[*i].has_mates = team_size > 1;
             }
             out[pick(&|m| m.1, false)].most_back += w;
             out[pick(&|m| m.1, true)].most_forward += w;
@@ -106,6 +108,11 @@ pub fn stats(
                 s.time_infront_ball += w;
             }
             let d = f64::from(pos.distance(ball.position));
+            // Distances are measured in live play only: kickoff spots and
+            // goal celebrations would say nothing about positioning.
+            if timeline.frames[frame].phase != Phase::Live {
+                continue;
+            }
             dist += d * w;
             dist_w += w;
             match possession.get(frame).copied().flatten() {

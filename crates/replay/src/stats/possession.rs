@@ -88,9 +88,11 @@ pub fn touches(timeline: &Timeline) -> Vec<Touch> {
     out
 }
 
-/// The team in possession at each frame: the team of the last touch, from
-/// the first touch after a kickoff until the next goal or kickoff.
+/// The team in possession at each frame, during live play: the game's own
+/// last-touch team once the ball has been hit, or, in replays that do not
+/// replicate it, the team of the last inferred touch.
 pub fn possession(timeline: &Timeline, touches: &[Touch]) -> Vec<Option<u8>> {
+    let uses_hit_team = timeline.frames.iter().any(|f| f.hit_team.is_some());
     let mut out = vec![None; timeline.frames.len()];
     let mut next = touches.iter().peekable();
     let mut current = None;
@@ -106,17 +108,22 @@ pub fn possession(timeline: &Timeline, touches: &[Touch]) -> Vec<Option<u8>> {
             next.next();
         }
         if meta.phase == Phase::Live {
-            out[frame] = current;
+            out[frame] = if uses_hit_team {
+                meta.hit_team.filter(|_| meta.ball_has_been_hit)
+            } else {
+                current
+            };
         }
     }
     out
 }
 
-/// Possession and time the ball spent in the team's half.
+/// Possession and time the ball spent in the team's half (live play and the
+/// post-goal frames, as ballchasing counts them).
 pub fn ball_stats(timeline: &Timeline, possession: &[Option<u8>], team: u8) -> Option<BallStats> {
     let mut s = BallStats::default();
     for (frame, meta) in timeline.frames.iter().enumerate() {
-        if meta.phase != Phase::Live {
+        if !matches!(meta.phase, Phase::Live | Phase::PostGoal) {
             continue;
         }
         let w = frame_weight(timeline, frame);
