@@ -12,7 +12,10 @@ use crate::{MAX_REPLAY_BYTES, ReplayError, events, frames, stats};
 
 fn check_size(bytes: &[u8]) -> Result<(), ReplayError> {
     if bytes.len() > MAX_REPLAY_BYTES {
-        return Err(ReplayError::TooLarge { size: bytes.len(), limit: MAX_REPLAY_BYTES });
+        return Err(ReplayError::TooLarge {
+            size: bytes.len(),
+            limit: MAX_REPLAY_BYTES,
+        });
     }
     Ok(())
 }
@@ -65,7 +68,11 @@ pub fn analyze(bytes: &[u8]) -> Result<Analysis, ReplayError> {
         }
         Err(network_error) => {
             let header = header::read(&parse_header_only(bytes)?);
-            Ok(degraded(header, DegradedCode::NetworkDecodeFailed, network_error.to_string()))
+            Ok(degraded(
+                header,
+                DegradedCode::NetworkDecodeFailed,
+                network_error.to_string(),
+            ))
         }
     }
 }
@@ -99,7 +106,9 @@ fn degraded(header: Header, code: DegradedCode, message: String) -> Analysis {
     });
     Analysis {
         schema_version: SCHEMA_VERSION,
-        status: AnalysisStatus::Degraded { reason: DegradedReason { code, message } },
+        status: AnalysisStatus::Degraded {
+            reason: DegradedReason { code, message },
+        },
         replay: header.info,
         players,
         teams,

@@ -17,7 +17,10 @@ fn player_json(p: &PlayerReport) -> Value {
     if p.stats.core.mvp == Some(true) {
         obj.insert("mvp".into(), json!(true));
     }
-    obj.insert("stats".into(), serde_json::to_value(&p.stats).unwrap_or(Value::Null));
+    obj.insert(
+        "stats".into(),
+        serde_json::to_value(&p.stats).unwrap_or(Value::Null),
+    );
     Value::Object(obj)
 }
 
@@ -28,10 +31,16 @@ pub fn to_json(analysis: &Analysis) -> Value {
     let mut doc = Map::new();
     doc.insert("rocket_league_id".into(), json!(info.id));
     doc.insert("title".into(), json!(info.name));
-    doc.insert("map_code".into(), json!(info.map_code.as_ref().map(|m| m.to_lowercase())));
+    doc.insert(
+        "map_code".into(),
+        json!(info.map_code.as_ref().map(|m| m.to_lowercase())),
+    );
     doc.insert("match_type".into(), json!(info.match_type));
     doc.insert("team_size".into(), json!(info.team_size));
-    doc.insert("duration".into(), json!(info.duration.map(|d| d.round() as i64)));
+    doc.insert(
+        "duration".into(),
+        json!(info.duration.map(|d| d.round() as i64)),
+    );
     doc.insert("overtime".into(), json!(info.overtime));
     doc.insert("date".into(), json!(info.date));
     for (index, team) in analysis.teams.iter().enumerate() {
@@ -47,7 +56,10 @@ pub fn to_json(analysis: &Analysis) -> Value {
             obj.insert("name".into(), json!(name));
         }
         obj.insert("players".into(), Value::Array(players));
-        obj.insert("stats".into(), serde_json::to_value(&team.stats).unwrap_or(Value::Null));
+        obj.insert(
+            "stats".into(),
+            serde_json::to_value(&team.stats).unwrap_or(Value::Null),
+        );
         doc.insert(team.color.clone(), Value::Object(obj));
     }
     Value::Object(doc)

@@ -40,10 +40,19 @@ impl Vec3 {
         (self.x * self.x + self.y * self.y + self.z * self.z).sqrt()
     }
     pub fn distance(self, other: Vec3) -> f32 {
-        Vec3 { x: self.x - other.x, y: self.y - other.y, z: self.z - other.z }.length()
+        Vec3 {
+            x: self.x - other.x,
+            y: self.y - other.y,
+            z: self.z - other.z,
+        }
+        .length()
     }
     fn scaled(v: boxcars::Vector3f, factor: f32) -> Vec3 {
-        Vec3 { x: v.x * factor, y: v.y * factor, z: v.z * factor }
+        Vec3 {
+            x: v.x * factor,
+            y: v.y * factor,
+            z: v.z * factor,
+        }
     }
 }
 
@@ -378,7 +387,9 @@ impl Timeline {
 
     /// Frames where play counts for stats (see `docs/stats.md`).
     pub fn is_counted(&self, frame: usize) -> bool {
-        self.frames.get(frame).is_some_and(|f| f.phase == Phase::Live)
+        self.frames
+            .get(frame)
+            .is_some_and(|f| f.phase == Phase::Live)
     }
 }
 
@@ -407,13 +418,27 @@ fn account_key(id: &UniqueId, name: &str) -> (String, Option<PlayerId>) {
         return (format!("name:{name}"), None);
     }
     let key = format!("{platform}:{value}:{}", id.local_id);
-    let shown_id = if platform == "ps4" && value.is_empty() { name.to_owned() } else { value };
-    (key, Some(PlayerId { platform: platform.to_owned(), id: shown_id }))
+    let shown_id = if platform == "ps4" && value.is_empty() {
+        name.to_owned()
+    } else {
+        value
+    };
+    (
+        key,
+        Some(PlayerId {
+            platform: platform.to_owned(),
+            id: shown_id,
+        }),
+    )
 }
 
 impl Builder<'_> {
     fn body(&self, rb: &boxcars::RigidBody) -> Body {
-        let zero = boxcars::Vector3f { x: 0.0, y: 0.0, z: 0.0 };
+        let zero = boxcars::Vector3f {
+            x: 0.0,
+            y: 0.0,
+            z: 0.0,
+        };
         Body {
             position: Vec3::scaled(rb.location, self.position_scale),
             velocity: Vec3::scaled(rb.linear_velocity.unwrap_or(zero), self.velocity_scale),
@@ -468,7 +493,9 @@ impl Builder<'_> {
     }
 
     fn delete(&mut self, id: i32) {
-        let Some(kind) = self.actor_kinds.remove(&id) else { return };
+        let Some(kind) = self.actor_kinds.remove(&id) else {
+            return;
+        };
         self.actor_objects.remove(&id);
         match kind {
             ActorKind::Car => {
@@ -480,11 +507,9 @@ impl Builder<'_> {
             ActorKind::Pri => {
                 self.pris.remove(&id);
             }
-            ActorKind::Ball => {
-                if self.ball_actor == Some(id) {
-                    self.ball_actor = None;
-                    self.ball = None;
-                }
+            ActorKind::Ball if self.ball_actor == Some(id) => {
+                self.ball_actor = None;
+                self.ball = None;
             }
             _ => {}
         }
@@ -499,7 +524,11 @@ impl Builder<'_> {
             return;
         }
         let id = update.actor_id.0;
-        let kind = self.actor_kinds.get(&id).copied().unwrap_or(ActorKind::Other);
+        let kind = self
+            .actor_kinds
+            .get(&id)
+            .copied()
+            .unwrap_or(ActorKind::Other);
         match (prop, &update.attribute) {
             (Prop::RigidBody, Attribute::RigidBody(rb)) => {
                 let body = self.body(rb);
@@ -551,7 +580,13 @@ impl Builder<'_> {
             }
             (Prop::Demolish, attribute) => self.demolish(frame, id, attribute),
             (Prop::Pickup, Attribute::Pickup(p)) => {
-                self.pickup(frame, id, p.instigator.map(|a| a.0), u8::from(p.picked_up), true);
+                self.pickup(
+                    frame,
+                    id,
+                    p.instigator.map(|a| a.0),
+                    u8::from(p.picked_up),
+                    true,
+                );
             }
             (Prop::Pickup, Attribute::PickupNew(p)) => {
                 self.pickup(frame, id, p.instigator.map(|a| a.0), p.picked_up, false);
@@ -611,7 +646,9 @@ impl Builder<'_> {
     }
 
     fn counter(&mut self, frame: usize, player: usize, prop: Prop, value: u32) {
-        let Some(track) = self.out.players.get_mut(player) else { return };
+        let Some(track) = self.out.players.get_mut(player) else {
+            return;
+        };
         let list = match prop {
             Prop::MatchGoals => &mut track.counters.goals,
             Prop::MatchAssists => &mut track.counters.assists,
@@ -657,7 +694,9 @@ impl Builder<'_> {
         let attacker = attacker_pri
             .and_then(|pri| self.pris.get(&pri)?.player)
             .or_else(|| attacker.and_then(|a| self.player_of_car(a)));
-        let Some(victim) = victim.and_then(|v| self.player_of_car(v)) else { return };
+        let Some(victim) = victim.and_then(|v| self.player_of_car(v)) else {
+            return;
+        };
         // Keyframes re-create the wrecked car with its demolition attached: the
         // same victim cannot be demolished twice within one respawn time.
         let time = self.frame_time(frame);
@@ -667,17 +706,26 @@ impl Builder<'_> {
                 && time - self.frame_time(d.frame) < DEMO_RESPAWN_SECONDS
         });
         if !repeated {
-            self.out.demos.push(DemoRecord { frame, attacker, victim: Some(victim) });
+            self.out.demos.push(DemoRecord {
+                frame,
+                attacker,
+                victim: Some(victim),
+            });
         }
     }
 
     /// Time of a recorded frame, or of the frame being built.
     fn frame_time(&self, frame: usize) -> f32 {
-        self.out.frames.get(frame).map_or(self.current_time, |f| f.time)
+        self.out
+            .frames
+            .get(frame)
+            .map_or(self.current_time, |f| f.time)
     }
 
     fn pickup(&mut self, frame: usize, pad_actor: i32, car: Option<i32>, value: u8, legacy: bool) {
-        let Some(&object) = self.actor_objects.get(&pad_actor) else { return };
+        let Some(&object) = self.actor_objects.get(&pad_actor) else {
+            return;
+        };
         let pad = self.pads.entry(object).or_default();
         let previous = pad.last.replace((car, value));
         // Legacy pads replicate a bool: true when taken. Newer pads replicate a
@@ -697,9 +745,16 @@ impl Builder<'_> {
             return;
         }
         let Some(car) = car else { return };
-        let Some(player) = self.player_of_car(car) else { return };
+        let Some(player) = self.player_of_car(car) else {
+            return;
+        };
         let position = pad_position.or_else(|| self.cars.get(&car)?.body.map(|b| b.position));
-        self.out.pickups.push(PickupRecord { frame, player, pad_position: position, pad_object: object });
+        self.out.pickups.push(PickupRecord {
+            frame,
+            player,
+            pad_position: position,
+            pad_object: object,
+        });
     }
 
     /// Gives every PRI that has a name a player index, merging PRIs of the same
@@ -708,12 +763,20 @@ impl Builder<'_> {
         let frames_so_far = self.out.frames.len();
         let mut newly_resolved = Vec::new();
         // Sorted so that player indexes do not depend on hash order.
-        let mut unresolved: Vec<i32> =
-            self.pris.iter().filter(|(_, p)| p.player.is_none()).map(|(id, _)| *id).collect();
+        let mut unresolved: Vec<i32> = self
+            .pris
+            .iter()
+            .filter(|(_, p)| p.player.is_none())
+            .map(|(id, _)| *id)
+            .collect();
         unresolved.sort_unstable();
         for pri_id in unresolved {
-            let Some(pri) = self.pris.get_mut(&pri_id) else { continue };
-            let Some(name) = pri.name.clone() else { continue };
+            let Some(pri) = self.pris.get_mut(&pri_id) else {
+                continue;
+            };
+            let Some(name) = pri.name.clone() else {
+                continue;
+            };
             let (key, id) = match &pri.unique_id {
                 Some(uid) if !pri.bot => account_key(uid, &name),
                 _ => (format!("name:{name}"), None),
@@ -794,20 +857,26 @@ impl Builder<'_> {
             ball_has_been_hit: self.ball_has_been_hit,
             hit_team: self.hit_team,
         });
-        self.out.ball.push(self.ball.filter(|_| self.ball_actor.is_some()));
+        self.out
+            .ball
+            .push(self.ball.filter(|_| self.ball_actor.is_some()));
         for track in &mut self.out.players {
             track.cars.push(None);
             track.teams.push(track.team);
         }
         for (car_id, car) in &self.cars {
             let Some(body) = car.body else { continue };
-            let Some(pri) = car.pri.and_then(|p| self.pris.get(&p)) else { continue };
+            let Some(pri) = car.pri.and_then(|p| self.pris.get(&p)) else {
+                continue;
+            };
             let Some(player) = pri.player else { continue };
             let boost = car
                 .boost
                 .and_then(|b| self.boosts.get(&b))
                 .filter(|b| b.car == Some(*car_id));
-            let Some(track) = self.out.players.get_mut(player) else { continue };
+            let Some(track) = self.out.players.get_mut(player) else {
+                continue;
+            };
             if let Some(slot) = track.cars.get_mut(index) {
                 *slot = Some(CarSample {
                     body,
@@ -819,8 +888,12 @@ impl Builder<'_> {
         }
         // Players whose car has no boost component yet still have a team.
         for pri in self.pris.values() {
-            let (Some(player), Some(team_actor)) = (pri.player, pri.team_actor) else { continue };
-            let Some(&team) = self.teams.get(&team_actor) else { continue };
+            let (Some(player), Some(team_actor)) = (pri.player, pri.team_actor) else {
+                continue;
+            };
+            let Some(&team) = self.teams.get(&team_actor) else {
+                continue;
+            };
             if let Some(track) = self.out.players.get_mut(player) {
                 track.team = Some(team);
                 if let Some(slot) = track.teams.get_mut(index) {
@@ -830,4 +903,3 @@ impl Builder<'_> {
         }
     }
 }
-

@@ -42,7 +42,9 @@ fn prop<'a>(props: &'a [(String, HeaderProp)], key: &str) -> Option<&'a HeaderPr
 }
 
 fn prop_str(props: &[(String, HeaderProp)], key: &str) -> Option<String> {
-    prop(props, key).and_then(HeaderProp::as_string).map(str::to_owned)
+    prop(props, key)
+        .and_then(HeaderProp::as_string)
+        .map(str::to_owned)
 }
 
 fn prop_u32(props: &[(String, HeaderProp)], key: &str) -> Option<u32> {
@@ -79,11 +81,22 @@ fn row_id(row: &[(String, HeaderProp)], platform: &str) -> Option<PlayerId> {
         .filter(|s| !s.is_empty());
     let online = prop(row, "OnlineID")
         .and_then(HeaderProp::as_u64)
-        .or_else(|| player_id.and_then(|f| prop(f, "Uid")).and_then(HeaderProp::as_u64))
+        .or_else(|| {
+            player_id
+                .and_then(|f| prop(f, "Uid"))
+                .and_then(HeaderProp::as_u64)
+        })
         .filter(|v| *v != 0)
         .map(|v| v.to_string());
-    let id = if platform == "epic" { epic.or(online) } else { online.or(epic) }?;
-    Some(PlayerId { platform: platform.to_owned(), id })
+    let id = if platform == "epic" {
+        epic.or(online)
+    } else {
+        online.or(epic)
+    }?;
+    Some(PlayerId {
+        platform: platform.to_owned(),
+        id,
+    })
 }
 
 fn scoreboard(props: &[(String, HeaderProp)]) -> Vec<ScoreboardRow> {
@@ -96,7 +109,9 @@ fn scoreboard(props: &[(String, HeaderProp)]) -> Vec<ScoreboardRow> {
                 Some(HeaderProp::Byte { value: Some(v), .. }) => platform_name(v),
                 _ => "unknown".to_owned(),
             };
-            let is_bot = prop(row, "bBot").and_then(HeaderProp::as_bool).unwrap_or(false);
+            let is_bot = prop(row, "bBot")
+                .and_then(HeaderProp::as_bool)
+                .unwrap_or(false);
             ScoreboardRow {
                 name: prop_str(row, "Name").unwrap_or_default(),
                 id: if is_bot { None } else { row_id(row, &platform) },
@@ -158,5 +173,10 @@ pub fn read(replay: &Replay) -> Header {
         .iter()
         .filter_map(|t| Some((t.description.clone(), u32::try_from(t.frame).ok()?)))
         .collect();
-    Header { info, scoreboard: scoreboard(props), goals, tick_marks }
+    Header {
+        info,
+        scoreboard: scoreboard(props),
+        goals,
+        tick_marks,
+    }
 }

@@ -134,9 +134,16 @@ pub enum EventKind {
         /// Ball speed in uu/s at the last frame before the goal, if known.
         ball_speed: Option<f32>,
     },
-    Shot { player: usize },
-    Save { player: usize },
-    Demo { attacker: Option<usize>, victim: Option<usize> },
+    Shot {
+        player: usize,
+    },
+    Save {
+        player: usize,
+    },
+    Demo {
+        attacker: Option<usize>,
+        victim: Option<usize>,
+    },
     Kickoff {
         /// Seconds until the first touch after the countdown, if the ball was touched.
         first_touch_time: Option<f64>,
@@ -151,5 +158,8 @@ pub enum EventKind {
         amount: f32,
         stolen: bool,
     },
-    BallTouch { player: usize, position: Position },
+    BallTouch {
+        player: usize,
+        position: Position,
+    },
 }

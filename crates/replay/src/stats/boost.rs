@@ -8,7 +8,7 @@ use crate::stats::types::BoostStats;
 use crate::stats::{frame_weight, percent};
 
 /// Boost (0-100) a player had just before `frame`.
-fn boost_before(timeline: &Timeline, track: usize, frame: usize) -> Option<f64> {
+pub(crate) fn boost_before(timeline: &Timeline, track: usize, frame: usize) -> Option<f64> {
     let cars = &timeline.players.get(track)?.cars;
     (frame.saturating_sub(3)..frame)
         .rev()
@@ -59,10 +59,25 @@ pub fn stats(
         previous = Some(sample.boost);
     }
     // Pads taken while a goal is celebrated do not count.
-    let counted = |frame: usize| timeline.frames.get(frame).is_some_and(|f| f.phase != Phase::PostGoal);
-    for pickup in timeline.pickups.iter().filter(|p| p.player == track && counted(p.frame)) {
-        let Some(kind) = pad_kinds.get(&pickup.pad_object) else { continue };
-        let pad_boost = if kind.big { BIG_PAD_BOOST } else { SMALL_PAD_BOOST };
+    let counted = |frame: usize| {
+        timeline
+            .frames
+            .get(frame)
+            .is_some_and(|f| f.phase != Phase::PostGoal)
+    };
+    for pickup in timeline
+        .pickups
+        .iter()
+        .filter(|p| p.player == track && counted(p.frame))
+    {
+        let Some(kind) = pad_kinds.get(&pickup.pad_object) else {
+            continue;
+        };
+        let pad_boost = if kind.big {
+            BIG_PAD_BOOST
+        } else {
+            SMALL_PAD_BOOST
+        };
         let before = boost_before(timeline, track, pickup.frame).unwrap_or(0.0);
         let gained = pad_boost.min((100.0 - before).max(0.0));
         let overfill = pad_boost - gained;
@@ -95,9 +110,17 @@ pub fn stats(
         }
     }
     let minutes = play_seconds / 60.0;
-    s.bcpm = if minutes > 0.0 { s.amount_collected / minutes } else { 0.0 };
+    s.bcpm = if minutes > 0.0 {
+        s.amount_collected / minutes
+    } else {
+        0.0
+    };
     s.bpm = s.bcpm.round();
-    s.avg_amount = if total > 0.0 { amount_time / total } else { 0.0 };
+    s.avg_amount = if total > 0.0 {
+        amount_time / total
+    } else {
+        0.0
+    };
     s.percent_zero_boost = Some(percent(s.time_zero_boost, total));
     s.percent_full_boost = Some(percent(s.time_full_boost, total));
     s.percent_boost_0_25 = Some(percent(s.time_boost_0_25, total));

@@ -5,7 +5,11 @@ use crate::report::PlayerReport;
 use crate::stats::types::{CoreStats, PlayerStats};
 
 pub fn shooting_percentage(goals: u32, shots: u32) -> f64 {
-    if shots == 0 { 0.0 } else { f64::from(goals) * 100.0 / f64::from(shots) }
+    if shots == 0 {
+        0.0
+    } else {
+        f64::from(goals) * 100.0 / f64::from(shots)
+    }
 }
 
 /// A player straight from one header scoreboard row.
@@ -34,8 +38,11 @@ pub fn scoreboard_players_row(row: &ScoreboardRow) -> PlayerReport {
 
 /// Players straight from the header scoreboard (used when frames are missing).
 pub fn scoreboard_players(header: &Header) -> Vec<PlayerReport> {
-    let mut players: Vec<PlayerReport> =
-        header.scoreboard.iter().map(scoreboard_players_row).collect();
+    let mut players: Vec<PlayerReport> = header
+        .scoreboard
+        .iter()
+        .map(scoreboard_players_row)
+        .collect();
     fill_against_and_mvp(&mut players, header.info.score);
     players
 }
@@ -44,9 +51,16 @@ pub fn scoreboard_players(header: &Header) -> Vec<PlayerReport> {
 /// winning team's top scorer.
 pub fn fill_against_and_mvp(players: &mut [PlayerReport], score: [u32; 2]) {
     let team_sum = |players: &[PlayerReport], team: u8, f: fn(&CoreStats) -> u32| {
-        players.iter().filter(|p| p.team == team).map(|p| f(&p.stats.core)).sum::<u32>()
+        players
+            .iter()
+            .filter(|p| p.team == team)
+            .map(|p| f(&p.stats.core))
+            .sum::<u32>()
     };
-    let shots = [team_sum(players, 0, |c| c.shots), team_sum(players, 1, |c| c.shots)];
+    let shots = [
+        team_sum(players, 0, |c| c.shots),
+        team_sum(players, 1, |c| c.shots),
+    ];
     let winner = match score[0].cmp(&score[1]) {
         std::cmp::Ordering::Greater => Some(0u8),
         std::cmp::Ordering::Less => Some(1u8),

@@ -29,7 +29,10 @@ pub struct Computed {
 
 /// Time weights: each frame counts for the time since the previous one.
 pub(crate) fn frame_weight(timeline: &Timeline, frame: usize) -> f64 {
-    timeline.frames.get(frame).map_or(0.0, |f| f64::from(f.delta.max(0.0)))
+    timeline
+        .frames
+        .get(frame)
+        .map_or(0.0, |f| f64::from(f.delta.max(0.0)))
 }
 
 /// Seconds of "play" that per-minute and role-share stats divide by: every
@@ -55,7 +58,9 @@ fn last(counter: &[(usize, u32)]) -> u32 {
 }
 
 pub fn compute(header: &Header, timeline: &Timeline) -> Computed {
-    let duration: f64 = (0..timeline.frames.len()).map(|i| frame_weight(timeline, i)).sum();
+    let duration: f64 = (0..timeline.frames.len())
+        .map(|i| frame_weight(timeline, i))
+        .sum();
     let last_time = f64::from(timeline.frames.last().map_or(0.0, |f| f.time));
     let touches = possession::touches(timeline);
     let possession = possession::possession(timeline, &touches);
@@ -116,7 +121,9 @@ pub fn compute(header: &Header, timeline: &Timeline) -> Computed {
     let play = play_seconds(timeline);
     let roles = positioning::roles(timeline, &players, &track_of);
     for (index, player) in players.iter_mut().enumerate() {
-        let Some(track_index) = track_of[index] else { continue };
+        let Some(track_index) = track_of[index] else {
+            continue;
+        };
         let track = &timeline.players[track_index];
         let first = track.cars.iter().position(Option::is_some);
         let last_frame = track.cars.iter().rposition(Option::is_some);
@@ -126,7 +133,11 @@ pub fn compute(header: &Header, timeline: &Timeline) -> Computed {
         // ballchasing reports the player's end as the end of the match
         // unless they left early.
         player.end_time = match last_frame {
-            Some(l) if l + 1 < timeline.frames.len() && track.cars[timeline.frames.len() - 1].is_none() && header.scoreboard.iter().all(|r| r.name != track.name) => {
+            Some(l)
+                if l + 1 < timeline.frames.len()
+                    && track.cars[timeline.frames.len() - 1].is_none()
+                    && header.scoreboard.iter().all(|r| r.name != track.name) =>
+            {
                 f64::from(timeline.frames[l].time)
             }
             _ => last_time,
@@ -160,12 +171,27 @@ pub fn compute(header: &Header, timeline: &Timeline) -> Computed {
     let teams = [0u8, 1].map(|team| TeamReport {
         color: crate::analyze::team_color(team).into(),
         name: timeline.team_names[usize::from(team)].clone(),
-        stats: team::aggregate(&players, team, possession::ball_stats(timeline, &possession, team)),
+        stats: team::aggregate(
+            &players,
+            team,
+            possession::ball_stats(timeline, &possession, team),
+        ),
     });
-    Computed { duration, players, track_of, teams, touches, pad_kinds }
+    Computed {
+        duration,
+        players,
+        track_of,
+        teams,
+        touches,
+        pad_kinds,
+    }
 }
 
 /// `part` as a percentage of `whole`, 0 when there is no whole.
 pub(crate) fn percent(part: f64, whole: f64) -> f64 {
-    if whole > 0.0 { part * 100.0 / whole } else { 0.0 }
+    if whole > 0.0 {
+        part * 100.0 / whole
+    } else {
+        0.0
+    }
 }

@@ -1,7 +1,9 @@
 //! Movement: speed bands, height bands, distance and powerslides.
 
 use crate::frames::{Phase, Timeline};
-use crate::stats::defs::{BOOST_SPEED, GROUND_HEIGHT, HIGH_AIR_HEIGHT, MAX_CAR_SPEED, SUPERSONIC_SPEED};
+use crate::stats::defs::{
+    BOOST_SPEED, GROUND_HEIGHT, HIGH_AIR_HEIGHT, MAX_CAR_SPEED, SUPERSONIC_SPEED,
+};
 use crate::stats::types::MovementStats;
 use crate::stats::{frame_weight, percent};
 
@@ -47,7 +49,11 @@ pub fn stats(timeline: &Timeline, track: usize) -> MovementStats {
         }
         sliding = powersliding;
     }
-    let avg_speed = if moving_time > 0.0 { speed_time / moving_time } else { 0.0 };
+    let avg_speed = if moving_time > 0.0 {
+        speed_time / moving_time
+    } else {
+        0.0
+    };
     s.total_distance = speed_time;
     s.avg_speed = Some(avg_speed);
     s.avg_speed_percentage = Some(avg_speed * 100.0 / MAX_CAR_SPEED);

@@ -18,14 +18,22 @@ pub struct PadKind {
 pub type PadKinds = HashMap<i32, PadKind>;
 
 /// The standard soccar big pads.
-const STANDARD_BIG_PADS: [(f32, f32); 6] =
-    [(-3072.0, -4096.0), (3072.0, -4096.0), (-3584.0, 0.0), (3584.0, 0.0), (-3072.0, 4096.0), (3072.0, 4096.0)];
+const STANDARD_BIG_PADS: [(f32, f32); 6] = [
+    (-3072.0, -4096.0),
+    (3072.0, -4096.0),
+    (-3584.0, 0.0),
+    (3584.0, 0.0),
+    (-3072.0, 4096.0),
+    (3072.0, 4096.0),
+];
 
 pub fn classify(timeline: &Timeline) -> PadKinds {
     let mut positions: HashMap<i32, (Vec3, u32)> = HashMap::new();
     for p in &timeline.pickups {
         let Some(pos) = p.pad_position else { continue };
-        let entry = positions.entry(p.pad_object).or_insert((Vec3::default(), 0));
+        let entry = positions
+            .entry(p.pad_object)
+            .or_insert((Vec3::default(), 0));
         entry.0.x += pos.x;
         entry.0.y += pos.y;
         entry.0.z += pos.z;
@@ -57,7 +65,11 @@ pub fn classify(timeline: &Timeline) -> PadKinds {
         .into_iter()
         .map(|(pad, (sum, n))| {
             let n = n.max(1) as f32;
-            let position = Vec3 { x: sum.x / n, y: sum.y / n, z: sum.z / n };
+            let position = Vec3 {
+                x: sum.x / n,
+                y: sum.y / n,
+                z: sum.z / n,
+            };
             let big = match votes.get(&pad) {
                 Some((big, small)) if big + small > 0 => big > small,
                 _ => STANDARD_BIG_PADS

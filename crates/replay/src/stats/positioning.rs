@@ -23,13 +23,19 @@ pub struct RoleTimes {
     pub farthest_from_ball: f64,
 }
 
-pub fn roles(timeline: &Timeline, players: &[PlayerReport], track_of: &[Option<usize>]) -> Vec<RoleTimes> {
+pub fn roles(
+    timeline: &Timeline,
+    players: &[PlayerReport],
+    track_of: &[Option<usize>],
+) -> Vec<RoleTimes> {
     let mut out = vec![RoleTimes::default(); players.len()];
     for (frame, meta) in timeline.frames.iter().enumerate() {
         if meta.phase == Phase::Inactive {
             continue;
         }
-        let Some(ball) = timeline.ball[frame] else { continue };
+        let Some(ball) = timeline.ball[frame] else {
+            continue;
+        };
         let w = frame_weight(timeline, frame);
         for team in [0u8, 1] {
             let members: Vec<(usize, f64, f64)> = players
@@ -37,7 +43,13 @@ pub fn roles(timeline: &Timeline, players: &[PlayerReport], track_of: &[Option<u
                 .enumerate()
                 .filter(|(_, p)| p.team == team)
                 .filter_map(|(i, _)| {
-                    let car = timeline.players.get(track_of[i]?)?.cars.get(frame).copied().flatten()?;
+                    let car = timeline
+                        .players
+                        .get(track_of[i]?)?
+                        .cars
+                        .get(frame)
+                        .copied()
+                        .flatten()?;
                     let y = own_y(team, car.body.position.y);
                     Some((i, y, f64::from(car.body.position.distance(ball.position))))
                 })

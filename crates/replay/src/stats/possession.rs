@@ -26,7 +26,12 @@ pub struct Touch {
     pub position: Vec3,
 }
 
-fn closest_car(timeline: &Timeline, frame: usize, ball: Vec3, team: Option<u8>) -> Option<(usize, u8, f32)> {
+fn closest_car(
+    timeline: &Timeline,
+    frame: usize,
+    ball: Vec3,
+    team: Option<u8>,
+) -> Option<(usize, u8, f32)> {
     timeline
         .players
         .iter()
@@ -59,7 +64,8 @@ pub fn touches(timeline: &Timeline) -> Vec<Touch> {
             z: ball.velocity.z - prev.velocity.z - GRAVITY * dt,
         }
         .length();
-        let team_changed = meta.hit_team.is_some() && meta.hit_team != timeline.frames[frame - 1].hit_team;
+        let team_changed =
+            meta.hit_team.is_some() && meta.hit_team != timeline.frames[frame - 1].hit_team;
         if change < HIT_VELOCITY_CHANGE && !team_changed {
             continue;
         }
@@ -71,7 +77,9 @@ pub fn touches(timeline: &Timeline) -> Vec<Touch> {
                 closest_car(timeline, f, ball_at, team)
             })
             .min_by(|a, b| a.2.total_cmp(&b.2));
-        let Some((track, car_team, distance)) = candidate else { continue };
+        let Some((track, car_team, distance)) = candidate else {
+            continue;
+        };
         if distance > TOUCH_DISTANCE && !team_changed {
             continue;
         }
@@ -82,7 +90,12 @@ pub fn touches(timeline: &Timeline) -> Vec<Touch> {
             t.track == track && meta.time - timeline.frames[t.frame].time < TOUCH_MERGE_SECONDS
         });
         if !merged {
-            out.push(Touch { frame, track, team: car_team, position: ball.position });
+            out.push(Touch {
+                frame,
+                track,
+                team: car_team,
+                position: ball.position,
+            });
         }
     }
     out
@@ -131,7 +144,11 @@ pub fn ball_stats(timeline: &Timeline, possession: &[Option<u8>], team: u8) -> O
             s.possession_time += w;
         }
         if let Some(ball) = timeline.ball[frame] {
-            let own_half = if team == 0 { ball.position.y < 0.0 } else { ball.position.y > 0.0 };
+            let own_half = if team == 0 {
+                ball.position.y < 0.0
+            } else {
+                ball.position.y > 0.0
+            };
             if own_half {
                 s.time_in_side += w;
             }

@@ -4,15 +4,28 @@
 
 use crate::report::PlayerReport;
 use crate::stats::core::team_core;
-use crate::stats::types::{BallStats, BoostStats, DemoStats, MovementStats, PositioningStats, TeamStats};
+use crate::stats::types::{
+    BallStats, BoostStats, DemoStats, MovementStats, PositioningStats, TeamStats,
+};
 
 pub fn aggregate(players: &[PlayerReport], team: u8, ball: Option<BallStats>) -> TeamStats {
     let members: Vec<&PlayerReport> = players.iter().filter(|p| p.team == team).collect();
-    let boosts: Vec<&BoostStats> = members.iter().filter_map(|p| p.stats.boost.as_ref()).collect();
-    let moves: Vec<&MovementStats> = members.iter().filter_map(|p| p.stats.movement.as_ref()).collect();
-    let positions: Vec<&PositioningStats> =
-        members.iter().filter_map(|p| p.stats.positioning.as_ref()).collect();
-    let demos: Vec<&DemoStats> = members.iter().filter_map(|p| p.stats.demo.as_ref()).collect();
+    let boosts: Vec<&BoostStats> = members
+        .iter()
+        .filter_map(|p| p.stats.boost.as_ref())
+        .collect();
+    let moves: Vec<&MovementStats> = members
+        .iter()
+        .filter_map(|p| p.stats.movement.as_ref())
+        .collect();
+    let positions: Vec<&PositioningStats> = members
+        .iter()
+        .filter_map(|p| p.stats.positioning.as_ref())
+        .collect();
+    let demos: Vec<&DemoStats> = members
+        .iter()
+        .filter_map(|p| p.stats.demo.as_ref())
+        .collect();
     let boost = (!boosts.is_empty()).then(|| {
         let sum = |f: fn(&BoostStats) -> f64| boosts.iter().map(|b| f(b)).sum::<f64>();
         let count = |f: fn(&BoostStats) -> u32| boosts.iter().map(|b| f(b)).sum::<u32>();
@@ -76,5 +89,12 @@ pub fn aggregate(players: &[PlayerReport], team: u8, ball: Option<BallStats>) ->
     });
     let mut core = team_core(players, team);
     core.mvp = None;
-    TeamStats { ball: if positions.is_empty() { None } else { ball }, core, boost, movement, positioning, demo }
+    TeamStats {
+        ball: if positions.is_empty() { None } else { ball },
+        core,
+        boost,
+        movement,
+        positioning,
+        demo,
+    }
 }
