@@ -275,6 +275,9 @@ struct CarActor {
     last_pri: Option<i32>,
     body: Option<Body>,
     handbrake: bool,
+    /// When this car was last linked to its player (a sequence number): a
+    /// player with two cars (a wreck not yet deleted) is followed in the newest.
+    linked: u64,
     /// The boost component that most recently attached itself to this car.
     boost: Option<i32>,
     /// Last demolition value seen, so keyframe re-sends are not new demos.
@@ -338,6 +341,7 @@ struct Builder<'a> {
     started: bool,
     /// Time of the frame being built, since the first frame.
     current_time: f32,
+    link_sequence: u64,
     out: Timeline,
 }
 
@@ -374,6 +378,7 @@ impl Timeline {
             post_goal: false,
             started: false,
             current_time: 0.0,
+            link_sequence: 0,
             out: Timeline::default(),
         };
         builder.out.frames.reserve(frames.len());
@@ -539,8 +544,14 @@ impl Builder<'_> {
                 }
             }
             (Prop::PawnPri, Attribute::ActiveActor(a)) if kind == ActorKind::Car => {
+                self.link_sequence += 1;
+                let sequence = self.link_sequence;
                 let car = self.cars.entry(id).or_default();
-                car.pri = a.active.then_some(a.actor.0);
+                let pri = a.active.then_some(a.actor.0);
+                if pri.is_some() && pri != car.pri {
+                    car.linked = sequence;
+                }
+                car.pri = pri;
                 if car.pri.is_some() {
                     car.last_pri = car.pri;
                 }
@@ -864,16 +875,34 @@ impl Builder<'_> {
             track.cars.push(None);
             track.teams.push(track.team);
         }
+        // One car per player: the most recently linked one, whatever the hash order.
+        let mut chosen: HashMap<usize, (u64, i32)> = HashMap::new();
         for (car_id, car) in &self.cars {
-            let Some(body) = car.body else { continue };
-            let Some(pri) = car.pri.and_then(|p| self.pris.get(&p)) else {
+            if car.body.is_none() {
+                continue;
+            }
+            let Some(player) = car
+                .pri
+                .and_then(|p| self.pris.get(&p))
+                .and_then(|p| p.player)
+            else {
                 continue;
             };
-            let Some(player) = pri.player else { continue };
+            let key = (car.linked, *car_id);
+            let entry = chosen.entry(player).or_insert(key);
+            if key > *entry {
+                *entry = key;
+            }
+        }
+        for (player, (_, car_id)) in chosen {
+            let Some(car) = self.cars.get(&car_id) else {
+                continue;
+            };
+            let Some(body) = car.body else { continue };
             let boost = car
                 .boost
                 .and_then(|b| self.boosts.get(&b))
-                .filter(|b| b.car == Some(*car_id));
+                .filter(|b| b.car == Some(car_id));
             let Some(track) = self.out.players.get_mut(player) else {
                 continue;
             };
@@ -886,14 +915,25 @@ impl Builder<'_> {
                 });
             }
         }
-        // Players whose car has no boost component yet still have a team.
-        for pri in self.pris.values() {
+        // Each player's team, from their PRI; when a player has several PRIs
+        // at once (a rejoin), the one driving a car wins, then the newest.
+        let driving: std::collections::HashSet<i32> =
+            self.cars.values().filter_map(|c| c.pri).collect();
+        let mut teams: HashMap<usize, ((bool, i32), u8)> = HashMap::new();
+        for (pri_id, pri) in &self.pris {
             let (Some(player), Some(team_actor)) = (pri.player, pri.team_actor) else {
                 continue;
             };
             let Some(&team) = self.teams.get(&team_actor) else {
                 continue;
             };
+            let rank = (driving.contains(pri_id), *pri_id);
+            let entry = teams.entry(player).or_insert((rank, team));
+            if rank > entry.0 {
+                *entry = (rank, team);
+            }
+        }
+        for (player, (_, team)) in teams {
             if let Some(track) = self.out.players.get_mut(player) {
                 track.team = Some(team);
                 if let Some(slot) = track.teams.get_mut(index) {

@@ -40,7 +40,9 @@ fn compare_family(
     theirs: &Value,
     ours: Option<&Value>,
 ) {
-    let Some(fields) = theirs.as_object() else { return };
+    let Some(fields) = theirs.as_object() else {
+        return;
+    };
     for (field, expected) in fields {
         let tally = tallies.entry(family.to_owned()).or_default();
         tally.total += 1;
@@ -48,7 +50,10 @@ fn compare_family(
         let ok = match (expected, got) {
             (Value::Bool(e), Some(Value::Bool(g))) => e == g,
             (Value::Number(e), Some(Value::Number(g))) => {
-                let (e, g) = (e.as_f64().unwrap_or(f64::NAN), g.as_f64().unwrap_or(f64::NAN));
+                let (e, g) = (
+                    e.as_f64().unwrap_or(f64::NAN),
+                    g.as_f64().unwrap_or(f64::NAN),
+                );
                 (e - g).abs() <= tolerance(family, field) + 1e-9
             }
             _ => false,
@@ -64,12 +69,23 @@ fn compare_family(
     }
 }
 
-fn compare_replay(tallies: &mut BTreeMap<String, Tally>, ours: &Value, theirs: &Value, label: &str) {
+fn compare_replay(
+    tallies: &mut BTreeMap<String, Tally>,
+    ours: &Value,
+    theirs: &Value,
+    label: &str,
+) {
     for color in ["blue", "orange"] {
         let (our_team, their_team) = (&ours[color], &theirs[color]);
         for family in ["ball", "core", "boost", "movement", "positioning", "demo"] {
             let who = format!("{label} {color} team");
-            compare_family(tallies, &who, &format!("team.{family}"), &their_team["stats"][family], our_team["stats"].get(family));
+            compare_family(
+                tallies,
+                &who,
+                &format!("team.{family}"),
+                &their_team["stats"][family],
+                our_team["stats"].get(family),
+            );
         }
         let empty = Vec::new();
         let our_players = our_team["players"].as_array().unwrap_or(&empty);
@@ -103,16 +119,31 @@ fn ballchasing_output_matches_ballchasing_within_tolerance() {
                 .expect("reference parses");
         let analysis = filmroom_replay::analyze(&std::fs::read(&replay).expect("replay"))
             .expect("reference replays analyse");
-        assert_eq!(analysis.status, filmroom_replay::AnalysisStatus::Full, "{}", replay.display());
+        assert_eq!(
+            analysis.status,
+            filmroom_replay::AnalysisStatus::Full,
+            "{}",
+            replay.display()
+        );
         let ours = filmroom_replay::ballchasing::to_json(&analysis);
-        let label = replay.file_stem().and_then(|s| s.to_str()).unwrap_or("?").to_owned();
+        let label = replay
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("?")
+            .to_owned();
         compare_replay(&mut tallies, &ours, &theirs, &label);
     }
     let detail = std::env::var_os("FILMROOM_ACCURACY_DETAIL").is_some();
-    println!("{:<20} {:>8} {:>8} {:>8}", "family", "within", "total", "share");
+    println!(
+        "{:<20} {:>8} {:>8} {:>8}",
+        "family", "within", "total", "share"
+    );
     for (family, tally) in &tallies {
         let share = tally.within as f64 * 100.0 / tally.total.max(1) as f64;
-        println!("{family:<20} {:>8} {:>8} {share:>7.1}%", tally.within, tally.total);
+        println!(
+            "{family:<20} {:>8} {:>8} {share:>7.1}%",
+            tally.within, tally.total
+        );
         if detail {
             for miss in &tally.misses {
                 println!("    {miss}");
@@ -122,6 +153,10 @@ fn ballchasing_output_matches_ballchasing_within_tolerance() {
     // The scoreboard comes from the game itself: it must always agree.
     for family in ["core", "team.core", "demo", "team.demo"] {
         let tally = &tallies[family];
-        assert!(tally.misses.is_empty(), "{family} disagrees: {:#?}", tally.misses);
+        assert!(
+            tally.misses.is_empty(),
+            "{family} disagrees: {:#?}",
+            tally.misses
+        );
     }
 }
