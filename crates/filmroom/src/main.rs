@@ -90,7 +90,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) if commands::is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", commands::error_line(&error));
             ExitCode::FAILURE
         }
     }

@@ -16,6 +16,7 @@ use filmroom_replay::{Analysis, AnalysisStatus};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
+use super::{error_line, one_line};
 use crate::inputs::{self, Input};
 use crate::render::{self, csv::PlayersCsv};
 use crate::{AnalyzeArgs, AnalyzeFormat};
@@ -131,31 +132,6 @@ fn report(summary: &[(PathBuf, Outcome)]) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
-}
-
-/// The error chain on one line. Parser errors often repeat their source in
-/// their own message; a cause already quoted by the message before it is dropped.
-fn error_line(error: &anyhow::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for cause in error.chain() {
-        let text = cause.to_string();
-        if !parts.last().is_some_and(|last| last.contains(&text)) {
-            parts.push(text);
-        }
-    }
-    one_line(&parts.join(": "))
-}
-
-/// Collapses a (possibly multi-line, very long) message into one summary line.
-fn one_line(text: &str) -> String {
-    const MAX_CHARS: usize = 300;
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let joined = words.join(" ");
-    if joined.chars().count() <= MAX_CHARS {
-        return joined;
-    }
-    let cut: String = joined.chars().take(MAX_CHARS).collect();
-    format!("{cut}...")
 }
 
 fn analyse(input: &Input) -> anyhow::Result<Analysis> {

@@ -117,3 +117,18 @@ fn several_markdown_documents_are_separated_by_a_rule() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout.matches("\n---\n").count(), 1, "{}", run.stdout);
 }
+
+#[test]
+fn two_replays_with_the_same_stem_do_not_overwrite_each_other() {
+    let out = scratch("same_stem");
+    let run = filmroom([
+        "analyze".as_ref(),
+        corpus("07e9").as_os_str(),
+        corpus("07e9").as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(out.join("07e9.json").is_file());
+    assert!(out.join("07e9-2.json").is_file());
+}
