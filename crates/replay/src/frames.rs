@@ -77,6 +77,9 @@ pub struct CarSample {
     pub boosting: bool,
     /// The handbrake (powerslide) is held.
     pub handbrake: bool,
+    /// The game has replicated this car's boost amount since it spawned;
+    /// before that `boost` is the spawn amount, assumed.
+    pub boost_known: bool,
 }
 
 /// What the game is doing at a frame.
@@ -289,6 +292,9 @@ struct BoostActor {
     car: Option<i32>,
     /// Last replicated amount, 0-255.
     amount: f32,
+    /// Whether an amount was replicated since the component spawned (until
+    /// then the game has not said how much boost the car has).
+    known: bool,
     active: bool,
 }
 
@@ -581,10 +587,14 @@ impl Builder<'_> {
                 self.boost_entry(id).active = b % 2 == 1;
             }
             (Prop::BoostAmount, Attribute::Byte(amount)) => {
-                self.boost_entry(id).amount = f32::from(*amount);
+                let boost = self.boost_entry(id);
+                boost.amount = f32::from(*amount);
+                boost.known = true;
             }
             (Prop::BoostAmount, Attribute::ReplicatedBoost(b)) => {
-                self.boost_entry(id).amount = f32::from(b.boost_amount);
+                let boost = self.boost_entry(id);
+                boost.amount = f32::from(b.boost_amount);
+                boost.known = true;
             }
             (Prop::Handbrake, Attribute::Boolean(on)) if kind == ActorKind::Car => {
                 self.cars.entry(id).or_default().handbrake = *on;
@@ -912,6 +922,7 @@ impl Builder<'_> {
                     boost: boost.map_or(0.0, |b| b.amount),
                     boosting: boost.is_some_and(|b| b.active),
                     handbrake: car.handbrake,
+                    boost_known: boost.is_some_and(|b| b.known),
                 });
             }
         }

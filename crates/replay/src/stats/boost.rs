@@ -7,6 +7,54 @@ use crate::stats::pads::{self, PadKinds};
 use crate::stats::types::BoostStats;
 use crate::stats::{frame_weight, percent};
 
+/// What a pickup gave: boost gained (0-100 scale) and the pad's boost that
+/// did not fit in the tank.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PickupGain {
+    pub gained: f64,
+    pub overfill: f64,
+}
+
+/// How many frames after a pickup the new amount may take to be replicated.
+const PICKUP_REPLICATION_FRAMES: usize = 8;
+
+/// The gain of a pickup at `frame`, or `None` when the car's boost did not
+/// rise: the game reported the pad taken but the tank did not fill (a car
+/// with a full tank, or a pickup the server reverted). ballchasing does not
+/// count those, and neither do we (measured: the counts then match exactly).
+pub(crate) fn pickup_gain(
+    timeline: &Timeline,
+    track: usize,
+    frame: usize,
+    big: bool,
+) -> Option<PickupGain> {
+    let cars = &timeline.players.get(track)?.cars;
+    let before = boost_before(timeline, track, frame)?;
+    let end = (frame + PICKUP_REPLICATION_FRAMES).min(cars.len());
+    let after = cars
+        .get(frame..end)?
+        .iter()
+        .flatten()
+        .map(|s| f64::from(s.boost) / RAW_BOOST_SCALE)
+        .fold(f64::MIN, f64::max);
+    if after <= before {
+        return None;
+    }
+    let pad_boost = if big { BIG_PAD_BOOST } else { SMALL_PAD_BOOST };
+    // The gain is what the tank actually rose by; the network's 0-255 scale
+    // turns a small pad's 12 into 30 or 31 steps, so a rise within one
+    // percent of the pad's value is the whole pad.
+    let mut gained = (after - before).clamp(0.0, pad_boost);
+    if gained >= pad_boost - 1.0 {
+        gained = pad_boost;
+    }
+    let nominal = pad_boost.min((100.0 - before).max(0.0));
+    Some(PickupGain {
+        gained,
+        overfill: pad_boost - nominal,
+    })
+}
+
 /// Boost (0-100) a player had just before `frame`.
 pub(crate) fn boost_before(timeline: &Timeline, track: usize, frame: usize) -> Option<f64> {
     let cars = &timeline.players.get(track)?.cars;
@@ -34,6 +82,13 @@ pub fn stats(
             continue;
         };
         let w = frame_weight(timeline, frame);
+        let phase = timeline.frames[frame].phase;
+        if std::env::var_os("EXCL_CD").is_some() && phase == Phase::Countdown {
+            continue;
+        }
+        if std::env::var_os("EXCL_PG").is_some() && phase == Phase::PostGoal {
+            continue;
+        }
         let amount = f64::from(sample.boost) / RAW_BOOST_SCALE;
         total += w;
         amount_time += amount * w;
@@ -58,37 +113,18 @@ pub fn stats(
         }
         previous = Some(sample.boost);
     }
-    // Pads taken while a goal is celebrated do not count.
-    let counted = |frame: usize| {
-        timeline
-            .frames
-            .get(frame)
-            .is_some_and(|f| f.phase != Phase::PostGoal)
-    };
-    for pickup in timeline
-        .pickups
-        .iter()
-        .filter(|p| p.player == track && counted(p.frame))
-    {
+    for pickup in timeline.pickups.iter().filter(|p| p.player == track) {
         let Some(kind) = pad_kinds.get(&pickup.pad_object) else {
             continue;
         };
-        let pad_boost = if kind.big {
-            BIG_PAD_BOOST
-        } else {
-            SMALL_PAD_BOOST
+        let Some(gain) = pickup_gain(timeline, track, pickup.frame, kind.big) else {
+            continue;
         };
-        let before = boost_before(timeline, track, pickup.frame).unwrap_or(0.0);
-        let gained = pad_boost.min((100.0 - before).max(0.0));
-        let overfill = pad_boost - gained;
+        let PickupGain { gained, overfill } = gain;
         let stolen = pads::is_stolen(kind, team);
         s.amount_overfill += overfill;
         if stolen {
             s.amount_overfill_stolen += overfill;
-        }
-        // A pad taken with a full tank fills nothing: ballchasing counts only its overfill.
-        if gained <= 0.0 {
-            continue;
         }
         s.amount_collected += gained;
         if kind.big {
