@@ -76,6 +76,7 @@ pub fn stats(
     let mut amount_time = 0.0;
     let cars = &timeline.players[track].cars;
     let mut previous: Option<f32> = None;
+    let mut used = 0.0;
     for (frame, sample) in cars.iter().enumerate() {
         let Some(sample) = sample else {
             previous = None;
@@ -107,9 +108,12 @@ pub fn stats(
         // Boost used is what the tank lost between two frames of one car.
         if let Some(before) = previous
             && sample.boost < before
-            && f64::from(sample.body.velocity.length()) >= SUPERSONIC_SPEED
         {
-            s.amount_used_while_supersonic += f64::from(before - sample.boost) / RAW_BOOST_SCALE;
+            let lost = f64::from(before - sample.boost) / RAW_BOOST_SCALE;
+            used += lost;
+            if f64::from(sample.body.velocity.length()) >= SUPERSONIC_SPEED {
+                s.amount_used_while_supersonic += lost;
+            }
         }
         previous = Some(sample.boost);
     }
@@ -151,7 +155,9 @@ pub fn stats(
     } else {
         0.0
     };
-    s.bpm = s.bcpm.round();
+    // bpm is boost *used* per minute (ballchasing's bpm and bcpm differ by
+    // more than rounding, and bpm follows consumption).
+    s.bpm = if minutes > 0.0 { (used / minutes).round() } else { 0.0 };
     s.avg_amount = if total > 0.0 {
         amount_time / total
     } else {
