@@ -15,6 +15,9 @@ pub(crate) struct PickupGain {
     pub overfill: f64,
 }
 
+/// Boost burns at 100/3 per second (a full tank lasts three seconds).
+const BOOST_BURN_PER_SECOND: f64 = 100.0 / 3.0;
+
 /// How many frames after a pickup the new amount may take to be replicated.
 const PICKUP_REPLICATION_FRAMES: usize = 8;
 
@@ -82,6 +85,7 @@ pub fn stats(
             previous = None;
             continue;
         };
+        let amount = f64::from(sample.boost) / RAW_BOOST_SCALE;
         let w = frame_weight(timeline, frame);
         let phase = timeline.frames[frame].phase;
         if std::env::var_os("EXCL_CD").is_some() && phase == Phase::Countdown {
@@ -90,7 +94,6 @@ pub fn stats(
         if std::env::var_os("EXCL_PG").is_some() && phase == Phase::PostGoal {
             continue;
         }
-        let amount = f64::from(sample.boost) / RAW_BOOST_SCALE;
         total += w;
         amount_time += amount * w;
         if sample.boost < 1.0 {
@@ -109,11 +112,16 @@ pub fn stats(
         if let Some(before) = previous
             && sample.boost < before
         {
-            let lost = f64::from(before - sample.boost) / RAW_BOOST_SCALE;
-            used += lost;
-            if f64::from(sample.body.velocity.length()) >= SUPERSONIC_SPEED {
-                s.amount_used_while_supersonic += lost;
-            }
+            used += f64::from(before - sample.boost) / RAW_BOOST_SCALE;
+        }
+        // The replicated amount lags behind the tank, so boost burnt while
+        // supersonic is the game's burn rate over the frames the boost
+        // component was active at supersonic speed.
+        if sample.boosting
+            && sample.boost > 0.0
+            && f64::from(sample.body.velocity.length()) >= SUPERSONIC_SPEED
+        {
+            s.amount_used_while_supersonic += BOOST_BURN_PER_SECOND * w;
         }
         previous = Some(sample.boost);
     }
