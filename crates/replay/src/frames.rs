@@ -478,7 +478,15 @@ impl Builder<'_> {
             self.actor_kinds.insert(id, kind);
             self.actor_objects.insert(id, object);
             match kind {
-                ActorKind::Ball => self.ball_actor = Some(id),
+                ActorKind::Ball => {
+                    // A new ball (kickoff after a goal) has not been touched:
+                    // the last-touch team of the old one must not carry over.
+                    if !same {
+                        self.hit_team = None;
+                        self.ball_has_been_hit = false;
+                    }
+                    self.ball_actor = Some(id);
+                }
                 ActorKind::Team(team) => {
                     self.teams.insert(id, team);
                 }

@@ -165,7 +165,11 @@ pub fn stats(
     };
     // bpm is boost *used* per minute (ballchasing's bpm and bcpm differ by
     // more than rounding, and bpm follows consumption).
-    s.bpm = if minutes > 0.0 { (used / minutes).round() } else { 0.0 };
+    s.bpm = if minutes > 0.0 {
+        (used / minutes).round()
+    } else {
+        0.0
+    };
     s.avg_amount = if total > 0.0 {
         amount_time / total
     } else {

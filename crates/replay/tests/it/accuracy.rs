@@ -155,7 +155,7 @@ fn ballchasing_output_matches_ballchasing_within_tolerance() {
     let floors = [
         ("movement", 88.0),
         ("positioning", 72.0),
-        ("boost", 24.0),
+        ("boost", 44.0),
         ("team.movement", 65.0),
         ("team.positioning", 55.0),
     ];
