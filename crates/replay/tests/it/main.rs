@@ -2,4 +2,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 mod accuracy;
 mod corpus;
+mod model;
 mod support;
