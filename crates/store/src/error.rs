@@ -1,0 +1,36 @@
+//! The store's typed errors.
+
+/// Everything a [`crate::Store`] call can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row the call acts on does not exist (or is not the caller's).
+    #[error("{entity} not found")]
+    NotFound { entity: &'static str },
+    /// A uniqueness rule refused the write, e.g. `what = "username"`.
+    #[error("{what} already exists")]
+    Conflict { what: &'static str },
+    /// Too much work is waiting: the upload was refused and nothing was stored.
+    #[error("the analysis queue is full ({depth} jobs waiting or running, limit {max})")]
+    QueueFull { depth: u64, max: u64 },
+    /// The database URL could not be understood.
+    #[error("invalid database URL: {0}")]
+    InvalidUrl(String),
+    /// The URL names a backend this build does not implement yet.
+    #[error("the {scheme:?} database backend is not supported yet (use sqlite://PATH)")]
+    UnsupportedBackend { scheme: String },
+    /// Bringing the schema up to date failed.
+    #[error("failed to migrate the database schema")]
+    Migration(#[source] sqlx::migrate::MigrateError),
+    /// The database refused or failed a query.
+    #[error("database error")]
+    Database(#[source] sqlx::Error),
+    /// A stored value did not parse back into its domain type.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        StoreError::Database(error)
+    }
+}

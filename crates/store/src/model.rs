@@ -1,0 +1,282 @@
+//! The records the store reads and writes.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::types::{
+    ApiTokenId, GameResult, JobId, JobState, RecordingId, RecordingKind, Sha256Hex, UserId,
+    Username,
+};
+
+/// A job gets this many attempts unless the caller says otherwise.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+
+/// A user account.
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub username: Username,
+    /// An argon2id PHC string; never printed by `Debug`.
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub created_at: OffsetDateTime,
+}
+
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("password_hash", &"<redacted>")
+            .field("is_admin", &self.is_admin)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+/// A session to store: the cookie's secret is kept only as its hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewSession {
+    pub id_hash: Sha256Hex,
+    pub user_id: UserId,
+    pub csrf_token: String,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// A live session with its user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub id_hash: Sha256Hex,
+    pub user: User,
+    pub csrf_token: String,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// A personal API token as listed to its owner (the secret is never stored).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: ApiTokenId,
+    pub user_id: UserId,
+    pub name: String,
+    pub created_at: OffsetDateTime,
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
+/// One uploaded file, already validated and hashed by the caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewUpload {
+    pub owner: UserId,
+    pub sha256: Sha256Hex,
+    pub size: u64,
+    pub original_filename: String,
+    pub kind: RecordingKind,
+}
+
+/// What [`crate::Store::add_upload`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UploadOutcome {
+    pub recording: RecordingId,
+    /// `false` when the same bytes were already stored (by anyone).
+    pub newly_stored: bool,
+    /// The analysis job enqueued by this call: only for a new recording.
+    pub job: Option<JobId>,
+}
+
+/// A recording without any owner's view of it (for workers and operators).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recording {
+    pub id: RecordingId,
+    pub sha256: Sha256Hex,
+    pub size: u64,
+    pub kind: RecordingKind,
+    pub created_at: OffsetDateTime,
+    pub analyzed_at: Option<OffsetDateTime>,
+}
+
+/// One row of a user's games list: the recording as its owner sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordingSummary {
+    pub id: RecordingId,
+    pub sha256: Sha256Hex,
+    pub size: u64,
+    pub kind: RecordingKind,
+    /// The name this user uploaded it under (their first upload of it).
+    pub original_filename: String,
+    pub uploaded_at: OffsetDateTime,
+    /// The state of the latest analysis job, if any.
+    pub job_state: Option<JobState>,
+    pub last_error: Option<String>,
+    pub analyzed: bool,
+    pub played_at: Option<OffsetDateTime>,
+    pub map: Option<String>,
+    pub match_type: Option<String>,
+    pub team_size: Option<u32>,
+    /// Goals `[blue, orange]`, once analysed.
+    pub score: Option<[u32; 2]>,
+    /// From this user's side; `None` for a draw or when none of the players is them.
+    pub result: Option<GameResult>,
+}
+
+/// How to order a games list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordingSort {
+    /// When the game was played, falling back to the upload time before analysis.
+    #[default]
+    PlayedAt,
+    UploadedAt,
+    Map,
+    MatchType,
+    TeamSize,
+}
+
+/// Filters, order and page of a games list. `Default` is newest first, 50 rows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordingFilter {
+    /// Played at or after.
+    pub played_from: Option<OffsetDateTime>,
+    /// Played strictly before.
+    pub played_to: Option<OffsetDateTime>,
+    pub match_type: Option<String>,
+    pub map: Option<String>,
+    pub team_size: Option<u32>,
+    pub result: Option<GameResult>,
+    pub sort: RecordingSort,
+    pub descending: bool,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+impl Default for RecordingFilter {
+    fn default() -> Self {
+        Self {
+            played_from: None,
+            played_to: None,
+            match_type: None,
+            map: None,
+            team_size: None,
+            result: None,
+            sort: RecordingSort::PlayedAt,
+            descending: true,
+            limit: 50,
+            offset: 0,
+        }
+    }
+}
+
+/// One analysis job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    pub id: JobId,
+    pub recording_id: RecordingId,
+    pub state: JobState,
+    pub attempts: u32,
+    pub max_attempts: u32,
+    pub last_error: Option<String>,
+    pub worker_id: Option<String>,
+    pub lease_until: Option<OffsetDateTime>,
+    pub run_after: OffsetDateTime,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub finished_at: Option<OffsetDateTime>,
+}
+
+/// A job a worker now holds, with what it needs to fetch the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimedJob {
+    pub job: Job,
+    pub sha256: Sha256Hex,
+    pub kind: RecordingKind,
+}
+
+/// A job as shown on a user's uploads page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserJob {
+    pub job: Job,
+    pub recording_id: RecordingId,
+    pub original_filename: String,
+    pub uploaded_at: OffsetDateTime,
+}
+
+/// How many jobs are in each state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct JobCounts {
+    pub queued: u64,
+    pub running: u64,
+    pub done: u64,
+    pub dead: u64,
+}
+
+/// What [`crate::Store::fail_job`] did with a failed attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOutcome {
+    /// Queued again, not before `run_after`.
+    Retry { run_after: OffsetDateTime },
+    /// Out of attempts: dead-lettered with the error.
+    Dead,
+    /// This worker no longer held the job; nothing was changed.
+    LeaseLost,
+}
+
+/// Exponential backoff between attempts: `base * 2^(attempts - 1)`, at most `max`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Backoff {
+    pub base: Duration,
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self {
+            base: Duration::from_secs(2),
+            max: Duration::from_secs(300),
+        }
+    }
+}
+
+impl Backoff {
+    /// The wait after the `attempts`-th failed attempt (1-based).
+    pub fn delay(&self, attempts: u32) -> Duration {
+        let exponent = attempts.saturating_sub(1).min(31);
+        self.base
+            .checked_mul(1u32 << exponent)
+            .unwrap_or(self.max)
+            .min(self.max)
+    }
+}
+
+/// What an analysis produced: the engine's report as JSON text plus the
+/// columns the games list filters and sorts on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisOutput {
+    pub report_json: String,
+    pub summary: AnalysisSummary,
+}
+
+/// The summary columns of an analysis. Team 0 is blue, team 1 orange.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisSummary {
+    pub played_at: Option<OffsetDateTime>,
+    pub map: Option<String>,
+    /// The playlist or match type (e.g. "Online", "Private").
+    pub match_type: Option<String>,
+    pub team_size: Option<u32>,
+    /// Goals `[blue, orange]`.
+    pub score: [u32; 2],
+    pub players: Vec<SummaryPlayer>,
+}
+
+/// A participant as the store keeps it, so it can tell a user's result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SummaryPlayer {
+    pub name: String,
+    /// `"platform:id"` when the recording has it.
+    pub id: Option<String>,
+    /// 0 blue, 1 orange.
+    pub team: u8,
+}

@@ -1,0 +1,173 @@
+//! Object storage: the recording files, content-addressed by SHA-256.
+//!
+//! [`ObjectStore`] is the seam; [`LocalObjectStore`] keeps files in a local
+//! directory (the embedded default). S3-compatible storage is the next
+//! backend: [`connect`] already refuses `s3://` with a clear error.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::types::Sha256Hex;
+
+/// What an object store call can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ObjectError {
+    #[error("object storage I/O failed for {key}")]
+    Io {
+        key: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The bytes given to `put` do not hash to their key.
+    #[error("the bytes for object {key} do not hash to its key")]
+    HashMismatch { key: String },
+    #[error("invalid object storage URL: {0}")]
+    InvalidUrl(String),
+    #[error("the {scheme:?} object storage backend is not supported yet (use file://PATH)")]
+    UnsupportedBackend { scheme: String },
+}
+
+/// Bytes under SHA-256 keys. Keys are [`Sha256Hex`], so a key can never be a
+/// path: anything that is not 64 hex characters is refused by its parser.
+#[async_trait]
+pub trait ObjectStore: Send + Sync + 'static {
+    /// Stores `bytes` under `key` atomically: readers see all of it or nothing.
+    /// Refuses bytes whose SHA-256 is not `key`. Storing existing bytes again is fine.
+    async fn put(&self, key: &Sha256Hex, bytes: &[u8]) -> Result<(), ObjectError>;
+    async fn get(&self, key: &Sha256Hex) -> Result<Option<Vec<u8>>, ObjectError>;
+    async fn exists(&self, key: &Sha256Hex) -> Result<bool, ObjectError>;
+    /// Returns whether there was something to delete.
+    async fn delete(&self, key: &Sha256Hex) -> Result<bool, ObjectError>;
+}
+
+/// Opens the object store named by `url`: `file://PATH` or a bare path.
+pub fn connect(url: &str) -> Result<Arc<dyn ObjectStore>, ObjectError> {
+    if let Some(path) = url.strip_prefix("file://") {
+        if path.is_empty() {
+            return Err(ObjectError::InvalidUrl(format!(
+                "{url:?} names no directory"
+            )));
+        }
+        return Ok(Arc::new(LocalObjectStore::new(path)));
+    }
+    match url.split_once("://") {
+        Some((scheme, _)) => Err(ObjectError::UnsupportedBackend {
+            scheme: scheme.to_owned(),
+        }),
+        None if url.is_empty() => Err(ObjectError::InvalidUrl("empty path".to_owned())),
+        None => Ok(Arc::new(LocalObjectStore::new(url))),
+    }
+}
+
+/// Files under a root directory, sharded `ab/cd/abcd…` so no directory grows huge.
+#[derive(Clone, Debug)]
+pub struct LocalObjectStore {
+    root: PathBuf,
+}
+
+impl LocalObjectStore {
+    /// The directory is created on the first `put`.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where `key` lives on disk.
+    pub fn path_of(&self, key: &Sha256Hex) -> PathBuf {
+        let hex = key.as_str();
+        self.root.join(&hex[0..2]).join(&hex[2..4]).join(hex)
+    }
+
+    fn put_blocking(&self, key: &Sha256Hex, bytes: &[u8]) -> std::io::Result<()> {
+        let target = self.path_of(key);
+        let dir = target.parent().unwrap_or(&self.root);
+        std::fs::create_dir_all(dir)?;
+        // Same directory as the target, so the rename never crosses filesystems.
+        let mut temp = tempfile_in(dir)?;
+        let result = (|| {
+            temp.1.write_all(bytes)?;
+            temp.1.sync_all()?;
+            std::fs::rename(&temp.0, &target)
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&temp.0);
+        }
+        result
+    }
+}
+
+/// A new, uniquely named temporary file in `dir`.
+fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let path = dir.join(format!(".tmp-{}", uuid::Uuid::new_v4().simple()));
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
+    Ok((path, file))
+}
+
+fn io_error(key: &Sha256Hex) -> impl FnOnce(std::io::Error) -> ObjectError + '_ {
+    move |source| ObjectError::Io {
+        key: key.to_string(),
+        source,
+    }
+}
+
+fn join_error(key: &Sha256Hex, error: tokio::task::JoinError) -> ObjectError {
+    ObjectError::Io {
+        key: key.to_string(),
+        source: std::io::Error::other(error),
+    }
+}
+
+#[async_trait]
+impl ObjectStore for LocalObjectStore {
+    async fn put(&self, key: &Sha256Hex, bytes: &[u8]) -> Result<(), ObjectError> {
+        let this = self.clone();
+        let owned_key = key.clone();
+        let owned_bytes = bytes.to_vec();
+        let hashed = tokio::task::spawn_blocking(move || {
+            if Sha256Hex::digest(&owned_bytes) != owned_key {
+                return Ok(false);
+            }
+            this.put_blocking(&owned_key, &owned_bytes).map(|()| true)
+        })
+        .await
+        .map_err(|e| join_error(key, e))?
+        .map_err(io_error(key))?;
+        if !hashed {
+            return Err(ObjectError::HashMismatch {
+                key: key.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    async fn get(&self, key: &Sha256Hex) -> Result<Option<Vec<u8>>, ObjectError> {
+        match tokio::fs::read(self.path_of(key)).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_error(key)(e)),
+        }
+    }
+
+    async fn exists(&self, key: &Sha256Hex) -> Result<bool, ObjectError> {
+        tokio::fs::try_exists(self.path_of(key))
+            .await
+            .map_err(io_error(key))
+    }
+
+    async fn delete(&self, key: &Sha256Hex) -> Result<bool, ObjectError> {
+        match tokio::fs::remove_file(self.path_of(key)).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(io_error(key)(e)),
+        }
+    }
+}

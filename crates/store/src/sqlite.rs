@@ -1,0 +1,1043 @@
+//! The SQLite implementation of [`Store`]: the embedded default.
+//!
+//! Concurrency rests on SQLite's single writer: every write transaction starts
+//! with a write statement, so it takes the write lock first and waits on the
+//! busy timeout instead of failing to upgrade a read lock. A job claim is one
+//! `UPDATE ... WHERE id = (SELECT ...) RETURNING`, which SQLite runs under the
+//! write lock from its first step, so two workers can never take one job.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Row, Sqlite, Transaction};
+use time::OffsetDateTime;
+
+use crate::error::StoreError;
+use crate::model::{
+    AnalysisOutput, ApiToken, Backoff, ClaimedJob, FailOutcome, Job, JobCounts, NewSession,
+    NewUpload, Recording, RecordingFilter, RecordingSort, RecordingSummary, Session, UploadOutcome,
+    User, UserJob,
+};
+use crate::store::Store;
+use crate::types::{
+    ApiTokenId, GameResult, JobId, JobState, RecordingId, RecordingKind, Sha256Hex, UserId,
+    Username,
+};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// How long a write waits for another connection's write to finish.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A [`Store`] on one SQLite database file (or in memory, for tests).
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at a `sqlite:` URL and runs
+    /// the migrations. `sqlite::memory:` gives a private in-memory database.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        if !url.to_ascii_lowercase().starts_with("sqlite:") {
+            return Err(StoreError::InvalidUrl(format!(
+                "{url:?} is not a sqlite: URL"
+            )));
+        }
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::InvalidUrl(format!("{url:?}: {e}")))?
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let pool = if in_memory {
+            // Every connection to `:memory:` would be a different database:
+            // keep exactly one, forever.
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(options)
+                .await?
+        } else {
+            let path = options.get_filename().to_owned();
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    StoreError::InvalidUrl(format!(
+                        "cannot create the database directory {}: {e}",
+                        parent.display()
+                    ))
+                })?;
+            }
+            let options = options
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal);
+            SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options)
+                .await?
+        };
+        MIGRATOR.run(&pool).await.map_err(StoreError::Migration)?;
+        Ok(Self { pool })
+    }
+
+    /// The underlying pool, for diagnostics (`/status`) and tests.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+// ---- conversions ----
+
+fn ts(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+
+fn from_ts(secs: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp(secs)
+        .map_err(|e| StoreError::Corrupt(format!("timestamp {secs}: {e}")))
+}
+
+fn from_opt_ts(secs: Option<i64>) -> Result<Option<OffsetDateTime>, StoreError> {
+    secs.map(from_ts).transpose()
+}
+
+fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+}
+
+fn to_i64(value: u64, what: &str) -> Result<i64, StoreError> {
+    i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{what} {value} is too large")))
+}
+
+fn to_u64(value: i64, what: &str) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{what} {value} is negative")))
+}
+
+fn to_u32(value: i64, what: &str) -> Result<u32, StoreError> {
+    u32::try_from(value).map_err(|_| StoreError::Corrupt(format!("{what} {value} is out of range")))
+}
+
+fn parse_id<T: FromStr>(s: &str, what: &str) -> Result<T, StoreError> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("{what} {s:?} is not a valid id")))
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+const USER_COLS: &str = "u.id AS u_id, u.username AS u_username, \
+    u.password_hash AS u_password_hash, u.is_admin AS u_is_admin, u.created_at AS u_created_at";
+
+fn user_from_row(row: &SqliteRow) -> Result<User, StoreError> {
+    let username: String = row.try_get("u_username")?;
+    Ok(User {
+        id: parse_id(&row.try_get::<String, _>("u_id")?, "user id")?,
+        username: Username::parse(&username)
+            .map_err(|e| StoreError::Corrupt(format!("username {username:?}: {e}")))?,
+        password_hash: row.try_get("u_password_hash")?,
+        is_admin: row.try_get::<i64, _>("u_is_admin")? != 0,
+        created_at: from_ts(row.try_get("u_created_at")?)?,
+    })
+}
+
+fn job_cols(prefix: &str) -> String {
+    [
+        "id",
+        "recording_id",
+        "state",
+        "attempts",
+        "max_attempts",
+        "last_error",
+        "worker_id",
+        "lease_until",
+        "run_after",
+        "created_at",
+        "updated_at",
+        "finished_at",
+    ]
+    .iter()
+    .map(|c| format!("{prefix}{c} AS job_{c}"))
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+fn job_from_row(row: &SqliteRow) -> Result<Job, StoreError> {
+    let state: String = row.try_get("job_state")?;
+    Ok(Job {
+        id: parse_id(&row.try_get::<String, _>("job_id")?, "job id")?,
+        recording_id: parse_id(
+            &row.try_get::<String, _>("job_recording_id")?,
+            "recording id",
+        )?,
+        state: JobState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("job state {state:?}")))?,
+        attempts: to_u32(row.try_get("job_attempts")?, "attempts")?,
+        max_attempts: to_u32(row.try_get("job_max_attempts")?, "max_attempts")?,
+        last_error: row.try_get("job_last_error")?,
+        worker_id: row.try_get("job_worker_id")?,
+        lease_until: from_opt_ts(row.try_get("job_lease_until")?)?,
+        run_after: from_ts(row.try_get("job_run_after")?)?,
+        created_at: from_ts(row.try_get("job_created_at")?)?,
+        updated_at: from_ts(row.try_get("job_updated_at")?)?,
+        finished_at: from_opt_ts(row.try_get("job_finished_at")?)?,
+    })
+}
+
+fn parse_sha(s: &str) -> Result<Sha256Hex, StoreError> {
+    Sha256Hex::parse(s).map_err(|_| StoreError::Corrupt(format!("sha256 {s:?}")))
+}
+
+fn parse_kind(s: &str) -> Result<RecordingKind, StoreError> {
+    RecordingKind::parse(s).ok_or_else(|| StoreError::Corrupt(format!("recording kind {s:?}")))
+}
+
+/// A user's view of their recordings: the owner link, the recording, its
+/// latest job, and the team of the first player who is this user (by one of
+/// their player names or ids, or their username), which decides the result.
+const SUMMARY_SELECT: &str = "
+SELECT t.*,
+    CASE
+        WHEN t.my_team IS NULL OR t.score_blue IS NULL OR t.score_blue = t.score_orange THEN NULL
+        WHEN (t.my_team = 0) = (t.score_blue > t.score_orange) THEN 'win'
+        ELSE 'loss'
+    END AS result
+FROM (
+    SELECT r.id, r.sha256, r.size, r.kind, r.played_at, r.map, r.match_type, r.team_size,
+        r.score_blue, r.score_orange,
+        (r.analysis_json IS NOT NULL) AS analyzed,
+        o.original_filename, o.uploaded_at,
+        j.state AS job_state, j.last_error AS job_last_error,
+        (SELECT p.team FROM recording_players p
+            WHERE p.recording_id = r.id AND (
+                p.name = (SELECT username FROM users WHERE id = o.user_id) COLLATE NOCASE
+                OR EXISTS (SELECT 1 FROM user_player_names n
+                    WHERE n.user_id = o.user_id
+                      AND (n.name = p.name COLLATE NOCASE OR n.name = p.player_id COLLATE NOCASE)))
+            ORDER BY p.position LIMIT 1) AS my_team
+    FROM recording_owners o
+    JOIN recordings r ON r.id = o.recording_id
+    LEFT JOIN jobs j ON j.id = (
+        SELECT id FROM jobs WHERE recording_id = r.id ORDER BY created_at DESC, rowid DESC LIMIT 1)
+    WHERE o.user_id = ?
+) AS t
+WHERE 1 = 1";
+
+fn summary_from_row(row: &SqliteRow) -> Result<RecordingSummary, StoreError> {
+    let job_state: Option<String> = row.try_get("job_state")?;
+    let job_state = job_state
+        .map(|s| JobState::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("job state {s:?}"))))
+        .transpose()?;
+    let blue: Option<i64> = row.try_get("score_blue")?;
+    let orange: Option<i64> = row.try_get("score_orange")?;
+    let score = match (blue, orange) {
+        (Some(b), Some(o)) => Some([to_u32(b, "score")?, to_u32(o, "score")?]),
+        _ => None,
+    };
+    let result: Option<String> = row.try_get("result")?;
+    Ok(RecordingSummary {
+        id: parse_id(&row.try_get::<String, _>("id")?, "recording id")?,
+        sha256: parse_sha(&row.try_get::<String, _>("sha256")?)?,
+        size: to_u64(row.try_get("size")?, "size")?,
+        kind: parse_kind(&row.try_get::<String, _>("kind")?)?,
+        original_filename: row.try_get("original_filename")?,
+        uploaded_at: from_ts(row.try_get("uploaded_at")?)?,
+        job_state,
+        last_error: row.try_get("job_last_error")?,
+        analyzed: row.try_get::<i64, _>("analyzed")? != 0,
+        played_at: from_opt_ts(row.try_get("played_at")?)?,
+        map: row.try_get("map")?,
+        match_type: row.try_get("match_type")?,
+        team_size: row
+            .try_get::<Option<i64>, _>("team_size")?
+            .map(|v| to_u32(v, "team size"))
+            .transpose()?,
+        score,
+        result: match result.as_deref() {
+            Some("win") => Some(GameResult::Win),
+            Some("loss") => Some(GameResult::Loss),
+            _ => None,
+        },
+    })
+}
+
+async fn fetch_user(
+    executor: impl sqlx::SqliteExecutor<'_>,
+    id: &str,
+) -> Result<Option<User>, StoreError> {
+    let row = sqlx::query(&format!("SELECT {USER_COLS} FROM users u WHERE u.id = ?"))
+        .bind(id)
+        .fetch_optional(executor)
+        .await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+async fn save_analysis(
+    tx: &mut Transaction<'_, Sqlite>,
+    recording: &str,
+    output: &AnalysisOutput,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let summary = &output.summary;
+    sqlx::query(
+        "UPDATE recordings SET analysis_json = ?, analyzed_at = ?, played_at = ?, map = ?,
+            match_type = ?, team_size = ?, score_blue = ?, score_orange = ?
+         WHERE id = ?",
+    )
+    .bind(&output.report_json)
+    .bind(ts(now))
+    .bind(summary.played_at.map(ts))
+    .bind(&summary.map)
+    .bind(&summary.match_type)
+    .bind(summary.team_size.map(i64::from))
+    .bind(i64::from(summary.score[0]))
+    .bind(i64::from(summary.score[1]))
+    .bind(recording)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM recording_players WHERE recording_id = ?")
+        .bind(recording)
+        .execute(&mut **tx)
+        .await?;
+    for (position, player) in summary.players.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO recording_players (recording_id, position, name, player_id, team)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(recording)
+        .bind(to_i64(position as u64, "player position")?)
+        .bind(&player.name)
+        .bind(&player.id)
+        .bind(i64::from(player.team))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    #[tracing::instrument(skip_all, fields(username = %username))]
+    async fn create_user(
+        &self,
+        username: &Username,
+        password_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<User, StoreError> {
+        let id = UserId::new_random();
+        let row = sqlx::query(
+            "INSERT INTO users (id, username, password_hash, is_admin, created_at)
+             SELECT ?, ?, ?, NOT EXISTS (SELECT 1 FROM users), ?
+             RETURNING is_admin",
+        )
+        .bind(id.to_string())
+        .bind(username.as_str())
+        .bind(password_hash)
+        .bind(ts(now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict { what: "username" }
+            } else {
+                StoreError::Database(e)
+            }
+        })?;
+        Ok(User {
+            id,
+            username: username.clone(),
+            password_hash: password_hash.to_owned(),
+            is_admin: row.try_get::<i64, _>("is_admin")? != 0,
+            created_at: from_ts(ts(now))?,
+        })
+    }
+
+    async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        fetch_user(&self.pool, &id.to_string()).await
+    }
+
+    async fn user_by_username(&self, username: &Username) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLS} FROM users u WHERE u.username = ? COLLATE NOCASE"
+        ))
+        .bind(username.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLS} FROM users u ORDER BY u.created_at, u.rowid"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn count_users(&self) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?;
+        to_u64(count, "user count")
+    }
+
+    async fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { entity: "user" });
+        }
+        Ok(())
+    }
+
+    async fn set_player_names(&self, id: UserId, names: &[String]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM user_player_names WHERE user_id = ?")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+            sqlx::query("INSERT OR IGNORE INTO user_player_names (user_id, name) VALUES (?, ?)")
+                .bind(id.to_string())
+                .bind(name)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match &e {
+                    sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                        StoreError::NotFound { entity: "user" }
+                    }
+                    _ => StoreError::Database(e),
+                })?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn player_names(&self, id: UserId) -> Result<Vec<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar(
+                "SELECT name FROM user_player_names WHERE user_id = ? ORDER BY name",
+            )
+            .bind(id.to_string())
+            .fetch_all(&self.pool)
+            .await?,
+        )
+    }
+
+    async fn create_session(&self, session: &NewSession) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(session.id_hash.as_str())
+        .bind(session.user_id.to_string())
+        .bind(&session.csrf_token)
+        .bind(ts(session.created_at))
+        .bind(ts(session.expires_at))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| match &e {
+            _ if is_unique_violation(&e) => StoreError::Conflict { what: "session" },
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                StoreError::NotFound { entity: "user" }
+            }
+            _ => StoreError::Database(e),
+        })?;
+        Ok(())
+    }
+
+    async fn session_by_hash(
+        &self,
+        id_hash: &Sha256Hex,
+        now: OffsetDateTime,
+    ) -> Result<Option<Session>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT s.id_hash, s.csrf_token, s.created_at, s.expires_at, {USER_COLS}
+             FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.id_hash = ? AND s.expires_at > ?"
+        ))
+        .bind(id_hash.as_str())
+        .bind(ts(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(Session {
+                id_hash: parse_sha(&row.try_get::<String, _>("id_hash")?)?,
+                user: user_from_row(&row)?,
+                csrf_token: row.try_get("csrf_token")?,
+                created_at: from_ts(row.try_get("created_at")?)?,
+                expires_at: from_ts(row.try_get("expires_at")?)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete_session(&self, id_hash: &Sha256Hex) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = ?")
+            .bind(id_hash.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_user_sessions(&self, user: UserId) -> Result<u64, StoreError> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user.to_string())
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
+    async fn create_api_token(
+        &self,
+        user: UserId,
+        name: &str,
+        token_hash: &Sha256Hex,
+        now: OffsetDateTime,
+    ) -> Result<ApiToken, StoreError> {
+        let id = ApiTokenId::new_random();
+        sqlx::query(
+            "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(id.to_string())
+        .bind(user.to_string())
+        .bind(name)
+        .bind(token_hash.as_str())
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| match &e {
+            _ if is_unique_violation(&e) => StoreError::Conflict { what: "api token" },
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                StoreError::NotFound { entity: "user" }
+            }
+            _ => StoreError::Database(e),
+        })?;
+        Ok(ApiToken {
+            id,
+            user_id: user,
+            name: name.to_owned(),
+            created_at: from_ts(ts(now))?,
+            last_used_at: None,
+        })
+    }
+
+    async fn list_api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, user_id, name, created_at, last_used_at FROM api_tokens
+             WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at DESC, rowid DESC",
+        )
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ApiToken {
+                    id: parse_id(&row.try_get::<String, _>("id")?, "token id")?,
+                    user_id: parse_id(&row.try_get::<String, _>("user_id")?, "user id")?,
+                    name: row.try_get("name")?,
+                    created_at: from_ts(row.try_get("created_at")?)?,
+                    last_used_at: from_opt_ts(row.try_get("last_used_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn revoke_api_token(
+        &self,
+        user: UserId,
+        token: ApiTokenId,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = ?
+             WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+        )
+        .bind(ts(now))
+        .bind(token.to_string())
+        .bind(user.to_string())
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                entity: "api token",
+            });
+        }
+        Ok(())
+    }
+
+    async fn user_by_api_token(
+        &self,
+        token_hash: &Sha256Hex,
+        now: OffsetDateTime,
+    ) -> Result<Option<User>, StoreError> {
+        let user_id: Option<String> = sqlx::query_scalar(
+            "UPDATE api_tokens SET last_used_at = ?
+             WHERE token_hash = ? AND revoked_at IS NULL RETURNING user_id",
+        )
+        .bind(ts(now))
+        .bind(token_hash.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        match user_id {
+            Some(id) => fetch_user(&self.pool, &id).await,
+            None => Ok(None),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(sha256 = %upload.sha256, owner = %upload.owner))]
+    async fn add_upload(
+        &self,
+        upload: &NewUpload,
+        now: OffsetDateTime,
+        max_queue_depth: u64,
+    ) -> Result<UploadOutcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // A write first, so this transaction holds the write lock from here on.
+        let new_id = RecordingId::new_random();
+        let inserted = sqlx::query(
+            "INSERT INTO recordings (id, sha256, size, kind, created_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(new_id.to_string())
+        .bind(upload.sha256.as_str())
+        .bind(to_i64(upload.size, "size")?)
+        .bind(upload.kind.as_str())
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        let recording = if inserted {
+            let depth: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')",
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            let depth = to_u64(depth, "queue depth")?;
+            if depth >= max_queue_depth {
+                tx.rollback().await?;
+                return Err(StoreError::QueueFull {
+                    depth,
+                    max: max_queue_depth,
+                });
+            }
+            new_id
+        } else {
+            let id: String = sqlx::query_scalar("SELECT id FROM recordings WHERE sha256 = ?")
+                .bind(upload.sha256.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+            parse_id(&id, "recording id")?
+        };
+        sqlx::query(
+            "INSERT INTO recording_owners (recording_id, user_id, original_filename, uploaded_at)
+             VALUES (?, ?, ?, ?) ON CONFLICT (user_id, recording_id) DO NOTHING",
+        )
+        .bind(recording.to_string())
+        .bind(upload.owner.to_string())
+        .bind(&upload.original_filename)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                StoreError::NotFound { entity: "user" }
+            }
+            _ => StoreError::Database(e),
+        })?;
+        let job = if inserted {
+            let job = JobId::new_random();
+            insert_job(&mut tx, job, recording, now, crate::DEFAULT_MAX_ATTEMPTS).await?;
+            Some(job)
+        } else {
+            None
+        };
+        tx.commit().await?;
+        Ok(UploadOutcome {
+            recording,
+            newly_stored: inserted,
+            job,
+        })
+    }
+
+    async fn list_recordings(
+        &self,
+        owner: UserId,
+        filter: &RecordingFilter,
+    ) -> Result<Vec<RecordingSummary>, StoreError> {
+        let mut sql = String::from(SUMMARY_SELECT);
+        if filter.played_from.is_some() {
+            sql.push_str(" AND t.played_at >= ?");
+        }
+        if filter.played_to.is_some() {
+            sql.push_str(" AND t.played_at < ?");
+        }
+        if filter.match_type.is_some() {
+            sql.push_str(" AND t.match_type = ? COLLATE NOCASE");
+        }
+        if filter.map.is_some() {
+            sql.push_str(" AND t.map = ? COLLATE NOCASE");
+        }
+        if filter.team_size.is_some() {
+            sql.push_str(" AND t.team_size = ?");
+        }
+        if filter.result.is_some() {
+            sql.push_str(" AND result = ?");
+        }
+        let key = match filter.sort {
+            RecordingSort::PlayedAt => "COALESCE(t.played_at, t.uploaded_at)",
+            RecordingSort::UploadedAt => "t.uploaded_at",
+            RecordingSort::Map => "t.map",
+            RecordingSort::MatchType => "t.match_type",
+            RecordingSort::TeamSize => "t.team_size",
+        };
+        let direction = if filter.descending { "DESC" } else { "ASC" };
+        // Unknown values last whichever the direction; then a stable tie-break.
+        sql.push_str(&format!(
+            " ORDER BY ({key}) IS NULL, {key} {direction}, t.uploaded_at {direction}, t.id \
+             LIMIT ? OFFSET ?"
+        ));
+        let mut query = sqlx::query(&sql).bind(owner.to_string());
+        if let Some(from) = filter.played_from {
+            query = query.bind(ts(from));
+        }
+        if let Some(to) = filter.played_to {
+            query = query.bind(ts(to));
+        }
+        if let Some(match_type) = &filter.match_type {
+            query = query.bind(match_type);
+        }
+        if let Some(map) = &filter.map {
+            query = query.bind(map);
+        }
+        if let Some(team_size) = filter.team_size {
+            query = query.bind(i64::from(team_size));
+        }
+        if let Some(result) = filter.result {
+            query = query.bind(result.as_str());
+        }
+        let rows = query
+            .bind(i64::from(filter.limit))
+            .bind(i64::from(filter.offset))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(summary_from_row).collect()
+    }
+
+    async fn recording_for_owner(
+        &self,
+        owner: UserId,
+        id: RecordingId,
+    ) -> Result<Option<RecordingSummary>, StoreError> {
+        let row = sqlx::query(&format!("{SUMMARY_SELECT} AND t.id = ?"))
+            .bind(owner.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(summary_from_row).transpose()
+    }
+
+    async fn analysis_for_owner(
+        &self,
+        owner: UserId,
+        id: RecordingId,
+    ) -> Result<Option<String>, StoreError> {
+        let json: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT r.analysis_json FROM recordings r
+             JOIN recording_owners o ON o.recording_id = r.id
+             WHERE o.user_id = ? AND r.id = ?",
+        )
+        .bind(owner.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(json.flatten())
+    }
+
+    async fn recording_by_id(&self, id: RecordingId) -> Result<Option<Recording>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, sha256, size, kind, created_at, analyzed_at FROM recordings WHERE id = ?",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(Recording {
+                id: parse_id(&row.try_get::<String, _>("id")?, "recording id")?,
+                sha256: parse_sha(&row.try_get::<String, _>("sha256")?)?,
+                size: to_u64(row.try_get("size")?, "size")?,
+                kind: parse_kind(&row.try_get::<String, _>("kind")?)?,
+                created_at: from_ts(row.try_get("created_at")?)?,
+                analyzed_at: from_opt_ts(row.try_get("analyzed_at")?)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn enqueue_job(
+        &self,
+        recording: RecordingId,
+        now: OffsetDateTime,
+        max_attempts: u32,
+    ) -> Result<JobId, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let job = JobId::new_random();
+        insert_job(&mut tx, job, recording, now, max_attempts).await?;
+        tx.commit().await?;
+        Ok(job)
+    }
+
+    #[tracing::instrument(skip(self, now, lease))]
+    async fn claim_job(
+        &self,
+        worker: &str,
+        now: OffsetDateTime,
+        lease: Duration,
+    ) -> Result<Option<ClaimedJob>, StoreError> {
+        // Jobs whose last attempt's worker vanished will never finish: dead-letter them.
+        sqlx::query(
+            "UPDATE jobs SET state = 'dead', worker_id = NULL, lease_until = NULL,
+                last_error = 'the worker running the last attempt stopped renewing its lease',
+                finished_at = ?1, updated_at = ?1
+             WHERE state = 'running' AND lease_until <= ?1 AND attempts >= max_attempts",
+        )
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await?;
+        let row = sqlx::query(&format!(
+            "UPDATE jobs SET state = 'running', worker_id = ?1, lease_until = ?2,
+                attempts = attempts + 1, updated_at = ?3
+             WHERE id = (
+                SELECT id FROM jobs
+                WHERE (state = 'queued' AND run_after <= ?3)
+                   OR (state = 'running' AND lease_until <= ?3 AND attempts < max_attempts)
+                ORDER BY run_after, created_at, rowid
+                LIMIT 1)
+             RETURNING {}",
+            job_cols("")
+        ))
+        .bind(worker)
+        .bind(ts(now).saturating_add(secs(lease)))
+        .bind(ts(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let job = job_from_row(&row)?;
+        let recording = sqlx::query("SELECT sha256, kind FROM recordings WHERE id = ?")
+            .bind(job.recording_id.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Some(ClaimedJob {
+            sha256: parse_sha(&recording.try_get::<String, _>("sha256")?)?,
+            kind: parse_kind(&recording.try_get::<String, _>("kind")?)?,
+            job,
+        }))
+    }
+
+    async fn heartbeat_job(
+        &self,
+        job: JobId,
+        worker: &str,
+        now: OffsetDateTime,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET lease_until = ?, updated_at = ?
+             WHERE id = ? AND worker_id = ? AND state = 'running'",
+        )
+        .bind(ts(now).saturating_add(secs(lease)))
+        .bind(ts(now))
+        .bind(job.to_string())
+        .bind(worker)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    #[tracing::instrument(skip(self, output, now))]
+    async fn complete_job(
+        &self,
+        job: JobId,
+        worker: &str,
+        output: &AnalysisOutput,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let recording: Option<String> = sqlx::query_scalar(
+            "UPDATE jobs SET state = 'done', lease_until = NULL, last_error = NULL,
+                finished_at = ?1, updated_at = ?1
+             WHERE id = ?2 AND worker_id = ?3 AND state = 'running'
+             RETURNING recording_id",
+        )
+        .bind(ts(now))
+        .bind(job.to_string())
+        .bind(worker)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(recording) = recording else {
+            tx.rollback().await?;
+            return Ok(false);
+        };
+        save_analysis(&mut tx, &recording, output, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    #[tracing::instrument(skip(self, now, backoff))]
+    async fn fail_job(
+        &self,
+        job: JobId,
+        worker: &str,
+        error: &str,
+        now: OffsetDateTime,
+        backoff: &Backoff,
+    ) -> Result<FailOutcome, StoreError> {
+        // The backoff in SQL keeps this one statement: base * 2^(attempts-1), capped.
+        let row = sqlx::query(
+            "UPDATE jobs SET
+                state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END,
+                run_after = CASE WHEN attempts >= max_attempts THEN run_after
+                    ELSE ?1 + MIN(?2 * (1 << MIN(MAX(attempts - 1, 0), 30)), ?3) END,
+                finished_at = CASE WHEN attempts >= max_attempts THEN ?1 ELSE NULL END,
+                last_error = ?4, worker_id = NULL, lease_until = NULL, updated_at = ?1
+             WHERE id = ?5 AND worker_id = ?6 AND state = 'running'
+             RETURNING state, run_after",
+        )
+        .bind(ts(now))
+        .bind(secs(backoff.base))
+        .bind(secs(backoff.max))
+        .bind(error)
+        .bind(job.to_string())
+        .bind(worker)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(FailOutcome::LeaseLost);
+        };
+        let state: String = row.try_get("state")?;
+        if state == "dead" {
+            Ok(FailOutcome::Dead)
+        } else {
+            Ok(FailOutcome::Retry {
+                run_after: from_ts(row.try_get("run_after")?)?,
+            })
+        }
+    }
+
+    async fn release_job(
+        &self,
+        job: JobId,
+        worker: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'queued', worker_id = NULL, lease_until = NULL,
+                attempts = MAX(attempts - 1, 0), run_after = ?1, updated_at = ?1
+             WHERE id = ?2 AND worker_id = ?3 AND state = 'running'",
+        )
+        .bind(ts(now))
+        .bind(job.to_string())
+        .bind(worker)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn job_counts(&self) -> Result<JobCounts, StoreError> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut counts = JobCounts::default();
+        for row in rows {
+            let state: String = row.try_get("state")?;
+            let n = to_u64(row.try_get("n")?, "job count")?;
+            match JobState::parse(&state) {
+                Some(JobState::Queued) => counts.queued = n,
+                Some(JobState::Running) => counts.running = n,
+                Some(JobState::Done) => counts.done = n,
+                Some(JobState::Dead) => counts.dead = n,
+                None => return Err(StoreError::Corrupt(format!("job state {state:?}"))),
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn job_for_recording(&self, recording: RecordingId) -> Result<Option<Job>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM jobs WHERE recording_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            job_cols("")
+        ))
+        .bind(recording.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(job_from_row).transpose()
+    }
+
+    async fn jobs_for_user(&self, user: UserId, limit: u32) -> Result<Vec<UserJob>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {}, o.original_filename, o.uploaded_at
+             FROM recording_owners o JOIN jobs j ON j.recording_id = o.recording_id
+             WHERE o.user_id = ?
+             ORDER BY o.uploaded_at DESC, j.created_at DESC, j.rowid DESC
+             LIMIT ?",
+            job_cols("j.")
+        ))
+        .bind(user.to_string())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let job = job_from_row(row)?;
+                Ok(UserJob {
+                    recording_id: job.recording_id,
+                    original_filename: row.try_get("original_filename")?,
+                    uploaded_at: from_ts(row.try_get("uploaded_at")?)?,
+                    job,
+                })
+            })
+            .collect()
+    }
+}
+
+async fn insert_job(
+    tx: &mut Transaction<'_, Sqlite>,
+    job: JobId,
+    recording: RecordingId,
+    now: OffsetDateTime,
+    max_attempts: u32,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO jobs (id, recording_id, state, attempts, max_attempts, run_after,
+            created_at, updated_at)
+         VALUES (?1, ?2, 'queued', 0, ?3, ?4, ?4, ?4)",
+    )
+    .bind(job.to_string())
+    .bind(recording.to_string())
+    .bind(i64::from(max_attempts.max(1)))
+    .bind(ts(now))
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound {
+            entity: "recording",
+        },
+        _ => StoreError::Database(e),
+    })?;
+    Ok(())
+}

@@ -1,0 +1,171 @@
+//! The [`Store`] trait: everything filmroom keeps in its database.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::error::StoreError;
+use crate::model::{
+    AnalysisOutput, ApiToken, Backoff, ClaimedJob, FailOutcome, Job, JobCounts, NewSession,
+    NewUpload, Recording, RecordingFilter, RecordingSummary, Session, UploadOutcome, User, UserJob,
+};
+use crate::types::{ApiTokenId, JobId, RecordingId, Sha256Hex, UserId, Username};
+
+/// One implementation per database; all of them pass `tests/it/conformance.rs`.
+///
+/// Isolation lives here: every method that takes an owner returns `None` (or
+/// `NotFound`) for rows that user does not own, so a handler that forgets a
+/// check still cannot leak another user's data.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // ---- users ----
+
+    /// Creates a user; the first user ever created is the admin (decided in
+    /// the same statement, so two racing sign-ups cannot both be admin).
+    /// [`StoreError::Conflict`] if the username is taken, ignoring case.
+    async fn create_user(
+        &self,
+        username: &Username,
+        password_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<User, StoreError>;
+    async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    async fn user_by_username(&self, username: &Username) -> Result<Option<User>, StoreError>;
+    /// All users, oldest first.
+    async fn list_users(&self) -> Result<Vec<User>, StoreError>;
+    async fn count_users(&self) -> Result<u64, StoreError>;
+    /// [`StoreError::NotFound`] if there is no such user.
+    async fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<(), StoreError>;
+    /// Replaces the in-game names or `"platform:id"` strings that are this user.
+    async fn set_player_names(&self, id: UserId, names: &[String]) -> Result<(), StoreError>;
+    async fn player_names(&self, id: UserId) -> Result<Vec<String>, StoreError>;
+
+    // ---- sessions ----
+
+    async fn create_session(&self, session: &NewSession) -> Result<(), StoreError>;
+    /// The session and its user, or `None` if unknown or expired at `now`.
+    async fn session_by_hash(
+        &self,
+        id_hash: &Sha256Hex,
+        now: OffsetDateTime,
+    ) -> Result<Option<Session>, StoreError>;
+    async fn delete_session(&self, id_hash: &Sha256Hex) -> Result<(), StoreError>;
+    /// Logs a user out everywhere; returns how many sessions ended.
+    async fn delete_user_sessions(&self, user: UserId) -> Result<u64, StoreError>;
+
+    // ---- API tokens ----
+
+    async fn create_api_token(
+        &self,
+        user: UserId,
+        name: &str,
+        token_hash: &Sha256Hex,
+        now: OffsetDateTime,
+    ) -> Result<ApiToken, StoreError>;
+    /// The user's tokens that are not revoked, newest first.
+    async fn list_api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>, StoreError>;
+    /// [`StoreError::NotFound`] unless the token is this user's and live.
+    async fn revoke_api_token(
+        &self,
+        user: UserId,
+        token: ApiTokenId,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// The owner of a live token; records `now` as its last use.
+    async fn user_by_api_token(
+        &self,
+        token_hash: &Sha256Hex,
+        now: OffsetDateTime,
+    ) -> Result<Option<User>, StoreError>;
+
+    // ---- recordings ----
+
+    /// In one transaction: stores the recording if its hash is new, links the
+    /// owner (idempotent), and enqueues an analysis job only for a new
+    /// recording. A new recording is refused with [`StoreError::QueueFull`],
+    /// storing nothing, when queued + running jobs `>= max_queue_depth`.
+    async fn add_upload(
+        &self,
+        upload: &NewUpload,
+        now: OffsetDateTime,
+        max_queue_depth: u64,
+    ) -> Result<UploadOutcome, StoreError>;
+    async fn list_recordings(
+        &self,
+        owner: UserId,
+        filter: &RecordingFilter,
+    ) -> Result<Vec<RecordingSummary>, StoreError>;
+    /// `None` when `owner` does not own the recording.
+    async fn recording_for_owner(
+        &self,
+        owner: UserId,
+        id: RecordingId,
+    ) -> Result<Option<RecordingSummary>, StoreError>;
+    /// The stored report JSON; `None` if not owned or not analysed yet.
+    async fn analysis_for_owner(
+        &self,
+        owner: UserId,
+        id: RecordingId,
+    ) -> Result<Option<String>, StoreError>;
+    /// No owner check: for workers and the operator only.
+    async fn recording_by_id(&self, id: RecordingId) -> Result<Option<Recording>, StoreError>;
+
+    // ---- jobs ----
+
+    async fn enqueue_job(
+        &self,
+        recording: RecordingId,
+        now: OffsetDateTime,
+        max_attempts: u32,
+    ) -> Result<JobId, StoreError>;
+    /// Atomically takes one job that is queued with `run_after <= now`, or
+    /// running with an expired lease; sets the worker, the lease and
+    /// `attempts + 1`. An expired job already at `max_attempts` is
+    /// dead-lettered instead of handed out again.
+    async fn claim_job(
+        &self,
+        worker: &str,
+        now: OffsetDateTime,
+        lease: Duration,
+    ) -> Result<Option<ClaimedJob>, StoreError>;
+    /// Extends the lease; `false` if this worker no longer holds the job.
+    async fn heartbeat_job(
+        &self,
+        job: JobId,
+        worker: &str,
+        now: OffsetDateTime,
+        lease: Duration,
+    ) -> Result<bool, StoreError>;
+    /// Saves the analysis and marks the job done, in one transaction;
+    /// `false`, saving nothing, if this worker no longer holds the job.
+    async fn complete_job(
+        &self,
+        job: JobId,
+        worker: &str,
+        output: &AnalysisOutput,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+    /// Records a failed attempt: retry after a backoff, or dead-letter.
+    async fn fail_job(
+        &self,
+        job: JobId,
+        worker: &str,
+        error: &str,
+        now: OffsetDateTime,
+        backoff: &Backoff,
+    ) -> Result<FailOutcome, StoreError>;
+    /// Hands a running job back to the queue (graceful shutdown); the attempt
+    /// does not count. `false` if this worker no longer holds it.
+    async fn release_job(
+        &self,
+        job: JobId,
+        worker: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+    async fn job_counts(&self) -> Result<JobCounts, StoreError>;
+    /// The latest job of a recording.
+    async fn job_for_recording(&self, recording: RecordingId) -> Result<Option<Job>, StoreError>;
+    /// Jobs of the recordings this user uploaded, newest upload first.
+    async fn jobs_for_user(&self, user: UserId, limit: u32) -> Result<Vec<UserJob>, StoreError>;
+}

@@ -1,0 +1,263 @@
+//! Domain newtypes: parsed once at the edge, never raw strings inside.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            /// A fresh random (v4) id.
+            pub fn new_random() -> Self {
+                Self(Uuid::new_v4())
+            }
+
+            pub fn from_uuid(uuid: Uuid) -> Self {
+                Self(uuid)
+            }
+
+            pub fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.hyphenated().fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map(Self)
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// A user account.
+    UserId
+);
+uuid_id!(
+    /// One stored recording (one distinct file, whoever uploaded it).
+    RecordingId
+);
+uuid_id!(
+    /// One analysis job.
+    JobId
+);
+uuid_id!(
+    /// One personal API token (the id, not the secret).
+    ApiTokenId
+);
+
+/// Why a username was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UsernameError {
+    #[error("a username must be 3 to 32 characters long")]
+    Length,
+    #[error("a username may contain only ASCII letters, digits, '_', '-' and '.'")]
+    Character,
+    #[error("a username must start with a letter or a digit")]
+    Start,
+}
+
+/// A valid username: 3 to 32 characters, ASCII letters, digits, `_`, `-` and
+/// `.`, starting with a letter or digit. Case is kept for display; uniqueness
+/// is case-insensitive in the store.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Username(String);
+
+impl Username {
+    pub const MIN_LEN: usize = 3;
+    pub const MAX_LEN: usize = 32;
+
+    pub fn parse(input: &str) -> Result<Self, UsernameError> {
+        let len = input.chars().count();
+        if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&len) {
+            return Err(UsernameError::Length);
+        }
+        if !input
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        {
+            return Err(UsernameError::Character);
+        }
+        if !input.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            return Err(UsernameError::Start);
+        }
+        Ok(Self(input.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for Username {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Why a SHA-256 hex string was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected a SHA-256 digest as exactly 64 hexadecimal characters")]
+pub struct Sha256HexError;
+
+/// A SHA-256 digest as 64 lower-case hex characters: the key of a recording's
+/// file, and the stored form of session ids and API tokens.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Sha256Hex(String);
+
+impl Sha256Hex {
+    /// Accepts exactly 64 hex digits (either case) and nothing else: this is
+    /// what makes an object key safe to use as a path.
+    pub fn parse(input: &str) -> Result<Self, Sha256HexError> {
+        if input.len() == 64 && input.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(Self(input.to_ascii_lowercase()))
+        } else {
+            Err(Sha256HexError)
+        }
+    }
+
+    /// The digest of `bytes`.
+    pub fn digest(bytes: &[u8]) -> Self {
+        let digest = Sha256::digest(bytes);
+        let mut hex = String::with_capacity(64);
+        for byte in digest.iter() {
+            hex.push(char::from(HEX[usize::from(byte >> 4)]));
+            hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+        Self(hex)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+impl fmt::Display for Sha256Hex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for Sha256Hex {
+    type Err = Sha256HexError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Sha256Hex {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        Self::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl<'de> Deserialize<'de> for Username {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        Self::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// What a recording is, which decides the analysis that runs on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordingKind {
+    /// A Rocket League `.replay` file.
+    #[serde(rename = "rl_replay")]
+    RocketLeagueReplay,
+}
+
+impl RecordingKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RecordingKind::RocketLeagueReplay => "rl_replay",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "rl_replay" => Some(RecordingKind::RocketLeagueReplay),
+            _ => None,
+        }
+    }
+}
+
+/// Where a job is in its life.
+///
+/// A failed attempt that will be retried goes back to `Queued` with
+/// `attempts > 0`, `last_error` set and `run_after` in the future.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    /// Out of attempts: the dead-letter state, with the last error kept.
+    Dead,
+}
+
+impl JobState {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Dead => "dead",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "queued" => Some(JobState::Queued),
+            "running" => Some(JobState::Running),
+            "done" => Some(JobState::Done),
+            "dead" => Some(JobState::Dead),
+            _ => None,
+        }
+    }
+}
+
+/// A game's result from one user's side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GameResult {
+    Win,
+    Loss,
+}
+
+impl GameResult {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            GameResult::Win => "win",
+            GameResult::Loss => "loss",
+        }
+    }
+}

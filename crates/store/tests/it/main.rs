@@ -1,0 +1,7 @@
+//! One integration-test binary for filmroom-store: the conformance suite run
+//! against every backend, plus backend-specific and object storage tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod conformance;
+mod objects;
+mod sqlite;
