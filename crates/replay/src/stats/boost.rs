@@ -1,7 +1,7 @@
 //! Boost: amounts over time, pad pickups (big/small, stolen, overfill) and
 //! boost used while supersonic.
 
-use crate::frames::{Phase, Timeline};
+use crate::frames::Timeline;
 use crate::stats::defs::{BIG_PAD_BOOST, RAW_BOOST_SCALE, SMALL_PAD_BOOST, SUPERSONIC_SPEED};
 use crate::stats::pads::{self, PadKinds};
 use crate::stats::types::BoostStats;
@@ -87,13 +87,6 @@ pub fn stats(
         };
         let amount = f64::from(sample.boost) / RAW_BOOST_SCALE;
         let w = frame_weight(timeline, frame);
-        let phase = timeline.frames[frame].phase;
-        if std::env::var_os("EXCL_CD").is_some() && phase == Phase::Countdown {
-            continue;
-        }
-        if std::env::var_os("EXCL_PG").is_some() && phase == Phase::PostGoal {
-            continue;
-        }
         total += w;
         amount_time += amount * w;
         if sample.boost < 1.0 {
