@@ -1,1 +1,383 @@
-//! placeholder
+//! filmroom's analysis worker: the durable job queue's consumer, on top of the
+//! `filmroom-store` job table.
+//!
+//! A [`Worker`] claims one job at a time under a lease, fetches the
+//! recording's bytes from object storage, runs the [`Analyzer`] on a blocking
+//! thread with a per-job timeout while a heartbeat keeps the lease, and then
+//! saves the analysis and marks the job done in one store transaction, or
+//! records the failure (retry with backoff, then dead-letter). A panic or a
+//! timeout in the analyzer fails that job only.
+//!
+//! The analyzer is a plain function from bytes to [`AnalysisOutput`], so this
+//! crate knows nothing about any domain engine: the binary wires
+//! `filmroom_replay::analyze` in. Tests drive the queue deterministically with
+//! [`Worker::try_execute_task`], passing the time in.
+//!
+//! What "result for a user" needs is not decided here: the analyzer fills
+//! [`AnalysisSummary`] with the team scores and every player's name, id and
+//! team, and the store works out each owner's win or loss when it lists games.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use filmroom_store::Store;
+use filmroom_store::objects::ObjectStore;
+pub use filmroom_store::{
+    AnalysisOutput, AnalysisSummary, Backoff, ClaimedJob, FailOutcome, JobId, StoreError,
+    SummaryPlayer,
+};
+
+/// Turns a recording's bytes into an analysis, or says why it could not.
+/// Runs on a blocking thread: it may take CPU time, and it may panic.
+pub type Analyzer = Arc<dyn Fn(&[u8]) -> Result<AnalysisOutput, String> + Send + Sync>;
+
+/// How a worker runs. [`WorkerConfig::new`] gives the defaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkerConfig {
+    /// Unique per worker task (e.g. `"{hostname}-{pid}-w0"`): the lease owner.
+    pub worker_id: String,
+    /// How long a claim lasts without a heartbeat (stored to the second).
+    pub lease: Duration,
+    /// How often a running job's lease is extended; well under `lease`.
+    pub heartbeat_every: Duration,
+    /// An analysis running longer fails its attempt.
+    pub job_timeout: Duration,
+    /// How long an idle worker waits before looking for work again.
+    pub poll_interval: Duration,
+    /// On shutdown, how long a running job may still take before it is handed back.
+    pub shutdown_grace: Duration,
+    pub backoff: Backoff,
+}
+
+impl WorkerConfig {
+    pub fn new(worker_id: impl Into<String>) -> Self {
+        Self {
+            worker_id: worker_id.into(),
+            lease: Duration::from_secs(60),
+            heartbeat_every: Duration::from_secs(20),
+            job_timeout: Duration::from_secs(30),
+            poll_interval: Duration::from_millis(500),
+            shutdown_grace: Duration::from_secs(10),
+            backoff: Backoff::default(),
+        }
+    }
+}
+
+/// What one [`Worker::try_execute_task`] call did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExecutionOutcome {
+    /// No job was due.
+    EmptyQueue,
+    /// The analysis was saved and the job is done.
+    Done(JobId),
+    /// The attempt failed: it will be retried, or the job is dead-lettered.
+    Failed(JobId, FailOutcome),
+    /// Another worker took the job over (this one's lease had expired); its
+    /// result was discarded.
+    LeaseLost(JobId),
+    /// Shutdown came and the job did not finish within the grace period: it
+    /// went back to the queue.
+    Released(JobId),
+}
+
+/// A failure of the worker itself (not of an analysis).
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("the job store failed")]
+    Store(#[from] StoreError),
+}
+
+/// Consumes analysis jobs. Cheap to clone; give each clone its own `worker_id`
+/// through [`Worker::with_config`] to run several at once.
+#[derive(Clone)]
+pub struct Worker {
+    store: Arc<dyn Store>,
+    objects: Arc<dyn ObjectStore>,
+    analyzer: Analyzer,
+    config: WorkerConfig,
+    wake: Arc<Notify>,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A shutdown signal that is polled at most until it fires once.
+struct Shutdown<'a> {
+    signal: Pin<Box<dyn Future<Output = ()> + Send + 'a>>,
+    fired: bool,
+}
+
+impl Shutdown<'_> {
+    fn never() -> Self {
+        Self {
+            signal: Box::pin(std::future::pending()),
+            fired: false,
+        }
+    }
+
+    async fn wait(&mut self) {
+        if self.fired {
+            std::future::pending::<()>().await;
+        }
+        self.signal.as_mut().await;
+        self.fired = true;
+    }
+}
+
+impl Worker {
+    pub fn new(
+        store: Arc<dyn Store>,
+        objects: Arc<dyn ObjectStore>,
+        analyzer: Analyzer,
+        config: WorkerConfig,
+    ) -> Self {
+        Self {
+            store,
+            objects,
+            analyzer,
+            config,
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// The same worker with another configuration (and so another id),
+    /// sharing the wake handle.
+    pub fn with_config(&self, config: WorkerConfig) -> Self {
+        Self {
+            config,
+            ..self.clone()
+        }
+    }
+
+    /// Shares `wake` with other workers, so one notification wakes them all.
+    pub fn with_wake(mut self, wake: Arc<Notify>) -> Self {
+        self.wake = wake;
+        self
+    }
+
+    /// Call `notify_waiters()` on it after enqueuing work, so idle workers
+    /// start at once instead of at their next poll.
+    pub fn wake_handle(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    pub fn config(&self) -> &WorkerConfig {
+        &self.config
+    }
+
+    /// Claims and runs at most one job, as of `now`.
+    pub async fn try_execute_task(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<ExecutionOutcome, WorkerError> {
+        let Some(job) = self
+            .store
+            .claim_job(&self.config.worker_id, now, self.config.lease)
+            .await?
+        else {
+            return Ok(ExecutionOutcome::EmptyQueue);
+        };
+        self.execute(job, now, &mut Shutdown::never()).await
+    }
+
+    /// Runs jobs until `shutdown` completes. A job running then may finish
+    /// within `shutdown_grace`; otherwise it is handed back to the queue.
+    /// Store errors are logged and retried after `poll_interval`: the loop
+    /// only ends on shutdown.
+    pub async fn run(&self, shutdown: impl Future<Output = ()> + Send) {
+        let mut shutdown = Shutdown {
+            signal: Box::pin(shutdown),
+            fired: false,
+        };
+        let worker = self.config.worker_id.as_str();
+        tracing::info!(worker, "worker started");
+        while !shutdown.fired {
+            let now = OffsetDateTime::now_utc();
+            let claimed = self.store.claim_job(worker, now, self.config.lease).await;
+            match claimed {
+                Ok(Some(job)) => match self.execute(job, now, &mut shutdown).await {
+                    Ok(outcome) => tracing::debug!(worker, ?outcome, "job finished"),
+                    Err(error) => {
+                        tracing::error!(
+                            worker,
+                            error = &error as &dyn std::error::Error,
+                            "job bookkeeping failed"
+                        );
+                        self.idle(&mut shutdown).await;
+                    }
+                },
+                Ok(None) => self.idle(&mut shutdown).await,
+                Err(error) => {
+                    tracing::error!(
+                        worker,
+                        error = &error as &dyn std::error::Error,
+                        "claiming a job failed"
+                    );
+                    self.idle(&mut shutdown).await;
+                }
+            }
+        }
+        tracing::info!(worker, "worker stopped");
+    }
+
+    async fn idle(&self, shutdown: &mut Shutdown<'_>) {
+        tokio::select! {
+            () = shutdown.wait() => {}
+            () = tokio::time::sleep(self.config.poll_interval) => {}
+            () = self.wake.notified() => {}
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(worker = %self.config.worker_id, job = %claimed.job.id, attempt = claimed.job.attempts))]
+    async fn execute(
+        &self,
+        claimed: ClaimedJob,
+        claimed_at: OffsetDateTime,
+        shutdown: &mut Shutdown<'_>,
+    ) -> Result<ExecutionOutcome, WorkerError> {
+        let job = claimed.job.id;
+        let worker = self.config.worker_id.as_str();
+        // The clock for this job: the time it was claimed at, moved on by
+        // the monotonic time since, so tests that pass `now` stay consistent.
+        let started = Instant::now();
+        let clock = || claimed_at + started.elapsed();
+
+        let bytes = match self.objects.get(&claimed.sha256).await {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => {
+                return self
+                    .fail(
+                        job,
+                        "the recording's file is missing from object storage",
+                        clock(),
+                    )
+                    .await;
+            }
+            Err(error) => {
+                return self
+                    .fail(
+                        job,
+                        &format!("reading the recording failed: {error}"),
+                        clock(),
+                    )
+                    .await;
+            }
+        };
+
+        let analyzer = self.analyzer.clone();
+        let mut analysis = tokio::task::spawn_blocking(move || analyzer(&bytes));
+        let timeout = tokio::time::sleep(self.config.job_timeout);
+        tokio::pin!(timeout);
+        let mut heartbeat = tokio::time::interval_at(
+            started + self.config.heartbeat_every,
+            self.config.heartbeat_every,
+        );
+        let grace = tokio::time::sleep(Duration::MAX);
+        tokio::pin!(grace);
+        let mut grace_running = false;
+
+        let result = loop {
+            tokio::select! {
+                joined = &mut analysis => break joined,
+                () = &mut timeout => {
+                    // The blocking thread cannot be stopped; its result is dropped.
+                    let message = format!(
+                        "the analysis timed out after {} s",
+                        self.config.job_timeout.as_secs_f64()
+                    );
+                    return self.fail(job, &message, clock()).await;
+                }
+                _ = heartbeat.tick() => {
+                    match self.store.heartbeat_job(job, worker, clock(), self.config.lease).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            tracing::warn!("lost the lease while the analysis ran");
+                            return Ok(ExecutionOutcome::LeaseLost(job));
+                        }
+                        Err(error) => tracing::warn!(
+                            error = &error as &dyn std::error::Error,
+                            "heartbeat failed; trying again at the next beat"
+                        ),
+                    }
+                }
+                () = shutdown.wait(), if !grace_running => {
+                    grace_running = true;
+                    grace.as_mut().reset(Instant::now() + self.config.shutdown_grace);
+                }
+                () = &mut grace, if grace_running => {
+                    tracing::info!("shutting down: handing the job back to the queue");
+                    self.store.release_job(job, worker, clock()).await?;
+                    return Ok(ExecutionOutcome::Released(job));
+                }
+            }
+        };
+
+        match result {
+            Ok(Ok(output)) => {
+                if self
+                    .store
+                    .complete_job(job, worker, &output, clock())
+                    .await?
+                {
+                    tracing::info!("analysis saved");
+                    Ok(ExecutionOutcome::Done(job))
+                } else {
+                    tracing::warn!("lost the lease before saving; the result is discarded");
+                    Ok(ExecutionOutcome::LeaseLost(job))
+                }
+            }
+            Ok(Err(message)) => self.fail(job, &message, clock()).await,
+            Err(joined) => {
+                let message = match joined.try_into_panic() {
+                    Ok(panic) => format!("the analysis panicked: {}", panic_message(&*panic)),
+                    Err(joined) => format!("the analysis task failed: {joined}"),
+                };
+                self.fail(job, &message, clock()).await
+            }
+        }
+    }
+
+    async fn fail(
+        &self,
+        job: JobId,
+        message: &str,
+        now: OffsetDateTime,
+    ) -> Result<ExecutionOutcome, WorkerError> {
+        let outcome = self
+            .store
+            .fail_job(
+                job,
+                &self.config.worker_id,
+                message,
+                now,
+                &self.config.backoff,
+            )
+            .await?;
+        tracing::warn!(error = message, ?outcome, "analysis attempt failed");
+        Ok(match outcome {
+            FailOutcome::LeaseLost => ExecutionOutcome::LeaseLost(job),
+            other => ExecutionOutcome::Failed(job, other),
+        })
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a non-string panic payload".to_owned()
+    }
+}
