@@ -66,6 +66,11 @@ impl SqliteStore {
                 .await?
         } else {
             let path = options.get_filename().to_owned();
+            if path.as_os_str().is_empty() {
+                return Err(StoreError::InvalidUrl(format!(
+                    "{url:?} names no database file: use sqlite://PATH or sqlite::memory:"
+                )));
+            }
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).map_err(|e| {
                     StoreError::InvalidUrl(format!(
@@ -324,6 +329,15 @@ async fn save_analysis(
 
 #[async_trait]
 impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     #[tracing::instrument(skip_all, fields(username = %username))]
     async fn create_user(
         &self,
@@ -956,6 +970,23 @@ impl Store for SqliteStore {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn expire_worker_leases(
+        &self,
+        worker_prefix: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET lease_until = ?1, updated_at = ?1
+             WHERE state = 'running' AND substr(worker_id, 1, length(?2)) = ?2
+               AND lease_until > ?1",
+        )
+        .bind(ts(now))
+        .bind(worker_prefix)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     async fn job_counts(&self) -> Result<JobCounts, StoreError> {

@@ -19,6 +19,12 @@ use crate::types::{ApiTokenId, JobId, RecordingId, Sha256Hex, UserId, Username};
 /// check still cannot leak another user's data.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// The backend's name for `/status`, e.g. `"sqlite"`.
+    fn backend(&self) -> &'static str;
+
+    /// A cheap round trip to the database, for `/health` and `/status`.
+    async fn ping(&self) -> Result<(), StoreError>;
+
     // ---- users ----
 
     /// Creates a user; the first user ever created is the admin (decided in
@@ -163,6 +169,17 @@ pub trait Store: Send + Sync + 'static {
         worker: &str,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError>;
+    /// Ends, as of `now`, the leases of every running job whose worker id
+    /// starts with `worker_prefix`, so the next claim recovers them (or
+    /// dead-letters one that was on its last attempt). For startup: a node
+    /// whose worker ids start with its own name calls this before starting its
+    /// workers, so jobs its previous process died holding do not wait for the
+    /// lease to run out. Returns how many jobs it freed.
+    async fn expire_worker_leases(
+        &self,
+        worker_prefix: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
     async fn job_counts(&self) -> Result<JobCounts, StoreError>;
     /// The latest job of a recording.
     async fn job_for_recording(&self, recording: RecordingId) -> Result<Option<Job>, StoreError>;

@@ -51,6 +51,8 @@ macro_rules! conformance_tests {
             a_released_job_goes_back_to_the_queue_without_spending_an_attempt,
             concurrent_claims_never_hand_one_job_to_two_workers,
             job_counts_and_a_users_jobs_follow_the_queue,
+            expiring_a_nodes_leases_frees_only_its_jobs_for_recovery,
+            a_store_answers_a_ping,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -982,4 +984,59 @@ pub async fn job_counts_and_a_users_jobs_follow_the_queue(store: Arc<dyn Store>)
     );
     assert_eq!(store.jobs_for_user(alice.id, 2).await.unwrap().len(), 2);
     assert_eq!(store.jobs_for_user(bob.id, 10).await.unwrap().len(), 1);
+}
+
+pub async fn expiring_a_nodes_leases_frees_only_its_jobs_for_recovery(store: Arc<dyn Store>) {
+    let alice = user(&store, "alice").await;
+    for n in 0..3 {
+        store
+            .add_upload(&upload(alice.id, n), at(0), 100)
+            .await
+            .unwrap();
+    }
+    let old_a = store
+        .claim_job("node-a-100-w0", at(0), LEASE)
+        .await
+        .unwrap()
+        .unwrap();
+    let old_b = store
+        .claim_job("node-a-100-w1", at(0), LEASE)
+        .await
+        .unwrap()
+        .unwrap();
+    let other = store
+        .claim_job("node-b-7-w0", at(0), LEASE)
+        .await
+        .unwrap()
+        .unwrap();
+    // A look-alike prefix with different case is another node.
+    assert_eq!(
+        store.expire_worker_leases("NODE-A-", at(5)).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        store.expire_worker_leases("node-a-", at(5)).await.unwrap(),
+        2
+    );
+    let mut recovered = HashSet::new();
+    while let Some(claimed) = store
+        .claim_job("node-a-200-w0", at(5), LEASE)
+        .await
+        .unwrap()
+    {
+        assert_eq!(claimed.job.attempts, 2);
+        recovered.insert(claimed.job.id);
+    }
+    assert_eq!(recovered, [old_a.job.id, old_b.job.id].into());
+    assert!(
+        store
+            .heartbeat_job(other.job.id, "node-b-7-w0", at(6), LEASE)
+            .await
+            .unwrap()
+    );
+}
+
+pub async fn a_store_answers_a_ping(store: Arc<dyn Store>) {
+    store.ping().await.unwrap();
+    assert!(!store.backend().is_empty());
 }

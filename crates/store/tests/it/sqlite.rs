@@ -45,6 +45,7 @@ async fn an_unknown_scheme_is_a_clear_error_and_creates_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.db");
     for url in [
+        "sqlite://".to_owned(),
         format!("mysql://{}", path.display()),
         path.display().to_string(),
         String::new(),
