@@ -19,6 +19,7 @@ use std::collections::HashMap;
 
 use boxcars::{Attribute, NetworkFrames, RemoteId, Replay, UniqueId};
 
+use crate::actor_map::ActorMap;
 use crate::report::PlayerId;
 
 /// The network boost scale: 255 means a full tank (100 on screen).
@@ -325,13 +326,19 @@ struct Builder<'a> {
     /// net version < 7 stores positions in centi-uu and velocities in deci-uu.
     position_scale: f32,
     velocity_scale: f32,
-    actor_kinds: HashMap<i32, ActorKind>,
-    actor_objects: HashMap<i32, i32>,
-    cars: HashMap<i32, CarActor>,
-    boosts: HashMap<i32, BoostActor>,
-    pris: HashMap<i32, PriActor>,
+    /// Object (class) and kind of every live actor.
+    actors: ActorMap<(i32, ActorKind)>,
+    cars: ActorMap<CarActor>,
+    boosts: ActorMap<BoostActor>,
+    pris: ActorMap<PriActor>,
     /// Team actor id -> team number.
-    teams: HashMap<i32, u8>,
+    teams: ActorMap<u8>,
+    /// A PRI got a name or an account id this frame: players need resolving.
+    players_dirty: bool,
+    /// Per-frame scratch: (player, link sequence, car id) candidates.
+    scratch_cars: Vec<(usize, u64, i32)>,
+    /// Per-frame scratch: (player, (driving, pri id), team) candidates.
+    scratch_teams: Vec<(usize, (bool, i32), u8)>,
     pads: HashMap<i32, PadState>,
     /// Player index by account key.
     player_keys: HashMap<String, usize>,
@@ -348,6 +355,8 @@ struct Builder<'a> {
     /// Time of the frame being built, since the first frame.
     current_time: f32,
     link_sequence: u64,
+    /// Frames in the replay, to size per-player vectors once.
+    frame_count: usize,
     out: Timeline,
 }
 
@@ -365,12 +374,14 @@ impl Timeline {
             props: replay.objects.iter().map(|o| prop_kind(o)).collect(),
             position_scale: if old_scale { 100.0 } else { 1.0 },
             velocity_scale: if old_scale { 10.0 } else { 1.0 },
-            actor_kinds: HashMap::new(),
-            actor_objects: HashMap::new(),
-            cars: HashMap::new(),
-            boosts: HashMap::new(),
-            pris: HashMap::new(),
-            teams: HashMap::new(),
+            actors: ActorMap::default(),
+            cars: ActorMap::default(),
+            boosts: ActorMap::default(),
+            pris: ActorMap::default(),
+            teams: ActorMap::default(),
+            players_dirty: false,
+            scratch_cars: Vec::new(),
+            scratch_teams: Vec::new(),
             pads: HashMap::new(),
             player_keys: HashMap::new(),
             ball_actor: None,
@@ -385,6 +396,7 @@ impl Timeline {
             started: false,
             current_time: 0.0,
             link_sequence: 0,
+            frame_count: frames.len(),
             out: Timeline::default(),
         };
         builder.out.frames.reserve(frames.len());
@@ -471,12 +483,11 @@ impl Builder<'_> {
             let id = new.actor_id.0;
             let object = new.object_id.0;
             let kind = kind_of(&self.kinds, object);
-            let same = self.actor_objects.get(&id) == Some(&object);
+            let same = self.actors.get(&id).map(|(o, _)| *o) == Some(object);
             if !same {
                 self.delete(id);
             }
-            self.actor_kinds.insert(id, kind);
-            self.actor_objects.insert(id, object);
+            self.actors.insert(id, (object, kind));
             match kind {
                 ActorKind::Ball => {
                     // A new ball (kickoff after a goal) has not been touched:
@@ -507,15 +518,17 @@ impl Builder<'_> {
         for update in &frame.updated_actors {
             self.update(index, update);
         }
-        self.resolve_players();
+        if self.players_dirty {
+            self.players_dirty = false;
+            self.resolve_players();
+        }
         self.record(index, frame, start);
     }
 
     fn delete(&mut self, id: i32) {
-        let Some(kind) = self.actor_kinds.remove(&id) else {
+        let Some((_, kind)) = self.actors.remove(&id) else {
             return;
         };
-        self.actor_objects.remove(&id);
         match kind {
             ActorKind::Car => {
                 self.cars.remove(&id);
@@ -543,24 +556,20 @@ impl Builder<'_> {
             return;
         }
         let id = update.actor_id.0;
-        let kind = self
-            .actor_kinds
-            .get(&id)
-            .copied()
-            .unwrap_or(ActorKind::Other);
+        let kind = self.actors.get(&id).map_or(ActorKind::Other, |(_, k)| *k);
         match (prop, &update.attribute) {
             (Prop::RigidBody, Attribute::RigidBody(rb)) => {
                 let body = self.body(rb);
                 match kind {
                     ActorKind::Ball if self.ball_actor == Some(id) => self.ball = Some(body),
-                    ActorKind::Car => self.cars.entry(id).or_default().body = Some(body),
+                    ActorKind::Car => self.cars.slot(id).body = Some(body),
                     _ => {}
                 }
             }
             (Prop::PawnPri, Attribute::ActiveActor(a)) if kind == ActorKind::Car => {
                 self.link_sequence += 1;
                 let sequence = self.link_sequence;
-                let car = self.cars.entry(id).or_default();
+                let car = self.cars.slot(id);
                 let pri = a.active.then_some(a.actor.0);
                 if pri.is_some() && pri != car.pri {
                     car.linked = sequence;
@@ -571,16 +580,19 @@ impl Builder<'_> {
                 }
             }
             (Prop::PriTeam, Attribute::ActiveActor(a)) => {
-                self.pris.entry(id).or_default().team_actor = a.active.then_some(a.actor.0);
+                self.pris.slot(id).team_actor = a.active.then_some(a.actor.0);
             }
             (Prop::PriName, Attribute::String(name)) => {
-                self.pris.entry(id).or_default().name = Some(name.clone());
+                self.pris.slot(id).name = Some(name.clone());
+                self.players_dirty = true;
             }
             (Prop::PriUniqueId, Attribute::UniqueId(uid)) => {
-                self.pris.entry(id).or_default().unique_id = Some((**uid).clone());
+                self.pris.slot(id).unique_id = Some((**uid).clone());
+                self.players_dirty = true;
             }
             (Prop::PriBot, Attribute::Boolean(bot)) => {
-                self.pris.entry(id).or_default().bot = *bot;
+                self.pris.slot(id).bot = *bot;
+                self.players_dirty = true;
             }
             (Prop::ComponentVehicle, Attribute::ActiveActor(a))
                 if kind == ActorKind::BoostComponent =>
@@ -588,7 +600,7 @@ impl Builder<'_> {
                 let car = a.active.then_some(a.actor.0);
                 self.boost_entry(id).car = car;
                 if let Some(car) = car {
-                    self.cars.entry(car).or_default().boost = Some(id);
+                    self.cars.slot(car).boost = Some(id);
                 }
             }
             (Prop::ComponentActive, Attribute::Byte(b)) if kind == ActorKind::BoostComponent => {
@@ -605,7 +617,7 @@ impl Builder<'_> {
                 boost.known = true;
             }
             (Prop::Handbrake, Attribute::Boolean(on)) if kind == ActorKind::Car => {
-                self.cars.entry(id).or_default().handbrake = *on;
+                self.cars.slot(id).handbrake = *on;
             }
             (Prop::Demolish, attribute) => self.demolish(frame, id, attribute),
             (Prop::Pickup, Attribute::Pickup(p)) => {
@@ -652,7 +664,7 @@ impl Builder<'_> {
                 Attribute::Int(value),
             ) => {
                 let value = u32::try_from(*value).unwrap_or(0);
-                let pri = self.pris.entry(id).or_default();
+                let pri = self.pris.slot(id);
                 match pri.player {
                     Some(player) => self.counter(frame, player, prop, value),
                     None => pri.pending_counters.push((prop, value)),
@@ -668,7 +680,7 @@ impl Builder<'_> {
     }
 
     fn boost_entry(&mut self, id: i32) -> &mut BoostActor {
-        self.boosts.entry(id).or_insert_with(|| BoostActor {
+        self.boosts.slot_with(id, || BoostActor {
             amount: BOOST_SPAWN_RAW,
             ..BoostActor::default()
         })
@@ -715,7 +727,7 @@ impl Builder<'_> {
             ),
             _ => return,
         };
-        let entry = self.cars.entry(car).or_default();
+        let entry = self.cars.slot(car);
         if entry.last_demo == Some((attacker, victim)) {
             return;
         }
@@ -752,7 +764,7 @@ impl Builder<'_> {
     }
 
     fn pickup(&mut self, frame: usize, pad_actor: i32, car: Option<i32>, value: u8, legacy: bool) {
-        let Some(&object) = self.actor_objects.get(&pad_actor) else {
+        let Some(&(object, _)) = self.actors.get(&pad_actor) else {
             return;
         };
         let pad = self.pads.entry(object).or_default();
@@ -796,7 +808,7 @@ impl Builder<'_> {
             .pris
             .iter()
             .filter(|(_, p)| p.player.is_none())
-            .map(|(id, _)| *id)
+            .map(|(id, _)| id)
             .collect();
         unresolved.sort_unstable();
         for pri_id in unresolved {
@@ -811,13 +823,17 @@ impl Builder<'_> {
                 _ => (format!("name:{name}"), None),
             };
             let index = *self.player_keys.entry(key).or_insert_with(|| {
+                let mut cars = Vec::with_capacity(self.frame_count);
+                cars.resize(frames_so_far, None);
+                let mut teams = Vec::with_capacity(self.frame_count);
+                teams.resize(frames_so_far, None);
                 self.out.players.push(PlayerTrack {
                     name: name.clone(),
                     id,
                     is_bot: pri.bot,
                     team: None,
-                    cars: vec![None; frames_so_far],
-                    teams: vec![None; frames_so_far],
+                    cars,
+                    teams,
                     counters: Counters::default(),
                 });
                 self.out.players.len() - 1
@@ -893,26 +909,28 @@ impl Builder<'_> {
             track.cars.push(None);
             track.teams.push(track.team);
         }
-        // One car per player: the most recently linked one, whatever the hash order.
-        let mut chosen: HashMap<usize, (u64, i32)> = HashMap::new();
-        for (car_id, car) in &self.cars {
+        // One car per player: the most recently linked one (a wreck not yet
+        // deleted can still point at its player).
+        let mut candidates = std::mem::take(&mut self.scratch_cars);
+        candidates.clear();
+        for (car_id, car) in self.cars.iter() {
             if car.body.is_none() {
                 continue;
             }
-            let Some(player) = car
+            if let Some(player) = car
                 .pri
                 .and_then(|p| self.pris.get(&p))
                 .and_then(|p| p.player)
-            else {
-                continue;
-            };
-            let key = (car.linked, *car_id);
-            let entry = chosen.entry(player).or_insert(key);
-            if key > *entry {
-                *entry = key;
+            {
+                candidates.push((player, car.linked, car_id));
             }
         }
-        for (player, (_, car_id)) in chosen {
+        candidates.sort_unstable();
+        for (i, &(player, _, car_id)) in candidates.iter().enumerate() {
+            // Sorted by player then link sequence: the last entry of a player wins.
+            if candidates.get(i + 1).is_some_and(|next| next.0 == player) {
+                continue;
+            }
             let Some(car) = self.cars.get(&car_id) else {
                 continue;
             };
@@ -921,10 +939,12 @@ impl Builder<'_> {
                 .boost
                 .and_then(|b| self.boosts.get(&b))
                 .filter(|b| b.car == Some(car_id));
-            let Some(track) = self.out.players.get_mut(player) else {
-                continue;
-            };
-            if let Some(slot) = track.cars.get_mut(index) {
+            if let Some(slot) = self
+                .out
+                .players
+                .get_mut(player)
+                .and_then(|t| t.cars.get_mut(index))
+            {
                 *slot = Some(CarSample {
                     body,
                     boost: boost.map_or(0.0, |b| b.amount),
@@ -934,25 +954,26 @@ impl Builder<'_> {
                 });
             }
         }
+        self.scratch_cars = candidates;
         // Each player's team, from their PRI; when a player has several PRIs
         // at once (a rejoin), the one driving a car wins, then the newest.
-        let driving: std::collections::HashSet<i32> =
-            self.cars.values().filter_map(|c| c.pri).collect();
-        let mut teams: HashMap<usize, ((bool, i32), u8)> = HashMap::new();
-        for (pri_id, pri) in &self.pris {
+        let mut teams = std::mem::take(&mut self.scratch_teams);
+        teams.clear();
+        for (pri_id, pri) in self.pris.iter() {
             let (Some(player), Some(team_actor)) = (pri.player, pri.team_actor) else {
                 continue;
             };
             let Some(&team) = self.teams.get(&team_actor) else {
                 continue;
             };
-            let rank = (driving.contains(pri_id), *pri_id);
-            let entry = teams.entry(player).or_insert((rank, team));
-            if rank > entry.0 {
-                *entry = (rank, team);
-            }
+            let driving = self.cars.values().any(|c| c.pri == Some(pri_id));
+            teams.push((player, (driving, pri_id), team));
         }
-        for (player, (_, team)) in teams {
+        teams.sort_unstable();
+        for (i, &(player, _, team)) in teams.iter().enumerate() {
+            if teams.get(i + 1).is_some_and(|next| next.0 == player) {
+                continue;
+            }
             if let Some(track) = self.out.players.get_mut(player) {
                 track.team = Some(team);
                 if let Some(slot) = track.teams.get_mut(index) {
@@ -960,5 +981,6 @@ impl Builder<'_> {
                 }
             }
         }
+        self.scratch_teams = teams;
     }
 }

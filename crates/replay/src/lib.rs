@@ -12,6 +12,7 @@ pub mod header;
 pub mod report;
 pub mod stats;
 
+mod actor_map;
 mod analyze;
 mod events;
 

@@ -29,6 +29,8 @@ pub fn roles(
     track_of: &[Option<usize>],
 ) -> Vec<RoleTimes> {
     let mut out = vec![RoleTimes::default(); players.len()];
+    // Reused across frames: (player, own-goal-relative y, distance to ball).
+    let mut members: Vec<(usize, f64, f64)> = Vec::new();
     for (frame, meta) in timeline.frames.iter().enumerate() {
         if meta.phase == Phase::Inactive {
             continue;
@@ -38,22 +40,24 @@ pub fn roles(
         };
         let w = frame_weight(timeline, frame);
         for team in [0u8, 1] {
-            let members: Vec<(usize, f64, f64)> = players
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.team == team)
-                .filter_map(|(i, _)| {
-                    let car = timeline
-                        .players
-                        .get(track_of[i]?)?
-                        .cars
-                        .get(frame)
-                        .copied()
-                        .flatten()?;
-                    let y = own_y(team, car.body.position.y);
-                    Some((i, y, f64::from(car.body.position.distance(ball.position))))
-                })
-                .collect();
+            members.clear();
+            members.extend(
+                players
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.team == team)
+                    .filter_map(|(i, _)| {
+                        let car = timeline
+                            .players
+                            .get(track_of[i]?)?
+                            .cars
+                            .get(frame)
+                            .copied()
+                            .flatten()?;
+                        let y = own_y(team, car.body.position.y);
+                        Some((i, y, f64::from(car.body.position.distance(ball.position))))
+                    }),
+            );
             // A player alone on the field (mates demolished) holds every role.
             if members.is_empty() {
                 continue;
@@ -139,16 +143,18 @@ pub fn stats(
                 None => {}
             }
         }
-        let mate_distances: Vec<f64> = timeline
-            .players
-            .iter()
-            .enumerate()
-            .filter(|(i, p)| *i != track && p.teams.get(frame).copied().flatten() == Some(team))
-            .filter_map(|(_, p)| p.cars.get(frame).copied().flatten())
-            .map(|c| f64::from(c.body.position.distance(pos)))
-            .collect();
-        if !mate_distances.is_empty() {
-            mates += mate_distances.iter().sum::<f64>() / mate_distances.len() as f64 * w;
+        let (mut mate_sum, mut mate_count) = (0.0, 0u32);
+        for (i, other) in timeline.players.iter().enumerate() {
+            if i == track || other.teams.get(frame).copied().flatten() != Some(team) {
+                continue;
+            }
+            if let Some(car) = other.cars.get(frame).copied().flatten() {
+                mate_sum += f64::from(car.body.position.distance(pos));
+                mate_count += 1;
+            }
+        }
+        if mate_count > 0 {
+            mates += mate_sum / f64::from(mate_count) * w;
             mates_w += w;
         }
     }
