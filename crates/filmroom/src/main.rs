@@ -32,6 +32,39 @@ enum Command {
     Analyze(AnalyzeArgs),
     /// Print what a replay's header says: match facts, scoreboard, goals, tick marks.
     Inspect(InspectArgs),
+    /// Run the web app and its analysis workers (SQLite and files in ./data by default).
+    ///
+    /// Configuration: defaults, then the TOML file given with --config, then
+    /// FILMROOM__SECTION__KEY environment variables (e.g. FILMROOM__SERVER__LISTEN).
+    Serve(ServeArgs),
+    /// Manage accounts: create, list, reset-password (passwords are read from stdin).
+    User(UserArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// A TOML configuration file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UserArgs {
+    /// A TOML configuration file (to find the database).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: UserCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account (the first one is the admin); the password is read from stdin.
+    Create { username: String },
+    /// List accounts.
+    List,
+    /// Set a new password (read from stdin) and log the account out everywhere.
+    ResetPassword { username: String },
 }
 
 #[derive(Debug, clap::Args)]
@@ -85,6 +118,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(args) => commands::analyze::run(&args),
         Command::Inspect(args) => commands::inspect::run(&args),
+        Command::Serve(args) => commands::serve::run(&args),
+        Command::User(args) => commands::user::run(&args),
     };
     match result {
         Ok(code) => code,

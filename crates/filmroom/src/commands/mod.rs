@@ -2,6 +2,8 @@
 
 pub mod analyze;
 pub mod inspect;
+pub mod serve;
+pub mod user;
 
 /// Whether the reader of our stdout went away (`filmroom ... | head`): that is
 /// the reader's choice, not an error worth reporting.

@@ -1,0 +1,206 @@
+//! Startup as a library function: [`App::build`] connects the store and the
+//! object storage, binds the listener and prepares the workers;
+//! [`App::serve`] runs the HTTP server and the workers as sibling tasks until
+//! the shutdown future resolves, then drains both.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use filmroom_jobs::{Worker, WorkerConfig};
+use filmroom_store::objects::{self, ObjectStore};
+use filmroom_store::{Backoff, Store};
+use time::OffsetDateTime;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+
+use crate::auth::LoginLimiter;
+use crate::config::Config;
+use crate::metrics::Metrics;
+
+/// Where the time comes from: the system clock, or a test's.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> OffsetDateTime + Send + Sync>);
+
+impl Clock {
+    pub fn system() -> Self {
+        Self(Arc::new(OffsetDateTime::now_utc))
+    }
+
+    pub fn from_fn(f: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
+        Self(Arc::new(f))
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        (self.0)()
+    }
+}
+
+/// Everything a handler may use, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub objects: Arc<dyn ObjectStore>,
+    pub config: Arc<Config>,
+    pub clock: Clock,
+    pub limiter: Arc<LoginLimiter>,
+    pub metrics: Arc<Metrics>,
+    /// Wakes idle workers as soon as an upload is queued.
+    pub wake: Arc<Notify>,
+    /// Flips to `true` when the server shuts down: long-lived streams end on it.
+    pub shutdown: watch::Receiver<bool>,
+    pub worker_count: usize,
+}
+
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+    workers: Vec<Worker>,
+    shutdown_tx: watch::Sender<bool>,
+}
+
+impl App {
+    /// Builds the app from `config` with the system clock.
+    pub async fn build(config: Config) -> anyhow::Result<App> {
+        Self::build_with_clock(config, Clock::system()).await
+    }
+
+    pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<App> {
+        let database_url = config.storage.database_url();
+        let store = filmroom_store::connect(&database_url)
+            .await
+            .context("Failed to open the database")?;
+        let objects = objects::connect(&config.storage.objects_url())
+            .context("Failed to open the object storage")?;
+        let listener = TcpListener::bind(config.server.listen)
+            .await
+            .with_context(|| format!("Failed to listen on {}", config.server.listen))?;
+
+        let wake = Arc::new(Notify::new());
+        let analyzer = crate::analyzer::replay_analyzer();
+        let host = std::process::id();
+        let workers: Vec<Worker> = (0..config.jobs.workers)
+            .map(|n| {
+                let mut worker_config = WorkerConfig::new(format!("web-{host}-w{n}"));
+                worker_config.job_timeout = Duration::from_secs(config.jobs.job_timeout_secs);
+                worker_config.lease = Duration::from_secs(config.jobs.lease_secs);
+                worker_config.heartbeat_every =
+                    Duration::from_secs((config.jobs.lease_secs / 3).max(1));
+                worker_config.poll_interval = Duration::from_millis(config.jobs.poll_interval_ms);
+                worker_config.backoff = Backoff::default();
+                Worker::new(
+                    store.clone(),
+                    objects.clone(),
+                    analyzer.clone(),
+                    worker_config,
+                )
+                .with_wake(wake.clone())
+            })
+            .collect();
+
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let state = AppState {
+            store,
+            objects,
+            limiter: Arc::new(LoginLimiter::new(config.auth.login_attempts_per_minute)),
+            metrics: Arc::new(Metrics::default()),
+            wake,
+            shutdown: shutdown_rx,
+            worker_count: workers.len(),
+            config: Arc::new(config),
+            clock,
+        };
+        Ok(App {
+            listener,
+            state,
+            workers,
+            shutdown_tx,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves: then stops accepting, ends the live
+    /// streams, lets in-flight requests finish, and lets each worker finish its
+    /// running job (or hand it back) before returning.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let App {
+            listener,
+            state,
+            workers,
+            shutdown_tx,
+        } = self;
+        let shutdown_tx = Arc::new(shutdown_tx);
+
+        let mut worker_tasks = Vec::new();
+        for worker in workers {
+            let mut rx = state.shutdown.clone();
+            worker_tasks.push(tokio::spawn(async move {
+                worker
+                    .run(async move {
+                        let _ = rx.wait_for(|stop| *stop).await;
+                    })
+                    .await
+            }));
+        }
+
+        let router = crate::routes::router(state);
+        let signal_tx = shutdown_tx.clone();
+        let served = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: no new connections");
+            let _ = signal_tx.send(true);
+        })
+        .await;
+        // Also when the server failed: the workers must stop either way.
+        let _ = shutdown_tx.send(true);
+        for task in worker_tasks {
+            if let Err(error) = task.await {
+                tracing::error!(error = %error, "worker task panicked");
+            }
+        }
+        tracing::info!("shut down");
+        served.context("HTTP server failed")
+    }
+}
+
+/// Resolves on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

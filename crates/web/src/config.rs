@@ -1,0 +1,280 @@
+//! Configuration: defaults, then a TOML file, then `FILMROOM__SECTION__KEY`
+//! environment variables, into typed structs that reject unknown keys.
+//! Nothing here is global: `build` takes a [`Config`] and passes parts of it on.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+/// The prefix of every environment variable read; `__` separates section and key.
+pub const ENV_PREFIX: &str = "FILMROOM__";
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub storage: StorageConfig,
+    pub limits: LimitsConfig,
+    pub jobs: JobsConfig,
+    pub auth: AuthConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `text` for people, `json` for log collectors.
+    pub format: LogFormat,
+    /// A `tracing` filter such as `info` or `filmroom_web=debug,info`;
+    /// `RUST_LOG` wins when set.
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Text,
+            filter: "info".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on; loopback by default so a fresh install is not exposed.
+    pub listen: SocketAddr,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Holds the SQLite database and the objects directory unless those are set.
+    pub data_dir: PathBuf,
+    /// A store URL (`sqlite://PATH`); default `sqlite://DATA_DIR/filmroom.db`.
+    pub database_url: Option<String>,
+    /// An object storage URL (`file://PATH` or a path); default `DATA_DIR/objects`.
+    pub objects_url: Option<String>,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            objects_url: None,
+        }
+    }
+}
+
+impl StorageConfig {
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("filmroom.db").display()))
+    }
+
+    pub fn objects_url(&self) -> String {
+        self.objects_url
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("objects").display().to_string())
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub max_files_per_batch: usize,
+    pub max_file_bytes: usize,
+    /// Queued plus running jobs above which new uploads get 503.
+    pub max_queue_depth: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_files_per_batch: 50,
+            max_file_bytes: 10 * 1024 * 1024,
+            max_queue_depth: 1000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Worker tasks in this process (0: the web only; run `filmroom worker` elsewhere).
+    pub workers: usize,
+    pub job_timeout_secs: u64,
+    /// Seconds a running job may go without a heartbeat before another worker takes it.
+    pub lease_secs: u64,
+    pub poll_interval_ms: u64,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self {
+            workers: 2,
+            job_timeout_secs: 30,
+            lease_secs: 60,
+            poll_interval_ms: 500,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Set the cookie's `Secure` flag: on whenever the app is served over HTTPS.
+    pub secure_cookies: bool,
+    pub session_ttl_hours: u64,
+    /// Failed logins allowed per account and per address each minute.
+    pub login_attempts_per_minute: u32,
+    /// Whether anyone may sign up (the first account can always be created).
+    pub open_signup: bool,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            session_ttl_hours: 24 * 14,
+            login_attempts_per_minute: 5,
+            open_signup: true,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, overlaid by `file` (when given) and then by the `FILMROOM__`
+    /// variables among `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("Failed to read config file {}", path.display()))?;
+                toml::from_str::<toml::Table>(&text)
+                    .with_context(|| format!("Failed to parse config file {}", path.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        for (name, value) in env {
+            let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            let path: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+            set_path(&mut table, &path, env_value(&value))
+                .with_context(|| format!("Invalid environment variable {name}"))?;
+        }
+        toml::Value::Table(table)
+            .try_into()
+            .context("Invalid configuration")
+    }
+
+    /// Defaults, the optional file and this process's environment.
+    pub fn from_env(file: Option<&Path>) -> anyhow::Result<Self> {
+        Self::load(file, std::env::vars())
+    }
+}
+
+/// An environment value is read as a TOML value when it is one (`8080`,
+/// `true`, `[1, 2]`) and as a string otherwise, so `127.0.0.1:80` needs no quotes.
+fn env_value(raw: &str) -> toml::Value {
+    let wrapped = format!("v = {raw}");
+    toml::from_str::<toml::Table>(&wrapped)
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_owned()))
+}
+
+fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> anyhow::Result<()> {
+    match path {
+        [] => anyhow::bail!("empty key"),
+        [key] if !key.is_empty() => {
+            table.insert(key.clone(), value);
+            Ok(())
+        }
+        [section, rest @ ..] if !section.is_empty() => {
+            let entry = table
+                .entry(section.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            match entry {
+                toml::Value::Table(inner) => set_path(inner, rest, value),
+                _ => anyhow::bail!("`{section}` is not a section"),
+            }
+        }
+        _ => anyhow::bail!("empty key segment"),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_need_no_file_and_no_environment() {
+        let config = Config::load(None, env(&[])).unwrap();
+        assert_eq!(config, Config::default());
+        assert_eq!(config.limits.max_files_per_batch, 50);
+        assert_eq!(config.storage.database_url(), "sqlite://./data/filmroom.db");
+    }
+
+    #[test]
+    fn environment_overrides_the_file_which_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("filmroom.toml");
+        std::fs::write(
+            &file,
+            "[server]\nlisten = \"0.0.0.0:9000\"\n[limits]\nmax_file_bytes = 5\n",
+        )
+        .unwrap();
+        let config = Config::load(
+            Some(&file),
+            env(&[
+                ("FILMROOM__LIMITS__MAX_FILE_BYTES", "7"),
+                ("FILMROOM__AUTH__SECURE_COOKIES", "true"),
+                ("FILMROOM__STORAGE__DATA_DIR", "/tmp/x y"),
+                ("OTHER", "ignored"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.server.listen.port(), 9000);
+        assert_eq!(config.limits.max_file_bytes, 7);
+        assert!(config.auth.secure_cookies);
+        assert_eq!(config.storage.data_dir, PathBuf::from("/tmp/x y"));
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        assert!(Config::load(None, env(&[("FILMROOM__SERVER__LISTN", "x")])).is_err());
+        assert!(Config::load(None, env(&[("FILMROOM__NOPE__X", "1")])).is_err());
+    }
+}

@@ -1,0 +1,24 @@
+//! filmroom's web layer: configuration ([`config`]), startup as a library
+//! function ([`App::build`] / [`App::serve`]), the routes ([`routes::ROUTES`]),
+//! accounts and sessions ([`auth`]), uploads, the JSON API with its OpenAPI
+//! document, server-sent job events, the askama pages and the operations
+//! endpoints. Handlers are thin: storage is `filmroom-store`, the queue
+//! `filmroom-jobs`, the analysis `filmroom-replay`.
+
+pub mod analyzer;
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod dto;
+pub mod error;
+mod game_view;
+pub mod metrics;
+mod ops;
+mod pages;
+pub mod routes;
+mod uploads;
+mod views;
+
+pub use app::{App, AppState, Clock, shutdown_signal};
+pub use config::Config;

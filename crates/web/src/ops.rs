@@ -1,0 +1,91 @@
+//! Operations and static files: `/health`, `/status`, `/metrics`, the OpenAPI
+//! document, the stylesheet and the upload script.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::error::AppError;
+
+const OPENAPI: &str = include_str!("../static/openapi.json");
+const STYLESHEET: &str = include_str!("../static/app.css");
+const UPLOAD_SCRIPT: &str = include_str!("../static/upload.js");
+
+pub async fn health() -> &'static str {
+    "ok"
+}
+
+#[derive(Serialize)]
+pub struct StatusJson {
+    pub status: &'static str,
+    pub database: &'static str,
+    pub queue_depth: Option<u64>,
+    pub jobs: Option<filmroom_store::JobCounts>,
+    pub workers: usize,
+    pub version: &'static str,
+}
+
+pub async fn status(State(state): State<AppState>) -> (StatusCode, Json<StatusJson>) {
+    let counts = state.store.job_counts().await;
+    let ok = counts.is_ok();
+    if let Err(error) = &counts {
+        tracing::error!(error = %error, "status: database check failed");
+    }
+    let counts = counts.ok();
+    let body = StatusJson {
+        status: if ok { "ok" } else { "degraded" },
+        database: if ok { "ok" } else { "unavailable" },
+        queue_depth: counts.map(|c| c.queued + c.running),
+        jobs: counts,
+        workers: state.worker_count,
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let code = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, Json(body))
+}
+
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let jobs = state.store.job_counts().await.ok();
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(jobs, state.worker_count),
+    )
+}
+
+pub async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+pub async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+}
+
+pub async fn upload_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        UPLOAD_SCRIPT,
+    )
+}
+
+pub async fn not_found() -> AppError {
+    AppError::not_found()
+}

@@ -1,0 +1,647 @@
+//! The server-rendered pages and their forms. Every POST form carries the
+//! session's CSRF token in a hidden `csrf` field; the forms used before a
+//! session exists (log in, sign up) use a double-submit cookie instead.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use filmroom_store::{ApiTokenId, NewSession, StoreError, User, Username};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::api::{self, parse_id};
+use crate::app::AppState;
+use crate::auth::{
+    self, Identity, MaybeUser, PRE_SESSION_CSRF_COOKIE, PageUser, SESSION_COOKIE, Via,
+};
+use crate::dto::GamesQuery;
+use crate::error::AppError;
+use crate::game_view;
+use crate::views::{
+    AccountPage, ErrorPage, GamePage, GameRow, GamesPage, JobRow, LoginPage, Nav, QueryEcho,
+    SignupPage, Tab, TokenRow, UploadsPage, options,
+};
+
+/// An error shown as a page rather than as JSON.
+pub struct PageError(pub AppError);
+
+impl From<AppError> for PageError {
+    fn from(error: AppError) -> Self {
+        PageError(error)
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(error: StoreError) -> Self {
+        PageError(error.into())
+    }
+}
+
+impl From<anyhow::Error> for PageError {
+    fn from(error: anyhow::Error) -> Self {
+        PageError(error.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let error = self.0;
+        let page = ErrorPage {
+            title: error
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_owned(),
+            nav: None,
+            heading: error
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_owned(),
+            message: error.message.clone(),
+        };
+        let status = error.status;
+        let retry = error.retry_after;
+        // Log through the JSON path (it owns the logging), then swap the body.
+        let logged = error.into_response();
+        let mut response = match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => logged,
+        };
+        if let Some(seconds) = retry {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+type PageResult = Result<Response, PageError>;
+
+fn html(template: &impl Template) -> Result<Html<String>, PageError> {
+    template
+        .render()
+        .map(Html)
+        .map_err(|e| PageError(AppError::internal(e)))
+}
+
+fn nav(identity: &Identity) -> Option<Nav> {
+    Some(Nav {
+        username: identity.user.username.to_string(),
+        csrf: identity.csrf_token().to_owned(),
+    })
+}
+
+fn fmt_time(t: OffsetDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+pub async fn home(MaybeUser(user): MaybeUser) -> Redirect {
+    match user {
+        Some(_) => Redirect::to("/games"),
+        None => Redirect::to("/login"),
+    }
+}
+
+/// The pre-session CSRF value: the browser's cookie, or a new one to set.
+fn pre_session_csrf(headers: &HeaderMap) -> Result<(String, Option<String>), PageError> {
+    match auth::cookie_value(headers, PRE_SESSION_CSRF_COOKIE) {
+        Some(v) if v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Ok((v.to_owned(), None))
+        }
+        _ => {
+            let fresh = auth::random_secret()?;
+            Ok((fresh.clone(), Some(fresh)))
+        }
+    }
+}
+
+fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
+    if let Some(cookie) = cookie
+        && let Ok(value) = HeaderValue::from_str(&cookie)
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+fn check_pre_session_csrf(headers: &HeaderMap, presented: &str) -> Result<(), PageError> {
+    match auth::cookie_value(headers, PRE_SESSION_CSRF_COOKIE) {
+        Some(cookie) if !presented.is_empty() && auth::constant_time_eq(cookie, presented) => {
+            Ok(())
+        }
+        _ => Err(PageError(AppError::csrf())),
+    }
+}
+
+fn pre_session_cookie(state: &AppState, value: &str) -> String {
+    auth::set_cookie(
+        PRE_SESSION_CSRF_COOKIE,
+        value,
+        3600 * 24,
+        state.config.auth.secure_cookies,
+    )
+}
+
+pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
+    let (csrf, fresh) = pre_session_csrf(&headers)?;
+    let page = LoginPage {
+        title: "Log in",
+        nav: None,
+        csrf,
+        username: String::new(),
+        error: None,
+    };
+    Ok(with_cookie(
+        html(&page)?.into_response(),
+        fresh.map(|v| pre_session_cookie(&state, &v)),
+    ))
+}
+
+pub async fn signup_page(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
+    let (csrf, fresh) = pre_session_csrf(&headers)?;
+    let first_account = state.store.count_users().await? == 0;
+    let page = SignupPage {
+        title: "Sign up",
+        nav: None,
+        csrf,
+        username: String::new(),
+        error: None,
+        first_account,
+    };
+    Ok(with_cookie(
+        html(&page)?.into_response(),
+        fresh.map(|v| pre_session_cookie(&state, &v)),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CredentialsForm {
+    pub username: String,
+    pub password: String,
+    pub csrf: String,
+}
+
+fn form<T>(form: Result<Form<T>, FormRejection>) -> Result<T, PageError> {
+    form.map(|Form(f)| f).map_err(|e| {
+        PageError(AppError::bad_request(
+            "malformed_form",
+            format!("The form could not be read: {}", e.body_text()),
+        ))
+    })
+}
+
+/// Starts a session for `user`: the cookie to set.
+async fn start_session(state: &AppState, user: &User) -> Result<String, PageError> {
+    let secret = auth::random_secret()?;
+    let now = state.clock.now();
+    let ttl = state.config.auth.session_ttl_hours.saturating_mul(3600);
+    let ttl_i64 = i64::try_from(ttl).unwrap_or(i64::MAX);
+    state
+        .store
+        .create_session(&NewSession {
+            id_hash: auth::secret_hash(&secret),
+            user_id: user.id,
+            csrf_token: auth::random_secret()?,
+            created_at: now,
+            expires_at: now.saturating_add(time::Duration::seconds(ttl_i64)),
+        })
+        .await?;
+    Ok(auth::set_cookie(
+        SESSION_COOKIE,
+        &secret,
+        ttl,
+        state.config.auth.secure_cookies,
+    ))
+}
+
+fn see_other(to: &str, cookie: Option<String>) -> Response {
+    with_cookie(
+        (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response(),
+        cookie,
+    )
+}
+
+pub async fn signup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Form<CredentialsForm>, FormRejection>,
+) -> PageResult {
+    let f = form(body)?;
+    check_pre_session_csrf(&headers, &f.csrf)?;
+    let count = state.store.count_users().await?;
+    if count > 0 && !state.config.auth.open_signup {
+        return Err(PageError(AppError::new(
+            StatusCode::FORBIDDEN,
+            "signup_closed",
+            "Sign-up is closed on this server; ask the operator for an account.",
+        )));
+    }
+    let again = |status: StatusCode, message: String| -> PageResult {
+        let page = SignupPage {
+            title: "Sign up",
+            nav: None,
+            csrf: f.csrf.clone(),
+            username: f.username.clone(),
+            error: Some(message),
+            first_account: count == 0,
+        };
+        Ok((status, html(&page)?).into_response())
+    };
+    let username = match Username::parse(f.username.trim()) {
+        Ok(u) => u,
+        Err(e) => return again(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    if let Err(e) = auth::check_password_rules(&f.password) {
+        return again(StatusCode::BAD_REQUEST, e.message);
+    }
+    let hash = auth::hash_password(f.password.clone()).await?;
+    let user = match state
+        .store
+        .create_user(&username, &hash, state.clock.now())
+        .await
+    {
+        Ok(user) => user,
+        Err(StoreError::Conflict { .. }) => {
+            return again(StatusCode::CONFLICT, "That username is taken.".to_owned());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tracing::info!(user = %user.id, admin = user.is_admin, "account created");
+    let cookie = start_session(&state, &user).await?;
+    Ok(see_other("/uploads", Some(cookie)))
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Form<CredentialsForm>, FormRejection>,
+) -> PageResult {
+    let f = form(body)?;
+    check_pre_session_csrf(&headers, &f.csrf)?;
+    let keys = [
+        format!("user:{}", f.username.trim().to_lowercase()),
+        format!("addr:{}", peer.ip()),
+    ];
+    if let Err(wait) = state.limiter.check(&keys) {
+        return Err(PageError(auth::too_many_attempts(wait)));
+    }
+    let user = match Username::parse(f.username.trim()) {
+        Ok(username) => state.store.user_by_username(&username).await?,
+        Err(_) => None,
+    };
+    let verified = match &user {
+        Some(user) => auth::verify_password(f.password.clone(), user.password_hash.clone()).await?,
+        None => false,
+    };
+    match user {
+        Some(user) if verified => {
+            let cookie = start_session(&state, &user).await?;
+            Ok(see_other("/games", Some(cookie)))
+        }
+        _ => {
+            state.limiter.record_failure(&keys);
+            let page = LoginPage {
+                title: "Log in",
+                nav: None,
+                csrf: f.csrf.clone(),
+                username: f.username.clone(),
+                error: Some("Wrong username or password.".to_owned()),
+            };
+            Ok((StatusCode::UNAUTHORIZED, html(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
+fn check_form_csrf(identity: &Identity, presented: &str) -> Result<(), PageError> {
+    identity
+        .check_csrf(Some(presented).filter(|p| !p.is_empty()))
+        .map_err(PageError)
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    PageUser(identity): PageUser,
+    body: Result<Form<CsrfForm>, FormRejection>,
+) -> PageResult {
+    let f = form(body)?;
+    check_form_csrf(&identity, &f.csrf)?;
+    if let Via::Session { id_hash, .. } = &identity.via {
+        state.store.delete_session(id_hash).await?;
+    }
+    let clear = auth::set_cookie(SESSION_COOKIE, "", 0, state.config.auth.secure_cookies);
+    Ok(see_other("/login", Some(clear)))
+}
+
+async fn account(
+    state: &AppState,
+    identity: &Identity,
+    new_token: Option<String>,
+    message: Option<String>,
+    error: Option<String>,
+) -> Result<Html<String>, PageError> {
+    let tokens = state.store.list_api_tokens(identity.user.id).await?;
+    html(&AccountPage {
+        title: "Account",
+        nav: nav(identity),
+        csrf: identity.csrf_token().to_owned(),
+        username: identity.user.username.to_string(),
+        is_admin: identity.user.is_admin,
+        tokens: tokens
+            .iter()
+            .map(|t| TokenRow {
+                id: t.id.to_string(),
+                name: t.name.clone(),
+                created: fmt_time(t.created_at),
+                last_used: t
+                    .last_used_at
+                    .map(fmt_time)
+                    .unwrap_or_else(|| "never".into()),
+            })
+            .collect(),
+        new_token,
+        message,
+        error,
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct AccountQuery {
+    pub changed: Option<String>,
+}
+
+pub async fn account_page(
+    State(state): State<AppState>,
+    PageUser(identity): PageUser,
+    Query(q): Query<AccountQuery>,
+) -> PageResult {
+    let message = q
+        .changed
+        .map(|_| "Password changed; other sessions were logged out.".to_owned());
+    Ok(account(&state, &identity, None, message, None)
+        .await?
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PasswordForm {
+    pub current_password: String,
+    pub new_password: String,
+    pub csrf: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    PageUser(identity): PageUser,
+    body: Result<Form<PasswordForm>, FormRejection>,
+) -> PageResult {
+    let f = form(body)?;
+    check_form_csrf(&identity, &f.csrf)?;
+    let user = &identity.user;
+    if !auth::verify_password(f.current_password.clone(), user.password_hash.clone()).await? {
+        let page = account(
+            &state,
+            &identity,
+            None,
+            None,
+            Some("The current password is wrong.".into()),
+        )
+        .await?;
+        return Ok((StatusCode::BAD_REQUEST, page).into_response());
+    }
+    if let Err(e) = auth::check_password_rules(&f.new_password) {
+        let page = account(&state, &identity, None, None, Some(e.message)).await?;
+        return Ok((StatusCode::BAD_REQUEST, page).into_response());
+    }
+    let hash = auth::hash_password(f.new_password.clone()).await?;
+    state.store.set_password_hash(user.id, &hash).await?;
+    state.store.delete_user_sessions(user.id).await?;
+    let cookie = start_session(&state, user).await?;
+    Ok(see_other("/account?changed=1", Some(cookie)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TokenForm {
+    pub name: String,
+    pub csrf: String,
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    PageUser(identity): PageUser,
+    body: Result<Form<TokenForm>, FormRejection>,
+) -> PageResult {
+    let f = form(body)?;
+    check_form_csrf(&identity, &f.csrf)?;
+    let name = api::parse_token_name(&f.name)?;
+    let created = api::issue_token(&state, identity.user.id, &name).await?;
+    Ok(account(&state, &identity, Some(created.secret), None, None)
+        .await?
+        .into_response())
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    PageUser(identity): PageUser,
+    Path(id): Path<String>,
+    body: Result<Form<CsrfForm>, FormRejection>,
+) -> PageResult {
+    let f = form(body)?;
+    check_form_csrf(&identity, &f.csrf)?;
+    let id: ApiTokenId = parse_id(&id)?;
+    state
+        .store
+        .revoke_api_token(identity.user.id, id, state.clock.now())
+        .await?;
+    Ok(see_other("/account", None))
+}
+
+const TEAM_SIZES: &[(&str, &str)] = &[
+    ("", "any"),
+    ("1", "1v1"),
+    ("2", "2v2"),
+    ("3", "3v3"),
+    ("4", "4v4"),
+];
+const RESULTS: &[(&str, &str)] = &[("", "any"), ("win", "win"), ("loss", "loss")];
+const SORTS: &[(&str, &str)] = &[
+    ("played_at", "date played"),
+    ("uploaded_at", "date uploaded"),
+    ("map", "map"),
+    ("playlist", "playlist"),
+    ("team_size", "team size"),
+];
+const ORDERS: &[(&str, &str)] = &[("desc", "descending"), ("asc", "ascending")];
+
+pub async fn games_page(
+    State(state): State<AppState>,
+    PageUser(identity): PageUser,
+    Query(query): Query<GamesQuery>,
+) -> PageResult {
+    let filter = query.to_filter()?;
+    let rows = state
+        .store
+        .list_recordings(identity.user.id, &filter)
+        .await?;
+    let echo = |v: &Option<String>| v.clone().unwrap_or_default();
+    let page = GamesPage {
+        title: "Games",
+        nav: nav(&identity),
+        query: QueryEcho {
+            from: echo(&query.from),
+            to: echo(&query.to),
+            playlist: echo(&query.playlist),
+            map: echo(&query.map),
+        },
+        team_sizes: options(TEAM_SIZES, query.team_size.as_deref()),
+        results: options(RESULTS, query.result.as_deref()),
+        sorts: options(SORTS, query.sort.as_deref().or(Some("played_at"))),
+        orders: options(ORDERS, query.order.as_deref().or(Some("desc"))),
+        rows: rows
+            .iter()
+            .map(|r| GameRow {
+                id: r.id.to_string(),
+                played: fmt_time(r.played_at.unwrap_or(r.uploaded_at)),
+                map: r.map.clone().unwrap_or_else(|| "–".into()),
+                playlist: r.match_type.clone().unwrap_or_else(|| "–".into()),
+                team_size: r
+                    .team_size
+                    .map(|n| format!("{n}v{n}"))
+                    .unwrap_or_else(|| "–".into()),
+                score: r
+                    .score
+                    .map(|[b, o]| format!("{b} – {o}"))
+                    .unwrap_or_else(|| "–".into()),
+                result: r.result.map(|g| g.as_str()).unwrap_or("–"),
+                state: r.job_state.map(|s| s.as_str()).unwrap_or("–"),
+                filename: r.original_filename.clone(),
+            })
+            .collect(),
+    };
+    Ok(html(&page)?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct TabQuery {
+    pub tab: Option<String>,
+}
+
+pub async fn game_page(
+    State(state): State<AppState>,
+    PageUser(identity): PageUser,
+    Path(id): Path<String>,
+    Query(q): Query<TabQuery>,
+) -> PageResult {
+    let (game, report) = api::load_game(&state, identity.user.id, &id).await?;
+    let tab = game_view::tab_key(q.tab.as_deref());
+    let analysis = match report {
+        Some(text) => Some(
+            serde_json::from_str::<filmroom_replay::Analysis>(&text)
+                .map_err(|e| PageError(AppError::internal(e)))?,
+        ),
+        None => None,
+    };
+    let heading = match &game.map {
+        Some(map) => format!("{map}: {}", game.original_filename),
+        None => game.original_filename.clone(),
+    };
+    let mut subtitle = vec![format!(
+        "Played {} UTC",
+        fmt_time(game.played_at.unwrap_or(game.uploaded_at))
+    )];
+    if let Some(playlist) = &game.match_type {
+        subtitle.push(playlist.clone());
+    }
+    if let Some(n) = game.team_size {
+        subtitle.push(format!("{n}v{n}"));
+    }
+    if let Some(result) = game.result {
+        subtitle.push(result.as_str().to_owned());
+    }
+    let notice = match (&analysis, game.job_state) {
+        (Some(a), _) => match &a.status {
+            filmroom_replay::AnalysisStatus::Full => None,
+            filmroom_replay::AnalysisStatus::Degraded { reason } => {
+                Some(format!("Only the scoreboard is known: {}", reason.message))
+            }
+        },
+        (None, Some(state)) => Some(format!(
+            "Not analysed yet (job {}). {}",
+            state.as_str(),
+            game.last_error.clone().unwrap_or_default()
+        )),
+        (None, None) => Some("Not analysed yet.".to_owned()),
+    };
+    let page = GamePage {
+        title: heading.clone(),
+        nav: nav(&identity),
+        id: game.id.to_string(),
+        heading,
+        subtitle: subtitle.join(" · "),
+        tab,
+        tabs: game_view::TABS
+            .iter()
+            .map(|(key, label)| Tab {
+                key,
+                label,
+                active: *key == tab,
+            })
+            .collect(),
+        notice,
+        sections: analysis
+            .as_ref()
+            .map(|a| game_view::sections(tab, a))
+            .unwrap_or_default(),
+    };
+    Ok(html(&page)?.into_response())
+}
+
+pub async fn uploads_page(
+    State(state): State<AppState>,
+    PageUser(identity): PageUser,
+) -> PageResult {
+    let jobs = state.store.jobs_for_user(identity.user.id, 200).await?;
+    let limits = &state.config.limits;
+    let page = UploadsPage {
+        title: "Upload",
+        nav: nav(&identity),
+        max_files: limits.max_files_per_batch,
+        max_bytes: limits.max_file_bytes,
+        max_mb: limits.max_file_bytes / (1024 * 1024),
+        jobs: jobs
+            .iter()
+            .map(|j| JobRow {
+                job_id: j.job.id.to_string(),
+                game_id: j.recording_id.to_string(),
+                filename: j.original_filename.clone(),
+                uploaded: fmt_time(j.uploaded_at),
+                state: j.job.state.as_str(),
+                error: j.job.last_error.clone().unwrap_or_default(),
+            })
+            .collect(),
+    };
+    Ok(html(&page)?.into_response())
+}

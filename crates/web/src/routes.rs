@@ -1,0 +1,184 @@
+//! Every route of the app, in one list. The router is built from [`ROUTES`]
+//! (a route cannot exist without an entry here), and the isolation test walks
+//! the same list with an exhaustive `match` on [`RouteId`], so adding a route
+//! without deciding how a stranger is kept out of it fails the build of the tests.
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{MethodRouter, delete, get, post};
+
+use crate::app::AppState;
+use crate::config::Config;
+use crate::{api, metrics, ops, pages, uploads};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RouteId {
+    Home,
+    SignupPage,
+    Signup,
+    LoginPage,
+    Login,
+    Logout,
+    AccountPage,
+    ChangePassword,
+    CreateTokenForm,
+    RevokeTokenForm,
+    GamesPage,
+    GamePage,
+    UploadsPage,
+    ApiMe,
+    ApiGames,
+    ApiGame,
+    ApiUploadReplays,
+    ApiUploads,
+    ApiEvents,
+    ApiTokens,
+    ApiCreateToken,
+    ApiRevokeToken,
+    OpenApi,
+    Health,
+    Status,
+    Metrics,
+    StyleSheet,
+    UploadScript,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Get,
+    Post,
+    Delete,
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Anyone,
+    SignedIn,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    pub id: RouteId,
+    pub verb: Verb,
+    /// axum path syntax; `{id}` is always an id owned by the caller.
+    pub path: &'static str,
+    pub access: Access,
+}
+
+const fn r(id: RouteId, verb: Verb, path: &'static str, access: Access) -> Route {
+    Route {
+        id,
+        verb,
+        path,
+        access,
+    }
+}
+
+use Access::{Anyone, SignedIn};
+use RouteId as R;
+use Verb::{Delete, Get, Post};
+
+pub const ROUTES: &[Route] = &[
+    r(R::Home, Get, "/", Anyone),
+    r(R::SignupPage, Get, "/signup", Anyone),
+    r(R::Signup, Post, "/signup", Anyone),
+    r(R::LoginPage, Get, "/login", Anyone),
+    r(R::Login, Post, "/login", Anyone),
+    r(R::Logout, Post, "/logout", SignedIn),
+    r(R::AccountPage, Get, "/account", SignedIn),
+    r(R::ChangePassword, Post, "/account/password", SignedIn),
+    r(R::CreateTokenForm, Post, "/account/tokens", SignedIn),
+    r(
+        R::RevokeTokenForm,
+        Post,
+        "/account/tokens/{id}/revoke",
+        SignedIn,
+    ),
+    r(R::GamesPage, Get, "/games", SignedIn),
+    r(R::GamePage, Get, "/games/{id}", SignedIn),
+    r(R::UploadsPage, Get, "/uploads", SignedIn),
+    r(R::ApiMe, Get, "/api/v1/me", SignedIn),
+    r(R::ApiGames, Get, "/api/v1/games", SignedIn),
+    r(R::ApiGame, Get, "/api/v1/games/{id}", SignedIn),
+    r(R::ApiUploadReplays, Post, "/api/v1/replays", SignedIn),
+    r(R::ApiUploads, Get, "/api/v1/uploads", SignedIn),
+    r(R::ApiEvents, Get, "/api/v1/events", SignedIn),
+    r(R::ApiTokens, Get, "/api/v1/tokens", SignedIn),
+    r(R::ApiCreateToken, Post, "/api/v1/tokens", SignedIn),
+    r(R::ApiRevokeToken, Delete, "/api/v1/tokens/{id}", SignedIn),
+    r(R::OpenApi, Get, "/api/v1/openapi.json", Anyone),
+    r(R::Health, Get, "/health", Anyone),
+    r(R::Status, Get, "/status", Anyone),
+    r(R::Metrics, Get, "/metrics", Anyone),
+    r(R::StyleSheet, Get, "/static/app.css", Anyone),
+    r(R::UploadScript, Get, "/static/upload.js", Anyone),
+];
+
+fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
+    match id {
+        R::Home => get(pages::home),
+        R::SignupPage => get(pages::signup_page),
+        R::Signup => post(pages::signup),
+        R::LoginPage => get(pages::login_page),
+        R::Login => post(pages::login),
+        R::Logout => post(pages::logout),
+        R::AccountPage => get(pages::account_page),
+        R::ChangePassword => post(pages::change_password),
+        R::CreateTokenForm => post(pages::create_token),
+        R::RevokeTokenForm => post(pages::revoke_token),
+        R::GamesPage => get(pages::games_page),
+        R::GamePage => get(pages::game_page),
+        R::UploadsPage => get(pages::uploads_page),
+        R::ApiMe => get(api::me),
+        R::ApiGames => get(api::games),
+        R::ApiGame => get(api::game),
+        R::ApiUploadReplays => {
+            // The whole batch may be this large; each file is checked on its own
+            // while it streams in, so one oversized file fails early.
+            let limit = config
+                .limits
+                .max_files_per_batch
+                .saturating_mul(config.limits.max_file_bytes)
+                .saturating_add(1024 * 1024);
+            post(uploads::upload_replays).layer(DefaultBodyLimit::max(limit))
+        }
+        R::ApiUploads => get(api::uploads),
+        R::ApiEvents => get(api::events),
+        R::ApiTokens => get(api::tokens),
+        R::ApiCreateToken => post(api::create_token),
+        R::ApiRevokeToken => delete(api::revoke_token),
+        R::OpenApi => get(ops::openapi),
+        R::Health => get(ops::health),
+        R::Status => get(ops::status),
+        R::Metrics => get(ops::metrics),
+        R::StyleSheet => get(ops::stylesheet),
+        R::UploadScript => get(ops::upload_script),
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let mut by_path: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
+    for route in ROUTES {
+        let method_router = handler(route.id, &state.config);
+        match by_path.iter_mut().find(|(path, _)| *path == route.path) {
+            Some((_, existing)) => {
+                let merged = std::mem::take(existing).merge(method_router);
+                *existing = merged;
+            }
+            None => by_path.push((route.path, method_router)),
+        }
+    }
+    let mut router = Router::new();
+    for (path, method_router) in by_path {
+        router = router.route(path, method_router);
+    }
+    router
+        .fallback(ops::not_found)
+        .route_layer(axum::middleware::from_fn(metrics::route_label))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::request_context,
+        ))
+        .with_state(state)
+}

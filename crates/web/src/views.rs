@@ -1,0 +1,356 @@
+//! One askama struct per page and per partial, and the view models they read.
+//! Numbers are formatted here (with their units in the headers or labels);
+//! templates only place them, and askama escapes every value.
+
+use askama::Template;
+
+/// What the header needs on signed-in pages.
+pub struct Nav {
+    pub username: String,
+    pub csrf: String,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub title: String,
+    pub nav: Option<Nav>,
+    pub heading: String,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub title: &'static str,
+    pub nav: Option<Nav>,
+    pub csrf: String,
+    pub username: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+pub struct SignupPage {
+    pub title: &'static str,
+    pub nav: Option<Nav>,
+    pub csrf: String,
+    pub username: String,
+    pub error: Option<String>,
+    pub first_account: bool,
+}
+
+pub struct TokenRow {
+    pub id: String,
+    pub name: String,
+    pub created: String,
+    pub last_used: String,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    pub title: &'static str,
+    pub nav: Option<Nav>,
+    pub csrf: String,
+    pub username: String,
+    pub is_admin: bool,
+    pub tokens: Vec<TokenRow>,
+    pub new_token: Option<String>,
+    pub message: Option<String>,
+    pub error: Option<String>,
+}
+
+pub struct JobRow {
+    pub job_id: String,
+    pub game_id: String,
+    pub filename: String,
+    pub uploaded: String,
+    pub state: &'static str,
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "uploads.html")]
+pub struct UploadsPage {
+    pub title: &'static str,
+    pub nav: Option<Nav>,
+    pub max_files: usize,
+    pub max_bytes: usize,
+    pub max_mb: usize,
+    pub jobs: Vec<JobRow>,
+}
+
+pub struct SelectOption {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+pub fn options(
+    choices: &[(&'static str, &'static str)],
+    current: Option<&str>,
+) -> Vec<SelectOption> {
+    let current = current.unwrap_or("");
+    choices
+        .iter()
+        .map(|(value, label)| SelectOption {
+            value,
+            label,
+            selected: *value == current,
+        })
+        .collect()
+}
+
+pub struct GameRow {
+    pub id: String,
+    pub played: String,
+    pub map: String,
+    pub playlist: String,
+    pub team_size: String,
+    pub score: String,
+    pub result: &'static str,
+    pub state: &'static str,
+    pub filename: String,
+}
+
+/// The filter values as typed, for refilling the form.
+pub struct QueryEcho {
+    pub from: String,
+    pub to: String,
+    pub playlist: String,
+    pub map: String,
+}
+
+#[derive(Template)]
+#[template(path = "games.html")]
+pub struct GamesPage {
+    pub title: &'static str,
+    pub nav: Option<Nav>,
+    pub query: QueryEcho,
+    pub team_sizes: Vec<SelectOption>,
+    pub results: Vec<SelectOption>,
+    pub sorts: Vec<SelectOption>,
+    pub orders: Vec<SelectOption>,
+    pub rows: Vec<GameRow>,
+}
+
+pub struct Tab {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+#[derive(Default)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<TableRow>,
+}
+
+pub struct TableRow {
+    pub class: &'static str,
+    pub cells: Vec<String>,
+}
+
+pub struct Section {
+    pub title: String,
+    /// A rendered SVG partial (already escaped by its own template).
+    pub chart: Option<String>,
+    pub table: Table,
+}
+
+#[derive(Template)]
+#[template(path = "game.html")]
+pub struct GamePage {
+    pub title: String,
+    pub nav: Option<Nav>,
+    pub id: String,
+    pub heading: String,
+    pub subtitle: String,
+    pub tab: &'static str,
+    pub tabs: Vec<Tab>,
+    pub notice: Option<String>,
+    pub sections: Vec<Section>,
+}
+
+pub struct Bar {
+    pub label: String,
+    pub value: String,
+    pub width: u32,
+    pub y: u32,
+    pub class: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "bar_chart.svg", escape = "html")]
+pub struct BarChart {
+    pub title: String,
+    pub unit: &'static str,
+    pub width: u32,
+    pub height: u32,
+    pub label_width: u32,
+    pub bars: Vec<Bar>,
+}
+
+pub const CHART_WIDTH: u32 = 640;
+const LABEL_WIDTH: u32 = 150;
+const PLOT_WIDTH: u32 = 380;
+
+impl BarChart {
+    /// One bar per `(label, value, team)`, scaled to the largest value.
+    pub fn new(
+        title: &str,
+        unit: &'static str,
+        values: &[(String, f64, u8)],
+        decimals: usize,
+    ) -> Self {
+        let max = values
+            .iter()
+            .map(|(_, v, _)| *v)
+            .fold(0.0_f64, f64::max)
+            .max(f64::EPSILON);
+        let bars = values
+            .iter()
+            .zip(0u32..)
+            .map(|((label, value, team), i)| Bar {
+                label: short(label),
+                value: format!("{value:.decimals$}"),
+                width: scale(*value / max, PLOT_WIDTH),
+                y: i * 24 + 4,
+                class: team_class(*team),
+            })
+            .collect::<Vec<_>>();
+        let rows = u32::try_from(bars.len()).unwrap_or(0);
+        Self {
+            title: title.to_owned(),
+            unit,
+            width: CHART_WIDTH,
+            height: rows * 24 + 8,
+            label_width: LABEL_WIDTH,
+            bars,
+        }
+    }
+}
+
+pub struct Part {
+    pub x: u32,
+    pub width: u32,
+    pub class: &'static str,
+    pub label: &'static str,
+    pub value: String,
+}
+
+pub struct StackRow {
+    pub label: String,
+    pub y: u32,
+    pub parts: Vec<Part>,
+}
+
+pub struct LegendKey {
+    pub x: u32,
+    pub class: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "stacked_chart.svg", escape = "html")]
+pub struct StackedChart {
+    pub title: String,
+    pub width: u32,
+    pub height: u32,
+    pub label_width: u32,
+    pub rows: Vec<StackRow>,
+    pub legend: Vec<LegendKey>,
+}
+
+impl StackedChart {
+    /// Each row's parts are shares of that row's total (drawn as % of time).
+    pub fn new(title: &str, keys: &[&'static str], rows: &[(String, Vec<f64>)]) -> Self {
+        let classes = ["part-a", "part-b", "part-c", "part-d"];
+        let stacked = rows
+            .iter()
+            .zip(0u32..)
+            .map(|((label, values), i)| {
+                let total: f64 = values.iter().sum::<f64>().max(f64::EPSILON);
+                let mut x = 0;
+                let parts = values
+                    .iter()
+                    .zip(keys)
+                    .zip(classes.iter().cycle())
+                    .map(|((v, key), class)| {
+                        let width = scale(v / total, PLOT_WIDTH);
+                        let part = Part {
+                            x,
+                            width,
+                            class,
+                            label: key,
+                            value: format!("{:.0}", v / total * 100.0),
+                        };
+                        x += width;
+                        part
+                    })
+                    .collect();
+                StackRow {
+                    label: short(label),
+                    y: i * 24 + 4,
+                    parts,
+                }
+            })
+            .collect::<Vec<_>>();
+        let legend = keys
+            .iter()
+            .zip(classes.iter().cycle())
+            .zip(0u32..)
+            .map(|((label, class), i)| LegendKey {
+                x: i * 120,
+                class,
+                label,
+            })
+            .collect();
+        let n = u32::try_from(stacked.len()).unwrap_or(0);
+        Self {
+            title: title.to_owned(),
+            width: CHART_WIDTH,
+            height: n * 24 + 30,
+            label_width: LABEL_WIDTH,
+            rows: stacked,
+            legend,
+        }
+    }
+}
+
+pub struct Mark {
+    pub x: u32,
+    pub y: u32,
+    pub r: u32,
+    pub class: &'static str,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "timeline_chart.svg", escape = "html")]
+pub struct TimelineChart {
+    pub width: u32,
+    pub end_label: String,
+    pub marks: Vec<Mark>,
+}
+
+pub fn scale(fraction: f64, full: u32) -> u32 {
+    let scaled = (fraction.clamp(0.0, 1.0) * f64::from(full)).round();
+    // In range by the clamp above; the cast cannot truncate.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let px = scaled as u32;
+    px
+}
+
+pub fn team_class(team: u8) -> &'static str {
+    if team == 0 { "blue" } else { "orange" }
+}
+
+fn short(label: &str) -> String {
+    let mut s: String = label.chars().take(20).collect();
+    if label.chars().count() > 20 {
+        s.push('…');
+    }
+    s
+}

@@ -1,0 +1,159 @@
+// filmroom uploads: drag and drop files or folders, one XMLHttpRequest per file
+// (so each has its own progress bar), then live job states over server-sent events.
+(function () {
+  "use strict";
+  var drop = document.getElementById("drop");
+  if (!drop) { return; }
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
+  var maxBytes = parseInt(drop.dataset.maxBytes, 10);
+  var list = document.getElementById("progress");
+  var jobsBody = document.querySelector("#jobs tbody");
+  var queue = [];
+  var active = 0;
+  var PARALLEL = 3;
+
+  function row(name) {
+    var li = document.createElement("li");
+    var label = document.createElement("span");
+    label.textContent = name;
+    var bar = document.createElement("progress");
+    bar.max = 100; bar.value = 0;
+    var status = document.createElement("span");
+    status.className = "status";
+    status.textContent = "waiting";
+    li.appendChild(label); li.appendChild(bar); li.appendChild(status);
+    list.appendChild(li);
+    return { bar: bar, status: status, li: li };
+  }
+
+  function next() {
+    while (active < PARALLEL && queue.length > 0) {
+      var item = queue.shift();
+      active += 1;
+      send(item);
+    }
+  }
+
+  function send(item) {
+    var ui = item.ui;
+    if (item.file.size > maxBytes) {
+      ui.status.textContent = "too large";
+      ui.li.className = "failed";
+      active -= 1; next();
+      return;
+    }
+    var form = new FormData();
+    form.append("files", item.file, item.file.name);
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", "/api/v1/replays");
+    xhr.setRequestHeader("X-CSRF-Token", csrf);
+    xhr.upload.onprogress = function (e) {
+      if (e.lengthComputable) { ui.bar.value = Math.round(e.loaded / e.total * 100); }
+    };
+    xhr.onload = function () {
+      active -= 1;
+      var body = null;
+      try { body = JSON.parse(xhr.responseText); } catch (err) { body = null; }
+      if (xhr.status >= 200 && xhr.status < 300 && body && body.uploads) {
+        ui.bar.value = 100;
+        var up = body.uploads[0];
+        ui.status.textContent = up.newly_stored ? "uploaded, queued" : "already uploaded";
+        ui.li.dataset.game = up.game_id;
+        ui.li.className = "uploaded";
+      } else {
+        ui.status.textContent = (body && body.error) ? body.error.message : ("failed (" + xhr.status + ")");
+        ui.li.className = "failed";
+      }
+      next();
+    };
+    xhr.onerror = function () {
+      active -= 1;
+      ui.status.textContent = "network error";
+      ui.li.className = "failed";
+      next();
+    };
+    xhr.send(form);
+  }
+
+  function add(file) {
+    queue.push({ file: file, ui: row(file.webkitRelativePath || file.name) });
+  }
+
+  function walk(entry) {
+    if (entry.isFile) {
+      entry.file(function (f) { if (/\.replay$/i.test(f.name)) { add(f); next(); } });
+    } else if (entry.isDirectory) {
+      var reader = entry.createReader();
+      var read = function () {
+        reader.readEntries(function (entries) {
+          if (entries.length === 0) { return; }
+          entries.forEach(walk);
+          read();
+        });
+      };
+      read();
+    }
+  }
+
+  drop.addEventListener("dragover", function (e) { e.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", function () { drop.classList.remove("over"); });
+  drop.addEventListener("drop", function (e) {
+    e.preventDefault();
+    drop.classList.remove("over");
+    var items = e.dataTransfer.items;
+    if (items && items.length && items[0].webkitGetAsEntry) {
+      for (var i = 0; i < items.length; i += 1) {
+        var entry = items[i].webkitGetAsEntry();
+        if (entry) { walk(entry); }
+      }
+    } else {
+      Array.prototype.forEach.call(e.dataTransfer.files, add);
+    }
+    next();
+  });
+  ["files", "folder"].forEach(function (id) {
+    var input = document.getElementById(id);
+    if (!input) { return; }
+    input.addEventListener("change", function () {
+      Array.prototype.forEach.call(input.files, function (f) {
+        if (id === "files" || /\.replay$/i.test(f.name)) { add(f); }
+      });
+      input.value = "";
+      next();
+    });
+  });
+
+  // Live job states: one table row per job, created or updated as events arrive.
+  function cell(text) { var td = document.createElement("td"); td.textContent = text; return td; }
+  function showJob(job) {
+    var tr = document.getElementById("job-" + job.job_id);
+    if (!tr) {
+      tr = document.createElement("tr");
+      tr.id = "job-" + job.job_id;
+      var name = document.createElement("td");
+      var a = document.createElement("a");
+      a.href = "/games/" + encodeURIComponent(job.game_id);
+      a.textContent = job.filename;
+      name.appendChild(a);
+      tr.appendChild(name);
+      tr.appendChild(cell(new Date(job.uploaded_at * 1000).toISOString().slice(0, 16).replace("T", " ")));
+      tr.appendChild(cell(""));
+      tr.appendChild(cell(""));
+      jobsBody.insertBefore(tr, jobsBody.firstChild);
+    }
+    tr.dataset.game = job.game_id;
+    tr.children[2].textContent = job.state;
+    tr.children[2].className = "state state-" + job.state;
+    tr.children[3].textContent = job.error || "";
+    document.querySelectorAll('#progress li[data-game="' + job.game_id + '"] .status').forEach(function (s) {
+      s.textContent = job.state === "done" ? "analysed" : job.state;
+    });
+  }
+  if (window.EventSource) {
+    var events = new EventSource("/api/v1/events");
+    events.addEventListener("job", function (e) {
+      try { showJob(JSON.parse(e.data)); } catch (err) { /* ignore a malformed event */ }
+    });
+  }
+}());

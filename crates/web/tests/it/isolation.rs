@@ -1,0 +1,258 @@
+//! A second user walks every route in `ROUTES` with the first user's ids and
+//! gets 404 (or, for routes without ids, nothing of the first user's). The
+//! `match` on `RouteId` has no wildcard arm: a new route does not compile
+//! here until someone decides how it is probed.
+
+use std::time::Duration;
+
+use filmroom_web::routes::{Access, ROUTES, RouteId, Verb};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::{PASSWORD, TestApp, User, replay_bytes, spawn_app};
+
+enum Expect {
+    /// The caller asked for another user's resource: 404.
+    NotFound,
+    /// A route without ids: any status, but no trace of the first user.
+    NoLeak,
+}
+
+struct Secrets {
+    game_id: String,
+    token_id: String,
+    filename: String,
+}
+
+impl Secrets {
+    fn assert_absent(&self, route: &str, body: &str) {
+        for secret in [&self.game_id, &self.token_id, &self.filename] {
+            assert!(
+                !body.contains(secret.as_str()),
+                "{route} leaked {secret} to another user: {body}"
+            );
+        }
+    }
+}
+
+async fn probe(app: &TestApp, bob: &User, id: RouteId, s: &Secrets) -> (reqwest::Response, Expect) {
+    let c = &bob.client;
+    let anon = app.client();
+    let csrf = bob.csrf.as_str();
+    let get = |path: String| c.get(app.url(&path));
+    let form = |path: String, fields: Vec<(&'static str, String)>| {
+        let mut fields = fields;
+        fields.push(("csrf", csrf.to_owned()));
+        c.post(app.url(&path)).form(&fields)
+    };
+    use Expect::{NoLeak, NotFound};
+    let (request, expect) = match id {
+        RouteId::GamePage => (get(format!("/games/{}", s.game_id)), NotFound),
+        RouteId::ApiGame => (get(format!("/api/v1/games/{}", s.game_id)), NotFound),
+        RouteId::RevokeTokenForm => (
+            form(format!("/account/tokens/{}/revoke", s.token_id), vec![]),
+            NotFound,
+        ),
+        RouteId::ApiRevokeToken => (
+            c.delete(app.url(&format!("/api/v1/tokens/{}", s.token_id)))
+                .header("X-CSRF-Token", csrf),
+            NotFound,
+        ),
+        RouteId::Home
+        | RouteId::AccountPage
+        | RouteId::GamesPage
+        | RouteId::UploadsPage
+        | RouteId::ApiMe
+        | RouteId::ApiGames
+        | RouteId::ApiUploads
+        | RouteId::ApiTokens
+        | RouteId::OpenApi
+        | RouteId::Health
+        | RouteId::Status
+        | RouteId::Metrics
+        | RouteId::StyleSheet
+        | RouteId::UploadScript => {
+            let path = ROUTES.iter().find(|r| r.id == id).unwrap().path;
+            (get(path.to_owned()), NoLeak)
+        }
+        RouteId::SignupPage | RouteId::LoginPage => {
+            let path = ROUTES.iter().find(|r| r.id == id).unwrap().path;
+            (anon.get(app.url(path)), NoLeak)
+        }
+        RouteId::Signup | RouteId::Login => {
+            let path = ROUTES.iter().find(|r| r.id == id).unwrap().path;
+            let csrf = app.form_csrf(&anon, path).await;
+            (
+                anon.post(app.url(path)).form(&[
+                    ("username", "alice"),
+                    ("password", "not alice's password"),
+                    ("csrf", &csrf),
+                ]),
+                NoLeak,
+            )
+        }
+        RouteId::ChangePassword => (
+            form(
+                "/account/password".into(),
+                vec![
+                    ("current_password", PASSWORD.into()),
+                    ("new_password", "bob's second password".into()),
+                ],
+            ),
+            NoLeak,
+        ),
+        RouteId::CreateTokenForm => (
+            form("/account/tokens".into(), vec![("name", "bob's".into())]),
+            NoLeak,
+        ),
+        RouteId::ApiCreateToken => (
+            c.post(app.url("/api/v1/tokens"))
+                .header("X-CSRF-Token", csrf)
+                .json(&serde_json::json!({ "name": "bob's api" })),
+            NoLeak,
+        ),
+        RouteId::ApiUploadReplays => (
+            c.post(app.url("/api/v1/replays"))
+                .header("X-CSRF-Token", csrf)
+                .multipart(
+                    reqwest::multipart::Form::new().part(
+                        "files",
+                        reqwest::multipart::Part::bytes(replay_bytes("07e9.replay"))
+                            .file_name("bob.replay"),
+                    ),
+                ),
+            NoLeak,
+        ),
+        RouteId::ApiEvents => (get("/api/v1/events".into()), NoLeak),
+        // Ends Bob's session: probed last, below.
+        RouteId::Logout => return (form("/logout".into(), vec![]).send().await.unwrap(), NoLeak),
+    };
+    (request.send().await.unwrap(), expect)
+}
+
+async fn body_text(response: reqwest::Response) -> String {
+    let is_stream = response
+        .headers()
+        .get("content-type")
+        .is_some_and(|v| v.to_str().unwrap_or("").starts_with("text/event-stream"));
+    if !is_stream {
+        return response.text().await.unwrap();
+    }
+    // An event stream never ends: read what the first second brings.
+    let mut response = response;
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(1500);
+    while let Ok(Ok(Some(chunk))) = tokio::time::timeout_at(deadline, response.chunk()).await {
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    text
+}
+
+#[tokio::test]
+async fn a_second_user_gets_404_for_every_route_with_the_first_users_ids() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let filename = "alice-private-name.replay";
+    let uploaded: Value = alice
+        .upload(&app, vec![(filename, replay_bytes("00bb.replay"))])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let game_id = uploaded["uploads"][0]["game_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token: Value = alice
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .header("X-CSRF-Token", &alice.csrf)
+        .json(&serde_json::json!({ "name": "alice-token-name" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secrets = Secrets {
+        game_id: game_id.clone(),
+        token_id: token["id"].as_str().unwrap().to_owned(),
+        filename: filename.to_owned(),
+    };
+
+    let mut bob = app.sign_up("bob", PASSWORD).await;
+    let mut logout = None;
+    for route in ROUTES {
+        if route.id == RouteId::Logout {
+            logout = Some(route);
+            continue;
+        }
+        let (response, expect) = probe(&app, &bob, route.id, &secrets).await;
+        let status = response.status();
+        let body = body_text(response).await;
+        match expect {
+            Expect::NotFound => assert_eq!(
+                status,
+                StatusCode::NOT_FOUND,
+                "{:?} {} answered {status} to another user",
+                route.verb,
+                route.path
+            ),
+            Expect::NoLeak => assert!(
+                status.as_u16() < 500,
+                "{} failed with {status}: {body}",
+                route.path
+            ),
+        }
+        secrets.assert_absent(route.path, &body);
+        // Some probes (password change) start a new session with a new token.
+        bob.csrf = app.form_csrf(&bob.client, "/account").await;
+    }
+    let logout = logout.expect("a logout route");
+    assert_eq!(logout.verb, Verb::Post);
+    assert_eq!(logout.access, Access::SignedIn);
+    let (response, _) = probe(&app, &bob, RouteId::Logout, &secrets).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+
+    // Alice was never touched: her game and token are still hers.
+    let game = alice
+        .client
+        .get(app.url(&format!("/api/v1/games/{game_id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(game.status(), StatusCode::OK);
+    let tokens: Value = alice
+        .client
+        .get(app.url("/api/v1/tokens"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tokens["tokens"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn signed_in_routes_refuse_visitors() {
+    let app = spawn_app().await;
+    let visitor = app.client();
+    for route in ROUTES.iter().filter(|r| r.access == Access::SignedIn) {
+        let path = route
+            .path
+            .replace("{id}", "00000000-0000-4000-8000-000000000000");
+        let request = match route.verb {
+            Verb::Get => visitor.get(app.url(&path)),
+            Verb::Post => visitor.post(app.url(&path)),
+            Verb::Delete => visitor.delete(app.url(&path)),
+        };
+        let status = request.send().await.unwrap().status();
+        let expected = if path.starts_with("/api/") {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::SEE_OTHER
+        };
+        assert_eq!(status, expected, "{:?} {path}", route.verb);
+    }
+}

@@ -1,0 +1,239 @@
+//! filmroom-web's one integration-test binary: every test gets a fresh data
+//! directory and an app on port 0, and talks to it over real HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod accounts;
+mod isolation;
+mod operations;
+mod uploads;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use filmroom_web::{App, Clock, Config};
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub dir: tempfile::TempDir,
+    /// Seconds added to the real time: tests move the app's clock with it.
+    pub clock_offset: Arc<AtomicI64>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+pub fn test_config(dir: &std::path::Path) -> Config {
+    let mut config = Config::default();
+    config.server.listen = "127.0.0.1:0".parse().unwrap();
+    config.storage.data_dir = dir.to_path_buf();
+    config.jobs.workers = 1;
+    config.jobs.poll_interval_ms = 50;
+    config
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(dir.path());
+    adjust(&mut config);
+    let offset = Arc::new(AtomicI64::new(0));
+    let clock_offset = offset.clone();
+    let clock = Clock::from_fn(move || {
+        time::OffsetDateTime::now_utc() + time::Duration::seconds(offset.load(Ordering::SeqCst))
+    });
+    let app = App::build_with_clock(config, clock).await.unwrap();
+    let addr = app.local_addr().unwrap();
+    assert_ne!(app.port(), 0);
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(app.serve(async move {
+        let _ = rx.await;
+    }));
+    TestApp {
+        addr,
+        dir,
+        clock_offset,
+        shutdown: Some(tx),
+        server: Some(server),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn advance_clock(&self, seconds: i64) {
+        self.clock_offset.fetch_add(seconds, Ordering::SeqCst);
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap()
+    }
+
+    /// The hidden `csrf` field of the form on `path`.
+    pub async fn form_csrf(&self, client: &reqwest::Client, path: &str) -> String {
+        let html = client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        extract(&html, "name=\"csrf\" value=\"", "\"").expect("page has a csrf field")
+    }
+
+    pub async fn sign_up(&self, username: &str, password: &str) -> User {
+        let client = self.client();
+        let csrf = self.form_csrf(&client, "/signup").await;
+        let response = client
+            .post(self.url("/signup"))
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("csrf", &csrf),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "sign-up of {username}"
+        );
+        let csrf = self.form_csrf(&client, "/account").await;
+        User {
+            client,
+            csrf,
+            username: username.to_owned(),
+        }
+    }
+
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            tokio::time::timeout(Duration::from_secs(30), server)
+                .await
+                .expect("graceful shutdown finishes")
+                .unwrap()
+                .unwrap();
+        }
+    }
+
+    pub fn object_files(&self) -> usize {
+        count_files(&self.dir.path().join("objects"))
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+fn count_files(dir: &std::path::Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| {
+            let path = e.path();
+            if path.is_dir() { count_files(&path) } else { 1 }
+        })
+        .sum()
+}
+
+/// A signed-in browser.
+pub struct User {
+    pub client: reqwest::Client,
+    pub csrf: String,
+    pub username: String,
+}
+
+pub fn extract(haystack: &str, start: &str, end: &str) -> Option<String> {
+    let from = haystack.find(start)? + start.len();
+    let to = haystack[from..].find(end)? + from;
+    Some(haystack[from..to].to_owned())
+}
+
+pub fn replay_path(name: &str) -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/replays/corpus"
+    ))
+    .join(name)
+}
+
+pub fn replay_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(replay_path(name)).unwrap()
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+impl User {
+    pub async fn upload(&self, app: &TestApp, files: Vec<(&str, Vec<u8>)>) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, bytes) in files {
+            form = form.part(
+                "files",
+                reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+            );
+        }
+        self.client
+            .post(app.url("/api/v1/replays"))
+            .header("X-CSRF-Token", &self.csrf)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Polls the API until the game's job is done (or fails the test).
+    pub async fn wait_until_done(&self, app: &TestApp, game_id: &str) -> serde_json::Value {
+        for _ in 0..600 {
+            let game: serde_json::Value = self
+                .client
+                .get(app.url(&format!("/api/v1/games/{game_id}")))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            match game["game"]["state"].as_str() {
+                Some("done") => return game,
+                Some("dead") => panic!("job died: {game}"),
+                _ => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        panic!("game {game_id} was not analysed within 60 s");
+    }
+}
+
+/// The error code of a JSON error response.
+pub async fn error_code(response: reqwest::Response) -> String {
+    let body: serde_json::Value = response.json().await.unwrap();
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}

@@ -1,0 +1,329 @@
+//! Uploads: real replays go to done and show on the pages and the API; bad
+//! input gets a clear 4xx and leaves no row, no file and no job.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::{PASSWORD, TestApp, User, error_code, replay_bytes, spawn_app, spawn_app_with};
+
+async fn games(app: &TestApp, user: &User) -> Vec<Value> {
+    let list: Value = user
+        .client
+        .get(app.url("/api/v1/games"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    list["games"].as_array().unwrap().clone()
+}
+
+async fn jobs(app: &TestApp, user: &User) -> Vec<Value> {
+    let list: Value = user
+        .client
+        .get(app.url("/api/v1/uploads"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    list["jobs"].as_array().unwrap().clone()
+}
+
+/// Nothing at all was stored: no game, no job, no object file.
+async fn assert_nothing_stored(app: &TestApp, user: &User) {
+    assert!(
+        games(app, user).await.is_empty(),
+        "a game row was left behind"
+    );
+    assert!(jobs(app, user).await.is_empty(), "a job was left behind");
+    assert_eq!(app.object_files(), 0, "an object file was left behind");
+}
+
+#[tokio::test]
+async fn an_uploaded_replay_is_analysed_and_shown_on_the_pages_and_the_api() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let response = alice
+        .upload(&app, vec![("my game.replay", replay_bytes("00bb.replay"))])
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let upload = &body["uploads"][0];
+    assert_eq!(upload["newly_stored"], true);
+    let game_id = upload["game_id"].as_str().unwrap().to_owned();
+
+    let game = alice.wait_until_done(&app, &game_id).await;
+    assert_eq!(game["game"]["analyzed"], true);
+    assert!(game["analysis"]["players"].as_array().unwrap().len() >= 2);
+    assert!(game["game"]["map"].is_string());
+
+    let list = games(&app, &alice).await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["id"], game_id.as_str());
+
+    let games_page = alice.client.get(app.url("/games")).send().await.unwrap();
+    assert_eq!(games_page.status(), StatusCode::OK);
+    assert!(games_page.text().await.unwrap().contains(&game_id));
+    for tab in ["overview", "boost", "movement", "positioning", "timeline"] {
+        let page = alice
+            .client
+            .get(app.url(&format!("/games/{game_id}?tab={tab}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "tab {tab}");
+        let html = page.text().await.unwrap();
+        assert!(html.contains("my game.replay"));
+        assert!(html.contains("<svg"), "tab {tab} has a chart");
+    }
+    let uploads_page = alice.client.get(app.url("/uploads")).send().await.unwrap();
+    assert!(
+        uploads_page
+            .text()
+            .await
+            .unwrap()
+            .contains("my game.replay")
+    );
+}
+
+#[tokio::test]
+async fn a_re_upload_returns_the_same_game_and_adds_no_work() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let bytes = replay_bytes("029d.replay");
+    let first: Value = alice
+        .upload(&app, vec![("a.replay", bytes.clone())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let second: Value = alice
+        .upload(&app, vec![("b.replay", bytes.clone())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        first["uploads"][0]["game_id"],
+        second["uploads"][0]["game_id"]
+    );
+    assert_eq!(second["uploads"][0]["newly_stored"], false);
+    assert!(second["uploads"][0]["job_id"].is_null());
+    assert_eq!(jobs(&app, &alice).await.len(), 1);
+
+    // Another user uploading the same match gets the same game, analysed once.
+    let bob = app.sign_up("bob", PASSWORD).await;
+    let third: Value = bob
+        .upload(&app, vec![("c.replay", bytes)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        third["uploads"][0]["game_id"],
+        first["uploads"][0]["game_id"]
+    );
+    assert_eq!(app.object_files(), 1);
+}
+
+#[tokio::test]
+async fn many_files_in_one_request_are_all_stored() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let names = ["002c.replay", "00bb.replay", "029d.replay"];
+    let files = names.iter().map(|n| (*n, replay_bytes(n))).collect();
+    let body: Value = alice.upload(&app, files).await.json().await.unwrap();
+    assert_eq!(body["uploads"].as_array().unwrap().len(), 3);
+    assert_eq!(games(&app, &alice).await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_non_replay_gets_422_and_stores_nothing() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let response = alice
+        .upload(
+            &app,
+            vec![("notes.replay", b"hello, I am not a replay".to_vec())],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_code(response).await, "not_a_replay");
+    assert_nothing_stored(&app, &alice).await;
+}
+
+#[tokio::test]
+async fn a_truncated_replay_gets_422_and_stores_nothing() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let bytes = replay_bytes("00bb.replay");
+    for cut in [100, bytes.len() / 2, bytes.len() - 10] {
+        let response = alice
+            .upload(&app, vec![("cut.replay", bytes[..cut].to_vec())])
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "cut at {cut}"
+        );
+    }
+    assert_nothing_stored(&app, &alice).await;
+}
+
+#[tokio::test]
+async fn a_zip_bomb_shaped_file_gets_422_and_stores_nothing() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    // A replay-like prefix that claims a 4 GB header, then zeros.
+    let mut bytes = vec![0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0];
+    bytes.extend(std::iter::repeat_n(0u8, 64 * 1024));
+    let response = alice.upload(&app, vec![("bomb.replay", bytes)]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_nothing_stored(&app, &alice).await;
+}
+
+#[tokio::test]
+async fn an_oversized_file_gets_413_and_stores_nothing() {
+    let app = spawn_app_with(|c| c.limits.max_file_bytes = 50_000).await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let response = alice
+        .upload(&app, vec![("big.replay", replay_bytes("00bb.replay"))])
+        .await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error_code(response).await, "file_too_large");
+    assert_nothing_stored(&app, &alice).await;
+}
+
+#[tokio::test]
+async fn too_many_files_in_one_batch_get_413_and_store_nothing() {
+    let app = spawn_app_with(|c| c.limits.max_files_per_batch = 2).await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let files = ["002c.replay", "00bb.replay", "029d.replay"]
+        .iter()
+        .map(|n| (*n, replay_bytes(n)))
+        .collect();
+    let response = alice.upload(&app, files).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error_code(response).await, "too_many_files");
+    assert_nothing_stored(&app, &alice).await;
+}
+
+#[tokio::test]
+async fn one_bad_file_in_a_batch_stores_none_of_it() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let response = alice
+        .upload(
+            &app,
+            vec![
+                ("good.replay", replay_bytes("00bb.replay")),
+                ("bad.replay", b"garbage".to_vec()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_nothing_stored(&app, &alice).await;
+}
+
+#[tokio::test]
+async fn a_hostile_filename_is_kept_as_data_only() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let hostile = "../../../etc/passwd<script>alert(1)</script>\u{202e}.replay";
+    let response = alice
+        .upload(&app, vec![(hostile, replay_bytes("00bb.replay"))])
+        .await;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let name = body["uploads"][0]["filename"].as_str().unwrap();
+    assert_eq!(name, hostile);
+    // Stored under its hash inside the objects directory, nowhere else.
+    assert_eq!(app.object_files(), 1);
+    let page = alice
+        .client
+        .get(app.url("/uploads"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("<script>alert(1)</script>"),
+        "the name is escaped"
+    );
+    assert!(page.contains("&lt;script&gt;") || page.contains("&#60;script&#62;"));
+}
+
+#[tokio::test]
+async fn a_malformed_multipart_body_gets_400_and_stores_nothing() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let response = alice
+        .client
+        .post(app.url("/api/v1/replays"))
+        .header("X-CSRF-Token", &alice.csrf)
+        .header("content-type", "multipart/form-data; boundary=XYZ")
+        .body("--XYZ\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.replay\"\r\n\r\nunterminated")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(response).await, "malformed_multipart");
+    let no_boundary = alice
+        .client
+        .post(app.url("/api/v1/replays"))
+        .header("X-CSRF-Token", &alice.csrf)
+        .header("content-type", "text/plain")
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_boundary.status(), StatusCode::BAD_REQUEST);
+    assert_nothing_stored(&app, &alice).await;
+}
+
+#[tokio::test]
+async fn an_upload_without_the_csrf_header_gets_403_and_stores_nothing() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let form = reqwest::multipart::Form::new().part(
+        "files",
+        reqwest::multipart::Part::bytes(replay_bytes("00bb.replay")).file_name("a.replay"),
+    );
+    let response = alice
+        .client
+        .post(app.url("/api/v1/replays"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_nothing_stored(&app, &alice).await;
+}
+
+#[tokio::test]
+async fn a_full_queue_gets_503_with_retry_after_and_stores_nothing() {
+    let app = spawn_app_with(|c| {
+        c.limits.max_queue_depth = 1;
+        c.jobs.workers = 0;
+    })
+    .await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let first = alice
+        .upload(&app, vec![("a.replay", replay_bytes("00bb.replay"))])
+        .await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let second = alice
+        .upload(&app, vec![("b.replay", replay_bytes("029d.replay"))])
+        .await;
+    assert_eq!(second.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(second.headers().contains_key("retry-after"));
+    assert_eq!(error_code(second).await, "queue_full");
+    assert_eq!(games(&app, &alice).await.len(), 1);
+    assert_eq!(app.object_files(), 1);
+}
