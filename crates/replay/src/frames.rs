@@ -335,10 +335,12 @@ struct Builder<'a> {
     teams: ActorMap<u8>,
     /// A PRI got a name or an account id this frame: players need resolving.
     players_dirty: bool,
-    /// Per-frame scratch: (player, link sequence, car id) candidates.
-    scratch_cars: Vec<(usize, u64, i32)>,
-    /// Per-frame scratch: (player, (driving, pri id), team) candidates.
-    scratch_teams: Vec<(usize, (bool, i32), u8)>,
+    /// Which car each player drives and which team each is on, as
+    /// (player, car id) and (player, team): recomputed only when a link
+    /// between actors changed (`links_dirty`), used at every frame.
+    chosen_cars: Vec<(usize, i32)>,
+    chosen_teams: Vec<(usize, u8)>,
+    links_dirty: bool,
     pads: HashMap<i32, PadState>,
     /// Player index by account key.
     player_keys: HashMap<String, usize>,
@@ -380,8 +382,9 @@ impl Timeline {
             pris: ActorMap::default(),
             teams: ActorMap::default(),
             players_dirty: false,
-            scratch_cars: Vec::new(),
-            scratch_teams: Vec::new(),
+            chosen_cars: Vec::new(),
+            chosen_teams: Vec::new(),
+            links_dirty: true,
             pads: HashMap::new(),
             player_keys: HashMap::new(),
             ball_actor: None,
@@ -499,6 +502,7 @@ impl Builder<'_> {
                     self.ball_actor = Some(id);
                 }
                 ActorKind::Team(team) => {
+                    self.links_dirty = true;
                     self.teams.insert(id, team);
                 }
                 ActorKind::BoostPad => {
@@ -520,6 +524,7 @@ impl Builder<'_> {
         }
         if self.players_dirty {
             self.players_dirty = false;
+            self.links_dirty = true;
             self.resolve_players();
         }
         self.record(index, frame, start);
@@ -529,6 +534,7 @@ impl Builder<'_> {
         let Some((_, kind)) = self.actors.remove(&id) else {
             return;
         };
+        self.links_dirty = true;
         match kind {
             ActorKind::Car => {
                 self.cars.remove(&id);
@@ -562,11 +568,17 @@ impl Builder<'_> {
                 let body = self.body(rb);
                 match kind {
                     ActorKind::Ball if self.ball_actor == Some(id) => self.ball = Some(body),
-                    ActorKind::Car => self.cars.slot(id).body = Some(body),
+                    ActorKind::Car => {
+                        let car = self.cars.slot(id);
+                        // A car is followed from its first position on.
+                        self.links_dirty |= car.body.is_none();
+                        car.body = Some(body);
+                    }
                     _ => {}
                 }
             }
             (Prop::PawnPri, Attribute::ActiveActor(a)) if kind == ActorKind::Car => {
+                self.links_dirty = true;
                 self.link_sequence += 1;
                 let sequence = self.link_sequence;
                 let car = self.cars.slot(id);
@@ -580,6 +592,7 @@ impl Builder<'_> {
                 }
             }
             (Prop::PriTeam, Attribute::ActiveActor(a)) => {
+                self.links_dirty = true;
                 self.pris.slot(id).team_actor = a.active.then_some(a.actor.0);
             }
             (Prop::PriName, Attribute::String(name)) => {
@@ -909,28 +922,11 @@ impl Builder<'_> {
             track.cars.push(None);
             track.teams.push(track.team);
         }
-        // One car per player: the most recently linked one (a wreck not yet
-        // deleted can still point at its player).
-        let mut candidates = std::mem::take(&mut self.scratch_cars);
-        candidates.clear();
-        for (car_id, car) in self.cars.iter() {
-            if car.body.is_none() {
-                continue;
-            }
-            if let Some(player) = car
-                .pri
-                .and_then(|p| self.pris.get(&p))
-                .and_then(|p| p.player)
-            {
-                candidates.push((player, car.linked, car_id));
-            }
+        if self.links_dirty {
+            self.links_dirty = false;
+            self.choose_cars_and_teams();
         }
-        candidates.sort_unstable();
-        for (i, &(player, _, car_id)) in candidates.iter().enumerate() {
-            // Sorted by player then link sequence: the last entry of a player wins.
-            if candidates.get(i + 1).is_some_and(|next| next.0 == player) {
-                continue;
-            }
+        for &(player, car_id) in &self.chosen_cars {
             let Some(car) = self.cars.get(&car_id) else {
                 continue;
             };
@@ -954,11 +950,43 @@ impl Builder<'_> {
                 });
             }
         }
-        self.scratch_cars = candidates;
-        // Each player's team, from their PRI; when a player has several PRIs
-        // at once (a rejoin), the one driving a car wins, then the newest.
-        let mut teams = std::mem::take(&mut self.scratch_teams);
-        teams.clear();
+        for &(player, team) in &self.chosen_teams {
+            if let Some(track) = self.out.players.get_mut(player) {
+                track.team = Some(team);
+                if let Some(slot) = track.teams.get_mut(index) {
+                    *slot = Some(team);
+                }
+            }
+        }
+    }
+
+    /// One car per player: the most recently linked one (a wreck not yet
+    /// deleted can still point at its player). One team per player: from the
+    /// PRI driving a car if several PRIs carry the player (a rejoin), then
+    /// the newest.
+    fn choose_cars_and_teams(&mut self) {
+        let mut candidates: Vec<(usize, u64, i32)> = Vec::new();
+        for (car_id, car) in self.cars.iter() {
+            if car.body.is_none() {
+                continue;
+            }
+            if let Some(player) = car
+                .pri
+                .and_then(|p| self.pris.get(&p))
+                .and_then(|p| p.player)
+            {
+                candidates.push((player, car.linked, car_id));
+            }
+        }
+        candidates.sort_unstable();
+        self.chosen_cars.clear();
+        for (i, &(player, _, car_id)) in candidates.iter().enumerate() {
+            // Sorted by player then link sequence: the last entry of a player wins.
+            if candidates.get(i + 1).is_none_or(|next| next.0 != player) {
+                self.chosen_cars.push((player, car_id));
+            }
+        }
+        let mut teams: Vec<(usize, (bool, i32), u8)> = Vec::new();
         for (pri_id, pri) in self.pris.iter() {
             let (Some(player), Some(team_actor)) = (pri.player, pri.team_actor) else {
                 continue;
@@ -970,17 +998,11 @@ impl Builder<'_> {
             teams.push((player, (driving, pri_id), team));
         }
         teams.sort_unstable();
+        self.chosen_teams.clear();
         for (i, &(player, _, team)) in teams.iter().enumerate() {
-            if teams.get(i + 1).is_some_and(|next| next.0 == player) {
-                continue;
-            }
-            if let Some(track) = self.out.players.get_mut(player) {
-                track.team = Some(team);
-                if let Some(slot) = track.teams.get_mut(index) {
-                    *slot = Some(team);
-                }
+            if teams.get(i + 1).is_none_or(|next| next.0 != player) {
+                self.chosen_teams.push((player, team));
             }
         }
-        self.scratch_teams = teams;
     }
 }
