@@ -422,13 +422,15 @@ async fn heartbeats_keep_a_long_job_from_being_taken_over() {
     config.lease = Duration::from_secs(1);
     config.heartbeat_every = Duration::from_millis(100);
     let a = Worker::new(h.store.clone(), h.objects.clone(), analyzer(), config);
-    let started = OffsetDateTime::now_utc();
-    let running = tokio::spawn(async move { a.try_execute_task(started).await.unwrap() });
-    // Past the first lease (1 s) but before the job ends (1.5 s).
-    tokio::time::sleep(Duration::from_millis(1250)).await;
+    // The worker's clock is at(0) plus the real time since its claim, and
+    // times are stored to the second: without heartbeats the lease would end
+    // at at(1); the beats after one real second move it to at(2).
+    let running = tokio::spawn(async move { a.try_execute_task(at(0)).await.unwrap() });
+    // Past the first lease, before the 1.5 s analysis ends.
+    tokio::time::sleep(Duration::from_millis(1350)).await;
     let thief = h
         .store
-        .claim_job("b", OffsetDateTime::now_utc(), Duration::from_secs(1))
+        .claim_job("b", at(1), Duration::from_secs(1))
         .await
         .unwrap();
     assert!(thief.is_none(), "the job was taken over while it ran");

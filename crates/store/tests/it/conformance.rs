@@ -53,6 +53,8 @@ macro_rules! conformance_tests {
             job_counts_and_a_users_jobs_follow_the_queue,
             expiring_a_nodes_leases_frees_only_its_jobs_for_recovery,
             a_store_answers_a_ping,
+            racing_first_sign_ups_make_exactly_one_admin,
+            racing_uploads_of_the_same_bytes_store_it_once_with_one_job,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -1039,4 +1041,58 @@ pub async fn expiring_a_nodes_leases_frees_only_its_jobs_for_recovery(store: Arc
 pub async fn a_store_answers_a_ping(store: Arc<dyn Store>) {
     store.ping().await.unwrap();
     assert!(!store.backend().is_empty());
+}
+
+pub async fn racing_first_sign_ups_make_exactly_one_admin(store: Arc<dyn Store>) {
+    let tasks: Vec<_> = (0..8)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let username = name(&format!("racer{n}"));
+                store.create_user(&username, "h", at(0)).await.unwrap()
+            })
+        })
+        .collect();
+    let mut admins = 0;
+    for task in tasks {
+        admins += usize::from(task.await.unwrap().is_admin);
+    }
+    assert_eq!(admins, 1);
+    let stored = store.list_users().await.unwrap();
+    assert_eq!(stored.iter().filter(|u| u.is_admin).count(), 1);
+}
+
+pub async fn racing_uploads_of_the_same_bytes_store_it_once_with_one_job(store: Arc<dyn Store>) {
+    let mut owners = Vec::new();
+    for n in 0..8 {
+        owners.push(user(&store, &format!("owner{n}")).await.id);
+    }
+    let tasks: Vec<_> = owners
+        .iter()
+        .map(|&owner| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .add_upload(&upload(owner, 42), at(0), 100)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.unwrap());
+    }
+    let recordings: HashSet<_> = outcomes.iter().map(|o| o.recording).collect();
+    assert_eq!(recordings.len(), 1);
+    assert_eq!(outcomes.iter().filter(|o| o.newly_stored).count(), 1);
+    assert_eq!(outcomes.iter().filter(|o| o.job.is_some()).count(), 1);
+    assert_eq!(store.job_counts().await.unwrap().queued, 1);
+    for owner in owners {
+        let listed = store
+            .list_recordings(owner, &RecordingFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(listed.len(), 1);
+    }
 }
