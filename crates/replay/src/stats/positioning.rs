@@ -31,6 +31,15 @@ pub fn roles(
     let mut out = vec![RoleTimes::default(); players.len()];
     // Reused across frames: (player, own-goal-relative y, distance to ball).
     let mut members: Vec<(usize, f64, f64)> = Vec::new();
+    // Each team's (report index, track) pairs, for players with frames.
+    let rosters = [0u8, 1].map(|team| {
+        players
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.team == team)
+            .filter_map(|(i, _)| Some((i, track_of[i]?)))
+            .collect::<Vec<_>>()
+    });
     for (frame, meta) in timeline.frames.iter().enumerate() {
         if meta.phase == Phase::Inactive {
             continue;
@@ -41,23 +50,12 @@ pub fn roles(
         let w = frame_weight(timeline, frame);
         for team in [0u8, 1] {
             members.clear();
-            members.extend(
-                players
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, p)| p.team == team)
-                    .filter_map(|(i, _)| {
-                        let car = timeline
-                            .players
-                            .get(track_of[i]?)?
-                            .cars
-                            .get(frame)
-                            .copied()
-                            .flatten()?;
-                        let y = own_y(team, car.body.position.y);
-                        Some((i, y, f64::from(car.body.position.distance(ball.position))))
-                    }),
-            );
+            for &(i, track) in &rosters[usize::from(team)] {
+                if let Some(car) = timeline.players[track].cars.get(frame).copied().flatten() {
+                    let y = own_y(team, car.body.position.y);
+                    members.push((i, y, f64::from(car.body.position.distance(ball.position))));
+                }
+            }
             // A player alone on the field (mates demolished) holds every role.
             if members.is_empty() {
                 continue;
@@ -71,7 +69,7 @@ pub fn roles(
                 }
                 best.0
             };
-            let team_size = players.iter().filter(|p| p.team == team).count();
+            let team_size = rosters[usize::from(team)].len();
             for (i, _, _) in &members {
                 out[*i].has_mates = team_size > 1;
             }
@@ -99,6 +97,10 @@ pub fn stats(
     let (mut dist_nopos, mut dist_nopos_w) = (0.0, 0.0);
     let (mut mates, mut mates_w) = (0.0, 0.0);
     let cars = &timeline.players[track].cars;
+    // Only players who ever drove can be a mate (spectators have tracks too).
+    let drivers: Vec<usize> = (0..timeline.players.len())
+        .filter(|&i| timeline.players[i].cars.iter().any(Option::is_some))
+        .collect();
     for (frame, sample) in cars.iter().enumerate() {
         let Some(sample) = sample else { continue };
         let w = frame_weight(timeline, frame);
@@ -144,7 +146,8 @@ pub fn stats(
             }
         }
         let (mut mate_sum, mut mate_count) = (0.0, 0u32);
-        for (i, other) in timeline.players.iter().enumerate() {
+        for &i in &drivers {
+            let other = &timeline.players[i];
             if i == track || other.teams.get(frame).copied().flatten() != Some(team) {
                 continue;
             }
