@@ -169,6 +169,14 @@ impl Default for RecordingFilter {
     }
 }
 
+/// The values a user's games list can be filtered by, each sorted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RecordingFacets {
+    pub maps: Vec<String>,
+    pub match_types: Vec<String>,
+    pub team_sizes: Vec<u32>,
+}
+
 /// One analysis job.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Job {

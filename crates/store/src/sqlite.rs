@@ -20,8 +20,8 @@ use time::OffsetDateTime;
 use crate::error::StoreError;
 use crate::model::{
     AnalysisOutput, ApiToken, Backoff, ClaimedJob, FailOutcome, Job, JobCounts, NewSession,
-    NewUpload, Recording, RecordingFilter, RecordingSort, RecordingSummary, Session, UploadOutcome,
-    User, UserJob,
+    NewUpload, Recording, RecordingFacets, RecordingFilter, RecordingSort, RecordingSummary,
+    Session, UploadOutcome, User, UserJob,
 };
 use crate::store::Store;
 use crate::types::{
@@ -271,6 +271,57 @@ fn summary_from_row(row: &SqliteRow) -> Result<RecordingSummary, StoreError> {
             _ => None,
         },
     })
+}
+
+/// A value bound to a `?` of a dynamically built query.
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// The owner's summaries with `filter`'s conditions (not its order or page);
+/// the first `?` is the owner, then `binds` in order.
+fn filtered_summaries(filter: &RecordingFilter) -> (String, Vec<Bind>) {
+    let mut sql = String::from(SUMMARY_SELECT);
+    let mut binds = Vec::new();
+    if let Some(from) = filter.played_from {
+        sql.push_str(" AND t.played_at >= ?");
+        binds.push(Bind::Int(ts(from)));
+    }
+    if let Some(to) = filter.played_to {
+        sql.push_str(" AND t.played_at < ?");
+        binds.push(Bind::Int(ts(to)));
+    }
+    if let Some(match_type) = &filter.match_type {
+        sql.push_str(" AND t.match_type = ? COLLATE NOCASE");
+        binds.push(Bind::Text(match_type.clone()));
+    }
+    if let Some(map) = &filter.map {
+        sql.push_str(" AND t.map = ? COLLATE NOCASE");
+        binds.push(Bind::Text(map.clone()));
+    }
+    if let Some(team_size) = filter.team_size {
+        sql.push_str(" AND t.team_size = ?");
+        binds.push(Bind::Int(i64::from(team_size)));
+    }
+    if let Some(result) = filter.result {
+        sql.push_str(" AND result = ?");
+        binds.push(Bind::Text(result.as_str().to_owned()));
+    }
+    (sql, binds)
+}
+
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    binds: Vec<Bind>,
+) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    for bind in binds {
+        query = match bind {
+            Bind::Int(n) => query.bind(n),
+            Bind::Text(s) => query.bind(s),
+        };
+    }
+    query
 }
 
 async fn fetch_user(
@@ -692,25 +743,7 @@ impl Store for SqliteStore {
         owner: UserId,
         filter: &RecordingFilter,
     ) -> Result<Vec<RecordingSummary>, StoreError> {
-        let mut sql = String::from(SUMMARY_SELECT);
-        if filter.played_from.is_some() {
-            sql.push_str(" AND t.played_at >= ?");
-        }
-        if filter.played_to.is_some() {
-            sql.push_str(" AND t.played_at < ?");
-        }
-        if filter.match_type.is_some() {
-            sql.push_str(" AND t.match_type = ? COLLATE NOCASE");
-        }
-        if filter.map.is_some() {
-            sql.push_str(" AND t.map = ? COLLATE NOCASE");
-        }
-        if filter.team_size.is_some() {
-            sql.push_str(" AND t.team_size = ?");
-        }
-        if filter.result.is_some() {
-            sql.push_str(" AND result = ?");
-        }
+        let (mut sql, binds) = filtered_summaries(filter);
         let key = match filter.sort {
             RecordingSort::PlayedAt => "COALESCE(t.played_at, t.uploaded_at)",
             RecordingSort::UploadedAt => "t.uploaded_at",
@@ -724,31 +757,55 @@ impl Store for SqliteStore {
             " ORDER BY ({key}) IS NULL, {key} {direction}, t.uploaded_at {direction}, t.id \
              LIMIT ? OFFSET ?"
         ));
-        let mut query = sqlx::query(&sql).bind(owner.to_string());
-        if let Some(from) = filter.played_from {
-            query = query.bind(ts(from));
-        }
-        if let Some(to) = filter.played_to {
-            query = query.bind(ts(to));
-        }
-        if let Some(match_type) = &filter.match_type {
-            query = query.bind(match_type);
-        }
-        if let Some(map) = &filter.map {
-            query = query.bind(map);
-        }
-        if let Some(team_size) = filter.team_size {
-            query = query.bind(i64::from(team_size));
-        }
-        if let Some(result) = filter.result {
-            query = query.bind(result.as_str());
-        }
-        let rows = query
+        let rows = bind_all(sqlx::query(&sql).bind(owner.to_string()), binds)
             .bind(i64::from(filter.limit))
             .bind(i64::from(filter.offset))
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(summary_from_row).collect()
+    }
+
+    async fn count_recordings(
+        &self,
+        owner: UserId,
+        filter: &RecordingFilter,
+    ) -> Result<u64, StoreError> {
+        let (sql, binds) = filtered_summaries(filter);
+        let sql = format!("SELECT COUNT(*) AS n FROM ({sql}) AS counted");
+        let row = bind_all(sqlx::query(&sql).bind(owner.to_string()), binds)
+            .fetch_one(&self.pool)
+            .await?;
+        to_u64(row.try_get("n")?, "recording count")
+    }
+
+    async fn recording_facets(&self, owner: UserId) -> Result<RecordingFacets, StoreError> {
+        let distinct = |column: &'static str| {
+            format!(
+                "SELECT DISTINCT r.{column} FROM recordings r
+                 JOIN recording_owners o ON o.recording_id = r.id
+                 WHERE o.user_id = ? AND r.{column} IS NOT NULL ORDER BY r.{column}"
+            )
+        };
+        let maps: Vec<String> = sqlx::query_scalar(&distinct("map"))
+            .bind(owner.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        let match_types: Vec<String> = sqlx::query_scalar(&distinct("match_type"))
+            .bind(owner.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        let team_sizes: Vec<i64> = sqlx::query_scalar(&distinct("team_size"))
+            .bind(owner.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(RecordingFacets {
+            maps,
+            match_types,
+            team_sizes: team_sizes
+                .into_iter()
+                .map(|n| to_u32(n, "team size"))
+                .collect::<Result<_, _>>()?,
+        })
     }
 
     async fn recording_for_owner(

@@ -8,7 +8,8 @@ use time::OffsetDateTime;
 use crate::error::StoreError;
 use crate::model::{
     AnalysisOutput, ApiToken, Backoff, ClaimedJob, FailOutcome, Job, JobCounts, NewSession,
-    NewUpload, Recording, RecordingFilter, RecordingSummary, Session, UploadOutcome, User, UserJob,
+    NewUpload, Recording, RecordingFacets, RecordingFilter, RecordingSummary, Session,
+    UploadOutcome, User, UserJob,
 };
 use crate::types::{ApiTokenId, JobId, RecordingId, Sha256Hex, UserId, Username};
 
@@ -102,6 +103,15 @@ pub trait Store: Send + Sync + 'static {
         owner: UserId,
         filter: &RecordingFilter,
     ) -> Result<Vec<RecordingSummary>, StoreError>;
+    /// How many of the owner's recordings pass `filter` (its sort and page ignored).
+    async fn count_recordings(
+        &self,
+        owner: UserId,
+        filter: &RecordingFilter,
+    ) -> Result<u64, StoreError>;
+    /// The distinct maps, playlists and team sizes among the owner's analysed
+    /// recordings: the choices of the games list's filters.
+    async fn recording_facets(&self, owner: UserId) -> Result<RecordingFacets, StoreError>;
     /// `None` when `owner` does not own the recording.
     async fn recording_for_owner(
         &self,

@@ -54,6 +54,7 @@ macro_rules! conformance_tests {
             expiring_a_nodes_leases_frees_only_its_jobs_for_recovery,
             a_store_answers_a_ping,
             racing_first_sign_ups_make_exactly_one_admin,
+            the_games_list_counts_its_matches_and_offers_the_filter_choices,
             racing_uploads_of_the_same_bytes_store_it_once_with_one_job,
         );
     };
@@ -648,6 +649,33 @@ pub async fn the_games_list_filters_by_date_playlist_map_team_size_and_result(
         ..all
     };
     assert_eq!(shas(&store, alice.id, page).await, vec![sha(3), sha(2)]);
+}
+
+pub async fn the_games_list_counts_its_matches_and_offers_the_filter_choices(
+    store: Arc<dyn Store>,
+) {
+    let alice = four_games(&store).await;
+    let bob = user(&store, "bob").await;
+    let doubles = RecordingFilter {
+        match_type: Some("Ranked Doubles".to_owned()),
+        limit: 1,
+        ..RecordingFilter::default()
+    };
+    assert_eq!(store.count_recordings(alice.id, &doubles).await.unwrap(), 2);
+    let all = RecordingFilter::default();
+    assert_eq!(store.count_recordings(alice.id, &all).await.unwrap(), 4);
+    assert_eq!(store.count_recordings(bob.id, &all).await.unwrap(), 0);
+    let facets = store.recording_facets(alice.id).await.unwrap();
+    assert_eq!(facets.maps, vec!["Mannfield", "Neo Tokyo"]);
+    assert_eq!(
+        facets.match_types,
+        vec!["Ranked Doubles", "Ranked Duels", "Ranked Standard"]
+    );
+    assert_eq!(facets.team_sizes, vec![1, 2, 3]);
+    assert_eq!(
+        store.recording_facets(bob.id).await.unwrap(),
+        Default::default()
+    );
 }
 
 pub async fn the_games_list_sorts_in_both_directions_with_unknown_values_last(
