@@ -38,7 +38,8 @@ impl fmt::Debug for User {
 }
 
 /// A session to store: the cookie's secret is kept only as its hash.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// `Debug` hides the CSRF token.
+#[derive(Clone, PartialEq, Eq)]
 pub struct NewSession {
     pub id_hash: Sha256Hex,
     pub user_id: UserId,
@@ -47,14 +48,38 @@ pub struct NewSession {
     pub expires_at: OffsetDateTime,
 }
 
-/// A live session with its user.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A live session with its user. `Debug` hides the CSRF token.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Session {
     pub id_hash: Sha256Hex,
     pub user: User,
     pub csrf_token: String,
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
+}
+
+impl fmt::Debug for NewSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewSession")
+            .field("id_hash", &self.id_hash)
+            .field("user_id", &self.user_id)
+            .field("csrf_token", &"<redacted>")
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("id_hash", &self.id_hash)
+            .field("user", &self.user)
+            .field("csrf_token", &"<redacted>")
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 /// A personal API token as listed to its owner (the secret is never stored).

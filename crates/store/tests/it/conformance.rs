@@ -222,6 +222,7 @@ pub async fn a_session_is_found_with_its_user_until_it_expires(store: Arc<dyn St
         .unwrap();
     assert_eq!(session.user.id, alice.id);
     assert_eq!(session.csrf_token, "csrf");
+    assert!(!format!("{session:?}").contains("csrf\""), "{session:?}");
     assert_eq!(session.expires_at, at(100));
     assert_eq!(
         store.session_by_hash(&id_hash, at(100)).await.unwrap(),
