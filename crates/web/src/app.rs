@@ -80,10 +80,22 @@ impl App {
 
         let wake = Arc::new(Notify::new());
         let analyzer = crate::analyzer::replay_analyzer();
-        let host = std::process::id();
+        let node = &config.jobs.node;
+        if config.jobs.workers > 0 {
+            // Jobs a killed previous run of this node held would otherwise wait
+            // for their lease to run out before anyone retried them.
+            let freed = store
+                .expire_worker_leases(&format!("{node}-"), clock.now())
+                .await
+                .context("Failed to recover the jobs of a previous run")?;
+            if freed > 0 {
+                tracing::info!(freed, "recovered jobs left running by a previous run");
+            }
+        }
+        let pid = std::process::id();
         let workers: Vec<Worker> = (0..config.jobs.workers)
             .map(|n| {
-                let mut worker_config = WorkerConfig::new(format!("web-{host}-w{n}"));
+                let mut worker_config = WorkerConfig::new(format!("{node}-{pid}-w{n}"));
                 worker_config.job_timeout = Duration::from_secs(config.jobs.job_timeout_secs);
                 worker_config.lease = Duration::from_secs(config.jobs.lease_secs);
                 worker_config.heartbeat_every =

@@ -120,8 +120,12 @@ impl Default for LimitsConfig {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct JobsConfig {
-    /// Worker tasks in this process (0: the web only; run `filmroom worker` elsewhere).
+    /// Worker tasks in this process (0: the web only; run workers elsewhere).
     pub workers: usize,
+    /// This process's name in worker ids (`NODE-PID-wN`). At startup the jobs
+    /// its previous run died holding are freed at once, so processes sharing
+    /// one database must each have their own node name.
+    pub node: String,
     pub job_timeout_secs: u64,
     /// Seconds a running job may go without a heartbeat before another worker takes it.
     pub lease_secs: u64,
@@ -132,6 +136,7 @@ impl Default for JobsConfig {
     fn default() -> Self {
         Self {
             workers: 2,
+            node: "local".to_owned(),
             job_timeout_secs: 30,
             lease_secs: 60,
             poll_interval_ms: 500,

@@ -14,14 +14,22 @@ const OPENAPI: &str = include_str!("../static/openapi.json");
 const STYLESHEET: &str = include_str!("../static/app.css");
 const UPLOAD_SCRIPT: &str = include_str!("../static/upload.js");
 
-pub async fn health() -> &'static str {
-    "ok"
+/// Liveness, including a round trip to the database.
+pub async fn health(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(error) => {
+            tracing::error!(error = %error, "health: database ping failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
 }
 
 #[derive(Serialize)]
 pub struct StatusJson {
     pub status: &'static str,
     pub database: &'static str,
+    pub backend: &'static str,
     pub queue_depth: Option<u64>,
     pub jobs: Option<filmroom_store::JobCounts>,
     pub workers: usize,
@@ -29,15 +37,17 @@ pub struct StatusJson {
 }
 
 pub async fn status(State(state): State<AppState>) -> (StatusCode, Json<StatusJson>) {
+    let ping = state.store.ping().await;
     let counts = state.store.job_counts().await;
-    let ok = counts.is_ok();
-    if let Err(error) = &counts {
+    let ok = ping.is_ok() && counts.is_ok();
+    if let Some(error) = ping.as_ref().err().or(counts.as_ref().err()) {
         tracing::error!(error = %error, "status: database check failed");
     }
     let counts = counts.ok();
     let body = StatusJson {
         status: if ok { "ok" } else { "degraded" },
         database: if ok { "ok" } else { "unavailable" },
+        backend: state.store.backend(),
         queue_depth: counts.map(|c| c.queued + c.running),
         jobs: counts,
         workers: state.worker_count,

@@ -7,6 +7,7 @@ mod analyze_formats;
 mod analyze_inputs;
 mod failures;
 mod inspect;
+mod serve;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,256 @@
+//! `filmroom serve` and `filmroom user` as an operator runs them: the real
+//! binary, a fresh data directory, real HTTP.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::{corpus, scratch};
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start(data: &Path, port: u16) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_filmroom"))
+        .arg("serve")
+        .env("FILMROOM__SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .env("FILMROOM__STORAGE__DATA_DIR", data)
+        .env("FILMROOM__JOBS__WORKERS", "1")
+        .env("FILMROOM__JOBS__POLL_INTERVAL_MS", "50")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(r) = client.get(format!("{base}/health")).send().await
+            && r.status().is_success()
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "filmroom serve did not come up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Server { child, base }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn between(haystack: &str, start: &str, end: &str) -> String {
+    let from = haystack.find(start).unwrap() + start.len();
+    let to = haystack[from..].find(end).unwrap() + from;
+    haystack[from..to].to_owned()
+}
+
+/// Signs up through the forms and returns an API token for the account.
+async fn sign_up_with_token(base: &str) -> String {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = client
+        .get(format!("{base}/signup"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = between(&page, "name=\"csrf\" value=\"", "\"");
+    let r = client
+        .post(format!("{base}/signup"))
+        .form(&[
+            ("username", "alice"),
+            ("password", "correct horse battery"),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let page = client
+        .get(format!("{base}/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = between(&page, "name=\"csrf\" value=\"", "\"");
+    let token: Value = client
+        .post(format!("{base}/api/v1/tokens"))
+        .header("X-CSRF-Token", csrf)
+        .json(&serde_json::json!({ "name": "test" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    token["secret"].as_str().unwrap().to_owned()
+}
+
+async fn jobs(base: &str, token: &str) -> Vec<Value> {
+    let body: Value = reqwest::Client::new()
+        .get(format!("{base}/api/v1/uploads"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["jobs"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn a_server_killed_while_jobs_run_finishes_every_upload_exactly_once_after_a_restart() {
+    let data = scratch("serve-crash");
+    let port = free_port();
+    let server = start(&data, port).await;
+    let token = sign_up_with_token(&server.base).await;
+
+    let names = [
+        "b2a19",
+        "sonic_spin",
+        "gridiron",
+        "58b2",
+        "9e35b",
+        "f770",
+        "029d",
+        "eac",
+    ];
+    let mut form = reqwest::multipart::Form::new();
+    for name in names {
+        let bytes = std::fs::read(corpus(name)).unwrap();
+        form = form.part(
+            "files",
+            reqwest::multipart::Part::bytes(bytes).file_name(format!("{name}.replay")),
+        );
+    }
+    let uploaded = reqwest::Client::new()
+        .post(format!("{}/api/v1/replays", server.base))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert!(uploaded.status().is_success());
+
+    // Kill it (SIGKILL) as soon as a job is running and some are still waiting.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let states: Vec<String> = jobs(&server.base, &token)
+            .await
+            .iter()
+            .map(|j| j["state"].as_str().unwrap().to_owned())
+            .collect();
+        if states.iter().any(|s| s == "running") {
+            assert!(states.iter().any(|s| s != "done"));
+            break;
+        }
+        assert!(Instant::now() < deadline, "no job started: {states:?}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(server);
+
+    let server = start(&data, port).await;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let finished = loop {
+        let now = jobs(&server.base, &token).await;
+        if now.iter().all(|j| j["state"] == "done") {
+            break now;
+        }
+        assert!(
+            now.iter().all(|j| j["state"] != "dead"),
+            "a job died: {now:?}"
+        );
+        assert!(Instant::now() < deadline, "jobs did not finish: {now:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // One job per upload, each done, each game analysed once.
+    assert_eq!(finished.len(), names.len());
+    let games: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/games", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let games = games["games"].as_array().unwrap();
+    assert_eq!(games.len(), names.len());
+    assert!(
+        games
+            .iter()
+            .all(|g| g["analyzed"] == true && g["state"] == "done")
+    );
+}
+
+#[test]
+fn user_create_list_and_reset_password_work_on_the_configured_database() {
+    let data = scratch("user-cli");
+    let run = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_filmroom"))
+            .args(args)
+            .env("FILMROOM__STORAGE__DATA_DIR", &data)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (code, out, err) = run(&["user", "create", "operator"], "a long password\n");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("created operator (admin"), "{out}");
+    let (code, out, _) = run(&["user", "create", "second"], "another password\n");
+    assert_eq!(code, 0);
+    assert!(out.contains("(user"), "{out}");
+    let (code, _, err) = run(&["user", "create", "third"], "short\n");
+    assert_eq!(code, 1);
+    assert!(err.contains("8 to 256"), "{err}");
+    let (code, out, _) = run(&["user", "list"], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("operator") && out.contains("admin") && out.contains("second"));
+    assert!(!out.contains("third"));
+    let (code, out, _) = run(&["user", "reset-password", "second"], "a new password!\n");
+    assert_eq!(code, 0);
+    assert!(out.contains("password of second reset"), "{out}");
+    let (code, _, err) = run(&["user", "reset-password", "nobody"], "a new password!\n");
+    assert_eq!(code, 1);
+    assert!(err.contains("no user named nobody"), "{err}");
+}
