@@ -40,7 +40,9 @@ pub type Analyzer = Arc<dyn Fn(&[u8]) -> Result<AnalysisOutput, String> + Send +
 /// How a worker runs. [`WorkerConfig::new`] gives the defaults.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorkerConfig {
-    /// Unique per worker task (e.g. `"{hostname}-{pid}-w0"`): the lease owner.
+    /// The lease owner: unique among running worker tasks, and stable across
+    /// restarts (e.g. `"{hostname}-w0"`), so a restarted worker takes back at
+    /// once the job its killed predecessor held (see `Store::claim_job`).
     pub worker_id: String,
     /// How long a claim lasts without a heartbeat (stored to the second).
     pub lease: Duration,

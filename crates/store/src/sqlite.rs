@@ -878,14 +878,19 @@ impl Store for SqliteStore {
         now: OffsetDateTime,
         lease: Duration,
     ) -> Result<Option<ClaimedJob>, StoreError> {
-        // Jobs whose last attempt's worker vanished will never finish: dead-letter them.
+        // A worker id holds at most one job, and a worker claims only when it
+        // is idle: a running job still under this id was left by a previous
+        // incarnation of this worker (a crash), so it is orphaned already.
+        // Jobs orphaned on their last attempt will never finish: dead-letter them.
         sqlx::query(
             "UPDATE jobs SET state = 'dead', worker_id = NULL, lease_until = NULL,
                 last_error = 'the worker running the last attempt stopped renewing its lease',
                 finished_at = ?1, updated_at = ?1
-             WHERE state = 'running' AND lease_until <= ?1 AND attempts >= max_attempts",
+             WHERE state = 'running' AND (lease_until <= ?1 OR worker_id = ?2)
+               AND attempts >= max_attempts",
         )
         .bind(ts(now))
+        .bind(worker)
         .execute(&self.pool)
         .await?;
         let row = sqlx::query(&format!(
@@ -894,8 +899,9 @@ impl Store for SqliteStore {
              WHERE id = (
                 SELECT id FROM jobs
                 WHERE (state = 'queued' AND run_after <= ?3)
-                   OR (state = 'running' AND lease_until <= ?3 AND attempts < max_attempts)
-                ORDER BY run_after, created_at, rowid
+                   OR (state = 'running' AND (lease_until <= ?3 OR worker_id = ?1)
+                       AND attempts < max_attempts)
+                ORDER BY CASE WHEN worker_id = ?1 THEN 0 ELSE 1 END, run_after, created_at, rowid
                 LIMIT 1)
              RETURNING {}",
             job_cols("")

@@ -139,6 +139,11 @@ pub trait Store: Send + Sync + 'static {
     /// running with an expired lease; sets the worker, the lease and
     /// `attempts + 1`. An expired job already at `max_attempts` is
     /// dead-lettered instead of handed out again.
+    ///
+    /// A worker id holds at most one job: a running job still under `worker`
+    /// is taken as orphaned by an earlier run of the same worker (it crashed)
+    /// and is handed back to it first, without waiting for its lease. So give
+    /// every concurrent worker its own id, and reuse ids across restarts.
     async fn claim_job(
         &self,
         worker: &str,

@@ -437,3 +437,22 @@ async fn heartbeats_keep_a_long_job_from_being_taken_over() {
     assert!(matches!(running.await.unwrap(), ExecutionOutcome::Done(_)));
     assert_eq!(h.state(recording).await, JobState::Done);
 }
+
+#[tokio::test]
+async fn a_worker_restarted_under_its_old_id_finishes_its_orphaned_job_at_once() {
+    let h = harness().await;
+    let recording = h.upload(b"good").await;
+    // The process running "w0" is killed mid-analysis.
+    let held = h
+        .store
+        .claim_job("w0", at(0), Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    let restarted = h.worker("w0", analyzer());
+    assert_eq!(
+        restarted.try_execute_task(at(1)).await.unwrap(),
+        ExecutionOutcome::Done(held.job.id)
+    );
+    assert_eq!(h.state(recording).await, JobState::Done);
+}

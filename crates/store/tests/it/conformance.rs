@@ -53,6 +53,7 @@ macro_rules! conformance_tests {
             job_counts_and_a_users_jobs_follow_the_queue,
             expiring_a_nodes_leases_frees_only_its_jobs_for_recovery,
             a_store_answers_a_ping,
+            a_worker_restarted_under_the_same_id_takes_back_its_orphaned_job_at_once,
             racing_first_sign_ups_make_exactly_one_admin,
             the_games_list_counts_its_matches_and_offers_the_filter_choices,
             racing_uploads_of_the_same_bytes_store_it_once_with_one_job,
@@ -1050,13 +1051,12 @@ pub async fn expiring_a_nodes_leases_frees_only_its_jobs_for_recovery(store: Arc
         2
     );
     let mut recovered = HashSet::new();
-    while let Some(claimed) = store
-        .claim_job("node-a-200-w0", at(5), LEASE)
-        .await
-        .unwrap()
-    {
-        assert_eq!(claimed.job.attempts, 2);
-        recovered.insert(claimed.job.id);
+    for w in 0..3 {
+        let worker = format!("node-a-200-w{w}");
+        if let Some(claimed) = store.claim_job(&worker, at(5), LEASE).await.unwrap() {
+            assert_eq!(claimed.job.attempts, 2);
+            recovered.insert(claimed.job.id);
+        }
     }
     assert_eq!(recovered, [old_a.job.id, old_b.job.id].into());
     assert!(
@@ -1124,4 +1124,37 @@ pub async fn racing_uploads_of_the_same_bytes_store_it_once_with_one_job(store: 
             .unwrap();
         assert_eq!(listed.len(), 1);
     }
+}
+
+pub async fn a_worker_restarted_under_the_same_id_takes_back_its_orphaned_job_at_once(
+    store: Arc<dyn Store>,
+) {
+    let alice = user(&store, "alice").await;
+    store
+        .add_upload(&upload(alice.id, 1), at(0), 100)
+        .await
+        .unwrap();
+    store
+        .add_upload(&upload(alice.id, 2), at(1), 100)
+        .await
+        .unwrap();
+    // w0 "crashes" holding a job.
+    let orphan = store.claim_job("w0", at(5), LEASE).await.unwrap().unwrap();
+    // Another worker cannot take it while the lease runs.
+    let other = store.claim_job("w1", at(6), LEASE).await.unwrap().unwrap();
+    assert_ne!(other.job.id, orphan.job.id);
+    // The restarted w0 gets its own orphan back first, long before the lease ends.
+    let again = store.claim_job("w0", at(7), LEASE).await.unwrap().unwrap();
+    assert_eq!(again.job.id, orphan.job.id);
+    assert_eq!(again.job.attempts, 2);
+    assert_eq!(again.job.lease_until, Some(at(7) + LEASE));
+    // On its last attempt, the orphan is dead-lettered instead.
+    store.claim_job("w0", at(8), LEASE).await.unwrap().unwrap();
+    assert!(store.claim_job("w0", at(9), LEASE).await.unwrap().is_none());
+    let dead = store
+        .job_for_recording(orphan.job.recording_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(dead.state, JobState::Dead);
 }
