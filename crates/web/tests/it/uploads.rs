@@ -327,3 +327,41 @@ async fn a_full_queue_gets_503_with_retry_after_and_stores_nothing() {
     assert_eq!(games(&app, &alice).await.len(), 1);
     assert_eq!(app.object_files(), 1);
 }
+
+#[tokio::test]
+async fn job_states_arrive_live_over_server_sent_events() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let mut stream = alice
+        .client
+        .get(app.url("/api/v1/events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert!(
+        stream.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let body: Value = alice
+        .upload(&app, vec![("live.replay", replay_bytes("07e9.replay"))])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let game_id = body["uploads"][0]["game_id"].as_str().unwrap().to_owned();
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !seen.contains("\"state\":\"done\"") {
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .expect("a done event within 60 s")
+            .unwrap()
+            .expect("the stream stays open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(seen.contains("event: job"));
+    assert!(seen.contains(&game_id));
+}

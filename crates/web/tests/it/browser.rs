@@ -1,0 +1,254 @@
+//! The app in headless Chromium (Debian's `chromium` and `chromium-driver`,
+//! installed by `scripts/setup`), driven over the W3C WebDriver protocol with
+//! a few reqwest calls: sign up, upload replays through the file input, watch
+//! them reach `done` over server-sent events, and open every tab of a game.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::{replay_path, spawn_app};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Driver {
+    process: Child,
+    http: reqwest::Client,
+    base: String,
+    session: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn find_driver() -> Option<&'static str> {
+    ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+}
+
+impl Driver {
+    async fn start() -> Driver {
+        let path = find_driver().expect(
+            "chromedriver not found: run scripts/setup (installs chromium and chromium-driver)",
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let process = Command::new(path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(r) = http.get(format!("{base}/status")).send().await
+                && r.status().is_success()
+            {
+                break;
+            }
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let mut driver = Driver {
+            process,
+            http,
+            base,
+            session: String::new(),
+        };
+        let created = driver
+            .call(
+                reqwest::Method::POST,
+                "/session",
+                json!({ "capabilities": { "alwaysMatch": {
+                    "browserName": "chrome",
+                    "goog:chromeOptions": {
+                        "binary": "/usr/bin/chromium",
+                        "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                                 "--disable-dev-shm-usage", "--window-size=1280,900"]
+                    }
+                }}}),
+            )
+            .await;
+        driver.session = created["sessionId"].as_str().unwrap().to_owned();
+        driver
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let url = if path == "/session" {
+            format!("{}{path}", self.base)
+        } else {
+            format!("{}/session/{}{path}", self.base, self.session)
+        };
+        let mut request = self.http.request(method.clone(), url);
+        if method == reqwest::Method::POST {
+            request = request.json(&body);
+        }
+        let response: Value = request.send().await.unwrap().json().await.unwrap();
+        let value = response["value"].clone();
+        assert!(
+            value.get("error").is_none(),
+            "webdriver {path} failed: {value}"
+        );
+        value
+    }
+
+    async fn goto(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", json!({ "url": url }))
+            .await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let found = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                json!({ "using": "css selector", "value": css }),
+            )
+            .await;
+        found[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {found}"))
+            .to_owned()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/value"),
+            json!({ "text": text }),
+        )
+        .await;
+    }
+
+    async fn click(&self, css: &str) {
+        let id = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/click"),
+            json!({}),
+        )
+        .await;
+    }
+
+    async fn script(&self, script: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({ "script": script, "args": [] }),
+        )
+        .await
+    }
+
+    async fn url(&self) -> String {
+        self.call(reqwest::Method::GET, "/url", Value::Null)
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+#[tokio::test]
+async fn in_a_browser_a_player_signs_up_uploads_replays_and_opens_every_tab_of_a_game() {
+    let app = spawn_app().await;
+    let browser = Driver::start().await;
+
+    browser.goto(&app.url("/signup")).await;
+    browser.type_into("input[name=username]", "alice").await;
+    browser
+        .type_into("input[name=password]", "correct horse battery")
+        .await;
+    browser.click("button[type=submit]").await;
+    assert!(
+        browser.url().await.ends_with("/uploads"),
+        "{}",
+        browser.url().await
+    );
+
+    let files: Vec<String> = ["07e9.replay", "00bb.replay"]
+        .iter()
+        .map(|n| replay_path(n).canonicalize().unwrap().display().to_string())
+        .collect();
+    browser.type_into("#files", &files.join("\n")).await;
+
+    // Each file's job row reaches `done` through the event stream, without a reload.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let states = browser
+            .script(
+                "return Array.from(document.querySelectorAll('#jobs tbody td.state'))\
+                 .map(function (td) { return td.textContent; });",
+            )
+            .await;
+        let states: Vec<&str> = states
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        if states.len() == files.len() && states.iter().all(|s| *s == "done") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "uploads did not finish: {states:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let progress = browser
+        .script("return Array.from(document.querySelectorAll('#progress progress')).map(function (p) { return p.value; });")
+        .await;
+    assert_eq!(progress, json!([100, 100]));
+
+    browser.goto(&app.url("/games")).await;
+    browser.click("tr.game-row a").await;
+    assert!(browser.url().await.contains("/games/"));
+    for (tab, label) in [
+        ("overview", "Overview"),
+        ("boost", "Boost"),
+        ("movement", "Movement"),
+        ("positioning", "Positioning"),
+        ("timeline", "Timeline"),
+    ] {
+        let id = browser
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                json!({ "using": "link text", "value": label }),
+            )
+            .await[ELEMENT]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        browser
+            .call(
+                reqwest::Method::POST,
+                &format!("/element/{id}/click"),
+                json!({}),
+            )
+            .await;
+        assert!(browser.url().await.ends_with(&format!("tab={tab}")));
+        let svgs = browser
+            .script(&format!(
+                "return document.querySelectorAll('#tab-{tab} svg').length;"
+            ))
+            .await;
+        assert!(svgs.as_u64().unwrap() >= 1, "tab {tab} has no chart");
+    }
+    let _ = browser.call(reqwest::Method::DELETE, "", Value::Null).await;
+}
