@@ -27,14 +27,20 @@ pub struct MeJson {
     pub id: String,
     pub username: String,
     pub is_admin: bool,
+    /// The in-game names that are this user, for win/loss.
+    pub player_names: Vec<String>,
 }
 
-pub async fn me(ApiUser(identity): ApiUser) -> Json<MeJson> {
-    Json(MeJson {
+pub async fn me(
+    State(state): State<AppState>,
+    ApiUser(identity): ApiUser,
+) -> Result<Json<MeJson>, AppError> {
+    Ok(Json(MeJson {
         id: identity.user.id.to_string(),
         username: identity.user.username.to_string(),
         is_admin: identity.user.is_admin,
-    })
+        player_names: state.store.player_names(identity.user.id).await?,
+    }))
 }
 
 #[derive(Serialize)]

@@ -70,6 +70,20 @@ pub async fn hash_password(password: String) -> anyhow::Result<String> {
     .await?
 }
 
+/// Spends the time of one verification without an account, so a login for a
+/// username that does not exist takes as long as one with a wrong password.
+pub async fn verify_nothing(password: String) -> anyhow::Result<()> {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let phc = match DUMMY.get() {
+        Some(phc) => phc.clone(),
+        None => {
+            let phc = hash_password("filmroom-timing-equaliser".to_owned()).await?;
+            DUMMY.get_or_init(|| phc).clone()
+        }
+    };
+    verify_password(password, phc).await.map(|_| ())
+}
+
 pub async fn verify_password(password: String, phc: String) -> anyhow::Result<bool> {
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&phc)

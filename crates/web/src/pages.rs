@@ -307,7 +307,10 @@ pub async fn login(
     };
     let verified = match &user {
         Some(user) => auth::verify_password(f.password.clone(), user.password_hash.clone()).await?,
-        None => false,
+        None => {
+            auth::verify_nothing(f.password.clone()).await?;
+            false
+        }
     };
     match user {
         Some(user) if verified => {
@@ -362,7 +365,9 @@ async fn account(
     error: Option<String>,
 ) -> Result<Html<String>, PageError> {
     let tokens = state.store.list_api_tokens(identity.user.id).await?;
+    let player_names = state.store.player_names(identity.user.id).await?;
     html(&AccountPage {
+        player_names: player_names.join("\n"),
         title: "Account",
         nav: nav(identity),
         csrf: identity.csrf_token().to_owned(),
@@ -440,6 +445,45 @@ pub async fn change_password(
     state.store.delete_user_sessions(user.id).await?;
     let cookie = start_session(&state, user).await?;
     Ok(see_other("/account?changed=1", Some(cookie)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PlayerNamesForm {
+    pub names: String,
+    pub csrf: String,
+}
+
+/// In-game names or `platform:id`s, one a line (or comma separated).
+fn parse_player_names(raw: &str) -> Result<Vec<String>, AppError> {
+    let names: Vec<String> = raw
+        .split(['\n', ','])
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if names.len() > 20 || names.iter().any(|n| n.chars().count() > 64) {
+        return Err(AppError::bad_request(
+            "invalid_player_names",
+            "Give at most 20 names of at most 64 characters each.",
+        ));
+    }
+    Ok(names)
+}
+
+pub async fn set_player_names(
+    State(state): State<AppState>,
+    PageUser(identity): PageUser,
+    body: Result<Form<PlayerNamesForm>, FormRejection>,
+) -> PageResult {
+    let f = form(body)?;
+    check_form_csrf(&identity, &f.csrf)?;
+    let names = parse_player_names(&f.names)?;
+    state
+        .store
+        .set_player_names(identity.user.id, &names)
+        .await?;
+    Ok(see_other("/account", None))
 }
 
 #[derive(Deserialize, Default)]

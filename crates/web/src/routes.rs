@@ -21,6 +21,7 @@ pub enum RouteId {
     Logout,
     AccountPage,
     ChangePassword,
+    SetPlayerNames,
     CreateTokenForm,
     RevokeTokenForm,
     GamesPage,
@@ -88,6 +89,7 @@ pub const ROUTES: &[Route] = &[
     r(R::Logout, Post, "/logout", SignedIn),
     r(R::AccountPage, Get, "/account", SignedIn),
     r(R::ChangePassword, Post, "/account/password", SignedIn),
+    r(R::SetPlayerNames, Post, "/account/player-names", SignedIn),
     r(R::CreateTokenForm, Post, "/account/tokens", SignedIn),
     r(
         R::RevokeTokenForm,
@@ -125,6 +127,7 @@ fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
         R::Logout => post(pages::logout),
         R::AccountPage => get(pages::account_page),
         R::ChangePassword => post(pages::change_password),
+        R::SetPlayerNames => post(pages::set_player_names),
         R::CreateTokenForm => post(pages::create_token),
         R::RevokeTokenForm => post(pages::revoke_token),
         R::GamesPage => get(pages::games_page),

@@ -51,6 +51,8 @@ pub struct TokenRow {
 #[template(path = "account.html")]
 pub struct AccountPage {
     pub title: &'static str,
+    /// One a line, for the textarea.
+    pub player_names: String,
     pub nav: Option<Nav>,
     pub csrf: String,
     pub username: String,

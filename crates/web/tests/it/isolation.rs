@@ -101,6 +101,13 @@ async fn probe(app: &TestApp, bob: &User, id: RouteId, s: &Secrets) -> (reqwest:
             ),
             NoLeak,
         ),
+        RouteId::SetPlayerNames => (
+            form(
+                "/account/player-names".into(),
+                vec![("names", "Bob".into())],
+            ),
+            NoLeak,
+        ),
         RouteId::CreateTokenForm => (
             form("/account/tokens".into(), vec![("name", "bob's".into())]),
             NoLeak,

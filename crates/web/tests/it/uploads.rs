@@ -365,3 +365,71 @@ async fn job_states_arrive_live_over_server_sent_events() {
     assert!(seen.contains("event: job"));
     assert!(seen.contains(&game_id));
 }
+
+#[tokio::test]
+async fn the_games_list_filters_by_result_team_size_map_and_date_once_the_player_is_named() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let body: Value = alice
+        .upload(&app, vec![("g.replay", replay_bytes("00bb.replay"))])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let game_id = body["uploads"][0]["game_id"].as_str().unwrap().to_owned();
+    let game = alice.wait_until_done(&app, &game_id).await;
+    let me = game["analysis"]["players"][0]["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let saved = alice
+        .client
+        .post(app.url("/account/player-names"))
+        .form(&[("names", me.as_str()), ("csrf", alice.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+
+    let list = |query: String| {
+        let request = alice.client.get(app.url(&format!("/api/v1/games?{query}")));
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let body: Value = response.json().await.unwrap();
+            (status, body)
+        }
+    };
+    let (_, all) = list("".to_owned()).await;
+    let result = all["games"][0]["result"].as_str().unwrap().to_owned();
+    let other = if result == "win" { "loss" } else { "win" };
+    let size = all["games"][0]["team_size"].as_u64().unwrap();
+    let map = all["games"][0]["map"].as_str().unwrap().to_owned();
+
+    let count = |body: &Value| body["games"].as_array().unwrap().len();
+    let (_, r) = list(format!("result={result}")).await;
+    assert_eq!(count(&r), 1);
+    let (_, r) = list(format!("result={other}")).await;
+    assert_eq!(count(&r), 0);
+    let (_, r) = list(format!("team_size={size}&map={map}")).await;
+    assert_eq!(count(&r), 1);
+    let (_, r) = list(format!("team_size={}", size + 1)).await;
+    assert_eq!(count(&r), 0);
+    let (_, r) = list("from=2030-01-01".to_owned()).await;
+    assert_eq!(count(&r), 0);
+    let (_, r) = list("to=2030-01-01&sort=map&order=asc&playlist=".to_owned()).await;
+    assert_eq!(count(&r), 1);
+    let (status, r) = list("sort=nonsense".to_owned()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(r["error"]["code"], "invalid_query");
+    let page = alice
+        .client
+        .get(app.url(&format!("/games?result={result}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&game_id));
+}
