@@ -278,6 +278,16 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_parses_and_states_the_defaults() {
+        let path = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/filmroom.example.toml"
+        ));
+        let config = Config::load(Some(path), env(&[])).unwrap();
+        assert_eq!(config, Config::default());
+    }
+
+    #[test]
     fn unknown_keys_are_rejected() {
         assert!(Config::load(None, env(&[("FILMROOM__SERVER__LISTN", "x")])).is_err());
         assert!(Config::load(None, env(&[("FILMROOM__NOPE__X", "1")])).is_err());

@@ -1,0 +1,216 @@
+//! `cargo bench -p filmroom-web --bench serve`: the app on loopback, measured
+//! from the outside. It prints numbers; nothing asserts a time.
+//!
+//! 1. Upload-to-analysed latency: 10 uploaders at once, each sending its
+//!    replays one by one and waiting until each is analysed.
+//! 2. Requests per second on the games-list API and the game API (with the
+//!    full analysis), 8 clients at once for 3 s each.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use filmroom_store::Username;
+use filmroom_web::{App, Config};
+use serde_json::Value;
+
+const UPLOADERS: usize = 10;
+const PER_UPLOADER: usize = 4;
+const CLIENTS: usize = 8;
+const RUN_FOR: Duration = Duration::from_secs(3);
+
+fn corpus() -> Vec<PathBuf> {
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/replays/corpus"
+    ));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "replay"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let last = sorted.len() - 1;
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let index = ((last as f64) * p).round() as usize;
+    sorted[index.min(last)]
+}
+
+async fn upload_and_wait(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    path: &PathBuf,
+) -> Option<Duration> {
+    let bytes = std::fs::read(path).ok()?;
+    let name = path.file_name()?.to_string_lossy().into_owned();
+    let started = Instant::now();
+    let form = reqwest::multipart::Form::new().part(
+        "files",
+        reqwest::multipart::Part::bytes(bytes).file_name(name),
+    );
+    let response = http
+        .post(format!("{base}/api/v1/replays"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .ok()?;
+    if !response.status().is_success() {
+        return None;
+    }
+    let body: Value = response.json().await.ok()?;
+    let id = body["uploads"][0]["game_id"].as_str()?.to_owned();
+    loop {
+        let game: Value = http
+            .get(format!("{base}/api/v1/games/{id}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        match game["game"]["state"].as_str() {
+            Some("done") => return Some(started.elapsed()),
+            Some("dead") => return None,
+            _ => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
+}
+
+async fn requests_per_second(http: &reqwest::Client, url: String, token: &str) -> f64 {
+    let done = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CLIENTS {
+        let (http, url, token, done) = (http.clone(), url.clone(), token.to_owned(), done.clone());
+        tasks.push(tokio::spawn(async move {
+            while started.elapsed() < RUN_FOR {
+                if let Ok(r) = http.get(&url).bearer_auth(&token).send().await
+                    && r.bytes().await.is_ok()
+                {
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let count = done.load(Ordering::Relaxed) as f64;
+    count / started.elapsed().as_secs_f64()
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let mut config = Config::default();
+    config.server.listen = ([127, 0, 0, 1], 0).into();
+    config.storage.data_dir = dir.path().to_path_buf();
+    config.jobs.poll_interval_ms = 50;
+    let workers = config.jobs.workers;
+    let app = App::build(config)
+        .await
+        .unwrap_or_else(|e| panic!("build: {e:#}"));
+    let base = format!(
+        "http://{}",
+        app.local_addr().unwrap_or_else(|e| panic!("{e}"))
+    );
+
+    // An account and a token, straight through the store.
+    let store = app.state().store.clone();
+    let now = time::OffsetDateTime::now_utc();
+    let user = store
+        .create_user(
+            &Username::parse("bench").unwrap_or_else(|e| panic!("{e}")),
+            "x",
+            now,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let token = "frt_bench_token";
+    store
+        .create_api_token(
+            user.id,
+            "bench",
+            &filmroom_web::auth::secret_hash(token),
+            now,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    tokio::spawn(app.serve(std::future::pending()));
+
+    let http = reqwest::Client::new();
+    let files = corpus();
+    let mut uploaders = Vec::new();
+    let started = Instant::now();
+    for u in 0..UPLOADERS {
+        let mine: Vec<PathBuf> = files
+            .iter()
+            .skip(u)
+            .step_by(UPLOADERS)
+            .take(PER_UPLOADER)
+            .cloned()
+            .collect();
+        let (http, base) = (http.clone(), base.clone());
+        uploaders.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            for path in &mine {
+                if let Some(latency) = upload_and_wait(&http, &base, token, path).await {
+                    latencies.push(latency);
+                }
+            }
+            latencies
+        }));
+    }
+    let mut latencies = Vec::new();
+    for uploader in uploaders {
+        latencies.extend(uploader.await.unwrap_or_default());
+    }
+    let wall = started.elapsed();
+    latencies.sort();
+    println!(
+        "upload-to-analysed, {UPLOADERS} uploaders, {workers} workers: {} replays in {:.2} s; latency per replay median {:.0} ms, p95 {:.0} ms, max {:.0} ms",
+        latencies.len(),
+        wall.as_secs_f64(),
+        percentile(&latencies, 0.5).as_secs_f64() * 1000.0,
+        percentile(&latencies, 0.95).as_secs_f64() * 1000.0,
+        percentile(&latencies, 1.0).as_secs_f64() * 1000.0,
+    );
+
+    let list = requests_per_second(&http, format!("{base}/api/v1/games"), token).await;
+    println!(
+        "GET /api/v1/games ({} games), {CLIENTS} clients: {list:.0} requests/s",
+        latencies.len()
+    );
+    let games: Value = http
+        .get(format!("{base}/api/v1/games"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    if let Some(id) = games["games"][0]["id"].as_str() {
+        let one = requests_per_second(&http, format!("{base}/api/v1/games/{id}"), token).await;
+        println!(
+            "GET /api/v1/games/{{id}} (full analysis), {CLIENTS} clients: {one:.0} requests/s"
+        );
+    }
+}
