@@ -1,6 +1,8 @@
 //! `POST /api/v1/replays`: many replay files in one multipart request. Every
 //! file is read under the size limit and its header parsed before anything is
-//! stored, so a bad file leaves no object, no row and no job behind.
+//! stored, so a bad file leaves no object, no row and no job behind. The batch
+//! is all or nothing up to storage; a full queue mid-batch keeps the files
+//! already stored (each is a complete upload) and refuses the rest with 503.
 
 use axum::Json;
 use axum::extract::State;
@@ -83,7 +85,9 @@ pub async fn upload_replays(
             }
             bytes.extend_from_slice(&chunk);
         }
-        files.push(Incoming { filename, bytes });
+        // Checked as soon as it has arrived, so a bad file fails the batch
+        // before the rest is read; nothing is stored until all are checked.
+        files.push(validate(Incoming { filename, bytes }).await?);
     }
     if files.is_empty() {
         return Err(AppError::bad_request(
@@ -91,28 +95,6 @@ pub async fn upload_replays(
             "The request contains no files: send each replay as a multipart file field.",
         ));
     }
-
-    // Validate the whole batch before storing any of it.
-    let files = tokio::task::spawn_blocking(move || {
-        for file in &files {
-            if let Err(error) = filmroom_replay::inspect(&file.bytes) {
-                return Err(AppError {
-                    source: Some(anyhow::Error::new(error)),
-                    ..AppError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "not_a_replay",
-                        format!(
-                            "{:?} is not a readable Rocket League replay (or it is truncated).",
-                            file.filename
-                        ),
-                    )
-                });
-            }
-        }
-        Ok(files)
-    })
-    .await
-    .map_err(AppError::internal)??;
 
     let mut uploads = Vec::with_capacity(files.len());
     for file in files {
@@ -172,6 +154,26 @@ async fn store_one(
         }
         Err(error) => Err(error.into()),
     }
+}
+
+/// Parses the replay header (on the blocking pool: it is CPU work).
+async fn validate(file: Incoming) -> Result<Incoming, AppError> {
+    tokio::task::spawn_blocking(move || match filmroom_replay::inspect(&file.bytes) {
+        Ok(_) => Ok(file),
+        Err(error) => Err(AppError {
+            source: Some(anyhow::Error::new(error)),
+            ..AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "not_a_replay",
+                format!(
+                    "{:?} is not a readable Rocket League replay (or it is truncated).",
+                    file.filename
+                ),
+            )
+        }),
+    })
+    .await
+    .map_err(AppError::internal)?
 }
 
 fn multipart_error(error: MultipartError) -> AppError {
