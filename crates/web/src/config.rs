@@ -53,12 +53,16 @@ impl Default for LogConfig {
 pub struct ServerConfig {
     /// Address to listen on; loopback by default so a fresh install is not exposed.
     pub listen: SocketAddr,
+    /// Take the client address from `X-Forwarded-For` (its last entry) for the
+    /// login rate limit: only behind a reverse proxy that sets it.
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            trust_forwarded_for: false,
         }
     }
 }

@@ -296,7 +296,7 @@ pub async fn login(
     check_pre_session_csrf(&headers, &f.csrf)?;
     let keys = [
         format!("user:{}", f.username.trim().to_lowercase()),
-        format!("addr:{}", peer.ip()),
+        format!("addr:{}", client_address(&state, &headers, peer)),
     ];
     if let Err(wait) = state.limiter.check(&keys) {
         return Err(PageError(auth::too_many_attempts(wait)));
@@ -329,6 +329,20 @@ pub async fn login(
             Ok((StatusCode::UNAUTHORIZED, html(&page)?).into_response())
         }
     }
+}
+
+/// The client's address: the peer, or the proxy's `X-Forwarded-For` when trusted.
+fn client_address(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
+    let forwarded = state
+        .config
+        .server
+        .trust_forwarded_for
+        .then(|| headers.get("x-forwarded-for"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok());
+    forwarded.unwrap_or(peer.ip()).to_string()
 }
 
 #[derive(Deserialize, Default)]

@@ -381,3 +381,39 @@ async fn an_api_token_is_shown_once_works_as_bearer_and_stops_when_revoked() {
     assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(error_code(after).await, "unauthorized");
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_logins_are_limited_per_forwarded_address() {
+    let app = crate::spawn_app_with(|c| c.server.trust_forwarded_for = true).await;
+    app.sign_up("alice", PASSWORD).await;
+    app.sign_up("bob", PASSWORD).await;
+    let attempt = |user: &'static str, from: &'static str| {
+        let app = &app;
+        async move {
+            let client = app.client();
+            let csrf = app.form_csrf(&client, "/login").await;
+            client
+                .post(app.url("/login"))
+                .header("x-forwarded-for", from)
+                .form(&[
+                    ("username", user),
+                    ("password", "wrong password"),
+                    ("csrf", &csrf),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    // Five failures from one client against different accounts use up that address.
+    for user in ["alice", "bob", "alice", "bob", "carol"] {
+        assert_eq!(attempt(user, "10.0.0.1").await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        attempt("dave", "10.0.0.1").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another client behind the same proxy is not affected.
+    assert_eq!(attempt("dave", "10.0.0.2").await, StatusCode::UNAUTHORIZED);
+}
