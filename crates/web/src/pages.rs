@@ -685,6 +685,7 @@ pub async fn uploads_page(
     let limits = &state.config.limits;
     let page = UploadsPage {
         title: "Upload",
+        csrf: identity.csrf_token().to_owned(),
         nav: nav(&identity),
         max_files: limits.max_files_per_batch,
         max_bytes: limits.max_file_bytes,

@@ -8,6 +8,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartError};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
 use filmroom_store::{NewUpload, RecordingKind, Sha256Hex, StoreError};
 use serde::Serialize;
 
@@ -44,8 +45,10 @@ pub async fn upload_replays(
     ApiUser(identity): ApiUser,
     headers: HeaderMap,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Result<(StatusCode, Json<UploadResponse>), AppError> {
-    identity.check_csrf_header(&headers)?;
+) -> Result<Response, AppError> {
+    // Scripts send the token as a header; the plain HTML form (no JavaScript)
+    // sends a `csrf` field, which must come before the files.
+    let mut csrf_ok = identity.check_csrf_header(&headers).is_ok();
     let mut multipart = multipart.map_err(|e| {
         AppError::bad_request(
             "malformed_multipart",
@@ -57,9 +60,15 @@ pub async fn upload_replays(
     let mut files = Vec::new();
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         let Some(raw_name) = field.file_name().map(str::to_owned) else {
-            // A plain form field (e.g. a CSRF token sent in the body): not a file.
+            if field.name() == Some("csrf") && !csrf_ok {
+                let token = field.text().await.map_err(multipart_error)?;
+                csrf_ok = identity.check_csrf(Some(token.trim())).is_ok();
+            }
             continue;
         };
+        if !csrf_ok {
+            return Err(AppError::csrf());
+        }
         if files.len() >= limits.max_files_per_batch {
             return Err(AppError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -89,6 +98,9 @@ pub async fn upload_replays(
         // before the rest is read; nothing is stored until all are checked.
         files.push(validate(Incoming { filename, bytes }).await?);
     }
+    if !csrf_ok {
+        return Err(AppError::csrf());
+    }
     if files.is_empty() {
         return Err(AppError::bad_request(
             "no_files",
@@ -101,7 +113,14 @@ pub async fn upload_replays(
         uploads.push(store_one(&state, &identity.user, file).await?);
     }
     state.wake.notify_waiters();
-    Ok((StatusCode::OK, Json(UploadResponse { uploads })))
+    let from_a_form = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if from_a_form {
+        return Ok(Redirect::to("/uploads").into_response());
+    }
+    Ok((StatusCode::OK, Json(UploadResponse { uploads })).into_response())
 }
 
 async fn store_one(

@@ -76,6 +76,7 @@ pub struct JobRow {
 #[template(path = "uploads.html")]
 pub struct UploadsPage {
     pub title: &'static str,
+    pub csrf: String,
     pub nav: Option<Nav>,
     pub max_files: usize,
     pub max_bytes: usize,

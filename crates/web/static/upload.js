@@ -10,6 +10,11 @@
   var list = document.getElementById("progress");
   var jobsBody = document.querySelector("#jobs tbody");
   var queue = [];
+  // With JavaScript each file goes up on its own as soon as it is chosen; the
+  // form's own submit button is the fallback without it.
+  var plain = document.getElementById("plain-upload");
+  if (plain) { plain.style.display = "none"; }
+  drop.addEventListener("submit", function (e) { e.preventDefault(); });
   var active = 0;
   var PARALLEL = 3;
 

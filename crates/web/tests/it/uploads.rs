@@ -433,3 +433,49 @@ async fn the_games_list_filters_by_result_team_size_map_and_date_once_the_player
         .unwrap();
     assert!(page.contains(&game_id));
 }
+
+#[tokio::test]
+async fn the_plain_html_upload_form_works_without_javascript() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let page = alice
+        .client
+        .get(app.url("/uploads"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = crate::extract(&page, "name=\"csrf\" value=\"", "\"").unwrap();
+    let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+        "files",
+        reqwest::multipart::Part::bytes(replay_bytes("07e9.replay")).file_name("plain.replay"),
+    );
+    let response = alice
+        .client
+        .post(app.url("/api/v1/replays"))
+        .header("accept", "text/html")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/uploads");
+    assert_eq!(games(&app, &alice).await.len(), 1);
+
+    // A forged field is refused like a forged header.
+    let forged = reqwest::multipart::Form::new().text("csrf", "forged").part(
+        "files",
+        reqwest::multipart::Part::bytes(replay_bytes("00bb.replay")).file_name("x.replay"),
+    );
+    let response = alice
+        .client
+        .post(app.url("/api/v1/replays"))
+        .multipart(forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(games(&app, &alice).await.len(), 1);
+}
