@@ -46,6 +46,10 @@ pub async fn me(
 #[derive(Serialize)]
 pub struct GamesJson {
     pub games: Vec<GameJson>,
+    /// Games matching the filters, whatever the limit and offset.
+    pub total: u64,
+    pub limit: u32,
+    pub offset: u32,
 }
 
 pub async fn games(
@@ -58,8 +62,15 @@ pub async fn games(
         .store
         .list_recordings(identity.user.id, &filter)
         .await?;
+    let total = state
+        .store
+        .count_recordings(identity.user.id, &filter)
+        .await?;
     Ok(Json(GamesJson {
         games: rows.iter().map(GameJson::from).collect(),
+        total,
+        limit: filter.limit,
+        offset: filter.offset,
     }))
 }
 

@@ -23,8 +23,8 @@ use crate::dto::GamesQuery;
 use crate::error::AppError;
 use crate::game_view;
 use crate::views::{
-    AccountPage, ErrorPage, GamePage, GameRow, GamesPage, JobRow, LoginPage, Nav, QueryEcho,
-    SignupPage, Tab, TokenRow, UploadsPage, options,
+    AccountPage, ErrorPage, GamePage, GameRow, GamesPage, Hidden, JobRow, LoginPage, Nav, PageLink,
+    QueryEcho, SignupPage, Tab, TokenRow, UploadsPage, facet_options, options,
 };
 
 /// An error shown as a page rather than as JSON.
@@ -537,13 +537,6 @@ pub async fn revoke_token(
     Ok(see_other("/account", None))
 }
 
-const TEAM_SIZES: &[(&str, &str)] = &[
-    ("", "any"),
-    ("1", "1v1"),
-    ("2", "2v2"),
-    ("3", "3v3"),
-    ("4", "4v4"),
-];
 const RESULTS: &[(&str, &str)] = &[("", "any"), ("win", "win"), ("loss", "loss")];
 const SORTS: &[(&str, &str)] = &[
     ("played_at", "date played"),
@@ -560,24 +553,72 @@ pub async fn games_page(
     Query(query): Query<GamesQuery>,
 ) -> PageResult {
     let filter = query.to_filter()?;
-    let rows = state
-        .store
-        .list_recordings(identity.user.id, &filter)
-        .await?;
+    let user = identity.user.id;
+    let rows = state.store.list_recordings(user, &filter).await?;
+    let total = state.store.count_recordings(user, &filter).await?;
+    let facets = state.store.recording_facets(user).await?;
     let echo = |v: &Option<String>| v.clone().unwrap_or_default();
+    let sizes: Vec<(String, String)> = facets
+        .team_sizes
+        .iter()
+        .map(|n| (n.to_string(), format!("{n}v{n}")))
+        .collect();
+    let mut size_choices: Vec<(&str, &str)> = vec![("", "any")];
+    size_choices.extend(sizes.iter().map(|(v, l)| (v.as_str(), l.as_str())));
+    let hidden: Vec<Hidden> = [
+        ("sort", &query.sort),
+        ("order", &query.order),
+        ("from", &query.from),
+        ("to", &query.to),
+        ("playlist", &query.playlist),
+        ("map", &query.map),
+        ("team_size", &query.team_size),
+        ("result", &query.result),
+        ("limit", &query.limit),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| {
+        value.as_deref().filter(|v| !v.is_empty()).map(|v| Hidden {
+            name,
+            value: v.to_owned(),
+        })
+    })
+    .collect();
+    let (offset, limit) = (filter.offset, filter.limit);
+    let shown = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+    let mut pages = Vec::new();
+    if offset > 0 {
+        pages.push(PageLink {
+            label: "Previous",
+            offset: offset.saturating_sub(limit),
+        });
+    }
+    if u64::from(offset) + u64::from(shown) < total {
+        pages.push(PageLink {
+            label: "Next",
+            offset: offset + shown,
+        });
+    }
     let page = GamesPage {
         title: "Games",
         nav: nav(&identity),
         query: QueryEcho {
             from: echo(&query.from),
             to: echo(&query.to),
-            playlist: echo(&query.playlist),
-            map: echo(&query.map),
         },
-        team_sizes: options(TEAM_SIZES, query.team_size.as_deref()),
+        playlists: facet_options(&facets.match_types, query.playlist.as_deref()),
+        maps: facet_options(&facets.maps, query.map.as_deref()),
+        team_sizes: options(&size_choices, query.team_size.as_deref()),
         results: options(RESULTS, query.result.as_deref()),
         sorts: options(SORTS, query.sort.as_deref().or(Some("played_at"))),
         orders: options(ORDERS, query.order.as_deref().or(Some("desc"))),
+        showing: if shown == 0 {
+            format!("0 of {total}")
+        } else {
+            format!("{}–{} of {total}", offset + 1, offset + shown)
+        },
+        hidden,
+        pages,
         rows: rows
             .iter()
             .map(|r| GameRow {

@@ -85,24 +85,59 @@ pub struct UploadsPage {
 }
 
 pub struct SelectOption {
-    pub value: &'static str,
-    pub label: &'static str,
+    pub value: String,
+    pub label: String,
     pub selected: bool,
 }
 
-pub fn options(
-    choices: &[(&'static str, &'static str)],
-    current: Option<&str>,
-) -> Vec<SelectOption> {
+pub fn options(choices: &[(&str, &str)], current: Option<&str>) -> Vec<SelectOption> {
     let current = current.unwrap_or("");
     choices
         .iter()
         .map(|(value, label)| SelectOption {
-            value,
-            label,
+            value: (*value).to_owned(),
+            label: (*label).to_owned(),
             selected: *value == current,
         })
         .collect()
+}
+
+/// "any" and then `values` (the user's own, from the store); a current value
+/// that is not among them (typed into the URL) is kept so the form shows it.
+pub fn facet_options(values: &[String], current: Option<&str>) -> Vec<SelectOption> {
+    let current = current.unwrap_or("");
+    let mut all = vec![SelectOption {
+        value: String::new(),
+        label: "any".to_owned(),
+        selected: current.is_empty(),
+    }];
+    for value in values {
+        all.push(SelectOption {
+            value: value.clone(),
+            label: value.clone(),
+            selected: value == current,
+        });
+    }
+    if !current.is_empty() && !values.iter().any(|v| v == current) {
+        all.push(SelectOption {
+            value: current.to_owned(),
+            label: current.to_owned(),
+            selected: true,
+        });
+    }
+    all
+}
+
+/// One hidden field of a pagination form.
+pub struct Hidden {
+    pub name: &'static str,
+    pub value: String,
+}
+
+/// A link-like form to another page of the same list.
+pub struct PageLink {
+    pub label: &'static str,
+    pub offset: u32,
 }
 
 pub struct GameRow {
@@ -121,8 +156,6 @@ pub struct GameRow {
 pub struct QueryEcho {
     pub from: String,
     pub to: String,
-    pub playlist: String,
-    pub map: String,
 }
 
 #[derive(Template)]
@@ -131,11 +164,18 @@ pub struct GamesPage {
     pub title: &'static str,
     pub nav: Option<Nav>,
     pub query: QueryEcho,
+    pub playlists: Vec<SelectOption>,
+    pub maps: Vec<SelectOption>,
     pub team_sizes: Vec<SelectOption>,
     pub results: Vec<SelectOption>,
     pub sorts: Vec<SelectOption>,
     pub orders: Vec<SelectOption>,
     pub rows: Vec<GameRow>,
+    /// "41–60 of 75"
+    pub showing: String,
+    /// The current filters, carried by the pagination forms.
+    pub hidden: Vec<Hidden>,
+    pub pages: Vec<PageLink>,
 }
 
 pub struct Tab {

@@ -138,6 +138,30 @@ async fn many_files_in_one_request_are_all_stored() {
     let body: Value = alice.upload(&app, files).await.json().await.unwrap();
     assert_eq!(body["uploads"].as_array().unwrap().len(), 3);
     assert_eq!(games(&app, &alice).await.len(), 3);
+
+    // Pages of two: the API reports the total, the page offers the next page.
+    let page: Value = alice
+        .client
+        .get(app.url("/api/v1/games?limit=2&offset=2"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["games"].as_array().unwrap().len(), 1);
+    assert_eq!(page["total"], 3);
+    let html = alice
+        .client
+        .get(app.url("/games?limit=2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("1–2 of 3"), "{html}");
+    assert!(html.contains("name=\"offset\" value=\"2\""));
 }
 
 #[tokio::test]
