@@ -57,11 +57,17 @@ pub fn analyze(bytes: &[u8]) -> Result<Analysis, ReplayError> {
                 ));
             }
             let timeline = frames::Timeline::build(&replay);
-            if timeline.players.is_empty() || timeline.ball.iter().all(Option::is_none) {
+            // Modes without a ball (Knockout) still have cars to measure; only
+            // frames where no car can be followed say nothing.
+            let any_car = timeline
+                .players
+                .iter()
+                .any(|p| p.cars.iter().any(Option::is_some));
+            if !any_car {
                 return Ok(degraded(
                     header,
                     DegradedCode::NoPlayableFrames,
-                    "no ball or player car could be followed in the network frames".into(),
+                    "no player car could be followed in the network frames".into(),
                 ));
             }
             Ok(full(header, &timeline))

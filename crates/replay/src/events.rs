@@ -51,10 +51,13 @@ pub fn collect(timeline: &Timeline, computed: &Computed) -> Vec<Event> {
             .map(|(_, track)| *track)
     };
     for &(frame, scored_on) in &timeline.goals_scored_on {
-        let ball_speed = (frame.saturating_sub(3)..=frame)
+        // The ball is frozen (or gone) once the goal registers: its speed is
+        // the last one it had in play, up to a second before.
+        let ball_speed = (frame.saturating_sub(30)..=frame)
             .rev()
-            .find_map(|f| timeline.ball.get(f).copied().flatten())
-            .map(|b| b.velocity.length());
+            .filter_map(|f| timeline.ball.get(f).copied().flatten())
+            .map(|b| b.velocity.length())
+            .find(|speed| *speed > 0.0);
         events.push(event(
             frame,
             EventKind::Goal {
