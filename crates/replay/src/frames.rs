@@ -63,7 +63,8 @@ impl Vec3 {
 pub struct Body {
     pub position: Vec3,
     pub velocity: Vec3,
-    pub angular_velocity: Vec3,
+    // Angular velocity is decoded by boxcars but not kept: no stat reads it,
+    // and every byte here is multiplied by frames x players.
     pub rotation: [f32; 4],
     pub sleeping: bool,
 }
@@ -78,9 +79,6 @@ pub struct CarSample {
     pub boosting: bool,
     /// The handbrake (powerslide) is held.
     pub handbrake: bool,
-    /// The game has replicated this car's boost amount since it spawned;
-    /// before that `boost` is the spawn amount, assumed.
-    pub boost_known: bool,
 }
 
 /// What the game is doing at a frame.
@@ -293,9 +291,6 @@ struct BoostActor {
     car: Option<i32>,
     /// Last replicated amount, 0-255.
     amount: f32,
-    /// Whether an amount was replicated since the component spawned (until
-    /// then the game has not said how much boost the car has).
-    known: bool,
     active: bool,
 }
 
@@ -468,10 +463,6 @@ impl Builder<'_> {
         Body {
             position: Vec3::scaled(rb.location, self.position_scale),
             velocity: Vec3::scaled(rb.linear_velocity.unwrap_or(zero), self.velocity_scale),
-            angular_velocity: Vec3::scaled(
-                rb.angular_velocity.unwrap_or(zero),
-                self.velocity_scale,
-            ),
             rotation: [rb.rotation.x, rb.rotation.y, rb.rotation.z, rb.rotation.w],
             sleeping: rb.sleeping,
         }
@@ -622,12 +613,10 @@ impl Builder<'_> {
             (Prop::BoostAmount, Attribute::Byte(amount)) => {
                 let boost = self.boost_entry(id);
                 boost.amount = f32::from(*amount);
-                boost.known = true;
             }
             (Prop::BoostAmount, Attribute::ReplicatedBoost(b)) => {
                 let boost = self.boost_entry(id);
                 boost.amount = f32::from(b.boost_amount);
-                boost.known = true;
             }
             (Prop::Handbrake, Attribute::Boolean(on)) if kind == ActorKind::Car => {
                 self.cars.slot(id).handbrake = *on;
@@ -946,7 +935,6 @@ impl Builder<'_> {
                     boost: boost.map_or(0.0, |b| b.amount),
                     boosting: boost.is_some_and(|b| b.active),
                     handbrake: car.handbrake,
-                    boost_known: boost.is_some_and(|b| b.known),
                 });
             }
         }

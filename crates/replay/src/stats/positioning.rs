@@ -29,8 +29,6 @@ pub fn roles(
     track_of: &[Option<usize>],
 ) -> Vec<RoleTimes> {
     let mut out = vec![RoleTimes::default(); players.len()];
-    // Reused across frames: (player, own-goal-relative y, distance to ball).
-    let mut members: Vec<(usize, f64, f64)> = Vec::new();
     // Each team's (report index, track) pairs, for players with frames.
     let rosters = [0u8, 1].map(|team| {
         players
@@ -40,6 +38,11 @@ pub fn roles(
             .filter_map(|(i, _)| Some((i, track_of[i]?)))
             .collect::<Vec<_>>()
     });
+    for roster in &rosters {
+        for &(i, _) in roster {
+            out[i].has_mates = roster.len() > 1;
+        }
+    }
     for (frame, meta) in timeline.frames.iter().enumerate() {
         if meta.phase == Phase::Inactive {
             continue;
@@ -48,35 +51,39 @@ pub fn roles(
             continue;
         };
         let w = frame_weight(timeline, frame);
-        for team in [0u8, 1] {
-            members.clear();
-            for &(i, track) in &rosters[usize::from(team)] {
-                if let Some(car) = timeline.players[track].cars.get(frame).copied().flatten() {
-                    let y = own_y(team, car.body.position.y);
-                    members.push((i, y, f64::from(car.body.position.distance(ball.position))));
+        for (team, roster) in (0u8..).zip(&rosters) {
+            // One pass: (player, value) of the extremes of own-goal-relative y
+            // and of distance to the ball. A player alone on the field (mates
+            // demolished) holds every role.
+            let mut back: Option<(usize, f64)> = None;
+            let mut forward: Option<(usize, f64)> = None;
+            let mut closest: Option<(usize, f64)> = None;
+            let mut farthest: Option<(usize, f64)> = None;
+            for &(i, track) in roster {
+                let Some(car) = timeline.players[track].cars.get(frame).copied().flatten() else {
+                    continue;
+                };
+                let y = own_y(team, car.body.position.y);
+                let d = f64::from(car.body.position.distance(ball.position));
+                if back.is_none_or(|(_, v)| y < v) {
+                    back = Some((i, y));
+                }
+                if forward.is_none_or(|(_, v)| y > v) {
+                    forward = Some((i, y));
+                }
+                if closest.is_none_or(|(_, v)| d < v) {
+                    closest = Some((i, d));
+                }
+                if farthest.is_none_or(|(_, v)| d > v) {
+                    farthest = Some((i, d));
                 }
             }
-            // A player alone on the field (mates demolished) holds every role.
-            if members.is_empty() {
-                continue;
+            if let (Some(b), Some(f), Some(c), Some(far)) = (back, forward, closest, farthest) {
+                out[b.0].most_back += w;
+                out[f.0].most_forward += w;
+                out[c.0].closest_to_ball += w;
+                out[far.0].farthest_from_ball += w;
             }
-            let pick = |key: &dyn Fn(&(usize, f64, f64)) -> f64, max: bool| {
-                let mut best = members[0];
-                for m in &members[1..] {
-                    if (max && key(m) > key(&best)) || (!max && key(m) < key(&best)) {
-                        best = *m;
-                    }
-                }
-                best.0
-            };
-            let team_size = rosters[usize::from(team)].len();
-            for (i, _, _) in &members {
-                out[*i].has_mates = team_size > 1;
-            }
-            out[pick(&|m| m.1, false)].most_back += w;
-            out[pick(&|m| m.1, true)].most_forward += w;
-            out[pick(&|m| m.2, false)].closest_to_ball += w;
-            out[pick(&|m| m.2, true)].farthest_from_ball += w;
         }
     }
     out
