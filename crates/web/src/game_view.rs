@@ -208,8 +208,8 @@ fn boost(a: &Analysis) -> Vec<Section> {
                     p.team,
                     vec![
                         p.name.clone(),
-                        f0(b.bpm),
                         f0(b.bcpm),
+                        f0(b.bpm),
                         f1(b.avg_amount),
                         f0(b.amount_collected),
                         f0(b.amount_stolen),
@@ -459,7 +459,11 @@ fn timeline(a: &Analysis) -> Vec<Section> {
             ),
             EventKind::Demo { attacker, victim } => (
                 attacker.map(|p| team_of(a, p)).unwrap_or(0),
-                format!("{} demolished {}", name(a, *attacker), name(a, *victim)),
+                match attacker {
+                    Some(_) => format!("{} demolished {}", name(a, *attacker), name(a, *victim)),
+                    // The game demolishes cars caught in a goal explosion.
+                    None => format!("{} demolished by a goal explosion", name(a, *victim)),
+                },
                 Some((3, 35)),
             ),
             EventKind::Kickoff {
