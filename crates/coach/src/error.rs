@@ -1,0 +1,69 @@
+//! The typed errors of provider calls.
+
+use std::time::Duration;
+
+use crate::Usage;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProviderError {
+    /// The request could not be sent or the response headers never came.
+    #[error("could not reach the provider")]
+    Transport(#[source] reqwest::Error),
+
+    /// The provider refused the request with an HTTP error status.
+    #[error("the provider answered HTTP {status} ({kind}): {message}")]
+    Http {
+        status: u16,
+        /// The provider's error type, e.g. `rate_limit_error`, or `unknown`.
+        kind: String,
+        message: String,
+        /// From the `Retry-After` header, when it gave seconds.
+        retry_after: Option<Duration>,
+    },
+
+    /// The provider reported an error inside an open stream (Anthropic's `error`
+    /// event, e.g. `overloaded_error`).
+    #[error("the provider reported an error mid-stream ({kind}): {message}")]
+    Stream { kind: String, message: String },
+
+    /// The stream ended before the provider's end marker (or, for
+    /// OpenAI-compatible servers, before the usage chunk).
+    #[error("the stream was cut off before its end: {reason}")]
+    Truncated {
+        reason: String,
+        /// The usage known when the stream was cut, for metering.
+        partial_usage: Option<Usage>,
+        #[source]
+        source: Option<reqwest::Error>,
+    },
+
+    /// The provider sent something this client could not read.
+    #[error("the provider sent an unreadable stream: {what}")]
+    Protocol {
+        what: String,
+        #[source]
+        source: Option<serde_json::Error>,
+    },
+
+    /// The request cannot be expressed for this provider (e.g. tool arguments that
+    /// are not JSON).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+}
+
+impl ProviderError {
+    pub(crate) fn protocol(what: impl Into<String>) -> Self {
+        Self::Protocol {
+            what: what.into(),
+            source: None,
+        }
+    }
+
+    pub(crate) fn json(what: impl Into<String>, source: serde_json::Error) -> Self {
+        Self::Protocol {
+            what: what.into(),
+            source: Some(source),
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Drives a provider's HTTP body through the SSE parser and a provider-specific
+//! decoder, yielding frames. Owns the guarantees common to every provider: a stream
+//! ends after its first error, a dropped connection or a body that ends early is
+//! `Truncated`, and a stall longer than the idle timeout is `Truncated` too.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+
+use crate::sse::{SseEvent, SseParser};
+use crate::{Frame, FrameStream, ProviderError, Usage};
+
+/// Turns one provider's SSE events into frames.
+pub(crate) trait Decoder: Send + 'static {
+    /// Frames for one event; an `Err` ends the stream.
+    fn on_event(&mut self, event: SseEvent) -> Result<Vec<Frame>, ProviderError>;
+    /// True once the provider's end marker was seen: the stream ends there.
+    fn finished(&self) -> bool;
+    /// The usage known so far, reported with a truncation.
+    fn partial_usage(&self) -> Option<Usage>;
+    /// Why the body ending now is a truncation (called only when not finished).
+    fn truncation_reason(&self) -> String;
+}
+
+struct State<D> {
+    body: BoxStream<'static, Result<Bytes, reqwest::Error>>,
+    parser: SseParser,
+    decoder: D,
+    pending: VecDeque<Result<Frame, ProviderError>>,
+    done: bool,
+    idle_timeout: Duration,
+}
+
+pub(crate) fn frames<D: Decoder>(
+    response: reqwest::Response,
+    decoder: D,
+    idle_timeout: Duration,
+) -> FrameStream {
+    let state = State {
+        body: response.bytes_stream().boxed(),
+        parser: SseParser::default(),
+        decoder,
+        pending: VecDeque::new(),
+        done: false,
+        idle_timeout,
+    };
+    futures_util::stream::unfold(state, |mut st| async move {
+        loop {
+            if let Some(item) = st.pending.pop_front() {
+                if item.is_err() {
+                    st.done = true;
+                    st.pending.clear();
+                }
+                return Some((item, st));
+            }
+            if st.done {
+                return None;
+            }
+            st.pull().await;
+        }
+    })
+    .boxed()
+}
+
+impl<D: Decoder> State<D> {
+    /// Reads one body chunk and queues what it yields (at least one item, or `done`).
+    async fn pull(&mut self) {
+        let next = tokio::time::timeout(self.idle_timeout, self.body.next()).await;
+        match next {
+            Err(_) => self.truncated(
+                format!("no data for {} s", self.idle_timeout.as_secs_f32()),
+                None,
+            ),
+            Ok(None) => {
+                if self.decoder.finished() {
+                    self.done = true;
+                } else {
+                    let reason = self.decoder.truncation_reason();
+                    self.truncated(reason, None);
+                }
+            }
+            Ok(Some(Err(e))) => {
+                let reason = format!("connection lost: {}", self.decoder.truncation_reason());
+                self.truncated(reason, Some(e));
+            }
+            Ok(Some(Ok(bytes))) => match self.parser.push(&bytes) {
+                Err(e) => self.pending.push_back(Err(e)),
+                Ok(events) => {
+                    for event in events {
+                        match self.decoder.on_event(event) {
+                            Ok(frames) => self.pending.extend(frames.into_iter().map(Ok)),
+                            Err(e) => {
+                                self.pending.push_back(Err(e));
+                                return;
+                            }
+                        }
+                        if self.decoder.finished() {
+                            // Whatever follows the end marker is not part of the answer.
+                            self.done = true;
+                            return;
+                        }
+                    }
+                }
+            },
+        }
+    }
+
+    fn truncated(&mut self, reason: String, source: Option<reqwest::Error>) {
+        self.pending.push_back(Err(ProviderError::Truncated {
+            reason,
+            partial_usage: self.decoder.partial_usage(),
+            source,
+        }));
+    }
+}
+
+/// Reads an HTTP error response into a typed error. `extract` pulls the provider's
+/// error type and message out of the JSON body.
+pub(crate) async fn http_error(
+    response: reqwest::Response,
+    extract: fn(&serde_json::Value) -> Option<(String, String)>,
+) -> ProviderError {
+    /// Error bodies are small JSON documents; keep at most this much of a big one.
+    const MAX_ERROR_BODY: usize = 16 * 1024;
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let body = response.bytes().await.unwrap_or_default();
+    let body = body.get(..MAX_ERROR_BODY).unwrap_or(&body);
+    let parsed = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| extract(&v));
+    let (kind, message) = parsed.unwrap_or_else(|| {
+        (
+            "unknown".to_owned(),
+            String::from_utf8_lossy(body).trim().to_owned(),
+        )
+    });
+    ProviderError::Http {
+        status,
+        kind,
+        message,
+        retry_after,
+    }
+}
