@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::sse::SseEvent;
-use crate::stream::{Decoder, frames, http_error};
+use crate::stream::{Decoder, frames, send};
 use crate::{
     ApiKey, ChatRequest, Frame, FrameStream, Part, Provider, ProviderError, Role, StopReason, Usage,
 };
@@ -21,8 +21,9 @@ pub struct AnthropicConfig {
     /// Without the `/v1` path, e.g. `https://api.anthropic.com`.
     pub base_url: String,
     pub api_key: ApiKey,
-    /// How long the stream may stay silent before it counts as cut off. Anthropic
-    /// sends `ping` events, so a long silence is a dead connection.
+    /// How long to wait for the response headers, and how long the stream may then
+    /// stay silent before it counts as cut off. Anthropic sends `ping` events, so a
+    /// long silence is a dead connection.
     pub idle_timeout: Duration,
     pub connect_timeout: Duration,
 }
@@ -59,19 +60,14 @@ impl Provider for AnthropicProvider {
     async fn stream(&self, req: ChatRequest) -> Result<FrameStream, ProviderError> {
         let body = request_body(&req)?;
         let url = format!("{}/v1/messages", self.config.base_url.trim_end_matches('/'));
-        let response = self
+        let request = self
             .client
             .post(url)
             .header("x-api-key", self.config.api_key.expose())
             .header("anthropic-version", ANTHROPIC_VERSION)
             .header(reqwest::header::ACCEPT, "text/event-stream")
-            .json(&body)
-            .send()
-            .await
-            .map_err(ProviderError::Transport)?;
-        if !response.status().is_success() {
-            return Err(http_error(response, error_fields).await);
-        }
+            .json(&body);
+        let response = send(request, self.config.idle_timeout, error_fields).await?;
         Ok(frames(
             response,
             AnthropicDecoder::default(),

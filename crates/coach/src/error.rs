@@ -11,6 +11,10 @@ pub enum ProviderError {
     #[error("could not reach the provider")]
     Transport(#[source] reqwest::Error),
 
+    /// The response headers did not come in time.
+    #[error("the provider did not answer within {} s", waited.as_secs_f32())]
+    Timeout { waited: Duration },
+
     /// The provider refused the request with an HTTP error status.
     #[error("the provider answered HTTP {status} ({kind}): {message}")]
     Http {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::sse::SseEvent;
-use crate::stream::{Decoder, frames, http_error};
+use crate::stream::{Decoder, frames, send};
 use crate::{
     ApiKey, ChatRequest, Frame, FrameStream, Part, Provider, ProviderError, Role, StopReason, Usage,
 };
@@ -20,8 +20,9 @@ pub struct OpenAiCompatConfig {
     pub base_url: String,
     /// Sent as a Bearer token; local servers usually need none.
     pub api_key: Option<ApiKey>,
-    /// How long the stream may stay silent before it counts as cut off. Local models
-    /// can be slow to produce the first token, hence the generous default.
+    /// How long to wait for the response headers, and how long the stream may then
+    /// stay silent before it counts as cut off. Local models can be slow to process
+    /// a long prompt before the first token, hence the generous default.
     pub idle_timeout: Duration,
     pub connect_timeout: Duration,
 }
@@ -69,10 +70,7 @@ impl Provider for OpenAiCompatProvider {
         if let Some(key) = &self.config.api_key {
             request = request.bearer_auth(key.expose());
         }
-        let response = request.send().await.map_err(ProviderError::Transport)?;
-        if !response.status().is_success() {
-            return Err(http_error(response, error_fields).await);
-        }
+        let response = send(request, self.config.idle_timeout, error_fields).await?;
         Ok(frames(
             response,
             OpenAiDecoder::default(),

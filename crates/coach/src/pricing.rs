@@ -18,6 +18,27 @@ pub struct Price {
     pub cache_write: u64,
 }
 
+impl Price {
+    /// The most a call can cost: every prompt token at the dearest input rate
+    /// (a cache write costs more than plain input) and `max_tokens` of output. This
+    /// is what a call reserves against the budget before it starts.
+    pub fn max_cost(&self, prompt_tokens: u64, max_tokens: u32) -> Micros {
+        let dearest_input = self.input.max(self.cache_write).max(self.cache_read);
+        let worst = Price {
+            input: dearest_input,
+            ..*self
+        };
+        cost(
+            &Usage {
+                input_tokens: prompt_tokens,
+                output_tokens: u64::from(max_tokens),
+                ..Usage::default()
+            },
+            &worst,
+        )
+    }
+}
+
 /// Prices by model name, as the config gives them.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
 #[serde(transparent)]
@@ -88,6 +109,24 @@ mod tests {
         // 3 + 0.3 = 3.3 micro-dollars, billed 4; never 0 for a call that used tokens.
         assert_eq!(cost(&usage, &SONNET), 4);
         assert_eq!(cost(&Usage::default(), &SONNET), 0);
+    }
+
+    #[test]
+    fn the_maximum_cost_bounds_every_split_of_the_prompt_between_input_and_cache() {
+        let max = SONNET.max_cost(1_000, 500);
+        // 1000 tokens at the cache-write rate (3.75) + 500 at 15.
+        assert_eq!(max, 11_250);
+        for cached in [0, 1, 500, 999, 1_000] {
+            for written in [0, 1_000 - cached] {
+                let usage = Usage {
+                    input_tokens: 1_000 - cached - written,
+                    cache_read_tokens: cached,
+                    cache_write_tokens: written,
+                    output_tokens: 500,
+                };
+                assert!(cost(&usage, &SONNET) <= max, "{usage:?}");
+            }
+        }
     }
 
     #[test]

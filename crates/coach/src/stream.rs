@@ -117,13 +117,32 @@ impl<D: Decoder> State<D> {
     }
 }
 
-/// Reads an HTTP error response into a typed error. `extract` pulls the provider's
-/// error type and message out of the JSON body.
-pub(crate) async fn http_error(
-    response: reqwest::Response,
+/// Sends a request and waits at most `wait` for the response headers, so a server
+/// that accepts the connection and never answers cannot hang the caller. An error
+/// status becomes [`ProviderError::Http`]; `extract` pulls the provider's error type
+/// and message out of its JSON body.
+pub(crate) async fn send(
+    request: reqwest::RequestBuilder,
+    wait: Duration,
+    extract: fn(&serde_json::Value) -> Option<(String, String)>,
+) -> Result<reqwest::Response, ProviderError> {
+    let response = tokio::time::timeout(wait, request.send())
+        .await
+        .map_err(|_| ProviderError::Timeout { waited: wait })?
+        .map_err(ProviderError::Transport)?;
+    if response.status().is_success() {
+        Ok(response)
+    } else {
+        Err(http_error(response, wait, extract).await)
+    }
+}
+
+async fn http_error(
+    mut response: reqwest::Response,
+    wait: Duration,
     extract: fn(&serde_json::Value) -> Option<(String, String)>,
 ) -> ProviderError {
-    /// Error bodies are small JSON documents; keep at most this much of a big one.
+    /// Error bodies are small JSON documents; read at most this much of a big one.
     const MAX_ERROR_BODY: usize = 16 * 1024;
     let status = response.status().as_u16();
     let retry_after = response
@@ -132,15 +151,25 @@ pub(crate) async fn http_error(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
-    let body = response.bytes().await.unwrap_or_default();
-    let body = body.get(..MAX_ERROR_BODY).unwrap_or(&body);
-    let parsed = serde_json::from_slice::<serde_json::Value>(body)
+    let mut body = Vec::new();
+    let read = async {
+        while let Ok(Some(chunk)) = response.chunk().await {
+            let room = MAX_ERROR_BODY.saturating_sub(body.len());
+            body.extend_from_slice(chunk.get(..room).unwrap_or(&chunk));
+            if body.len() >= MAX_ERROR_BODY {
+                break;
+            }
+        }
+    };
+    // The status is the error; a body that is slow or broken only loses the detail.
+    let _ = tokio::time::timeout(wait, read).await;
+    let parsed = serde_json::from_slice::<serde_json::Value>(&body)
         .ok()
         .and_then(|v| extract(&v));
     let (kind, message) = parsed.unwrap_or_else(|| {
         (
             "unknown".to_owned(),
-            String::from_utf8_lossy(body).trim().to_owned(),
+            String::from_utf8_lossy(&body).trim().to_owned(),
         )
     });
     ProviderError::Http {

@@ -327,3 +327,19 @@ async fn an_error_chunk_mid_stream_ends_it_with_a_typed_stream_error() {
         other => panic!("expected a stream error, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_server_that_never_answers_is_a_timeout_not_a_hang() {
+    let server = spawn(Reply::Silence).await;
+    let provider = provider(&server.base_url, None);
+    let call = provider.stream(request());
+    let result = tokio::time::timeout(Duration::from_secs(5), call)
+        .await
+        .expect("the call did not give up within 5 s");
+
+    assert!(
+        matches!(result, Err(ProviderError::Timeout { .. })),
+        "{:?}",
+        result.err()
+    );
+}

@@ -19,6 +19,8 @@ pub enum Reply {
     Cut(String),
     /// Writes this much, then stays open and silent.
     Stall(String),
+    /// Accepts the request and never answers.
+    Silence,
     /// An HTTP error with headers and a body.
     Status(u16, Vec<(&'static str, &'static str)>, String),
 }
@@ -105,6 +107,7 @@ async fn handle(
                 head.chain(futures_util::stream::pending()),
             ))
         }
+        Reply::Silence => std::future::pending().await,
         Reply::Status(status, extra, body) => {
             let mut response = Response::builder()
                 .status(StatusCode::from_u16(status).unwrap())
