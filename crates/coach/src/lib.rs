@@ -17,6 +17,48 @@
 //! chunk, ends with [`ProviderError::Truncated`], which carries whatever usage was
 //! known so the call can still be metered.
 //!
+//! One call, metered:
+//!
+//! ```no_run
+//! # async fn call() -> Result<(), Box<dyn std::error::Error>> {
+//! use filmroom_coach::*;
+//! use futures_util::StreamExt;
+//!
+//! let provider = AnthropicProvider::new(AnthropicConfig::new(
+//!     "https://api.anthropic.com",
+//!     ApiKey::new("sk-ant-..."),
+//! ))?;
+//! let price = Price { input: 3_000_000, output: 15_000_000, cache_read: 300_000, cache_write: 3_750_000 };
+//! let ledger = InMemoryLedger::new();
+//! ledger.set_limit("player-1", 5_000_000)?;
+//!
+//! let req = ChatRequest {
+//!     model: "claude-sonnet-4-5".into(),
+//!     system: vec![SystemBlock { text: "You are a Rocket League coach.".into(), cacheable: true }],
+//!     messages: vec![Message::user("How was my last session?")],
+//!     tools: vec![],
+//!     max_tokens: 1024,
+//! };
+//! let reservation = ledger.reserve("player-1", price.max_cost(2_000, req.max_tokens)).await?;
+//! let mut usage = Usage::default();
+//! let mut frames = provider.stream(req).await?;
+//! while let Some(frame) = frames.next().await {
+//!     match frame {
+//!         Ok(Frame::TextDelta(text)) => print!("{text}"),
+//!         Ok(Frame::Usage(u)) => usage = u,
+//!         Ok(_) => {}
+//!         // A truncated call is still metered with what the provider reported.
+//!         Err(ProviderError::Truncated { partial_usage, .. }) => {
+//!             usage = partial_usage.unwrap_or(usage);
+//!             break;
+//!         }
+//!         Err(_) => break,
+//!     }
+//! }
+//! ledger.settle(reservation, cost(&usage, &price)).await?;
+//! # Ok(()) }
+//! ```
+//!
 //! Not here yet (issue 4 continues): the local GGUF model through candle, the
 //! built-in analyst, the tools the model calls, persistence of conversations and
 //! usage, HTTP endpoints and pages. This crate knows nothing about HTTP routes or SQL.

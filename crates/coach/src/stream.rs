@@ -89,7 +89,8 @@ impl<D: Decoder> State<D> {
             Ok(Some(Ok(bytes))) => match self.parser.push(&bytes) {
                 Err(e) => self.pending.push_back(Err(e)),
                 Ok(events) => {
-                    for event in events {
+                    // An empty `data:` is a keep-alive some servers send, not a chunk.
+                    for event in events.into_iter().filter(|e| !e.data.trim().is_empty()) {
                         match self.decoder.on_event(event) {
                             Ok(frames) => self.pending.extend(frames.into_iter().map(Ok)),
                             Err(e) => {

@@ -17,7 +17,10 @@ pub trait Provider: Send + Sync {
     async fn stream(&self, req: ChatRequest) -> Result<FrameStream, ProviderError>;
 }
 
-/// One content or control frame of a streamed answer.
+/// One content or control frame of a streamed answer. Text and tool calls come in
+/// the order the model produced them; `Usage` and `Stop` come once each near the end,
+/// in the order the provider sends them (Anthropic: usage then stop; OpenAI: stop
+/// then usage), so consumers must not rely on their relative order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Frame {
     /// A piece of the answer's text.

@@ -34,7 +34,7 @@ async fn a_reservation_beyond_what_is_left_is_refused_and_holds_nothing() {
     assert_eq!(ledger.available("ada").await.unwrap(), 1_000);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_calls_against_a_nearly_spent_budget_never_overspend_it() {
     let ledger = Arc::new(InMemoryLedger::new());
     ledger.set_limit("ada", 1_000_000).unwrap();
