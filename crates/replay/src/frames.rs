@@ -405,13 +405,6 @@ impl Timeline {
         }
         builder.out
     }
-
-    /// Frames where play counts for stats (see `docs/stats.md`).
-    pub fn is_counted(&self, frame: usize) -> bool {
-        self.frames
-            .get(frame)
-            .is_some_and(|f| f.phase == Phase::Live)
-    }
 }
 
 fn kind_of(kinds: &[ActorKind], object: i32) -> ActorKind {

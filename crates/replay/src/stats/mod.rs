@@ -130,16 +130,12 @@ pub fn compute(header: &Header, timeline: &Timeline) -> Computed {
         if let (Some(first), Some(_)) = (first, last_frame) {
             player.start_time = f64::from(timeline.frames[first].time);
         }
-        // ballchasing reports the player's end as the end of the match
-        // unless they left early.
+        // ballchasing reports the end of the match as every player's end,
+        // except for players who left early: those missing from the
+        // scoreboard, whose reports follow the scoreboard's rows.
+        let left_early = index >= header.scoreboard.len();
         player.end_time = match last_frame {
-            Some(l)
-                if l + 1 < timeline.frames.len()
-                    && track.cars[timeline.frames.len() - 1].is_none()
-                    && header.scoreboard.iter().all(|r| r.name != track.name) =>
-            {
-                f64::from(timeline.frames[l].time)
-            }
+            Some(l) if left_early => f64::from(timeline.frames[l].time),
             _ => last_time,
         };
         let team = player.team;
