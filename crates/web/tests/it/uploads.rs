@@ -6,30 +6,26 @@ use serde_json::Value;
 
 use crate::{PASSWORD, TestApp, User, error_code, replay_bytes, spawn_app, spawn_app_with};
 
-async fn games(app: &TestApp, user: &User) -> Vec<Value> {
+/// The array under `key` of the JSON the API answers at `path`.
+async fn api_list(app: &TestApp, user: &User, path: &str, key: &str) -> Vec<Value> {
     let list: Value = user
         .client
-        .get(app.url("/api/v1/games"))
+        .get(app.url(path))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    list["games"].as_array().unwrap().clone()
+    list[key].as_array().unwrap().clone()
+}
+
+async fn games(app: &TestApp, user: &User) -> Vec<Value> {
+    api_list(app, user, "/api/v1/games", "games").await
 }
 
 async fn jobs(app: &TestApp, user: &User) -> Vec<Value> {
-    let list: Value = user
-        .client
-        .get(app.url("/api/v1/uploads"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    list["jobs"].as_array().unwrap().clone()
+    api_list(app, user, "/api/v1/uploads", "jobs").await
 }
 
 /// Nothing at all was stored: no game, no job, no object file.
