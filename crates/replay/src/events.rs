@@ -129,7 +129,7 @@ pub fn collect(timeline: &Timeline, computed: &Computed) -> Vec<Event> {
             pickup.frame,
             EventKind::BoostPickup {
                 player,
-                pad: None,
+                pad: kind.standard_index,
                 big: kind.big,
                 amount: pad_boost.min((100.0 - before).max(0.0)) as f32,
                 stolen: pads::is_stolen(kind, team),

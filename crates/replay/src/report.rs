@@ -151,7 +151,8 @@ pub enum EventKind {
     },
     BoostPickup {
         player: usize,
-        /// Pad index in the standard layout (0-33), when the pad could be placed.
+        /// Pad index in the standard soccar layout (0-33, by y then x), on
+        /// maps that use it.
         pad: Option<u8>,
         big: bool,
         /// Boost gained, 0-100 scale.

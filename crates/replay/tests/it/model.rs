@@ -173,3 +173,40 @@ fn every_goal_of_the_header_is_an_event_with_its_scorer() {
         assert!(kickoff > goal, "{kickoffs:?} {goal_frames:?}");
     }
 }
+
+fn pickups(name: &str) -> Vec<(Option<u8>, bool)> {
+    let analysis = filmroom_replay::analyze(&read(name)).expect("analyses");
+    analysis
+        .events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::BoostPickup { pad, big, .. } => Some((pad, big)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn pickups_on_a_standard_map_name_their_pad_in_the_standard_layout() {
+    let seen = pickups("ballchasing/recent-ranked-doubles-2026-03-10.replay");
+    assert!(!seen.is_empty());
+    let big_pads = [3u8, 4, 15, 18, 29, 30];
+    for (pad, big) in &seen {
+        let pad = pad.expect("every pad of a standard map is placed");
+        assert!(pad < 34);
+        assert_eq!(big_pads.contains(&pad), *big, "pad {pad} size");
+    }
+    let distinct: std::collections::BTreeSet<u8> = seen.iter().filter_map(|(p, _)| *p).collect();
+    assert_eq!(
+        distinct.len(),
+        34,
+        "a whole match visits every pad: {distinct:?}"
+    );
+}
+
+#[test]
+fn pickups_on_a_map_with_another_layout_name_no_standard_pad() {
+    let seen = pickups("corpus/256.replay");
+    assert!(!seen.is_empty(), "hoops has pads too");
+    assert!(seen.iter().all(|(pad, _)| pad.is_none()));
+}
