@@ -216,15 +216,7 @@ async fn posts_with_a_missing_or_forged_csrf_token_get_403_and_change_nothing() 
     assert_eq!(me(&app, &alice.client).await.status(), StatusCode::OK);
     let (_, status) = log_in(&app, "alice", PASSWORD).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let tokens: Value = alice
-        .client
-        .get(app.url("/api/v1/tokens"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tokens: Value = alice.get_json(&app, "/api/v1/tokens").await;
     assert_eq!(tokens["tokens"].as_array().unwrap().len(), 0);
 }
 

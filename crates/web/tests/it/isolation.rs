@@ -229,15 +229,7 @@ async fn a_second_user_gets_404_for_every_route_with_the_first_users_ids() {
         .await
         .unwrap();
     assert_eq!(game.status(), StatusCode::OK);
-    let tokens: Value = alice
-        .client
-        .get(app.url("/api/v1/tokens"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tokens: Value = alice.get_json(&app, "/api/v1/tokens").await;
     assert_eq!(tokens["tokens"].as_array().unwrap().len(), 1);
 }
 

@@ -191,6 +191,18 @@ pub fn replay_bytes(name: &str) -> Vec<u8> {
 pub const PASSWORD: &str = "correct horse battery";
 
 impl User {
+    /// GETs `path` as this user and parses the JSON answer.
+    pub async fn get_json(&self, app: &TestApp, path: &str) -> serde_json::Value {
+        self.client
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn upload(&self, app: &TestApp, files: Vec<(&str, Vec<u8>)>) -> reqwest::Response {
         let mut form = reqwest::multipart::Form::new();
         for (name, bytes) in files {

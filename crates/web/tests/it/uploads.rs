@@ -8,15 +8,7 @@ use crate::{PASSWORD, TestApp, User, error_code, replay_bytes, spawn_app, spawn_
 
 /// The array under `key` of the JSON the API answers at `path`.
 async fn api_list(app: &TestApp, user: &User, path: &str, key: &str) -> Vec<Value> {
-    let list: Value = user
-        .client
-        .get(app.url(path))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = user.get_json(app, path).await;
     list[key].as_array().unwrap().clone()
 }
 
@@ -136,15 +128,7 @@ async fn many_files_in_one_request_are_all_stored() {
     assert_eq!(games(&app, &alice).await.len(), 3);
 
     // Pages of two: the API reports the total, the page offers the next page.
-    let page: Value = alice
-        .client
-        .get(app.url("/api/v1/games?limit=2&offset=2"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = alice.get_json(&app, "/api/v1/games?limit=2&offset=2").await;
     assert_eq!(page["games"].as_array().unwrap().len(), 1);
     assert_eq!(page["total"], 3);
     let html = alice
