@@ -135,6 +135,13 @@ fn request_body(req: &ChatRequest) -> Result<Value, ProviderError> {
 fn part_json(part: &Part) -> Result<Value, ProviderError> {
     Ok(match part {
         Part::Text(text) => json!({"type": "text", "text": text}),
+        Part::Image {
+            media_type,
+            data_base64,
+        } => json!({
+            "type": "image",
+            "source": {"type": "base64", "media_type": media_type, "data": data_base64},
+        }),
         Part::ToolCall {
             id,
             name,

@@ -106,10 +106,18 @@ fn request_body(req: &ChatRequest) -> Value {
     }
     for message in &req.messages {
         let mut text = String::new();
+        let mut images = Vec::new();
         let mut tool_calls = Vec::new();
         for part in &message.parts {
             match part {
                 Part::Text(t) => text.push_str(t),
+                Part::Image {
+                    media_type,
+                    data_base64,
+                } => images.push(json!({
+                    "type": "image_url",
+                    "image_url": {"url": format!("data:{media_type};base64,{data_base64}")},
+                })),
                 Part::ToolCall {
                     id,
                     name,
@@ -132,6 +140,16 @@ fn request_body(req: &ChatRequest) -> Value {
             }
         }
         match message.role {
+            // Images need the array form of `content`; plain text keeps the string
+            // form, which every compatible server reads.
+            Role::User if !images.is_empty() => {
+                let mut content = Vec::with_capacity(images.len() + 1);
+                if !text.is_empty() {
+                    content.push(json!({"type": "text", "text": text}));
+                }
+                content.extend(images);
+                messages.push(json!({"role": "user", "content": content}));
+            }
             Role::User if !text.is_empty() => {
                 messages.push(json!({"role": "user", "content": text}));
             }

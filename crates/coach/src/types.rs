@@ -93,6 +93,15 @@ pub struct Message {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Part {
     Text(String),
+    /// An image the user attached (a chart, a scoreboard screenshot), sent inline.
+    /// Only vision-capable models accept it; the turn loop refuses it before any
+    /// call to a model that is not.
+    Image {
+        /// `image/png`, `image/jpeg`, `image/gif` or `image/webp`.
+        media_type: String,
+        /// The image bytes in standard base64, without a `data:` prefix.
+        data_base64: String,
+    },
     /// A tool call the assistant made earlier in the conversation.
     ToolCall {
         id: String,

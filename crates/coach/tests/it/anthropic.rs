@@ -365,3 +365,30 @@ async fn the_api_key_never_appears_in_debug_output() {
     let config = AnthropicConfig::new("http://localhost", ApiKey::new("sk-ant-secret"));
     assert!(!format!("{config:?}").contains("sk-ant-secret"));
 }
+
+#[tokio::test]
+async fn an_attached_image_is_sent_as_a_base64_image_block_after_the_text() {
+    let server = spawn(Reply::Sse(text_answer())).await;
+    let mut req = request();
+    req.messages = vec![filmroom_coach::Message {
+        role: filmroom_coach::Role::User,
+        parts: vec![
+            filmroom_coach::Part::Text("What do you see on this chart?".into()),
+            filmroom_coach::Part::Image {
+                media_type: "image/png".into(),
+                data_base64: "iVBORw0KGgo=".into(),
+            },
+        ],
+    }];
+    let stream = provider(&server.base_url).stream(req).await.unwrap();
+    collect(stream).await;
+
+    let seen = server.only_request();
+    assert_eq!(
+        seen.body["messages"],
+        json!([{"role": "user", "content": [
+            {"type": "text", "text": "What do you see on this chart?"},
+            {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}},
+        ]}])
+    );
+}

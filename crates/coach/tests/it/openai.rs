@@ -343,3 +343,36 @@ async fn a_server_that_never_answers_is_a_timeout_not_a_hang() {
         result.err()
     );
 }
+
+#[tokio::test]
+async fn an_attached_image_is_sent_as_a_data_url_inside_a_content_array() {
+    let body = openai_chunks(&[
+        &content("A chart."),
+        &finish("stop"),
+        &usage_chunk(),
+        "[DONE]",
+    ]);
+    let server = spawn(Reply::Sse(body)).await;
+    let mut req = request();
+    req.messages = vec![Message {
+        role: Role::User,
+        parts: vec![
+            Part::Text("What do you see on this chart?".into()),
+            Part::Image {
+                media_type: "image/jpeg".into(),
+                data_base64: "/9j/4AAQ".into(),
+            },
+        ],
+    }];
+    let stream = provider(&server.base_url, None).stream(req).await.unwrap();
+    collect(stream).await;
+
+    let seen = server.only_request();
+    assert_eq!(
+        seen.body["messages"][1],
+        json!({"role": "user", "content": [
+            {"type": "text", "text": "What do you see on this chart?"},
+            {"type": "image_url", "image_url": {"url": "data:image/jpeg;base64,/9j/4AAQ"}},
+        ]})
+    );
+}
