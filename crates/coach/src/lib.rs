@@ -63,6 +63,11 @@
 //! built-in analyst, the tools the model calls, persistence of conversations and
 //! usage, HTTP endpoints and pages. This crate knows nothing about HTTP routes or SQL.
 
+pub mod citations;
+pub mod data;
+pub mod profiles;
+pub mod tools;
+
 mod anthropic;
 mod budget;
 mod error;
@@ -74,9 +79,16 @@ mod types;
 
 pub use anthropic::{ANTHROPIC_VERSION, AnthropicConfig, AnthropicProvider};
 pub use budget::{BudgetError, BudgetLedger, InMemoryLedger, Reservation, ReservationId};
+pub use citations::{CitationRef, extract_citations, format_citation};
+pub use data::{
+    CoachData, DataError, GameDigest, GameQuery, GameResult, InMemoryData, NoteView, PlayerKey,
+    identify_me,
+};
 pub use error::ProviderError;
 pub use openai::{OpenAiCompatConfig, OpenAiCompatProvider};
 pub use pricing::{Micros, Price, PriceTable, cost};
+pub use profiles::{Profile, ProfileDomain, ProfileError, ProfileSet};
+pub use tools::{ToolOutcome, execute_tool, tool_definitions};
 pub use types::{
     ApiKey, ChatRequest, Frame, FrameStream, Message, Part, Provider, Role, StopReason,
     SystemBlock, ToolDefinition, Usage,

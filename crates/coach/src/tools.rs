@@ -1,0 +1,648 @@
+//! The tools the coach calls to read the player's games and keep notes: their JSON
+//! Schemas for the model, and their execution over [`CoachData`].
+//!
+//! Tools only ever see the player's own data, through the seam. Whatever the model
+//! sends (bad JSON, an unknown tool, values out of range), the result is an error
+//! message the model can read and correct, never a panic. Results are JSON; every
+//! game they mention is listed in [`ToolOutcome::game_ids`] so the turn loop can
+//! check the answer's citations against them.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::ToolDefinition;
+use crate::data::{CoachData, GameDigest, GameQuery, GameResult};
+
+/// Aggregates read at most this many games: a few months of heavy play.
+pub const MAX_GAMES_SCANNED: usize = 1000;
+/// The longest note the coach may save.
+pub const MAX_NOTE_CHARS: usize = 2000;
+
+/// The result of one tool call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolOutcome {
+    /// JSON: the result, or `{"error": "..."}`.
+    pub content: String,
+    pub is_error: bool,
+    /// The games the result mentions, for citation checking.
+    pub game_ids: Vec<String>,
+}
+
+impl ToolOutcome {
+    fn ok(content: Value, game_ids: Vec<String>) -> Self {
+        Self {
+            content: content.to_string(),
+            is_error: false,
+            game_ids,
+        }
+    }
+
+    fn error(message: impl Into<String>) -> Self {
+        Self {
+            content: json!({ "error": message.into() }).to_string(),
+            is_error: true,
+            game_ids: Vec::new(),
+        }
+    }
+}
+
+/// Which part of the game a stat describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StatFamily {
+    Core,
+    Boost,
+    Movement,
+    Positioning,
+    Demos,
+}
+
+impl StatFamily {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Core => "core",
+            Self::Boost => "boost",
+            Self::Movement => "movement",
+            Self::Positioning => "positioning",
+            Self::Demos => "demos",
+        }
+    }
+}
+
+/// One stat of [`crate::data::DigestStats`], as the tools average it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatDef {
+    /// The key in `DigestStats` and in the tools' `averages`.
+    pub key: &'static str,
+    /// How an answer names it.
+    pub label: &'static str,
+    pub family: StatFamily,
+    /// Appended to the value in text (`" bpm"`, `"%"`, `" uu/s"`...).
+    pub unit: &'static str,
+    /// Whether more is better; `None` when it depends on the situation.
+    pub higher_is_better: Option<bool>,
+}
+
+const fn stat(
+    key: &'static str,
+    label: &'static str,
+    family: StatFamily,
+    unit: &'static str,
+    higher_is_better: Option<bool>,
+) -> StatDef {
+    StatDef {
+        key,
+        label,
+        family,
+        unit,
+        higher_is_better,
+    }
+}
+
+/// Every stat the tools average, in a stable order.
+pub const STATS: &[StatDef] = &[
+    stat("goals", "goals per game", StatFamily::Core, "", Some(true)),
+    stat(
+        "assists",
+        "assists per game",
+        StatFamily::Core,
+        "",
+        Some(true),
+    ),
+    stat("saves", "saves per game", StatFamily::Core, "", Some(true)),
+    stat("shots", "shots per game", StatFamily::Core, "", Some(true)),
+    stat("score", "score per game", StatFamily::Core, "", Some(true)),
+    stat(
+        "demos_inflicted",
+        "demos inflicted per game",
+        StatFamily::Demos,
+        "",
+        Some(true),
+    ),
+    stat(
+        "demos_taken",
+        "demos taken per game",
+        StatFamily::Demos,
+        "",
+        Some(false),
+    ),
+    stat(
+        "bpm",
+        "boost collected per minute",
+        StatFamily::Boost,
+        " bpm",
+        None,
+    ),
+    stat(
+        "avg_boost_amount",
+        "average boost",
+        StatFamily::Boost,
+        "",
+        None,
+    ),
+    stat(
+        "percent_zero_boost",
+        "time at zero boost",
+        StatFamily::Boost,
+        "%",
+        Some(false),
+    ),
+    stat(
+        "avg_speed",
+        "average speed",
+        StatFamily::Movement,
+        " uu/s",
+        Some(true),
+    ),
+    stat(
+        "percent_supersonic",
+        "time supersonic",
+        StatFamily::Movement,
+        "%",
+        Some(true),
+    ),
+    stat(
+        "percent_defensive_third",
+        "time in the defensive third",
+        StatFamily::Positioning,
+        "%",
+        None,
+    ),
+    stat(
+        "percent_behind_ball",
+        "time behind the ball",
+        StatFamily::Positioning,
+        "%",
+        Some(true),
+    ),
+    stat(
+        "avg_distance_to_ball",
+        "average distance to the ball",
+        StatFamily::Positioning,
+        " uu",
+        None,
+    ),
+];
+
+/// The value of a stat in one game, `None` when the game does not have it.
+pub fn stat_value(game: &GameDigest, key: &str) -> Option<f64> {
+    let s = &game.stats;
+    match key {
+        "goals" => Some(f64::from(s.goals)),
+        "assists" => Some(f64::from(s.assists)),
+        "saves" => Some(f64::from(s.saves)),
+        "shots" => Some(f64::from(s.shots)),
+        "score" => Some(f64::from(s.score)),
+        "demos_inflicted" => s.demos_inflicted.map(f64::from),
+        "demos_taken" => s.demos_taken.map(f64::from),
+        "bpm" => s.bpm,
+        "avg_boost_amount" => s.avg_boost_amount,
+        "percent_zero_boost" => s.percent_zero_boost,
+        "avg_speed" => s.avg_speed,
+        "percent_supersonic" => s.percent_supersonic,
+        "percent_defensive_third" => s.percent_defensive_third,
+        "percent_behind_ball" => s.percent_behind_ball,
+        "avg_distance_to_ball" => s.avg_distance_to_ball,
+        _ => None,
+    }
+}
+
+fn round1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+/// Averages of every stat over `games`, each over the games that have it, rounded
+/// to one decimal; `null` when none has it.
+pub fn averages(games: &[GameDigest]) -> BTreeMap<&'static str, Option<f64>> {
+    STATS
+        .iter()
+        .map(|def| {
+            let values: Vec<f64> = games
+                .iter()
+                .filter_map(|g| stat_value(g, def.key))
+                .collect();
+            let avg = if values.is_empty() {
+                None
+            } else {
+                #[allow(clippy::cast_precision_loss)] // at most MAX_GAMES_SCANNED values
+                let n = values.len() as f64;
+                Some(round1(values.iter().sum::<f64>() / n))
+            };
+            (def.key, avg)
+        })
+        .collect()
+}
+
+fn summary(games: &[GameDigest]) -> Value {
+    let count = |r: GameResult| games.iter().filter(|g| g.result == r).count();
+    json!({
+        "games": games.len(),
+        "wins": count(GameResult::Win),
+        "losses": count(GameResult::Loss),
+        "draws": count(GameResult::Draw),
+        "averages": averages(games),
+        "game_ids": ids(games),
+    })
+}
+
+fn ids(games: &[GameDigest]) -> Vec<String> {
+    games.iter().map(|g| g.id.clone()).collect()
+}
+
+/// A game without its moments: what list results carry.
+fn row(game: &GameDigest) -> Value {
+    let mut v = serde_json::to_value(game).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut v {
+        map.remove("moments");
+    }
+    v
+}
+
+fn object_schema(properties: Value, required: &[&str]) -> Value {
+    json!({
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    })
+}
+
+fn date_schema(what: &str) -> Value {
+    json!({"type": "string", "description": format!("{what}: an RFC 3339 date-time or a YYYY-MM-DD date")})
+}
+
+/// The tools offered to the model, with their JSON Schemas.
+pub fn tool_definitions() -> Vec<ToolDefinition> {
+    let def = |name: &str, description: &str, input_schema: Value| ToolDefinition {
+        name: name.to_owned(),
+        description: description.to_owned(),
+        input_schema,
+    };
+    vec![
+        def(
+            "recent_games",
+            "The player's most recent games, newest first: result, score, map, playlist and their key stats per game (no moments; use game_detail for those).",
+            object_schema(
+                json!({
+                    "n": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10, "description": "how many games"},
+                    "playlist": {"type": "string", "description": "only this playlist, as the games name it"},
+                }),
+                &[],
+            ),
+        ),
+        def(
+            "stats_by_playlist",
+            "The player's averages per playlist over their games: games, wins, losses and the average of every stat.",
+            object_schema(json!({}), &[]),
+        ),
+        def(
+            "stats_over_range",
+            "The player's averages over a period and the list of its games. A YYYY-MM-DD `until` includes that whole day.",
+            object_schema(
+                json!({"from": date_schema("start, inclusive"), "until": date_schema("end")}),
+                &["from", "until"],
+            ),
+        ),
+        def(
+            "game_detail",
+            "One game: its stats and its moments (the player's goals, assists, saves and shots, and goals against) with their match times in seconds.",
+            object_schema(json!({"game_id": {"type": "string"}}), &["game_id"]),
+        ),
+        def(
+            "compare_periods",
+            "Averages over two periods (A then B) and the differences B - A, to see whether the player improved.",
+            object_schema(
+                json!({
+                    "a_from": date_schema("period A start"), "a_until": date_schema("period A end"),
+                    "b_from": date_schema("period B start"), "b_until": date_schema("period B end"),
+                }),
+                &["a_from", "a_until", "b_from", "b_until"],
+            ),
+        ),
+        def(
+            "list_notes",
+            "The coaching notes kept with the player (goals, habits to work on, things to remember).",
+            object_schema(json!({}), &[]),
+        ),
+        def(
+            "save_note",
+            "Saves a coaching note for later conversations. Only when the player asks or agrees.",
+            object_schema(
+                json!({"text": {"type": "string", "minLength": 1, "maxLength": MAX_NOTE_CHARS}}),
+                &["text"],
+            ),
+        ),
+        def(
+            "delete_note",
+            "Deletes one coaching note by its id (from list_notes).",
+            object_schema(json!({"note_id": {"type": "string"}}), &["note_id"]),
+        ),
+    ]
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecentArgs {
+    n: Option<i64>,
+    playlist: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoArgs {}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RangeArgs {
+    from: String,
+    until: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GameArgs {
+    game_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompareArgs {
+    a_from: String,
+    a_until: String,
+    b_from: String,
+    b_until: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoteArgs {
+    text: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeleteArgs {
+    note_id: String,
+}
+
+fn parse_args<T: DeserializeOwned>(tool: &str, arguments_json: &str) -> Result<T, ToolOutcome> {
+    let text = if arguments_json.trim().is_empty() {
+        "{}"
+    } else {
+        arguments_json
+    };
+    serde_json::from_str(text)
+        .map_err(|e| ToolOutcome::error(format!("invalid arguments for {tool}: {e}")))
+}
+
+/// Whether a bound is the start or the end of a period: a bare date as an end
+/// includes that whole day.
+#[derive(Clone, Copy)]
+enum Bound {
+    Start,
+    End,
+}
+
+/// An RFC 3339 date-time, or a `YYYY-MM-DD` date (UTC midnight; the next midnight
+/// for an end bound).
+pub fn parse_date(text: &str, field: &str) -> Result<OffsetDateTime, String> {
+    parse_bound(text, field, Bound::Start)
+}
+
+fn parse_bound(text: &str, field: &str, bound: Bound) -> Result<OffsetDateTime, String> {
+    let text = text.trim();
+    if let Ok(at) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Ok(at);
+    }
+    let bad = || format!("{field}: {text:?} is not an RFC 3339 date-time or a YYYY-MM-DD date");
+    let mut parts = text.split('-');
+    let (Some(y), Some(m), Some(d), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return Err(bad());
+    }
+    let year: i32 = y.parse().map_err(|_| bad())?;
+    let month: u8 = m.parse().map_err(|_| bad())?;
+    let day: u8 = d.parse().map_err(|_| bad())?;
+    let month = time::Month::try_from(month).map_err(|_| bad())?;
+    let date = time::Date::from_calendar_date(year, month, day).map_err(|_| bad())?;
+    let date = match bound {
+        Bound::Start => date,
+        Bound::End => date.next_day().ok_or_else(bad)?,
+    };
+    Ok(date.midnight().assume_utc())
+}
+
+fn range(
+    from: &str,
+    until: &str,
+    prefix: &str,
+) -> Result<(OffsetDateTime, OffsetDateTime), String> {
+    let from_at = parse_bound(from, &format!("{prefix}from"), Bound::Start)?;
+    let until_at = parse_bound(until, &format!("{prefix}until"), Bound::End)?;
+    if until_at <= from_at {
+        return Err(format!(
+            "{prefix}until must be after {prefix}from ({until} is not after {from})"
+        ));
+    }
+    Ok((from_at, until_at))
+}
+
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
+/// Runs one tool call over the player's data.
+pub async fn execute_tool(data: &dyn CoachData, name: &str, arguments_json: &str) -> ToolOutcome {
+    let result = match name {
+        "recent_games" => recent_games(data, arguments_json).await,
+        "stats_by_playlist" => stats_by_playlist(data, arguments_json).await,
+        "stats_over_range" => stats_over_range(data, arguments_json).await,
+        "game_detail" => game_detail(data, arguments_json).await,
+        "compare_periods" => compare_periods(data, arguments_json).await,
+        "list_notes" => list_notes(data, arguments_json).await,
+        "save_note" => save_note(data, arguments_json).await,
+        "delete_note" => delete_note(data, arguments_json).await,
+        other => {
+            let known: Vec<String> = tool_definitions().into_iter().map(|t| t.name).collect();
+            Err(ToolOutcome::error(format!(
+                "unknown tool {other:?}; the tools are {}",
+                known.join(", ")
+            )))
+        }
+    };
+    result.unwrap_or_else(|e| e)
+}
+
+type Outcome = Result<ToolOutcome, ToolOutcome>;
+
+fn data_error(e: crate::data::DataError) -> ToolOutcome {
+    ToolOutcome::error(format!("the player's data is unavailable: {e}"))
+}
+
+async fn recent_games(data: &dyn CoachData, args: &str) -> Outcome {
+    let args: RecentArgs = parse_args("recent_games", args)?;
+    let n = args.n.unwrap_or(10);
+    if !(1..=50).contains(&n) {
+        return Err(ToolOutcome::error(format!(
+            "n must be between 1 and 50, got {n}"
+        )));
+    }
+    let query = GameQuery {
+        limit: usize::try_from(n).unwrap_or(10),
+        playlist: args.playlist.filter(|p| !p.trim().is_empty()),
+        ..GameQuery::default()
+    };
+    let games = data.games(&query).await.map_err(data_error)?;
+    let rows: Vec<Value> = games.iter().map(row).collect();
+    Ok(ToolOutcome::ok(
+        json!({"count": games.len(), "summary": summary(&games), "games": rows}),
+        ids(&games),
+    ))
+}
+
+async fn stats_by_playlist(data: &dyn CoachData, args: &str) -> Outcome {
+    let _: NoArgs = parse_args("stats_by_playlist", args)?;
+    let games = data
+        .games(&GameQuery::recent(MAX_GAMES_SCANNED))
+        .await
+        .map_err(data_error)?;
+    let mut by: BTreeMap<String, Vec<GameDigest>> = BTreeMap::new();
+    for game in &games {
+        let key = game
+            .playlist
+            .clone()
+            .unwrap_or_else(|| "unknown".to_owned());
+        by.entry(key).or_default().push(game.clone());
+    }
+    let playlists: Vec<Value> = by
+        .iter()
+        .map(|(playlist, games)| {
+            let mut v = summary(games);
+            v["playlist"] = json!(playlist);
+            v
+        })
+        .collect();
+    Ok(ToolOutcome::ok(
+        json!({"games": games.len(), "playlists": playlists}),
+        ids(&games),
+    ))
+}
+
+async fn games_between(
+    data: &dyn CoachData,
+    from: OffsetDateTime,
+    until: OffsetDateTime,
+) -> Result<Vec<GameDigest>, ToolOutcome> {
+    let query = GameQuery {
+        limit: MAX_GAMES_SCANNED,
+        from: Some(from),
+        until: Some(until),
+        ..GameQuery::default()
+    };
+    data.games(&query).await.map_err(data_error)
+}
+
+async fn stats_over_range(data: &dyn CoachData, args: &str) -> Outcome {
+    let args: RangeArgs = parse_args("stats_over_range", args)?;
+    let (from, until) = range(&args.from, &args.until, "").map_err(ToolOutcome::error)?;
+    let games = games_between(data, from, until).await?;
+    let rows: Vec<Value> = games.iter().map(row).collect();
+    Ok(ToolOutcome::ok(
+        json!({
+            "from": rfc3339(from),
+            "until": rfc3339(until),
+            "summary": summary(&games),
+            "games": rows,
+        }),
+        ids(&games),
+    ))
+}
+
+async fn game_detail(data: &dyn CoachData, args: &str) -> Outcome {
+    let args: GameArgs = parse_args("game_detail", args)?;
+    let id = args.game_id.trim();
+    match data.game(id).await.map_err(data_error)? {
+        Some(game) => {
+            let content = serde_json::to_value(&game).unwrap_or(Value::Null);
+            Ok(ToolOutcome::ok(content, vec![game.id]))
+        }
+        None => Err(ToolOutcome::error(format!(
+            "no game {id:?} among the player's games"
+        ))),
+    }
+}
+
+async fn compare_periods(data: &dyn CoachData, args: &str) -> Outcome {
+    let args: CompareArgs = parse_args("compare_periods", args)?;
+    let (a_from, a_until) = range(&args.a_from, &args.a_until, "a_").map_err(ToolOutcome::error)?;
+    let (b_from, b_until) = range(&args.b_from, &args.b_until, "b_").map_err(ToolOutcome::error)?;
+    let a = games_between(data, a_from, a_until).await?;
+    let b = games_between(data, b_from, b_until).await?;
+    let (avg_a, avg_b) = (averages(&a), averages(&b));
+    let differences: BTreeMap<&str, Option<f64>> = STATS
+        .iter()
+        .map(|def| {
+            let d = match (avg_a.get(def.key), avg_b.get(def.key)) {
+                (Some(Some(x)), Some(Some(y))) => Some(round1(y - x)),
+                _ => None,
+            };
+            (def.key, d)
+        })
+        .collect();
+    let mut game_ids = ids(&a);
+    game_ids.extend(ids(&b));
+    Ok(ToolOutcome::ok(
+        json!({
+            "a": {"from": rfc3339(a_from), "until": rfc3339(a_until), "summary": summary(&a)},
+            "b": {"from": rfc3339(b_from), "until": rfc3339(b_until), "summary": summary(&b)},
+            "differences_b_minus_a": differences,
+        }),
+        game_ids,
+    ))
+}
+
+async fn list_notes(data: &dyn CoachData, args: &str) -> Outcome {
+    let _: NoArgs = parse_args("list_notes", args)?;
+    let notes = data.notes().await.map_err(data_error)?;
+    Ok(ToolOutcome::ok(json!({"notes": notes}), Vec::new()))
+}
+
+async fn save_note(data: &dyn CoachData, args: &str) -> Outcome {
+    let args: NoteArgs = parse_args("save_note", args)?;
+    let text = args.text.trim();
+    let chars = text.chars().count();
+    if chars == 0 || chars > MAX_NOTE_CHARS {
+        return Err(ToolOutcome::error(format!(
+            "text must be 1 to {MAX_NOTE_CHARS} characters, got {chars}"
+        )));
+    }
+    let note = data.save_note(text).await.map_err(data_error)?;
+    Ok(ToolOutcome::ok(json!({"saved": note}), Vec::new()))
+}
+
+async fn delete_note(data: &dyn CoachData, args: &str) -> Outcome {
+    let args: DeleteArgs = parse_args("delete_note", args)?;
+    let deleted = data
+        .delete_note(args.note_id.trim())
+        .await
+        .map_err(data_error)?;
+    if deleted {
+        Ok(ToolOutcome::ok(
+            json!({"deleted": args.note_id.trim()}),
+            Vec::new(),
+        ))
+    } else {
+        Err(ToolOutcome::error(format!(
+            "no note {:?} to delete",
+            args.note_id.trim()
+        )))
+    }
+}
