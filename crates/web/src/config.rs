@@ -2,6 +2,7 @@
 //! environment variables, into typed structs that reject unknown keys.
 //! Nothing here is global: `build` takes a [`Config`] and passes parts of it on.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,10 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub auth: AuthConfig,
     pub log: LogConfig,
+    pub coach: CoachConfig,
+    /// Usage plans by name; every user is on `coach.default_plan` unless an
+    /// operator moved them (`filmroom user plan NAME PLAN`).
+    pub plans: Plans,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -171,6 +176,196 @@ impl Default for AuthConfig {
     }
 }
 
+/// Which model answers the coach's questions.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CoachProviderKind {
+    /// The built-in analyst: deterministic answers from the player's data, no model.
+    Builtin,
+    /// A GGUF model run in this process (SmolLM2 from `scripts/setup` by default).
+    Local,
+    Anthropic,
+    /// Any server speaking OpenAI's Chat Completions: OpenAI, Ollama, vLLM, llama.cpp.
+    Openai,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CoachConfig {
+    pub provider: CoachProviderKind,
+    /// The most output tokens one model call may produce.
+    pub max_tokens: u32,
+    /// How many rounds of tool calls one answer may take.
+    pub max_tool_rounds: u8,
+    /// A directory of extra coach profiles (one subdirectory each); built-in
+    /// profiles with the same id are replaced.
+    pub profiles_dir: Option<PathBuf>,
+    /// The plan of users who were not given one.
+    pub default_plan: String,
+    /// Largest image attachment accepted, in bytes.
+    pub max_image_bytes: usize,
+    #[serde(deserialize_with = "anthropic_keys")]
+    pub anthropic: RemoteProviderConfig,
+    #[serde(deserialize_with = "openai_keys")]
+    pub openai: RemoteProviderConfig,
+    pub local: LocalProviderConfig,
+    /// Prices by model name, in micro-dollars per million tokens. A model
+    /// without a price costs nothing (local and self-hosted models).
+    pub prices: filmroom_coach::PriceTable,
+}
+
+impl Default for CoachConfig {
+    fn default() -> Self {
+        Self {
+            provider: CoachProviderKind::Builtin,
+            max_tokens: 1024,
+            max_tool_rounds: 4,
+            profiles_dir: None,
+            default_plan: "free".to_owned(),
+            max_image_bytes: 5 * 1024 * 1024,
+            anthropic: RemoteProviderConfig::anthropic(),
+            openai: RemoteProviderConfig::openai(),
+            local: LocalProviderConfig::default(),
+            prices: filmroom_coach::PriceTable::default(),
+        }
+    }
+}
+
+/// A hosted or self-hosted model server. Each provider has its own defaults
+/// (see [`RemoteProviderConfig::anthropic`] and [`RemoteProviderConfig::openai`]),
+/// so setting one key, such as the API key from the environment, keeps the others.
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteProviderConfig {
+    pub base_url: String,
+    pub api_key: Option<String>,
+    pub model: String,
+    /// Whether the model reads images (attachments are refused otherwise).
+    pub vision: bool,
+}
+
+impl RemoteProviderConfig {
+    pub fn anthropic() -> Self {
+        Self {
+            base_url: "https://api.anthropic.com".to_owned(),
+            api_key: None,
+            model: "claude-sonnet-4-5".to_owned(),
+            vision: true,
+        }
+    }
+
+    pub fn openai() -> Self {
+        Self {
+            base_url: "http://127.0.0.1:11434".to_owned(),
+            api_key: None,
+            model: "llama3.1".to_owned(),
+            vision: false,
+        }
+    }
+}
+
+/// The keys of a provider section, each optional: what is left out keeps the
+/// provider's default.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RemoteProviderKeys {
+    base_url: Option<String>,
+    api_key: Option<String>,
+    model: Option<String>,
+    vision: Option<bool>,
+}
+
+impl RemoteProviderKeys {
+    fn over(self, default: RemoteProviderConfig) -> RemoteProviderConfig {
+        RemoteProviderConfig {
+            base_url: self.base_url.unwrap_or(default.base_url),
+            api_key: self.api_key.or(default.api_key),
+            model: self.model.unwrap_or(default.model),
+            vision: self.vision.unwrap_or(default.vision),
+        }
+    }
+}
+
+fn anthropic_keys<'de, D: serde::Deserializer<'de>>(d: D) -> Result<RemoteProviderConfig, D::Error> {
+    Ok(RemoteProviderKeys::deserialize(d)?.over(RemoteProviderConfig::anthropic()))
+}
+
+fn openai_keys<'de, D: serde::Deserializer<'de>>(d: D) -> Result<RemoteProviderConfig, D::Error> {
+    Ok(RemoteProviderKeys::deserialize(d)?.over(RemoteProviderConfig::openai()))
+}
+
+impl std::fmt::Debug for RemoteProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteProviderConfig")
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .field("model", &self.model)
+            .field("vision", &self.vision)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LocalProviderConfig {
+    /// The GGUF file; default: SmolLM2-135M-Instruct as `scripts/setup` installs it.
+    pub model_path: Option<PathBuf>,
+    /// 0 answers greedily (the same question gets the same answer).
+    pub temperature: f64,
+}
+
+/// What one plan allows.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PlanConfig {
+    /// Tokens (input, output and cache) a user may spend per calendar month (UTC).
+    pub monthly_tokens: u64,
+    pub messages_per_day: u64,
+    pub requests_per_minute: u64,
+    pub requests_per_hour: u64,
+}
+
+/// The plans by name. Without a `[plans.*]` section there are two, `free` and
+/// `pro`; a config that defines any plan defines them all.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Plans(pub BTreeMap<String, PlanConfig>);
+
+impl Default for Plans {
+    fn default() -> Self {
+        Self(BTreeMap::from([
+            (
+                "free".to_owned(),
+                PlanConfig {
+                    monthly_tokens: 200_000,
+                    messages_per_day: 50,
+                    requests_per_minute: 5,
+                    requests_per_hour: 60,
+                },
+            ),
+            (
+                "pro".to_owned(),
+                PlanConfig {
+                    monthly_tokens: 5_000_000,
+                    messages_per_day: 1_000,
+                    requests_per_minute: 30,
+                    requests_per_hour: 600,
+                },
+            ),
+        ]))
+    }
+}
+
+impl Config {
+    /// The named plan, or the default plan when the name is unknown (a plan
+    /// removed from the config), or `None` when neither exists.
+    pub fn plan(&self, name: Option<&str>) -> Option<(&str, &PlanConfig)> {
+        let lookup = |n: &str| self.plans.0.get_key_value(n).map(|(k, v)| (k.as_str(), v));
+        name.and_then(lookup)
+            .or_else(|| lookup(&self.coach.default_plan))
+    }
+}
+
 impl Config {
     /// Defaults, overlaid by `file` (when given) and then by the `FILMROOM__`
     /// variables among `env`.
@@ -289,6 +484,30 @@ mod tests {
         ));
         let config = Config::load(Some(path), env(&[])).unwrap();
         assert_eq!(config, Config::default());
+    }
+
+    #[test]
+    fn one_provider_key_from_the_environment_keeps_the_other_defaults() {
+        let config = Config::load(
+            None,
+            env(&[
+                ("FILMROOM__COACH__ANTHROPIC__API_KEY", "sk-test"),
+                ("FILMROOM__COACH__PROVIDER", "anthropic"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.coach.provider, CoachProviderKind::Anthropic);
+        assert_eq!(config.coach.anthropic.api_key.as_deref(), Some("sk-test"));
+        assert_eq!(config.coach.anthropic.model, "claude-sonnet-4-5");
+        assert!(!format!("{config:?}").contains("sk-test"));
+    }
+
+    #[test]
+    fn an_unknown_plan_name_falls_back_to_the_default_plan() {
+        let config = Config::default();
+        assert_eq!(config.plan(Some("pro")).unwrap().0, "pro");
+        assert_eq!(config.plan(Some("gone")).unwrap().0, "free");
+        assert_eq!(config.plan(None).unwrap().1.messages_per_day, 50);
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub struct AppError {
     pub code: &'static str,
     pub message: String,
     pub retry_after: Option<u64>,
+    /// Extra response headers, e.g. `X-RateLimit-*` on a 429.
+    pub headers: Vec<(axum::http::HeaderName, HeaderValue)>,
     pub source: Option<anyhow::Error>,
 }
 
@@ -36,6 +38,7 @@ impl AppError {
             code,
             message: message.into(),
             retry_after: None,
+            headers: Vec::new(),
             source: None,
         }
     }
@@ -132,6 +135,9 @@ impl IntoResponse for AppError {
             },
         };
         let mut response = (self.status, Json(body)).into_response();
+        for (name, value) in self.headers {
+            response.headers_mut().insert(name, value);
+        }
         if let Some(seconds) = self.retry_after {
             response
                 .headers_mut()

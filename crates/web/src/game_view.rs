@@ -518,6 +518,29 @@ fn timeline(a: &Analysis) -> Vec<Section> {
     }]
 }
 
+/// Marks the timeline event nearest to `t` seconds (a cited moment).
+pub fn highlight_moment(sections: &mut [Section], t: f64) {
+    let Some(section) = sections.first_mut() else {
+        return;
+    };
+    let nearest = section
+        .table
+        .rows
+        .iter_mut()
+        .filter_map(|row| {
+            let time = row.cells.get(1)?.parse::<f64>().ok()?;
+            Some(((time - t).abs(), row))
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0));
+    if let Some((_, row)) = nearest {
+        row.class = match row.class {
+            "blue" => "blue cited",
+            "orange" => "orange cited",
+            _ => "cited",
+        };
+    }
+}
+
 fn unavailable(what: &str) -> Vec<Section> {
     vec![Section {
         title: format!("{what}: not available"),

@@ -82,23 +82,23 @@ impl IntoResponse for PageError {
     }
 }
 
-type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
-fn html(template: &impl Template) -> Result<Html<String>, PageError> {
+pub(crate) fn html(template: &impl Template) -> Result<Html<String>, PageError> {
     template
         .render()
         .map(Html)
         .map_err(|e| PageError(AppError::internal(e)))
 }
 
-fn nav(identity: &Identity) -> Option<Nav> {
+pub(crate) fn nav(identity: &Identity) -> Option<Nav> {
     Some(Nav {
         username: identity.user.username.to_string(),
         csrf: identity.csrf_token().to_owned(),
     })
 }
 
-fn fmt_time(t: OffsetDateTime) -> String {
+pub(crate) fn fmt_time(t: OffsetDateTime) -> String {
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}",
         t.year(),
@@ -351,7 +351,7 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
-fn check_form_csrf(identity: &Identity, presented: &str) -> Result<(), PageError> {
+pub(crate) fn check_form_csrf(identity: &Identity, presented: &str) -> Result<(), PageError> {
     identity
         .check_csrf(Some(presented).filter(|p| !p.is_empty()))
         .map_err(PageError)
@@ -646,6 +646,9 @@ pub async fn games_page(
 #[derive(Deserialize, Default)]
 pub struct TabQuery {
     pub tab: Option<String>,
+    /// A moment of the match in seconds (the coach's citations link here): the
+    /// timeline opens with the event nearest to it highlighted.
+    pub t: Option<f64>,
 }
 
 pub async fn game_page(
@@ -655,7 +658,11 @@ pub async fn game_page(
     Query(q): Query<TabQuery>,
 ) -> PageResult {
     let (game, report) = api::load_game(&state, identity.user.id, &id).await?;
-    let tab = game_view::tab_key(q.tab.as_deref());
+    let moment = q.t.filter(|t| t.is_finite() && *t >= 0.0);
+    let tab = match (q.tab.as_deref(), moment) {
+        (None, Some(_)) => "timeline",
+        (raw, _) => game_view::tab_key(raw),
+    };
     let analysis = match report {
         Some(text) => Some(
             serde_json::from_str::<filmroom_replay::Analysis>(&text)
@@ -709,10 +716,23 @@ pub async fn game_page(
                 active: *key == tab,
             })
             .collect(),
-        notice,
+        notice: match (moment, notice) {
+            (Some(t), None) if tab == "timeline" => Some(format!(
+                "Cited moment: {}:{:02}",
+                (t / 60.0).floor(),
+                (t % 60.0).floor()
+            )),
+            (_, notice) => notice,
+        },
         sections: analysis
             .as_ref()
-            .map(|a| game_view::sections(tab, a))
+            .map(|a| {
+                let mut sections = game_view::sections(tab, a);
+                if let (Some(t), "timeline") = (moment, tab) {
+                    game_view::highlight_moment(&mut sections, t);
+                }
+                sections
+            })
             .unwrap_or_default(),
     };
     Ok(html(&page)?.into_response())
