@@ -245,7 +245,8 @@ pub struct GameDigest {
     pub score_for: u32,
     pub score_against: u32,
     pub stats: DigestStats,
-    /// Time-ordered.
+    /// Time-ordered. Left out of list results (`recent_games`...), hence the default.
+    #[serde(default)]
     pub moments: Vec<Moment>,
 }
 

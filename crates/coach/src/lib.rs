@@ -63,10 +63,12 @@
 //! built-in analyst, the tools the model calls, persistence of conversations and
 //! usage, HTTP endpoints and pages. This crate knows nothing about HTTP routes or SQL.
 
+pub mod analyst;
 pub mod citations;
 pub mod data;
 pub mod profiles;
 pub mod tools;
+pub mod turn;
 
 mod anthropic;
 mod budget;
@@ -77,6 +79,7 @@ mod sse;
 mod stream;
 mod types;
 
+pub use analyst::BuiltinAnalyst;
 pub use anthropic::{ANTHROPIC_VERSION, AnthropicConfig, AnthropicProvider};
 pub use budget::{BudgetError, BudgetLedger, InMemoryLedger, Reservation, ReservationId};
 pub use citations::{CitationRef, extract_citations, format_citation};
@@ -89,6 +92,10 @@ pub use openai::{OpenAiCompatConfig, OpenAiCompatProvider};
 pub use pricing::{Micros, Price, PriceTable, cost};
 pub use profiles::{Profile, ProfileDomain, ProfileError, ProfileSet};
 pub use tools::{ToolOutcome, execute_tool, tool_definitions};
+pub use turn::{
+    CallEstimate, CallOutcome, CallRecord, CoachEvent, Meter, MeterError, MeterTicket,
+    ProviderBinding, ToolCallRecord, TurnOutcome, TurnRequest, run_turn,
+};
 pub use types::{
     ApiKey, ChatRequest, Frame, FrameStream, Message, Part, Provider, Role, StopReason,
     SystemBlock, ToolDefinition, Usage,

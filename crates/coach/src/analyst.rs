@@ -1,0 +1,922 @@
+//! The built-in analyst: the coach that works with no model and no configuration.
+//!
+//! It is a [`Provider`] like the others and goes through the same tool machinery:
+//! given a question it recognises, it answers with tool calls (`Stop(ToolUse)`);
+//! given the tool results, it writes the answer from them. The questions it knows:
+//! the last session, one stat family (boost, movement, positioning, core/shooting,
+//! demos) against earlier games, strongest and weakest areas, one game explained
+//! ("last game" or a game id), and the coaching notes. Anything else gets an honest
+//! answer saying what it can answer.
+//!
+//! Every number it states cites the games it comes from, moments cite their match
+//! time, and the output is deterministic: the same data and question give the same
+//! text, token for token.
+
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+
+use crate::citations::{format_citation, format_clock};
+use crate::data::{GameDigest, GameResult, MomentKind, NoteView};
+use crate::tools::{STATS, StatDef, StatFamily, averages, stat_value};
+use crate::{
+    ChatRequest, Frame, FrameStream, Part, Provider, ProviderError, Role, StopReason, Usage,
+};
+
+/// The model name the analyst reports.
+pub const BUILTIN_MODEL: &str = "filmroom-analyst-1";
+
+/// Games in "recent" for the trend questions; the earlier window holds up to
+/// [`EARLIER_GAMES`] more.
+const RECENT_GAMES: usize = 5;
+const EARLIER_GAMES: usize = 10;
+/// Two games more than this apart (seconds) are in different sessions.
+const SESSION_GAP_SECONDS: i64 = 2 * 3600;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuiltinAnalyst;
+
+impl BuiltinAnalyst {
+    pub fn new() -> Self {
+        Self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Intent {
+    Notes,
+    LastGame,
+    Game(String),
+    Strengths,
+    Family(StatFamily),
+    Session,
+    Unknown,
+}
+
+fn contains_any(text: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| text.contains(w))
+}
+
+/// A game id written in the question: `game:<id>`, `[game:<id>@m:ss]` or
+/// `game <id>` where the id has a digit and at least six characters.
+fn game_id_in(text: &str) -> Option<String> {
+    let is_id = |t: &str| {
+        t.len() >= 6
+            && t.chars().any(|c| c.is_ascii_digit())
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    let lower = text.to_lowercase();
+    let mut rest = lower.as_str();
+    while let Some(i) = rest.find("game") {
+        let after = rest.get(i + 4..).unwrap_or("");
+        let after_sep = after.trim_start_matches([':', ' ', '#']);
+        let token: String = after_sep
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        if after_sep.len() < after.len() && is_id(&token) {
+            // Take the id as the player wrote it (ids may be case-sensitive).
+            let start = text.len() - after_sep.len();
+            return text.get(start..start + token.len()).map(str::to_owned);
+        }
+        rest = after;
+    }
+    None
+}
+
+fn classify(question: &str) -> Intent {
+    let q = question.to_lowercase();
+    if contains_any(&q, &["note"]) {
+        return Intent::Notes;
+    }
+    if let Some(id) = game_id_in(question) {
+        return Intent::Game(id);
+    }
+    if contains_any(
+        &q,
+        &[
+            "last game",
+            "latest game",
+            "previous game",
+            "last match",
+            "latest match",
+            "last replay",
+        ],
+    ) {
+        return Intent::LastGame;
+    }
+    if contains_any(
+        &q,
+        &[
+            "strength",
+            "strongest",
+            "weak",
+            "best at",
+            "worst at",
+            "work on",
+            "improve on",
+        ],
+    ) {
+        return Intent::Strengths;
+    }
+    let families: [(StatFamily, &[&str]); 5] = [
+        (StatFamily::Boost, &["boost", "bpm", "pads"]),
+        (StatFamily::Demos, &["demo", "bump"]),
+        (
+            StatFamily::Positioning,
+            &[
+                "position",
+                "rotation",
+                "defensive third",
+                "behind the ball",
+                "behind ball",
+            ],
+        ),
+        (
+            StatFamily::Movement,
+            &["speed", "movement", "supersonic", "fast", "slow"],
+        ),
+        (
+            StatFamily::Core,
+            &[
+                "shoot",
+                "shot",
+                "goal",
+                "scoring",
+                "finishing",
+                "saves",
+                "assist",
+                "core",
+            ],
+        ),
+    ];
+    for (family, words) in families {
+        if contains_any(&q, words) {
+            return Intent::Family(family);
+        }
+    }
+    if contains_any(
+        &q,
+        &[
+            "session",
+            "today",
+            "tonight",
+            "how did i do",
+            "how was i",
+            "how am i doing",
+            "lately",
+            "recent",
+        ],
+    ) {
+        return Intent::Session;
+    }
+    Intent::Unknown
+}
+
+/// A tool call of this turn with its result.
+struct Step {
+    name: String,
+    content: String,
+    is_error: bool,
+}
+
+/// The question (the last user text) and the tool rounds that followed it.
+fn read_turn(req: &ChatRequest) -> (String, Vec<Step>, usize) {
+    let question_at = req.messages.iter().rposition(|m| {
+        m.role == Role::User
+            && m.parts.iter().any(|p| matches!(p, Part::Text(_)))
+            && !m.parts.iter().any(|p| matches!(p, Part::ToolResult { .. }))
+    });
+    let Some(at) = question_at else {
+        return (String::new(), Vec::new(), 0);
+    };
+    let question = req
+        .messages
+        .get(at)
+        .map(|m| {
+            m.parts
+                .iter()
+                .filter_map(|p| match p {
+                    Part::Text(t) => Some(t.as_str()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default();
+    let mut names = Vec::new();
+    let mut steps = Vec::new();
+    let mut rounds = 0;
+    for message in req.messages.iter().skip(at + 1) {
+        if message.role == Role::Assistant {
+            rounds += 1;
+        }
+        for part in &message.parts {
+            match part {
+                Part::ToolCall { id, name, .. } => names.push((id.clone(), name.clone())),
+                Part::ToolResult {
+                    tool_call_id,
+                    content,
+                    is_error,
+                } => {
+                    let name = names
+                        .iter()
+                        .find(|(id, _)| id == tool_call_id)
+                        .map(|(_, n)| n.clone())
+                        .unwrap_or_default();
+                    steps.push(Step {
+                        name,
+                        content: content.clone(),
+                        is_error: *is_error,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+    (question, steps, rounds)
+}
+
+/// The next move: call these tools, or answer with this text.
+enum Move {
+    Call(Vec<(String, Value)>),
+    Answer(String),
+}
+
+#[async_trait::async_trait]
+impl Provider for BuiltinAnalyst {
+    async fn stream(&self, req: ChatRequest) -> Result<FrameStream, ProviderError> {
+        let (question, steps, rounds) = read_turn(&req);
+        let mut frames = Vec::new();
+        let has_tools = !req.tools.is_empty();
+        let next = if !has_tools {
+            Move::Answer(NO_TOOLS.to_owned())
+        } else {
+            plan(&classify(&question), &steps)
+        };
+        match next {
+            Move::Call(calls) => {
+                for (k, (name, args)) in calls.into_iter().enumerate() {
+                    frames.push(Frame::ToolCall {
+                        id: format!("builtin-{}-{}", rounds + 1, k + 1),
+                        name,
+                        arguments_json: args.to_string(),
+                    });
+                }
+                frames.push(Frame::Usage(Usage::default()));
+                frames.push(Frame::Stop(StopReason::ToolUse));
+            }
+            Move::Answer(text) => {
+                // Paragraph by paragraph, so the page streams it like a model's answer.
+                for piece in text.split_inclusive("\n\n") {
+                    frames.push(Frame::TextDelta(piece.to_owned()));
+                }
+                frames.push(Frame::Usage(Usage::default()));
+                frames.push(Frame::Stop(StopReason::EndTurn));
+            }
+        }
+        Ok(futures_util::stream::iter(frames.into_iter().map(Ok)).boxed())
+    }
+}
+
+const NO_TOOLS: &str = "I'm filmroom's built-in analyst: I review Rocket League games from their \
+numbers, without an AI model, so I cannot coach this topic. Choose the Rocket League coach, or \
+configure an AI provider (Anthropic, an OpenAI-compatible server or a local model) for this one.";
+
+const CAPABILITIES: &str = "I'm filmroom's built-in analyst. I answer from your games' numbers, \
+without an AI model, so I understand only a few kinds of questions:\n\n\
+- \"How was my last session?\"\n\
+- \"How is my boost?\" (or movement, positioning, shooting, demos): your last games against the ones before\n\
+- \"What are my strongest and weakest areas?\"\n\
+- \"Explain my last game\" (or a game by its id)\n\
+- \"Show my notes\"\n\n\
+For open questions, configure an AI provider (Anthropic, an OpenAI-compatible server or a local model).";
+
+const NO_GAMES: &str = "You have no analysed games yet, so there is nothing I can review. \
+Upload a replay and ask again: I can then summarise your last session, compare your boost, \
+movement, positioning, shooting and demos with earlier games, find your strongest and weakest \
+areas, and walk through a game's moments.";
+
+fn find<'a>(steps: &'a [Step], name: &str) -> Option<&'a Step> {
+    steps.iter().rev().find(|s| s.name == name)
+}
+
+/// The games of a `recent_games` result (or the tool's error message).
+fn games_of(step: &Step) -> Result<Vec<GameDigest>, String> {
+    let value: Value = serde_json::from_str(&step.content).map_err(|e| e.to_string())?;
+    if step.is_error {
+        return Err(value
+            .get("error")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown error")
+            .to_owned());
+    }
+    let games = value.get("games").cloned().unwrap_or(Value::Array(vec![]));
+    serde_json::from_value(games).map_err(|e| e.to_string())
+}
+
+fn tool_failed(message: &str) -> Move {
+    Move::Answer(format!(
+        "I could not read your games just now ({message}), so I cannot answer without guessing. \
+         Please try again in a moment."
+    ))
+}
+
+fn plan(intent: &Intent, steps: &[Step]) -> Move {
+    let recent = |n: usize| ("recent_games".to_owned(), json!({ "n": n }));
+    let detail = |id: &str| ("game_detail".to_owned(), json!({ "game_id": id }));
+    match intent {
+        Intent::Unknown => Move::Answer(CAPABILITIES.to_owned()),
+        Intent::Notes => match find(steps, "list_notes") {
+            None => Move::Call(vec![("list_notes".to_owned(), json!({}))]),
+            Some(step) => notes_answer(step),
+        },
+        Intent::Game(id) => match find(steps, "game_detail") {
+            None => Move::Call(vec![detail(id)]),
+            Some(step) => game_answer(step, "This game"),
+        },
+        Intent::LastGame => match (find(steps, "recent_games"), find(steps, "game_detail")) {
+            (None, _) => Move::Call(vec![recent(1)]),
+            (Some(list), None) => match games_of(list) {
+                Err(e) => tool_failed(&e),
+                Ok(games) => match games.first() {
+                    None => Move::Answer(NO_GAMES.to_owned()),
+                    Some(game) => Move::Call(vec![detail(&game.id)]),
+                },
+            },
+            (Some(_), Some(step)) => game_answer(step, "Your last game"),
+        },
+        Intent::Session => match (find(steps, "recent_games"), find(steps, "game_detail")) {
+            (None, _) => Move::Call(vec![recent(20)]),
+            (Some(list), detail_step) => match games_of(list) {
+                Err(e) => tool_failed(&e),
+                Ok(games) => match (games.first(), detail_step) {
+                    (None, _) => Move::Answer(NO_GAMES.to_owned()),
+                    (Some(newest), None) => Move::Call(vec![detail(&newest.id)]),
+                    (Some(_), Some(d)) => {
+                        let newest = parse_game(d).ok();
+                        Move::Answer(session_answer(&games, newest.as_ref()))
+                    }
+                },
+            },
+        },
+        Intent::Family(family) => match find(steps, "recent_games") {
+            None => Move::Call(vec![recent(RECENT_GAMES + EARLIER_GAMES)]),
+            Some(list) => match games_of(list) {
+                Err(e) => tool_failed(&e),
+                Ok(games) if games.is_empty() => Move::Answer(NO_GAMES.to_owned()),
+                Ok(games) => Move::Answer(family_answer(*family, &games)),
+            },
+        },
+        Intent::Strengths => match find(steps, "recent_games") {
+            None => Move::Call(vec![recent(RECENT_GAMES + EARLIER_GAMES)]),
+            Some(list) => match games_of(list) {
+                Err(e) => tool_failed(&e),
+                Ok(games) if games.is_empty() => Move::Answer(NO_GAMES.to_owned()),
+                Ok(games) => Move::Answer(strengths_answer(&games)),
+            },
+        },
+    }
+}
+
+/// `412` or `412.3`: values arrive rounded to one decimal.
+pub fn fmt_num(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+fn cite(game: &GameDigest) -> String {
+    format_citation(&game.id, 0.0)
+}
+
+fn cites(games: &[GameDigest]) -> String {
+    games.iter().map(cite).collect::<Vec<_>>().join(" ")
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn result_word(result: GameResult) -> &'static str {
+    match result {
+        GameResult::Win => "win",
+        GameResult::Loss => "loss",
+        GameResult::Draw => "draw",
+        GameResult::Unknown => "game",
+    }
+}
+
+fn record(games: &[GameDigest]) -> String {
+    let count = |r| games.iter().filter(|g| g.result == r).count();
+    let mut parts = vec![
+        plural(count(GameResult::Win), "win", "wins"),
+        plural(count(GameResult::Loss), "loss", "losses"),
+    ];
+    let draws = count(GameResult::Draw);
+    if draws > 0 {
+        parts.push(plural(draws, "draw", "draws"));
+    }
+    parts.join(", ")
+}
+
+fn parse_game(step: &Step) -> Result<GameDigest, String> {
+    let value: Value = serde_json::from_str(&step.content).map_err(|e| e.to_string())?;
+    if step.is_error {
+        return Err(value
+            .get("error")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown error")
+            .to_owned());
+    }
+    serde_json::from_value(value).map_err(|e| e.to_string())
+}
+
+/// The stat with its unit: `412.3 bpm`, `8.5%`.
+fn with_unit(def: &StatDef, v: f64) -> String {
+    format!("{}{}", fmt_num(v), def.unit)
+}
+
+fn stat_def(key: &str) -> Option<&'static StatDef> {
+    STATS.iter().find(|d| d.key == key)
+}
+
+fn game_line(game: &GameDigest) -> String {
+    let s = &game.stats;
+    let mut line = format!(
+        "- {} {}-{}{} {}: {}, {}, {}, {}",
+        capitalise(result_word(game.result)),
+        game.score_for,
+        game.score_against,
+        game.map
+            .as_deref()
+            .map(|m| format!(" on {m}"))
+            .unwrap_or_default(),
+        cite(game),
+        plural(s.goals as usize, "goal", "goals"),
+        plural(s.assists as usize, "assist", "assists"),
+        plural(s.saves as usize, "save", "saves"),
+        plural(s.shots as usize, "shot", "shots"),
+    );
+    for key in ["bpm", "percent_zero_boost"] {
+        if let (Some(def), Some(v)) = (stat_def(key), stat_value(game, key)) {
+            line.push_str(&format!(", {} {}", with_unit(def, v), short_label(key)));
+        }
+    }
+    if !game.complete {
+        line.push_str(" (scoreboard only: the replay could not be fully analysed)");
+    }
+    line
+}
+
+/// How a stat reads after its value in a list (`412 bpm` needs nothing more).
+fn short_label(key: &str) -> &'static str {
+    match key {
+        "percent_zero_boost" => "at zero boost",
+        "percent_supersonic" => "supersonic",
+        "percent_behind_ball" => "behind the ball",
+        "percent_defensive_third" => "in the defensive third",
+        "avg_speed" => "average speed",
+        "avg_boost_amount" => "average boost",
+        "avg_distance_to_ball" => "average distance to the ball",
+        _ => "",
+    }
+}
+
+fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The newest game and the ones played before it without a long break.
+fn last_session(games: &[GameDigest]) -> Vec<GameDigest> {
+    let mut session: Vec<GameDigest> = Vec::new();
+    for game in games {
+        let Some(prev) = session.last() else {
+            session.push(game.clone());
+            continue;
+        };
+        let close = match (prev.played_at, game.played_at) {
+            (Some(later), Some(earlier)) => {
+                (later - earlier).whole_seconds() <= SESSION_GAP_SECONDS
+            }
+            _ => false,
+        };
+        if !close {
+            break;
+        }
+        session.push(game.clone());
+    }
+    session
+}
+
+fn session_answer(games: &[GameDigest], newest: Option<&GameDigest>) -> String {
+    let session = last_session(games);
+    let day = session
+        .first()
+        .and_then(|g| g.played_at)
+        .map(|at| format!(" on {}", at.date()))
+        .unwrap_or_default();
+    let mut text = format!(
+        "Your last session{day}: {}, {}.\n\n",
+        plural(session.len(), "game", "games"),
+        record(&session)
+    );
+    text.push_str("Game by game, newest first:\n");
+    for game in &session {
+        text.push_str(&game_line(game));
+        text.push('\n');
+    }
+    let avg = averages(&session);
+    let mut bits = Vec::new();
+    for key in [
+        "goals",
+        "saves",
+        "shots",
+        "bpm",
+        "avg_speed",
+        "percent_behind_ball",
+    ] {
+        if let (Some(def), Some(Some(v))) = (stat_def(key), avg.get(key)) {
+            let label = match key {
+                "goals" | "saves" | "shots" => format!("{} {key} per game", fmt_num(*v)),
+                _ => format!("{} {}", with_unit(def, *v), short_label(key))
+                    .trim_end()
+                    .to_owned(),
+            };
+            bits.push(label);
+        }
+    }
+    if session.len() > 1 && !bits.is_empty() {
+        text.push_str(&format!(
+            "\nOver these {} games you averaged {} ({}).\n",
+            session.len(),
+            join_and(&bits),
+            cites(&session)
+        ));
+    }
+    if let Some(game) = newest {
+        text.push('\n');
+        text.push_str(&moments_paragraph(game, "In your last game"));
+        text.push('\n');
+    }
+    if let (Some(def), Some(Some(zero))) = (
+        stat_def("percent_zero_boost"),
+        avg.get("percent_zero_boost"),
+    ) && *zero > 10.0
+    {
+        text.push_str(&format!(
+            "\nOne thing to practise: you spent {} of the time at zero boost ({}). Take the small \
+             pads on your way back so you arrive at the ball with boost.\n",
+            with_unit(def, *zero),
+            cites(&session)
+        ));
+    }
+    if session.len() < games.len() {
+        text.push_str(&format!(
+            "\n(Games played more than {} hours before the newest one count as earlier sessions.)\n",
+            SESSION_GAP_SECONDS / 3600
+        ));
+    }
+    text.trim_end().to_owned()
+}
+
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+fn moment_name(kind: MomentKind) -> &'static str {
+    match kind {
+        MomentKind::Goal => "your goal",
+        MomentKind::Assist => "your assist",
+        MomentKind::Save => "your save",
+        MomentKind::Shot => "your shot",
+        MomentKind::GoalAgainst => "a goal against",
+    }
+}
+
+fn moments_paragraph(game: &GameDigest, lead: &str) -> String {
+    let against: Vec<String> = game
+        .moments
+        .iter()
+        .filter(|m| m.kind == MomentKind::GoalAgainst)
+        .map(|m| {
+            format!(
+                "{} {}",
+                format_clock(m.at_seconds),
+                format_citation(&game.id, m.at_seconds)
+            )
+        })
+        .collect();
+    let mine: Vec<String> = game
+        .moments
+        .iter()
+        .filter(|m| matches!(m.kind, MomentKind::Goal | MomentKind::Save))
+        .map(|m| {
+            format!(
+                "{} at {} {}",
+                moment_name(m.kind),
+                format_clock(m.at_seconds),
+                format_citation(&game.id, m.at_seconds)
+            )
+        })
+        .collect();
+    let mut text = String::new();
+    if against.is_empty() {
+        text.push_str(&format!(
+            "{lead} {}, no goal was scored against you.",
+            cite(game)
+        ));
+    } else {
+        text.push_str(&format!(
+            "{lead}, worth a second look: the goals against at {}.",
+            join_and(&against)
+        ));
+    }
+    if !mine.is_empty() {
+        text.push_str(&format!(" Your highlights: {}.", join_and(&mine)));
+    }
+    text
+}
+
+fn game_answer(step: &Step, lead: &str) -> Move {
+    let game = match parse_game(step) {
+        Ok(game) => game,
+        Err(e) if step.is_error => {
+            return Move::Answer(format!(
+                "I could not find that game among yours ({e}). Ask about \"my last game\", or copy the \
+                 game's id from its page."
+            ));
+        }
+        Err(e) => return tool_failed(&e),
+    };
+    let s = &game.stats;
+    let mut facts = Vec::new();
+    if let Some(p) = &game.playlist {
+        facts.push(p.clone());
+    }
+    if let Some(n) = game.team_size {
+        facts.push(format!("{n}v{n}"));
+    }
+    if let Some(d) = game.duration_seconds {
+        facts.push(format!("{} long", format_clock(d)));
+    }
+    let mut text = format!(
+        "{lead} {}: a {} {}-{}{}{}, playing {} as {}.\n\n",
+        cite(&game),
+        result_word(game.result),
+        game.score_for,
+        game.score_against,
+        game.map
+            .as_deref()
+            .map(|m| format!(" on {m}"))
+            .unwrap_or_default(),
+        if facts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", facts.join(", "))
+        },
+        game.my_team,
+        game.my_name,
+    );
+    text.push_str(&format!(
+        "Your scoreboard: {}, {}, {}, {} and a score of {} {}.",
+        plural(s.goals as usize, "goal", "goals"),
+        plural(s.assists as usize, "assist", "assists"),
+        plural(s.saves as usize, "save", "saves"),
+        plural(s.shots as usize, "shot", "shots"),
+        s.score,
+        cite(&game)
+    ));
+    let mut detail = Vec::new();
+    for def in STATS.iter().filter(|d| d.family != StatFamily::Core) {
+        if let Some(v) = stat_value(&game, def.key) {
+            let label = match def.key {
+                "bpm" => with_unit(def, v),
+                "demos_inflicted" => format!("{} demos inflicted", fmt_num(v)),
+                "demos_taken" => format!("{} demos taken", fmt_num(v)),
+                key => format!("{} {}", with_unit(def, v), short_label(key)),
+            };
+            detail.push(label);
+        }
+    }
+    if detail.is_empty() {
+        text.push_str(
+            " The replay could not be fully analysed, so I only have the scoreboard for it.",
+        );
+    } else {
+        text.push_str(&format!(
+            " In detail: {} {}.",
+            join_and(&detail),
+            cite(&game)
+        ));
+    }
+    text.push_str("\n\n");
+    text.push_str(&moments_paragraph(&game, "In this game"));
+    Move::Answer(text)
+}
+
+fn split_windows(games: &[GameDigest]) -> (Vec<GameDigest>, Vec<GameDigest>) {
+    let n = games.len().min(RECENT_GAMES);
+    let recent = games.get(..n).unwrap_or_default().to_vec();
+    let earlier = games
+        .get(n..)
+        .unwrap_or_default()
+        .iter()
+        .take(EARLIER_GAMES)
+        .cloned()
+        .collect();
+    (recent, earlier)
+}
+
+fn family_name(family: StatFamily) -> &'static str {
+    match family {
+        StatFamily::Core => "shooting and scoreboard numbers",
+        StatFamily::Boost => "boost",
+        StatFamily::Movement => "movement",
+        StatFamily::Positioning => "positioning",
+        StatFamily::Demos => "demos",
+    }
+}
+
+fn family_answer(family: StatFamily, games: &[GameDigest]) -> String {
+    let (recent, earlier) = split_windows(games);
+    let (avg_recent, avg_earlier) = (averages(&recent), averages(&earlier));
+    let defs: Vec<&StatDef> = STATS.iter().filter(|d| d.family == family).collect();
+    let mut lines = Vec::new();
+    for def in &defs {
+        let Some(Some(now)) = avg_recent.get(def.key) else {
+            continue;
+        };
+        let mut line = format!(
+            "- {}: {} over your last {} ({})",
+            capitalise(def.label),
+            with_unit(def, *now),
+            plural(recent.len(), "game", "games"),
+            cites(&recent)
+        );
+        if let Some(Some(before)) = avg_earlier.get(def.key) {
+            let diff = ((now - before) * 10.0).round() / 10.0;
+            let change = if diff == 0.0 {
+                "no change".to_owned()
+            } else {
+                format!(
+                    "{} {}",
+                    if diff > 0.0 { "up" } else { "down" },
+                    with_unit(def, diff.abs())
+                )
+            };
+            line.push_str(&format!(
+                ", against {} over the {} before ({}): {change}",
+                with_unit(def, *before),
+                plural(earlier.len(), "game", "games"),
+                cites(&earlier)
+            ));
+        }
+        line.push('.');
+        lines.push(line);
+    }
+    if lines.is_empty() {
+        return format!(
+            "I have no {} numbers for your recent games: their replays could only be read for the \
+             scoreboard ({}).",
+            family_name(family),
+            cites(&recent)
+        );
+    }
+    let mut text = format!("Your {}:\n\n{}", family_name(family), lines.join("\n"));
+    if earlier.is_empty() {
+        text.push_str("\n\nThere are no earlier games to compare with yet.");
+    } else if recent.len() < 3 || earlier.len() < 3 {
+        text.push_str("\n\nWith this few games the comparison is a hint, not a trend.");
+    }
+    text
+}
+
+fn strengths_answer(games: &[GameDigest]) -> String {
+    let (recent, earlier) = split_windows(games);
+    if recent.len() < 2 || earlier.len() < 2 {
+        return format!(
+            "I need at least {} games to tell your strongest and weakest areas apart from game-to-game \
+             noise, and I have {} ({}). Play a few more and ask again; meanwhile I can summarise your \
+             last session or explain your last game.",
+            RECENT_GAMES + 2,
+            games.len(),
+            cites(games)
+        );
+    }
+    let (avg_recent, avg_earlier) = (averages(&recent), averages(&earlier));
+    // Each stat's relative change, signed so that positive is better.
+    let mut changes: Vec<(&StatDef, f64, f64, f64)> = Vec::new();
+    for def in STATS {
+        let Some(better_up) = def.higher_is_better else {
+            continue;
+        };
+        if let (Some(Some(now)), Some(Some(before))) =
+            (avg_recent.get(def.key), avg_earlier.get(def.key))
+        {
+            let base = before.abs().max(1.0);
+            let rel = (now - before) / base * if better_up { 1.0 } else { -1.0 };
+            changes.push((def, *now, *before, rel));
+        }
+    }
+    // Stable order first, so ties resolve the same way every time.
+    changes.sort_by(|a, b| b.3.total_cmp(&a.3));
+    let (Some(best), Some(worst)) = (changes.first(), changes.last()) else {
+        return "Your recent replays could only be read for the scoreboard, so I cannot rank your \
+                areas."
+            .to_owned();
+    };
+    let describe = |(def, now, before, _): &(&StatDef, f64, f64, f64)| {
+        format!(
+            "{}: {} over your last {} ({}) against {} over the {} before ({})",
+            def.label,
+            with_unit(def, *now),
+            plural(recent.len(), "game", "games"),
+            cites(&recent),
+            with_unit(def, *before),
+            plural(earlier.len(), "game", "games"),
+            cites(&earlier)
+        )
+    };
+    let mut text = format!(
+        "Compared with your earlier games, your strongest area lately is {}.\n\nYour weakest is {}.",
+        describe(best),
+        describe(worst)
+    );
+    if worst.3 >= 0.0 {
+        text.push_str(
+            " Every area held steady or improved, so this is the one that improved least.",
+        );
+    } else {
+        text.push_str(" That is the one to work on next.");
+    }
+    if recent.len() < 3 || earlier.len() < 3 {
+        text.push_str("\n\nWith this few games it is a hint, not a trend.");
+    }
+    text
+}
+
+fn notes_answer(step: &Step) -> Move {
+    let value: Value = serde_json::from_str(&step.content).unwrap_or(Value::Null);
+    if step.is_error {
+        let message = value
+            .get("error")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown error");
+        return tool_failed(message);
+    }
+    let notes: Vec<NoteView> = value
+        .get("notes")
+        .cloned()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
+    if notes.is_empty() {
+        return Move::Answer(
+            "There are no coaching notes yet. A coach with an AI provider can save notes when you ask \
+             it to remember something."
+                .to_owned(),
+        );
+    }
+    let mut text = format!("Your coaching notes ({}):\n", notes.len());
+    for note in &notes {
+        text.push_str(&format!(
+            "\n- {} ({}, {})",
+            note.text,
+            note.author,
+            note.updated_at.date()
+        ));
+    }
+    Move::Answer(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn questions_are_classified_by_their_words() {
+        assert_eq!(classify("How was my last session?"), Intent::Session);
+        assert_eq!(
+            classify("how is my boost management"),
+            Intent::Family(StatFamily::Boost)
+        );
+        assert_eq!(classify("What are my strengths?"), Intent::Strengths);
+        assert_eq!(classify("Explain my last game"), Intent::LastGame);
+        assert_eq!(
+            classify("what happened in game 3f2a9c01?"),
+            Intent::Game("3f2a9c01".to_owned())
+        );
+        assert_eq!(classify("show my notes"), Intent::Notes);
+        assert_eq!(classify("what's the weather?"), Intent::Unknown);
+    }
+}
