@@ -106,6 +106,9 @@ pub struct FrameMeta {
     pub ball_has_been_hit: bool,
     /// The team that last touched the ball (replicated by the game), if any.
     pub hit_team: Option<u8>,
+    /// The kickoff countdown is running (3, 2, 1): cars are frozen. Shorter
+    /// than the `Countdown` phase, which starts about a second earlier.
+    pub frozen: bool,
 }
 
 /// Everything known about one player over the match.
@@ -896,6 +899,7 @@ impl Builder<'_> {
             seconds_remaining: self.seconds_remaining,
             ball_has_been_hit: self.ball_has_been_hit,
             hit_team: self.hit_team,
+            frozen: self.countdown,
         });
         self.out
             .ball

@@ -168,8 +168,10 @@ pub fn stats(
     } else {
         0.0
     };
-    s.percent_zero_boost = Some(percent(s.time_zero_boost, total));
-    s.percent_full_boost = Some(percent(s.time_full_boost, total));
+    // ballchasing divides these two by the match's play time, not by the
+    // player's own time (measured: one denominator for every player).
+    s.percent_zero_boost = Some(percent(s.time_zero_boost, play_seconds));
+    s.percent_full_boost = Some(percent(s.time_full_boost, play_seconds));
     s.percent_boost_0_25 = Some(percent(s.time_boost_0_25, total));
     s.percent_boost_25_50 = Some(percent(s.time_boost_25_50, total));
     s.percent_boost_50_75 = Some(percent(s.time_boost_50_75, total));

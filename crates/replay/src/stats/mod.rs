@@ -35,11 +35,15 @@ pub(crate) fn frame_weight(timeline: &Timeline, frame: usize) -> f64 {
         .map_or(0.0, |f| f64::from(f.delta.max(0.0)))
 }
 
-/// Seconds of "play" that per-minute and role-share stats divide by: every
-/// frame except the post-goal celebrations and the pre-game lobby.
+/// Seconds of "play" that per-minute stats and match-wide shares divide by:
+/// every frame of the match except the kickoff countdowns' 3-2-1, while the
+/// cars are frozen (post-goal frames count: cars drive then).
 pub(crate) fn play_seconds(timeline: &Timeline) -> f64 {
     (0..timeline.frames.len())
-        .filter(|&i| matches!(timeline.frames[i].phase, Phase::Live | Phase::Countdown))
+        .filter(|&i| {
+            let f = &timeline.frames[i];
+            f.phase != Phase::Inactive && !f.frozen
+        })
         .map(|i| frame_weight(timeline, i))
         .sum()
 }
