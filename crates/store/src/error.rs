@@ -12,6 +12,19 @@ pub enum StoreError {
     /// Too much work is waiting: the upload was refused and nothing was stored.
     #[error("the analysis queue is full ({depth} jobs waiting or running, limit {max})")]
     QueueFull { depth: u64, max: u64 },
+    /// Holding `requested` more would take the budget period over its limit;
+    /// `available` is what was left (nothing was held).
+    #[error("the budget has {available} left, {requested} was requested")]
+    BudgetExceeded { requested: u64, available: u64 },
+    /// A rate window is full (map to 429 + Retry-After); nothing was recorded.
+    #[error(
+        "rate limited: at most {max} requests per {window_seconds} s, retry in {retry_after_seconds} s"
+    )]
+    RateLimited {
+        window_seconds: u64,
+        max: u64,
+        retry_after_seconds: u64,
+    },
     /// The database URL could not be understood.
     #[error("invalid database URL: {0}")]
     InvalidUrl(String),

@@ -1,6 +1,7 @@
 //! filmroom's storage seams: the [`Store`] trait (accounts, sessions, API tokens,
-//! content-addressed recordings and their owners, analyses, and the durable job
-//! table), its SQLite implementation with migrations per dialect under
+//! content-addressed recordings and their owners, analyses, the durable job
+//! table, and the coach's conversations, notes, usage, budget ledger and rate
+//! windows), its SQLite implementation with migrations per dialect under
 //! `migrations/`, and the [`objects::ObjectStore`] seam for the recording files.
 //!
 //! The backend is chosen once, from the database URL, by [`connect`]; nothing

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::types::{
-    ApiTokenId, GameResult, JobId, JobState, RecordingId, RecordingKind, Sha256Hex, UserId,
-    Username,
+    ApiTokenId, BudgetReservationId, ConversationId, GameResult, JobId, JobState, MessageId,
+    MessageRole, NoteAuthor, NoteId, RecordingId, RecordingKind, Sha256Hex, UsageOutcome,
+    UsageRecordId, UserId, Username,
 };
 
 /// A job gets this many attempts unless the caller says otherwise.
@@ -312,4 +313,198 @@ pub struct SummaryPlayer {
     pub id: Option<String>,
     /// 0 blue, 1 orange.
     pub team: u8,
+}
+
+// ---- the coach ----
+
+/// A conversation to start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewConversation {
+    pub owner: UserId,
+    pub title: String,
+    /// The coaching profile (persona and prompt set) it runs under.
+    pub profile: String,
+}
+
+/// A conversation with the coach.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub owner: UserId,
+    pub title: String,
+    pub profile: String,
+    pub created_at: OffsetDateTime,
+    /// Bumped by every appended message.
+    pub updated_at: OffsetDateTime,
+}
+
+/// A conversation with totals over its messages, for the conversations list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConversationSummary {
+    pub conversation: Conversation,
+    pub message_count: u64,
+    /// Input + output + cache-read + cache-write tokens of all its messages.
+    pub total_tokens: u64,
+    pub cost_micros: u64,
+}
+
+/// A pointer from a message to a moment of one of the user's games.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Citation {
+    pub recording: RecordingId,
+    /// Seconds from the start of the recording.
+    pub at_seconds: f64,
+    pub label: String,
+}
+
+/// A message to append to a conversation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewMessage {
+    /// Chosen by the caller, so usage records can name it before it is saved.
+    pub id: MessageId,
+    pub conversation: ConversationId,
+    pub role: MessageRole,
+    pub text: String,
+    /// A JSON array, opaque to the store (`"[]"` when none).
+    pub tool_calls_json: String,
+    /// A JSON array, opaque to the store (`"[]"` when none).
+    pub attachments_json: String,
+    pub citations: Vec<Citation>,
+    pub provider: Option<String>,
+    pub model: Option<String>,
+    pub stop_reason: Option<String>,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_read_tokens: u64,
+    pub cache_write_tokens: u64,
+    pub cost_micros: u64,
+}
+
+/// A saved message: every [`NewMessage`] field, plus when it was saved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredMessage {
+    pub id: MessageId,
+    pub conversation: ConversationId,
+    pub role: MessageRole,
+    pub text: String,
+    pub tool_calls_json: String,
+    pub attachments_json: String,
+    /// In the order they were given.
+    pub citations: Vec<Citation>,
+    pub provider: Option<String>,
+    pub model: Option<String>,
+    pub stop_reason: Option<String>,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_read_tokens: u64,
+    pub cache_write_tokens: u64,
+    pub cost_micros: u64,
+    pub created_at: OffsetDateTime,
+}
+
+/// A note about the user's play, kept across conversations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    pub id: NoteId,
+    pub owner: UserId,
+    pub text: String,
+    pub author: NoteAuthor,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// One metered call to a model provider, to record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewUsageRecord {
+    pub user: UserId,
+    /// Must be `user`'s conversation when set.
+    pub conversation: Option<ConversationId>,
+    /// The message the call produced; it need not be saved (yet, or ever).
+    pub message: Option<MessageId>,
+    pub provider: String,
+    pub model: String,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_read_tokens: u64,
+    pub cache_write_tokens: u64,
+    pub latency_ms: u64,
+    pub cost_micros: u64,
+    pub outcome: UsageOutcome,
+    pub error: Option<String>,
+}
+
+/// A recorded model call: every [`NewUsageRecord`] field, plus its id and time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsageRecord {
+    pub id: UsageRecordId,
+    pub user: UserId,
+    /// `None` once the conversation is deleted (usage is kept for accounting).
+    pub conversation: Option<ConversationId>,
+    pub message: Option<MessageId>,
+    pub provider: String,
+    pub model: String,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_read_tokens: u64,
+    pub cache_write_tokens: u64,
+    pub latency_ms: u64,
+    pub cost_micros: u64,
+    pub outcome: UsageOutcome,
+    pub error: Option<String>,
+    pub created_at: OffsetDateTime,
+}
+
+/// Sums over a user's usage records in a time range.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct UsageTotals {
+    pub calls: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_read_tokens: u64,
+    pub cache_write_tokens: u64,
+    pub cost_micros: u64,
+}
+
+/// An amount held against a user's budget for one period until settled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BudgetReservation {
+    pub id: BudgetReservationId,
+    pub user: UserId,
+    /// An opaque key such as `"2026-11"`.
+    pub period: String,
+    pub amount: u64,
+}
+
+/// Where a user's budget period stands. Zeros for a period never used.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BudgetStatus {
+    /// Settled charges.
+    pub spent: u64,
+    /// Held by reservations not settled yet.
+    pub reserved: u64,
+}
+
+/// A sliding rate-limit window: at most `max` events in any `seconds`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateWindow {
+    pub seconds: u64,
+    pub max: u64,
+}
+
+/// A window's state after an admitted request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WindowState {
+    pub seconds: u64,
+    pub max: u64,
+    /// Events in the window, the request just admitted included.
+    pub used: u64,
+    /// When the oldest counted event leaves the window (one slot frees up).
+    pub reset_at: OffsetDateTime,
+}
+
+/// What [`crate::Store::admit_request`] admitted: every window's state, in
+/// the order the windows were given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RateAdmission {
+    pub windows: Vec<WindowState>,
 }

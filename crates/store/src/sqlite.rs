@@ -19,15 +19,19 @@ use time::OffsetDateTime;
 
 use crate::error::StoreError;
 use crate::model::{
-    AnalysisOutput, ApiToken, Backoff, ClaimedJob, FailOutcome, Job, JobCounts, NewSession,
-    NewUpload, Recording, RecordingFacets, RecordingFilter, RecordingSort, RecordingSummary,
-    Session, UploadOutcome, User, UserJob,
+    AnalysisOutput, ApiToken, Backoff, BudgetReservation, BudgetStatus, ClaimedJob, Conversation,
+    ConversationSummary, FailOutcome, Job, JobCounts, NewConversation, NewMessage, NewSession,
+    NewUpload, NewUsageRecord, Note, RateAdmission, RateWindow, Recording, RecordingFacets,
+    RecordingFilter, RecordingSort, RecordingSummary, Session, StoredMessage, UploadOutcome,
+    UsageRecord, UsageTotals, User, UserJob,
 };
 use crate::store::Store;
 use crate::types::{
-    ApiTokenId, GameResult, JobId, JobState, RecordingId, RecordingKind, Sha256Hex, UserId,
-    Username,
+    ApiTokenId, BudgetReservationId, ConversationId, GameResult, JobId, JobState, NoteAuthor,
+    NoteId, RecordingId, RecordingKind, Sha256Hex, UserId, Username,
 };
+
+mod coach;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -1106,6 +1110,159 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    // ---- coach (in `coach.rs`) ----
+
+    async fn create_conversation(
+        &self,
+        conversation: &NewConversation,
+        now: OffsetDateTime,
+    ) -> Result<Conversation, StoreError> {
+        coach::create_conversation(&self.pool, conversation, now).await
+    }
+
+    async fn list_conversations(
+        &self,
+        owner: UserId,
+        limit: u32,
+    ) -> Result<Vec<ConversationSummary>, StoreError> {
+        coach::list_conversations(&self.pool, owner, limit).await
+    }
+
+    async fn conversation_for_owner(
+        &self,
+        owner: UserId,
+        id: ConversationId,
+    ) -> Result<Option<Conversation>, StoreError> {
+        coach::conversation_for_owner(&self.pool, owner, id).await
+    }
+
+    async fn delete_conversation(
+        &self,
+        owner: UserId,
+        id: ConversationId,
+    ) -> Result<(), StoreError> {
+        coach::delete_conversation(&self.pool, owner, id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(owner = %owner, conversation = %message.conversation))]
+    async fn append_message(
+        &self,
+        owner: UserId,
+        message: &NewMessage,
+        now: OffsetDateTime,
+    ) -> Result<StoredMessage, StoreError> {
+        coach::append_message(&self.pool, owner, message, now).await
+    }
+
+    async fn messages(
+        &self,
+        owner: UserId,
+        conversation: ConversationId,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        coach::messages(&self.pool, owner, conversation).await
+    }
+
+    async fn create_note(
+        &self,
+        owner: UserId,
+        text: &str,
+        author: NoteAuthor,
+        now: OffsetDateTime,
+    ) -> Result<Note, StoreError> {
+        coach::create_note(&self.pool, owner, text, author, now).await
+    }
+
+    async fn list_notes(&self, owner: UserId) -> Result<Vec<Note>, StoreError> {
+        coach::list_notes(&self.pool, owner).await
+    }
+
+    async fn update_note(
+        &self,
+        owner: UserId,
+        id: NoteId,
+        text: &str,
+        now: OffsetDateTime,
+    ) -> Result<Note, StoreError> {
+        coach::update_note(&self.pool, owner, id, text, now).await
+    }
+
+    async fn delete_note(&self, owner: UserId, id: NoteId) -> Result<(), StoreError> {
+        coach::delete_note(&self.pool, owner, id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %usage.user, outcome = usage.outcome.as_str()))]
+    async fn record_usage(
+        &self,
+        usage: &NewUsageRecord,
+        now: OffsetDateTime,
+    ) -> Result<UsageRecord, StoreError> {
+        coach::record_usage(&self.pool, usage, now).await
+    }
+
+    async fn usage_totals(
+        &self,
+        user: UserId,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<UsageTotals, StoreError> {
+        coach::usage_totals(&self.pool, user, from, until).await
+    }
+
+    async fn usage_history(
+        &self,
+        user: UserId,
+        limit: u32,
+        before: Option<OffsetDateTime>,
+    ) -> Result<Vec<UsageRecord>, StoreError> {
+        coach::usage_history(&self.pool, user, limit, before).await
+    }
+
+    #[tracing::instrument(skip(self, now))]
+    async fn reserve_budget(
+        &self,
+        user: UserId,
+        period: &str,
+        limit: u64,
+        amount: u64,
+        now: OffsetDateTime,
+    ) -> Result<BudgetReservation, StoreError> {
+        coach::reserve_budget(&self.pool, user, period, limit, amount, now).await
+    }
+
+    #[tracing::instrument(skip(self, now))]
+    async fn settle_budget(
+        &self,
+        reservation: BudgetReservationId,
+        actual: u64,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        coach::settle_budget(&self.pool, reservation, actual, now).await
+    }
+
+    async fn budget_status(&self, user: UserId, period: &str) -> Result<BudgetStatus, StoreError> {
+        coach::budget_status(&self.pool, user, period).await
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn settle_stale_reservations(
+        &self,
+        older_than: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        coach::settle_stale_reservations(&self.pool, older_than, now).await
+    }
+
+    #[tracing::instrument(skip(self, windows, now))]
+    async fn admit_request(
+        &self,
+        user: UserId,
+        kind: &str,
+        windows: &[RateWindow],
+        now: OffsetDateTime,
+    ) -> Result<RateAdmission, StoreError> {
+        coach::admit_request(&self.pool, user, kind, windows, now).await
     }
 }
 

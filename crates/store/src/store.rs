@@ -7,11 +7,16 @@ use time::OffsetDateTime;
 
 use crate::error::StoreError;
 use crate::model::{
-    AnalysisOutput, ApiToken, Backoff, ClaimedJob, FailOutcome, Job, JobCounts, NewSession,
-    NewUpload, Recording, RecordingFacets, RecordingFilter, RecordingSummary, Session,
-    UploadOutcome, User, UserJob,
+    AnalysisOutput, ApiToken, Backoff, BudgetReservation, BudgetStatus, ClaimedJob, Conversation,
+    ConversationSummary, FailOutcome, Job, JobCounts, NewConversation, NewMessage, NewSession,
+    NewUpload, NewUsageRecord, Note, RateAdmission, RateWindow, Recording, RecordingFacets,
+    RecordingFilter, RecordingSummary, Session, StoredMessage, UploadOutcome, UsageRecord,
+    UsageTotals, User, UserJob,
 };
-use crate::types::{ApiTokenId, JobId, RecordingId, Sha256Hex, UserId, Username};
+use crate::types::{
+    ApiTokenId, BudgetReservationId, ConversationId, JobId, NoteAuthor, NoteId, RecordingId,
+    Sha256Hex, UserId, Username,
+};
 
 /// One implementation per database; all of them pass `tests/it/conformance.rs`.
 ///
@@ -200,4 +205,151 @@ pub trait Store: Send + Sync + 'static {
     async fn job_for_recording(&self, recording: RecordingId) -> Result<Option<Job>, StoreError>;
     /// Jobs of the recordings this user uploaded, newest upload first.
     async fn jobs_for_user(&self, user: UserId, limit: u32) -> Result<Vec<UserJob>, StoreError>;
+
+    // ---- coach: conversations and messages ----
+
+    /// [`StoreError::NotFound`] if the owner does not exist.
+    async fn create_conversation(
+        &self,
+        conversation: &NewConversation,
+        now: OffsetDateTime,
+    ) -> Result<Conversation, StoreError>;
+    /// The owner's conversations with totals over their messages, most
+    /// recently updated first.
+    async fn list_conversations(
+        &self,
+        owner: UserId,
+        limit: u32,
+    ) -> Result<Vec<ConversationSummary>, StoreError>;
+    /// `None` unless `owner` owns it.
+    async fn conversation_for_owner(
+        &self,
+        owner: UserId,
+        id: ConversationId,
+    ) -> Result<Option<Conversation>, StoreError>;
+    /// Deletes the conversation and its messages. Its usage records stay (for
+    /// accounting) with their conversation cleared. [`StoreError::NotFound`]
+    /// unless `owner` owns it.
+    async fn delete_conversation(
+        &self,
+        owner: UserId,
+        id: ConversationId,
+    ) -> Result<(), StoreError>;
+    /// [`StoreError::NotFound`] unless `owner` owns the conversation, and
+    /// unless `owner` owns every cited recording (defence in depth: a citation
+    /// can never point at another user's game); then nothing is saved. Saves
+    /// the message and its citations in one transaction and bumps the
+    /// conversation's `updated_at`. [`StoreError::Conflict`] (`"message"`) if
+    /// the id is taken.
+    async fn append_message(
+        &self,
+        owner: UserId,
+        message: &NewMessage,
+        now: OffsetDateTime,
+    ) -> Result<StoredMessage, StoreError>;
+    /// Oldest first. [`StoreError::NotFound`] unless `owner` owns the conversation.
+    async fn messages(
+        &self,
+        owner: UserId,
+        conversation: ConversationId,
+    ) -> Result<Vec<StoredMessage>, StoreError>;
+
+    // ---- coach: notes ----
+
+    /// [`StoreError::NotFound`] if the owner does not exist.
+    async fn create_note(
+        &self,
+        owner: UserId,
+        text: &str,
+        author: NoteAuthor,
+        now: OffsetDateTime,
+    ) -> Result<Note, StoreError>;
+    /// Newest first.
+    async fn list_notes(&self, owner: UserId) -> Result<Vec<Note>, StoreError>;
+    /// [`StoreError::NotFound`] unless `owner` owns the note.
+    async fn update_note(
+        &self,
+        owner: UserId,
+        id: NoteId,
+        text: &str,
+        now: OffsetDateTime,
+    ) -> Result<Note, StoreError>;
+    /// [`StoreError::NotFound`] unless `owner` owns the note.
+    async fn delete_note(&self, owner: UserId, id: NoteId) -> Result<(), StoreError>;
+
+    // ---- coach: usage ----
+
+    /// [`StoreError::NotFound`] if the user does not exist, or if the record
+    /// names a conversation that is not that user's.
+    async fn record_usage(
+        &self,
+        usage: &NewUsageRecord,
+        now: OffsetDateTime,
+    ) -> Result<UsageRecord, StoreError>;
+    /// Sums over the user's records with `from <= created_at < until`.
+    async fn usage_totals(
+        &self,
+        user: UserId,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<UsageTotals, StoreError>;
+    /// Newest first, at most `limit`, only `created_at < before` when given.
+    async fn usage_history(
+        &self,
+        user: UserId,
+        limit: u32,
+        before: Option<OffsetDateTime>,
+    ) -> Result<Vec<UsageRecord>, StoreError>;
+
+    // ---- coach: budget ledger ----
+
+    /// Atomically holds `amount` against (user, period) if
+    /// `spent + reserved + amount <= limit`; otherwise
+    /// [`StoreError::BudgetExceeded`] and nothing is held. Holds under
+    /// concurrency across connections and processes. `period` is an opaque
+    /// key such as `"2026-11"`. [`StoreError::NotFound`] for an unknown user.
+    async fn reserve_budget(
+        &self,
+        user: UserId,
+        period: &str,
+        limit: u64,
+        amount: u64,
+        now: OffsetDateTime,
+    ) -> Result<BudgetReservation, StoreError>;
+    /// Replaces the reservation with the real amount (`reserved -= held`,
+    /// `spent += actual`, even when `actual > held`).
+    /// [`StoreError::NotFound`] if already settled or unknown, and then
+    /// nothing changes: settling twice never double-counts.
+    async fn settle_budget(
+        &self,
+        reservation: BudgetReservationId,
+        actual: u64,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// Zeros for a period with no row.
+    async fn budget_status(&self, user: UserId, period: &str) -> Result<BudgetStatus, StoreError>;
+    /// Settles reservations made before `older_than` (their process died
+    /// mid-call) at their full amount, never undercharging. Returns how many.
+    async fn settle_stale_reservations(
+        &self,
+        older_than: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
+
+    // ---- coach: rate limits ----
+
+    /// Sliding-window admission, atomic. Refuses with
+    /// [`StoreError::RateLimited`] (naming a full window, with
+    /// `retry_after_seconds` until enough of its counted events leave it, at
+    /// least 1; the longest wait when several are full) if any window already
+    /// holds `max` events of this (user, kind) in `(now - seconds, now]`;
+    /// otherwise records the event and returns every window's state. Prunes
+    /// events older than the longest window for that user and kind.
+    async fn admit_request(
+        &self,
+        user: UserId,
+        kind: &str,
+        windows: &[RateWindow],
+        now: OffsetDateTime,
+    ) -> Result<RateAdmission, StoreError>;
 }

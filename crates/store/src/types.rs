@@ -16,6 +16,14 @@ macro_rules! uuid_id {
 
         impl $name {
             /// A fresh random (v4) id.
+            // No `Default`: a default id would be either nil (looks valid,
+            // matches nothing) or random (a surprise from `Default`).
+            #[allow(clippy::new_without_default)]
+            pub fn new() -> Self {
+                Self(Uuid::new_v4())
+            }
+
+            /// A fresh random (v4) id; the same as [`Self::new`].
             pub fn new_random() -> Self {
                 Self(Uuid::new_v4())
             }
@@ -60,6 +68,27 @@ uuid_id!(
 uuid_id!(
     /// One personal API token (the id, not the secret).
     ApiTokenId
+);
+uuid_id!(
+    /// One conversation with the coach.
+    ConversationId
+);
+uuid_id!(
+    /// One message of a conversation; chosen by the caller before it is
+    /// saved, so a usage record can name it first.
+    MessageId
+);
+uuid_id!(
+    /// One note the user or the coach keeps about the user's play.
+    NoteId
+);
+uuid_id!(
+    /// One metered call to a model provider.
+    UsageRecordId
+);
+uuid_id!(
+    /// An amount held against a user's budget until the call it pays for is settled.
+    BudgetReservationId
 );
 
 /// Why a username was refused.
@@ -261,3 +290,55 @@ impl GameResult {
         }
     }
 }
+
+macro_rules! text_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),*
+        }
+
+        impl $name {
+            pub fn as_str(&self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),*
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($text => Some($name::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// Who wrote a message of a conversation.
+    MessageRole {
+        User => "user",
+        Assistant => "assistant",
+    }
+);
+
+text_enum!(
+    /// Who wrote a note: the user by hand, or the coach through a tool.
+    NoteAuthor {
+        User => "user",
+        Coach => "coach",
+    }
+);
+
+text_enum!(
+    /// How a metered model call ended.
+    UsageOutcome {
+        Ok => "ok",
+        /// The answer stopped at a token limit.
+        Truncated => "truncated",
+        Error => "error",
+    }
+);

@@ -16,6 +16,9 @@ use filmroom_store::{
 };
 use time::OffsetDateTime;
 
+mod coach;
+pub use coach::*;
+
 /// A store for one test, with whatever keeps it alive (a temp dir, a server).
 pub struct TestStore {
     pub store: Arc<dyn Store>,
@@ -57,6 +60,20 @@ macro_rules! conformance_tests {
             racing_first_sign_ups_make_exactly_one_admin,
             the_games_list_counts_its_matches_and_offers_the_filter_choices,
             racing_uploads_of_the_same_bytes_store_it_once_with_one_job,
+            a_message_round_trips_with_its_citations_tool_calls_tokens_and_cost,
+            conversation_summaries_add_up_their_messages_most_recently_updated_first,
+            deleting_a_conversation_deletes_its_messages_but_keeps_its_usage,
+            another_user_cannot_read_append_to_delete_or_list_a_users_conversations,
+            a_message_citing_another_users_recording_is_not_found_and_saves_nothing,
+            notes_are_created_listed_newest_first_updated_and_deleted,
+            another_user_cannot_read_update_or_delete_a_users_notes,
+            usage_totals_and_history_cover_their_window_newest_first,
+            a_budget_reservation_is_settled_once_at_the_real_amount,
+            fifty_concurrent_reservations_hold_exactly_what_the_limit_allows,
+            stale_reservations_are_settled_at_their_full_amount,
+            a_rate_window_admits_up_to_its_max_then_refuses_until_it_slides,
+            the_longer_full_window_decides_the_retry_after,
+            fifty_concurrent_admissions_against_a_max_of_ten_admit_exactly_ten,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {

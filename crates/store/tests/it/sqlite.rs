@@ -91,3 +91,194 @@ async fn the_database_directory_is_created_and_reopening_keeps_the_data() {
     let store = connect(&url).await.unwrap();
     assert_eq!(store.count_users().await.unwrap(), 1);
 }
+
+/// Every coach table, and how many rows `user` has in it.
+async fn coach_rows(store: &SqliteStore, user: &str) -> Vec<(&'static str, i64)> {
+    let mut counts = Vec::new();
+    for (table, sql) in [
+        (
+            "conversations",
+            "SELECT COUNT(*) FROM conversations WHERE owner_id = ?",
+        ),
+        (
+            "messages",
+            "SELECT COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+             WHERE c.owner_id = ?",
+        ),
+        (
+            "message_citations",
+            "SELECT COUNT(*) FROM message_citations mc JOIN messages m ON m.id = mc.message_id
+             JOIN conversations c ON c.id = m.conversation_id WHERE c.owner_id = ?",
+        ),
+        ("notes", "SELECT COUNT(*) FROM notes WHERE owner_id = ?"),
+        (
+            "usage_records",
+            "SELECT COUNT(*) FROM usage_records WHERE user_id = ?",
+        ),
+        (
+            "budget_periods",
+            "SELECT COUNT(*) FROM budget_periods WHERE user_id = ?",
+        ),
+        (
+            "budget_reservations",
+            "SELECT COUNT(*) FROM budget_reservations WHERE user_id = ?",
+        ),
+        (
+            "rate_events",
+            "SELECT COUNT(*) FROM rate_events WHERE user_id = ?",
+        ),
+    ] {
+        let n: i64 = sqlx::query_scalar(sql)
+            .bind(user)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        counts.push((table, n));
+    }
+    counts
+}
+
+#[tokio::test]
+async fn deleting_a_user_deletes_all_of_their_coach_data() {
+    use filmroom_store::{
+        Citation, MessageId, MessageRole, NewConversation, NewMessage, NewUpload, NewUsageRecord,
+        NoteAuthor, RateWindow, RecordingKind, Sha256Hex, UsageOutcome, Username,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("filmroom.db").display());
+    let store = SqliteStore::connect(&url).await.unwrap();
+    let now = time::OffsetDateTime::UNIX_EPOCH;
+    let alice = store
+        .create_user(&Username::parse("alice").unwrap(), "h", now)
+        .await
+        .unwrap();
+    let recording = store
+        .add_upload(
+            &NewUpload {
+                owner: alice.id,
+                sha256: Sha256Hex::digest(b"game"),
+                size: 4,
+                original_filename: "g.replay".to_owned(),
+                kind: RecordingKind::RocketLeagueReplay,
+            },
+            now,
+            10,
+        )
+        .await
+        .unwrap()
+        .recording;
+    let convo = store
+        .create_conversation(
+            &NewConversation {
+                owner: alice.id,
+                title: "t".to_owned(),
+                profile: "p".to_owned(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let message = NewMessage {
+        id: MessageId::new(),
+        conversation: convo.id,
+        role: MessageRole::Assistant,
+        text: "x".to_owned(),
+        tool_calls_json: "[]".to_owned(),
+        attachments_json: "[]".to_owned(),
+        citations: vec![Citation {
+            recording,
+            at_seconds: 1.0,
+            label: "l".to_owned(),
+        }],
+        provider: None,
+        model: None,
+        stop_reason: None,
+        input_tokens: 1,
+        output_tokens: 1,
+        cache_read_tokens: 0,
+        cache_write_tokens: 0,
+        cost_micros: 1,
+    };
+    store.append_message(alice.id, &message, now).await.unwrap();
+    store
+        .create_note(alice.id, "n", NoteAuthor::User, now)
+        .await
+        .unwrap();
+    store
+        .record_usage(
+            &NewUsageRecord {
+                user: alice.id,
+                conversation: Some(convo.id),
+                message: Some(message.id),
+                provider: "p".to_owned(),
+                model: "m".to_owned(),
+                input_tokens: 1,
+                output_tokens: 1,
+                cache_read_tokens: 0,
+                cache_write_tokens: 0,
+                latency_ms: 1,
+                cost_micros: 1,
+                outcome: UsageOutcome::Ok,
+                error: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    store
+        .reserve_budget(alice.id, "p", 10, 5, now)
+        .await
+        .unwrap();
+    let window = [RateWindow {
+        seconds: 60,
+        max: 5,
+    }];
+    store
+        .admit_request(alice.id, "chat", &window, now)
+        .await
+        .unwrap();
+    let id = alice.id.to_string();
+    let before = coach_rows(&store, &id).await;
+    assert!(before.iter().all(|&(_, n)| n == 1), "{before:?}");
+
+    sqlx::query("DELETE FROM users WHERE id = ?")
+        .bind(&id)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let after = coach_rows(&store, &id).await;
+    assert!(after.iter().all(|&(_, n)| n == 0), "{after:?}");
+}
+
+#[tokio::test]
+async fn admitting_a_request_prunes_events_older_than_the_longest_window() {
+    use filmroom_store::{RateWindow, Username};
+    let store = SqliteStore::connect("sqlite::memory:").await.unwrap();
+    let at = |s: i64| time::OffsetDateTime::from_unix_timestamp(1_700_000_000 + s).unwrap();
+    let alice = store
+        .create_user(&Username::parse("alice").unwrap(), "h", at(0))
+        .await
+        .unwrap();
+    let windows = [
+        RateWindow {
+            seconds: 10,
+            max: 5,
+        },
+        RateWindow {
+            seconds: 100,
+            max: 50,
+        },
+    ];
+    for t in [0, 50, 99, 150] {
+        store
+            .admit_request(alice.id, "chat", &windows, at(t))
+            .await
+            .unwrap();
+    }
+    // At 150 the window is (50, 150]: the events at 0 and 50 are gone.
+    let kept: Vec<i64> = sqlx::query_scalar("SELECT at - 1700000000 FROM rate_events ORDER BY at")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(kept, vec![99, 150]);
+}
