@@ -470,6 +470,28 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn set_user_plan(&self, id: UserId, plan: Option<&str>) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE users SET plan = ? WHERE id = ?")
+            .bind(plan)
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { entity: "user" });
+        }
+        Ok(())
+    }
+
+    async fn user_plan(&self, id: UserId) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar::<_, Option<String>>("SELECT plan FROM users WHERE id = ?")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten(),
+        )
+    }
+
     async fn set_player_names(&self, id: UserId, names: &[String]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM user_player_names WHERE user_id = ?")

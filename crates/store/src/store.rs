@@ -52,6 +52,11 @@ pub trait Store: Send + Sync + 'static {
     /// Replaces the in-game names or `"platform:id"` strings that are this user.
     async fn set_player_names(&self, id: UserId, names: &[String]) -> Result<(), StoreError>;
     async fn player_names(&self, id: UserId) -> Result<Vec<String>, StoreError>;
+    /// Puts the user on a usage plan by name (`None`: the configured default).
+    /// [`StoreError::NotFound`] if there is no such user.
+    async fn set_user_plan(&self, id: UserId, plan: Option<&str>) -> Result<(), StoreError>;
+    /// The plan the user was put on, if any.
+    async fn user_plan(&self, id: UserId) -> Result<Option<String>, StoreError>;
 
     // ---- sessions ----
 

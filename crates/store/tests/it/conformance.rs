@@ -33,6 +33,7 @@ macro_rules! conformance_tests {
             a_duplicate_username_conflicts_ignoring_case,
             users_are_found_by_id_and_username_and_listed_oldest_first,
             a_password_hash_can_be_replaced_and_an_unknown_user_is_not_found,
+            a_user_can_be_put_on_a_plan_and_back_on_the_default,
             a_session_is_found_with_its_user_until_it_expires,
             sessions_can_be_deleted_one_at_a_time_or_all_of_a_user,
             an_api_token_finds_its_user_and_records_its_last_use,
@@ -731,6 +732,24 @@ pub async fn the_games_list_sorts_in_both_directions_with_unknown_values_last(
     assert_eq!(types.last(), Some(&sha(5)));
     let uploaded = shas(&store, alice.id, by(RecordingSort::UploadedAt, true)).await;
     assert_eq!(uploaded.first(), Some(&sha(5)));
+}
+
+pub async fn a_user_can_be_put_on_a_plan_and_back_on_the_default(store: Arc<dyn Store>) {
+    let alice = user(&store, "alice").await;
+    let bob = user(&store, "bob").await;
+    assert_eq!(store.user_plan(alice.id).await.unwrap(), None);
+    store.set_user_plan(alice.id, Some("pro")).await.unwrap();
+    assert_eq!(
+        store.user_plan(alice.id).await.unwrap().as_deref(),
+        Some("pro")
+    );
+    assert_eq!(store.user_plan(bob.id).await.unwrap(), None);
+    store.set_user_plan(alice.id, None).await.unwrap();
+    assert_eq!(store.user_plan(alice.id).await.unwrap(), None);
+    assert!(matches!(
+        store.set_user_plan(UserId::new(), Some("pro")).await,
+        Err(StoreError::NotFound { .. })
+    ));
 }
 
 pub async fn the_result_follows_the_users_player_names_or_their_username(store: Arc<dyn Store>) {
