@@ -1,0 +1,412 @@
+//! The tools over real games: every tool, its results and its refusals.
+
+use filmroom_coach::data::{MomentKind, PlayerKey};
+use filmroom_coach::tools::{averages, stat_value};
+use filmroom_coach::{
+    CoachData, GameDigest, GameQuery, GameResult, InMemoryData, execute_tool, identify_me,
+    tool_definitions,
+};
+use filmroom_replay::EventKind;
+use serde_json::{Value, json};
+
+use crate::games::{self, SESSION, data, digests, game, games};
+
+async fn call(data: &dyn CoachData, name: &str, args: Value) -> (Value, bool, Vec<String>) {
+    let outcome = execute_tool(data, name, &args.to_string()).await;
+    let value: Value = serde_json::from_str(&outcome.content).unwrap();
+    (value, outcome.is_error, outcome.game_ids)
+}
+
+fn error_of(value: &Value) -> &str {
+    value["error"].as_str().unwrap()
+}
+
+#[test]
+fn a_digest_holds_the_players_own_numbers_and_moments_from_the_analysis() {
+    for g in games() {
+        let d = &g.digest;
+        let (index, player) = g
+            .analysis
+            .players
+            .iter()
+            .enumerate()
+            .find(|(_, p)| g.me.matches(p))
+            .unwrap();
+        assert_eq!(d.my_name, player.name);
+        assert_eq!(d.stats.goals, player.stats.core.goals, "{}", g.id);
+        assert_eq!(d.stats.saves, player.stats.core.saves);
+        assert_eq!(d.stats.shots, player.stats.core.shots);
+        assert_eq!(d.played_at, Some(g.played_at));
+        let team = usize::from(player.team);
+        assert_eq!(d.score_for, g.analysis.replay.score[team]);
+        assert_eq!(d.score_against, g.analysis.replay.score[1 - team]);
+        let expected = match d.score_for.cmp(&d.score_against) {
+            std::cmp::Ordering::Greater => GameResult::Win,
+            std::cmp::Ordering::Less => GameResult::Loss,
+            std::cmp::Ordering::Equal => GameResult::Draw,
+        };
+        assert_eq!(d.result, expected);
+        if let Some(boost) = &player.stats.boost {
+            assert!((d.stats.bpm.unwrap() - boost.bpm).abs() <= 0.05);
+        }
+        // Moments: one per event of the player (and per goal of the other team), at its time.
+        let shots = g
+            .analysis
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Shot { player } if player == index))
+            .count();
+        let moment_shots = d
+            .moments
+            .iter()
+            .filter(|m| m.kind == MomentKind::Shot)
+            .count();
+        assert_eq!(moment_shots, shots, "{}", g.id);
+        for goal in g.analysis.events.iter() {
+            if let EventKind::Goal { team, .. } = goal.kind
+                && team != player.team
+            {
+                assert!(d.moments.iter().any(|m| m.kind == MomentKind::GoalAgainst
+                    && (m.at_seconds - goal.time).abs() <= 0.05));
+            }
+        }
+    }
+    // The header-only replay has the scoreboard and nothing else.
+    let degraded = &game("c-6688").digest;
+    assert!(!degraded.complete);
+    assert_eq!(degraded.stats.bpm, None);
+    // The full ones have every family.
+    assert!(game(SESSION[0]).digest.complete);
+    assert!(game(SESSION[0]).digest.stats.avg_speed.is_some());
+}
+
+#[test]
+fn identify_me_finds_a_named_player_by_name_or_account_and_otherwise_the_most_frequent() {
+    let a = &game(SESSION[0]).analysis;
+    let b = &game(SESSION[1]).analysis;
+    let second = a.players.iter().filter(|p| !p.is_bot).nth(1).unwrap();
+
+    let by_name = identify_me(&[a, b], &[second.name.to_uppercase()]).unwrap();
+    assert_eq!(by_name.name, second.name);
+
+    if let Some(id) = &second.id {
+        let label = format!("{}:{}", id.platform, id.id);
+        let by_id = identify_me(&[a, b], &[label]).unwrap();
+        assert_eq!(by_id.id.as_ref(), Some(id));
+    }
+
+    // Nobody named: the player in the most games, here everyone of `a` (twice).
+    let first = a.players.iter().find(|p| !p.is_bot).unwrap();
+    let uploader = identify_me(&[b, a, a], &[]).unwrap();
+    assert_eq!(uploader.name, first.name);
+
+    assert_eq!(identify_me(&[a], &["nobody-at-all".to_owned()]), None);
+    assert_eq!(identify_me(&[], &[]), None);
+
+    let stranger = PlayerKey {
+        name: "nobody-at-all".into(),
+        id: None,
+    };
+    assert_eq!(GameDigest::from_analysis("x", None, a, &stranger), None);
+}
+
+#[test]
+fn a_digest_without_a_stored_date_takes_the_replays_own_date() {
+    let g = game(SESSION[0]);
+    let digest = GameDigest::from_analysis("x", None, &g.analysis, &g.me).unwrap();
+    let date = digest.played_at.unwrap().date();
+    assert_eq!(date.to_string(), "2026-03-10");
+}
+
+#[tokio::test]
+async fn recent_games_returns_the_newest_games_first_with_their_ids() {
+    let data = data();
+    let (value, is_error, ids) = call(&data, "recent_games", json!({"n": 3})).await;
+    assert!(!is_error, "{value}");
+    assert_eq!(ids, SESSION);
+    assert_eq!(value["count"], 3);
+    assert_eq!(value["games"][0]["id"], SESSION[0]);
+    assert!(
+        value["games"][0].get("moments").is_none(),
+        "lists leave moments out"
+    );
+    let expected = averages(&digests()[..3]);
+    assert_eq!(value["summary"]["averages"]["bpm"], json!(expected["bpm"]));
+
+    // The default is ten.
+    let (_, _, ids) = call(&data, "recent_games", json!({})).await;
+    assert_eq!(ids.len(), 10);
+}
+
+#[tokio::test]
+async fn recent_games_filters_by_playlist_ignoring_case() {
+    let data = data();
+    let playlist = game("c-8206e").digest.playlist.clone().unwrap();
+    let (value, is_error, ids) = call(
+        &data,
+        "recent_games",
+        json!({"n": 50, "playlist": playlist.to_uppercase()}),
+    )
+    .await;
+    assert!(!is_error);
+    let expected: Vec<String> = digests()
+        .into_iter()
+        .filter(|d| d.playlist.as_deref() == Some(playlist.as_str()))
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(ids, expected);
+    assert_eq!(value["count"], expected.len());
+}
+
+#[tokio::test]
+async fn recent_games_refuses_n_out_of_range_and_unknown_arguments() {
+    let data = data();
+    for args in [json!({"n": 0}), json!({"n": 51}), json!({"n": -1})] {
+        let (value, is_error, ids) = call(&data, "recent_games", args).await;
+        assert!(is_error);
+        assert!(error_of(&value).contains("between 1 and 50"), "{value}");
+        assert!(ids.is_empty());
+    }
+    let (value, is_error, _) = call(&data, "recent_games", json!({"n": "five"})).await;
+    assert!(is_error);
+    assert!(error_of(&value).contains("invalid arguments for recent_games"));
+    let (value, is_error, _) = call(&data, "recent_games", json!({"count": 5})).await;
+    assert!(is_error);
+    assert!(error_of(&value).contains("count"), "{value}");
+}
+
+#[tokio::test]
+async fn stats_by_playlist_averages_each_playlist_over_its_own_games() {
+    let data = data();
+    let (value, is_error, ids) = call(&data, "stats_by_playlist", json!({})).await;
+    assert!(!is_error);
+    assert_eq!(ids.len(), games().len());
+    let all = digests();
+    for entry in value["playlists"].as_array().unwrap() {
+        let name = entry["playlist"].as_str().unwrap();
+        let mine: Vec<GameDigest> = all
+            .iter()
+            .filter(|d| d.playlist.as_deref().unwrap_or("unknown") == name)
+            .cloned()
+            .collect();
+        assert_eq!(entry["games"], mine.len());
+        assert_eq!(entry["averages"], json!(averages(&mine)));
+        let wins = mine.iter().filter(|d| d.result == GameResult::Win).count();
+        assert_eq!(entry["wins"], wins);
+    }
+}
+
+#[tokio::test]
+async fn stats_over_range_includes_the_whole_until_day_and_lists_its_games() {
+    let data = data();
+    let (value, is_error, ids) = call(
+        &data,
+        "stats_over_range",
+        json!({"from": "2026-03-08", "until": "2026-03-10"}),
+    )
+    .await;
+    assert!(!is_error, "{value}");
+    let mut expected = SESSION.to_vec();
+    expected.extend(["c-8206e", "c-eac"]);
+    assert_eq!(ids, expected);
+    assert_eq!(value["until"], "2026-03-11T00:00:00Z");
+    assert_eq!(value["summary"]["games"], 5);
+    let window: Vec<GameDigest> = digests().into_iter().take(5).collect();
+    assert_eq!(value["summary"]["averages"], json!(averages(&window)));
+
+    // RFC 3339 bounds are taken as they are.
+    let (_, _, ids) = call(
+        &data,
+        "stats_over_range",
+        json!({"from": "2026-03-10T20:10:00Z", "until": "2026-03-10T20:20:00+00:00"}),
+    )
+    .await;
+    assert_eq!(ids, ["bc-standard-0310"]);
+}
+
+#[tokio::test]
+async fn stats_over_range_refuses_bad_dates_and_reversed_ranges() {
+    let data = data();
+    for (args, needle) in [
+        (json!({"from": "yesterday", "until": "2026-03-10"}), "from"),
+        (
+            json!({"from": "2026-03-01", "until": "2026-02-30"}),
+            "until",
+        ),
+        (
+            json!({"from": "2026-03-10", "until": "2026-03-01"}),
+            "after",
+        ),
+        (json!({"from": "2026-03-10"}), "until"),
+    ] {
+        let (value, is_error, _) = call(&data, "stats_over_range", args.clone()).await;
+        assert!(is_error, "{args}");
+        assert!(error_of(&value).contains(needle), "{value}");
+    }
+}
+
+#[tokio::test]
+async fn game_detail_returns_the_moments_and_refuses_a_game_that_is_not_the_players() {
+    let data = data();
+    let (value, is_error, ids) = call(&data, "game_detail", json!({"game_id": SESSION[0]})).await;
+    assert!(!is_error);
+    assert_eq!(ids, [SESSION[0]]);
+    let back: GameDigest = serde_json::from_value(value).unwrap();
+    assert_eq!(&back, &game(SESSION[0]).digest);
+    assert!(!back.moments.is_empty());
+
+    let (value, is_error, ids) =
+        call(&data, "game_detail", json!({"game_id": "someone-elses"})).await;
+    assert!(is_error);
+    assert!(ids.is_empty());
+    assert!(error_of(&value).contains("someone-elses"));
+}
+
+#[tokio::test]
+async fn compare_periods_gives_both_averages_and_their_differences() {
+    let data = data();
+    let (value, is_error, ids) = call(
+        &data,
+        "compare_periods",
+        json!({"a_from": "2026-03-04", "a_until": "2026-03-09", "b_from": "2026-03-10", "b_until": "2026-03-10"}),
+    )
+    .await;
+    assert!(!is_error, "{value}");
+    assert_eq!(ids.len(), 9);
+    let all = digests();
+    let b: Vec<GameDigest> = all[..3].to_vec();
+    let a: Vec<GameDigest> = all[3..9].to_vec();
+    let (avg_a, avg_b) = (averages(&a), averages(&b));
+    assert_eq!(value["a"]["summary"]["averages"], json!(avg_a));
+    assert_eq!(value["b"]["summary"]["averages"], json!(avg_b));
+    let diff = value["differences_b_minus_a"]["bpm"].as_f64().unwrap();
+    let expected = avg_b["bpm"].unwrap() - avg_a["bpm"].unwrap();
+    assert!((diff - expected).abs() < 0.051, "{diff} vs {expected}");
+
+    let (value, is_error, _) = call(
+        &data,
+        "compare_periods",
+        json!({"a_from": "2026-03-04", "a_until": "2026-03-09", "b_from": "2026-03-10"}),
+    )
+    .await;
+    assert!(is_error);
+    assert!(error_of(&value).contains("b_until"));
+}
+
+#[tokio::test]
+async fn notes_are_listed_saved_and_deleted_and_bad_notes_are_refused() {
+    let data = data();
+    let (value, _, _) = call(&data, "list_notes", json!({})).await;
+    assert_eq!(value["notes"], json!([]));
+
+    let (value, is_error, _) = call(
+        &data,
+        "save_note",
+        json!({"text": "  Work on small pads when rotating back.  "}),
+    )
+    .await;
+    assert!(!is_error);
+    assert_eq!(
+        value["saved"]["text"],
+        "Work on small pads when rotating back."
+    );
+    assert_eq!(value["saved"]["author"], "coach");
+    assert_eq!(value["saved"]["updated_at"], "2026-03-11T09:00:00Z");
+    let id = value["saved"]["id"].as_str().unwrap().to_owned();
+
+    let (value, _, _) = call(&data, "list_notes", json!({})).await;
+    assert_eq!(value["notes"].as_array().unwrap().len(), 1);
+
+    for text in [String::new(), "   ".into(), "x".repeat(2001)] {
+        let (value, is_error, _) = call(&data, "save_note", json!({ "text": text })).await;
+        assert!(is_error);
+        assert!(error_of(&value).contains("1 to 2000"));
+    }
+    let (_, is_error, _) = call(&data, "save_note", json!({"text": "é".repeat(2000)})).await;
+    assert!(
+        !is_error,
+        "2000 characters are allowed, whatever their bytes"
+    );
+
+    let (value, is_error, _) = call(&data, "delete_note", json!({ "note_id": id })).await;
+    assert!(!is_error);
+    assert_eq!(value["deleted"], id.as_str());
+    let (value, is_error, _) = call(&data, "delete_note", json!({ "note_id": id })).await;
+    assert!(is_error);
+    assert!(error_of(&value).contains("no note"));
+    assert_eq!(data.notes().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn bad_json_and_unknown_tools_are_clear_errors_not_panics() {
+    let data = data();
+    for (name, args) in [
+        ("recent_games", "{\"n\": 5"),
+        ("recent_games", "[1, 2]"),
+        ("game_detail", "{}"),
+        ("game_detail", "null"),
+        ("list_notes", "{\"x\": 1}"),
+        ("delete_note", "\"note-1\""),
+    ] {
+        let outcome = execute_tool(&data, name, args).await;
+        assert!(outcome.is_error, "{name} {args}");
+        let value: Value = serde_json::from_str(&outcome.content).unwrap();
+        assert!(error_of(&value).contains(name), "{value}");
+    }
+    let outcome = execute_tool(&data, "drop_tables", "{}").await;
+    assert!(outcome.is_error);
+    assert!(outcome.content.contains("unknown tool"));
+    assert!(outcome.content.contains("recent_games"));
+    // An empty argument string is an empty object (some servers send nothing).
+    assert!(!execute_tool(&data, "list_notes", "").await.is_error);
+}
+
+#[tokio::test]
+async fn a_player_without_games_gets_empty_results_not_errors() {
+    let empty = InMemoryData::new(vec![]);
+    for (name, args) in [
+        ("recent_games", json!({})),
+        ("stats_by_playlist", json!({})),
+        (
+            "stats_over_range",
+            json!({"from": "2026-01-01", "until": "2026-12-31"}),
+        ),
+    ] {
+        let (value, is_error, ids) = call(&empty, name, args).await;
+        assert!(!is_error, "{name}: {value}");
+        assert!(ids.is_empty());
+    }
+    assert!(empty.games(&GameQuery::recent(5)).await.unwrap().is_empty());
+}
+
+#[test]
+fn every_tool_definition_has_an_object_schema_and_a_description() {
+    let tools = tool_definitions();
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "recent_games",
+            "stats_by_playlist",
+            "stats_over_range",
+            "game_detail",
+            "compare_periods",
+            "list_notes",
+            "save_note",
+            "delete_note"
+        ]
+    );
+    for tool in &tools {
+        assert_eq!(tool.input_schema["type"], "object", "{}", tool.name);
+        assert!(!tool.description.is_empty());
+    }
+    assert_eq!(tools[0].input_schema["properties"]["n"]["maximum"], 50);
+}
+
+#[test]
+fn stat_values_read_the_digest() {
+    let d = &games::game(SESSION[0]).digest;
+    assert_eq!(stat_value(d, "goals"), Some(f64::from(d.stats.goals)));
+    assert_eq!(stat_value(d, "bpm"), d.stats.bpm);
+    assert_eq!(stat_value(d, "nope"), None);
+}
