@@ -462,7 +462,8 @@ fn game_line(game: &GameDigest) -> String {
     );
     for key in ["bpm", "percent_zero_boost"] {
         if let (Some(def), Some(v)) = (stat_def(key), stat_value(game, key)) {
-            line.push_str(&format!(", {} {}", with_unit(def, v), short_label(key)));
+            let item = format!("{} {}", with_unit(def, v), short_label(key));
+            line.push_str(&format!(", {}", item.trim_end()));
         }
     }
     if !game.complete {
@@ -748,23 +749,32 @@ fn family_name(family: StatFamily) -> &'static str {
     }
 }
 
+/// The games of a window that have the stat, so an average cites only the games it
+/// was computed from (a header-only replay has no boost numbers).
+fn having(games: &[GameDigest], key: &str) -> Vec<GameDigest> {
+    games
+        .iter()
+        .filter(|g| stat_value(g, key).is_some())
+        .cloned()
+        .collect()
+}
+
 fn family_answer(family: StatFamily, games: &[GameDigest]) -> String {
     let (recent, earlier) = split_windows(games);
-    let (avg_recent, avg_earlier) = (averages(&recent), averages(&earlier));
-    let defs: Vec<&StatDef> = STATS.iter().filter(|d| d.family == family).collect();
     let mut lines = Vec::new();
-    for def in &defs {
-        let Some(Some(now)) = avg_recent.get(def.key) else {
+    for def in STATS.iter().filter(|d| d.family == family) {
+        let (now_games, before_games) = (having(&recent, def.key), having(&earlier, def.key));
+        let Some(Some(now)) = averages(&now_games).get(def.key).copied() else {
             continue;
         };
         let mut line = format!(
             "- {}: {} over your last {} ({})",
             capitalise(def.label),
-            with_unit(def, *now),
-            plural(recent.len(), "game", "games"),
-            cites(&recent)
+            with_unit(def, now),
+            plural(now_games.len(), "game", "games"),
+            cites(&now_games)
         );
-        if let Some(Some(before)) = avg_earlier.get(def.key) {
+        if let Some(Some(before)) = averages(&before_games).get(def.key).copied() {
             let diff = ((now - before) * 10.0).round() / 10.0;
             let change = if diff == 0.0 {
                 "no change".to_owned()
@@ -777,9 +787,9 @@ fn family_answer(family: StatFamily, games: &[GameDigest]) -> String {
             };
             line.push_str(&format!(
                 ", against {} over the {} before ({}): {change}",
-                with_unit(def, *before),
-                plural(earlier.len(), "game", "games"),
-                cites(&earlier)
+                with_unit(def, before),
+                plural(before_games.len(), "game", "games"),
+                cites(&before_games)
             ));
         }
         line.push('.');
@@ -802,6 +812,15 @@ fn family_answer(family: StatFamily, games: &[GameDigest]) -> String {
     text
 }
 
+struct Change {
+    def: &'static StatDef,
+    now: f64,
+    before: f64,
+    rel: f64,
+    now_games: Vec<GameDigest>,
+    before_games: Vec<GameDigest>,
+}
+
 fn strengths_answer(games: &[GameDigest]) -> String {
     let (recent, earlier) = split_windows(games);
     if recent.len() < 2 || earlier.len() < 2 {
@@ -814,38 +833,47 @@ fn strengths_answer(games: &[GameDigest]) -> String {
             cites(games)
         );
     }
-    let (avg_recent, avg_earlier) = (averages(&recent), averages(&earlier));
-    // Each stat's relative change, signed so that positive is better.
-    let mut changes: Vec<(&StatDef, f64, f64, f64)> = Vec::new();
+    // Each stat's relative change, signed so that positive is better, with the
+    // games each average covers.
+    let mut changes: Vec<Change> = Vec::new();
     for def in STATS {
         let Some(better_up) = def.higher_is_better else {
             continue;
         };
-        if let (Some(Some(now)), Some(Some(before))) =
-            (avg_recent.get(def.key), avg_earlier.get(def.key))
-        {
+        let (now_games, before_games) = (having(&recent, def.key), having(&earlier, def.key));
+        if let (Some(Some(now)), Some(Some(before))) = (
+            averages(&now_games).get(def.key).copied(),
+            averages(&before_games).get(def.key).copied(),
+        ) {
             let base = before.abs().max(1.0);
             let rel = (now - before) / base * if better_up { 1.0 } else { -1.0 };
-            changes.push((def, *now, *before, rel));
+            changes.push(Change {
+                def,
+                now,
+                before,
+                rel,
+                now_games,
+                before_games,
+            });
         }
     }
     // Stable order first, so ties resolve the same way every time.
-    changes.sort_by(|a, b| b.3.total_cmp(&a.3));
+    changes.sort_by(|a, b| b.rel.total_cmp(&a.rel));
     let (Some(best), Some(worst)) = (changes.first(), changes.last()) else {
         return "Your recent replays could only be read for the scoreboard, so I cannot rank your \
                 areas."
             .to_owned();
     };
-    let describe = |(def, now, before, _): &(&StatDef, f64, f64, f64)| {
+    let describe = |c: &Change| {
         format!(
             "{}: {} over your last {} ({}) against {} over the {} before ({})",
-            def.label,
-            with_unit(def, *now),
-            plural(recent.len(), "game", "games"),
-            cites(&recent),
-            with_unit(def, *before),
-            plural(earlier.len(), "game", "games"),
-            cites(&earlier)
+            c.def.label,
+            with_unit(c.def, c.now),
+            plural(c.now_games.len(), "game", "games"),
+            cites(&c.now_games),
+            with_unit(c.def, c.before),
+            plural(c.before_games.len(), "game", "games"),
+            cites(&c.before_games)
         )
     };
     let mut text = format!(
@@ -853,7 +881,7 @@ fn strengths_answer(games: &[GameDigest]) -> String {
         describe(best),
         describe(worst)
     );
-    if worst.3 >= 0.0 {
+    if worst.rel >= 0.0 {
         text.push_str(
             " Every area held steady or improved, so this is the one that improved least.",
         );
