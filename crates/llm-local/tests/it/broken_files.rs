@@ -1,5 +1,6 @@
 use std::io::{Read, Write};
 
+use candle_core::quantized::gguf_file;
 use filmroom_llm_local::{LocalModel, LocalModelConfig, LocalModelError};
 
 use crate::smollm2_path;
@@ -85,4 +86,37 @@ fn a_negative_temperature_is_a_config_error() {
         LocalModel::load(config),
         Err(LocalModelError::Config(_))
     ));
+}
+
+/// A valid GGUF file with only the given metadata and no tensors.
+fn gguf_with(metadata: &[(&str, gguf_file::Value)]) -> tempfile::NamedTempFile {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    let refs: Vec<(&str, &gguf_file::Value)> = metadata.iter().map(|(k, v)| (*k, v)).collect();
+    gguf_file::write(file.as_file_mut(), &refs, &[]).unwrap();
+    file
+}
+
+#[test]
+fn a_model_of_another_architecture_is_refused_by_name() {
+    let file = gguf_with(&[(
+        "general.architecture",
+        gguf_file::Value::String("qwen2".into()),
+    )]);
+    match load(file.path()) {
+        LocalModelError::UnsupportedArchitecture { architecture, .. } => {
+            assert_eq!(architecture, "qwen2");
+        }
+        other => panic!("expected UnsupportedArchitecture, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_model_without_tokenizer_metadata_names_the_missing_key() {
+    let file = gguf_with(&[(
+        "general.architecture",
+        gguf_file::Value::String("llama".into()),
+    )]);
+    let err = load(file.path());
+    assert!(matches!(err, LocalModelError::Tokenizer { .. }), "{err:?}");
+    assert!(err.to_string().contains("tokenizer.ggml.model"), "{err}");
 }
