@@ -8,8 +8,8 @@
 //! - player <-> car <-> team links that change over the match (respawns after
 //!   demolitions, substitutions, late joins, leaves): a player is one account
 //!   (or one name when there is no account), whatever actors carried it;
-//! - old replays (net version < 7) whose positions are in centi-uu and
-//!   velocities in deci-uu;
+//! - old replays (net version < 5) whose positions and velocities boxcars
+//!   decodes 100 and 10 times too small;
 //! - boost, which the game replicates only when it changes enough: the last
 //!   replicated amount holds until the next (measured against ballchasing,
 //!   simulating the drain in between made every boost stat worse);
@@ -321,7 +321,8 @@ struct Builder<'a> {
     replay: &'a Replay,
     kinds: Vec<ActorKind>,
     props: Vec<Prop>,
-    /// net version < 7 stores positions in centi-uu and velocities in deci-uu.
+    /// Before net version 5 positions and velocities come 100 and 10 times
+    /// too small out of boxcars (which divides every vector by 100).
     position_scale: f32,
     velocity_scale: f32,
     /// Object (class) and kind of every live actor.
@@ -367,7 +368,9 @@ impl Timeline {
         let Some(NetworkFrames { frames }) = replay.network_frames.as_ref() else {
             return Timeline::default();
         };
-        let old_scale = replay.net_version.unwrap_or(0) < 7;
+        // Before net version 5 the game sent positions and velocities in
+        // coarser units than boxcars assumes (its decoder divides by 100).
+        let old_scale = replay.net_version.unwrap_or(0) < 5;
         let mut builder = Builder {
             replay,
             kinds: replay.objects.iter().map(|o| actor_kind(o)).collect(),
