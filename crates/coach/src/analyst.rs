@@ -65,7 +65,8 @@ fn game_id_in(text: &str) -> Option<String> {
             && t.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     };
-    let lower = text.to_lowercase();
+    // ASCII lowering keeps byte offsets, so the id can be cut from the original text.
+    let lower = text.to_ascii_lowercase();
     let mut rest = lower.as_str();
     while let Some(i) = rest.find("game") {
         let after = rest.get(i + 4..).unwrap_or("");

@@ -1,23 +1,72 @@
-//! The coach's foundation: a provider interface that turns a chat request into a
-//! typed stream of [`Frame`]s, and the clients that speak the providers' streaming
-//! wire formats over HTTP:
+//! filmroom's coach: everything between the player's question and a cited answer,
+//! with no HTTP server and no SQL (the web layer and the store plug in through traits).
 //!
-//! - [`AnthropicProvider`]: the Messages API (`POST /v1/messages`, server-sent
-//!   events), with tool use, prompt caching and cache usage;
-//! - [`OpenAiCompatProvider`]: Chat Completions (`POST /v1/chat/completions`) as
-//!   served by OpenAI, Ollama, vLLM and llama.cpp, with usage from
-//!   `stream_options.include_usage`.
-//!
-//! It also owns the money arithmetic: a [`Price`] table and [`cost`] in exact
-//! micro-dollars, and the [`BudgetLedger`] seam (reserve the maximum cost before a
-//! call, settle to the real cost after) that the store will implement.
+//! - **Providers** ([`Provider`]: a chat request in, a typed stream of [`Frame`]s
+//!   out): [`AnthropicProvider`] (the Messages API, with tool use, prompt caching and
+//!   images), [`OpenAiCompatProvider`] (Chat Completions as served by OpenAI, Ollama,
+//!   vLLM and llama.cpp, with usage from `stream_options.include_usage`), and the
+//!   [`BuiltinAnalyst`], the offline default that answers a few kinds of questions
+//!   from the numbers, deterministically, through the same tools.
+//! - **Profiles** ([`profiles`]): who the coach is. A directory of `profile.toml`,
+//!   `system.md`, `guardrails.md` and methodology sections; `rocket-league` (the
+//!   default) and `trading` are built in.
+//! - **Player data** ([`data`]): the [`CoachData`] seam, already scoped to one player,
+//!   and [`GameDigest`], one game from the player's point of view, built from the
+//!   replay engine's `Analysis`. [`InMemoryData`] holds games in memory for tests.
+//! - **Tools** ([`tools`]): `recent_games`, `stats_by_playlist`, `stats_over_range`,
+//!   `game_detail`, `compare_periods` and the notes, with JSON Schemas for the model;
+//!   bad arguments are error results, never panics.
+//! - **Citations** ([`citations`]): `[game:<id>@<m:ss>]` in answers, kept only when
+//!   the game is the player's.
+//! - **The turn loop** ([`turn::run_turn`]): system prompt, provider calls, tool
+//!   rounds, streamed [`CoachEvent`]s ending in exactly one `Done` or `Failed`, every
+//!   call reserved before and settled after through the [`Meter`].
+//! - **Money**: a [`Price`] table and [`cost`] in exact micro-dollars, and the
+//!   [`BudgetLedger`] seam (reserve the maximum cost before a call, settle to the real
+//!   cost after) that the store implements; [`MeterError`] converts from its errors.
 //!
 //! A stream never hangs and never ends silently: a connection dropped or stalled
 //! before the provider's end marker, or an OpenAI-compatible stream without its usage
 //! chunk, ends with [`ProviderError::Truncated`], which carries whatever usage was
 //! known so the call can still be metered.
 //!
-//! One call, metered:
+//! One turn with the built-in analyst, over games held in memory:
+//!
+//! ```no_run
+//! # async fn turn() {
+//! use std::sync::Arc;
+//! use filmroom_coach::*;
+//! use futures_util::StreamExt;
+//!
+//! # struct NoMeter;
+//! # #[async_trait::async_trait]
+//! # impl Meter for NoMeter {
+//! #     async fn reserve(&self, _: CallEstimate) -> Result<MeterTicket, MeterError> { Ok(MeterTicket(String::new())) }
+//! #     async fn settle(&self, _: MeterTicket, _: CallRecord) -> Result<(), MeterError> { Ok(()) }
+//! # }
+//! let profiles = ProfileSet::builtin();
+//! let data: Arc<dyn CoachData> = Arc::new(InMemoryData::new(vec![/* GameDigest::from_analysis(..) */]));
+//! let meter: Arc<dyn Meter> = Arc::new(NoMeter);
+//! let request = TurnRequest {
+//!     profile: profiles.default_profile(),
+//!     history: vec![],
+//!     user_message: Message::user("How was my last session?"),
+//!     max_tokens: 1024,
+//!     max_tool_rounds: 4,
+//! };
+//! let mut events = run_turn(ProviderBinding::builtin(), data, meter, request);
+//! while let Some(event) = events.next().await {
+//!     match event {
+//!         CoachEvent::TextDelta(text) => print!("{text}"),
+//!         CoachEvent::Done(outcome) => println!("\n{} citations", outcome.citations.len()),
+//!         CoachEvent::Failed { code, message, .. } => eprintln!("{code}: {message}"),
+//!         _ => {}
+//!     }
+//! }
+//! # }
+//! ```
+//!
+//! One provider call, metered by hand (what the turn loop does for each call):
 //!
 //! ```no_run
 //! # async fn call() -> Result<(), Box<dyn std::error::Error>> {
@@ -59,9 +108,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Not here yet (issue 4 continues): the local GGUF model through candle, the
-//! built-in analyst, the tools the model calls, persistence of conversations and
-//! usage, HTTP endpoints and pages. This crate knows nothing about HTTP routes or SQL.
+//! Not here: the local GGUF model (the `filmroom-llm-local` crate implements
+//! [`Provider`]), persistence of conversations and usage records (the store), HTTP
+//! endpoints and pages (the web crate).
 
 pub mod analyst;
 pub mod citations;
