@@ -65,6 +65,9 @@ pub enum UserCommand {
     List,
     /// Set a new password (read from stdin) and log the account out everywhere.
     ResetPassword { username: String },
+    /// Put an account on a usage plan from the config's `[plans.*]`
+    /// (`default` puts it back on `coach.default_plan`).
+    Plan { username: String, plan: String },
 }
 
 #[derive(Debug, clap::Args)]

@@ -17,8 +17,13 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
 use crate::auth::LoginLimiter;
+use crate::coach::CoachService;
 use crate::config::Config;
 use crate::metrics::Metrics;
+
+/// A budget reservation older than this belongs to a call whose process died:
+/// no model call runs this long (the clients time out idle streams far sooner).
+const STALE_RESERVATION: time::Duration = time::Duration::minutes(30);
 
 /// Where the time comes from: the system clock, or a test's.
 #[derive(Clone)]
@@ -52,6 +57,8 @@ pub struct AppState {
     /// Flips to `true` when the server shuts down: long-lived streams end on it.
     pub shutdown: watch::Receiver<bool>,
     pub worker_count: usize,
+    /// The coach's provider and profiles, built from the config at startup.
+    pub coach: Arc<CoachService>,
 }
 
 pub struct App {
@@ -78,6 +85,18 @@ impl App {
             .await
             .with_context(|| format!("Failed to listen on {}", config.server.listen))?;
 
+        let coach = Arc::new(
+            CoachService::from_config(&config.coach).context("Failed to set up the coach")?,
+        );
+        // Calls a previous run died in the middle of still hold budget: settle
+        // them at their full amount (never undercharging).
+        let stale = store
+            .settle_stale_reservations(clock.now() - STALE_RESERVATION, clock.now())
+            .await
+            .context("Failed to settle the budget reservations of a previous run")?;
+        if stale > 0 {
+            tracing::info!(stale, "settled budget reservations left by a previous run");
+        }
         let wake = Arc::new(Notify::new());
         let analyzer = crate::analyzer::replay_analyzer();
         let node = &config.jobs.node;
@@ -121,6 +140,7 @@ impl App {
             wake,
             shutdown: shutdown_rx,
             worker_count: workers.len(),
+            coach,
             config: Arc::new(config),
             clock,
         };

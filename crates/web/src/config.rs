@@ -286,7 +286,9 @@ impl RemoteProviderKeys {
     }
 }
 
-fn anthropic_keys<'de, D: serde::Deserializer<'de>>(d: D) -> Result<RemoteProviderConfig, D::Error> {
+fn anthropic_keys<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<RemoteProviderConfig, D::Error> {
     Ok(RemoteProviderKeys::deserialize(d)?.over(RemoteProviderConfig::anthropic()))
 }
 
@@ -315,7 +317,7 @@ pub struct LocalProviderConfig {
 }
 
 /// What one plan allows.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct PlanConfig {
     /// Tokens (input, output and cache) a user may spend per calendar month (UTC).

@@ -9,6 +9,7 @@ pub mod analyzer;
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod coach;
 pub mod config;
 pub mod dto;
 pub mod error;

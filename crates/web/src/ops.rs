@@ -13,6 +13,7 @@ use crate::error::AppError;
 const OPENAPI: &str = include_str!("../static/openapi.json");
 const STYLESHEET: &str = include_str!("../static/app.css");
 const UPLOAD_SCRIPT: &str = include_str!("../static/upload.js");
+const COACH_SCRIPT: &str = include_str!("../static/coach.js");
 
 /// Liveness, including a round trip to the database.
 pub async fn health(State(state): State<AppState>) -> (StatusCode, &'static str) {
@@ -87,12 +88,20 @@ pub async fn stylesheet() -> impl IntoResponse {
 }
 
 pub async fn upload_script() -> impl IntoResponse {
+    script(UPLOAD_SCRIPT)
+}
+
+pub async fn coach_script() -> impl IntoResponse {
+    script(COACH_SCRIPT)
+}
+
+fn script(source: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        UPLOAD_SCRIPT,
+        source,
     )
 }
 

@@ -5,11 +5,11 @@
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::routing::{MethodRouter, delete, get, patch, post};
 
 use crate::app::AppState;
 use crate::config::Config;
-use crate::{api, metrics, ops, pages, uploads};
+use crate::{api, coach, metrics, ops, pages, uploads};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RouteId {
@@ -42,12 +42,31 @@ pub enum RouteId {
     Metrics,
     StyleSheet,
     UploadScript,
+    CoachScript,
+    CoachPage,
+    CoachConversationPage,
+    CoachNoteForm,
+    CoachNoteUpdateForm,
+    CoachNoteDeleteForm,
+    UsagePage,
+    ApiCoachChat,
+    ApiCoachProfiles,
+    ApiConversations,
+    ApiConversation,
+    ApiDeleteConversation,
+    ApiNotes,
+    ApiCreateNote,
+    ApiUpdateNote,
+    ApiDeleteNote,
+    ApiUsageCurrent,
+    ApiUsageHistory,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verb {
     Get,
     Post,
+    Patch,
     Delete,
 }
 
@@ -78,7 +97,7 @@ const fn r(id: RouteId, verb: Verb, path: &'static str, access: Access) -> Route
 
 use Access::{Anyone, SignedIn};
 use RouteId as R;
-use Verb::{Delete, Get, Post};
+use Verb::{Delete, Get, Patch, Post};
 
 pub const ROUTES: &[Route] = &[
     r(R::Home, Get, "/", Anyone),
@@ -115,6 +134,54 @@ pub const ROUTES: &[Route] = &[
     r(R::Metrics, Get, "/metrics", Anyone),
     r(R::StyleSheet, Get, "/static/app.css", Anyone),
     r(R::UploadScript, Get, "/static/upload.js", Anyone),
+    r(R::CoachScript, Get, "/static/coach.js", Anyone),
+    r(R::CoachPage, Get, "/coach", SignedIn),
+    r(R::CoachConversationPage, Get, "/coach/{id}", SignedIn),
+    r(R::CoachNoteForm, Post, "/coach/notes", SignedIn),
+    r(R::CoachNoteUpdateForm, Post, "/coach/notes/{id}", SignedIn),
+    r(
+        R::CoachNoteDeleteForm,
+        Post,
+        "/coach/notes/{id}/delete",
+        SignedIn,
+    ),
+    r(R::UsagePage, Get, "/usage", SignedIn),
+    r(R::ApiCoachChat, Post, "/api/v1/coach/chat", SignedIn),
+    r(R::ApiCoachProfiles, Get, "/api/v1/coach/profiles", SignedIn),
+    r(
+        R::ApiConversations,
+        Get,
+        "/api/v1/coach/conversations",
+        SignedIn,
+    ),
+    r(
+        R::ApiConversation,
+        Get,
+        "/api/v1/coach/conversations/{id}",
+        SignedIn,
+    ),
+    r(
+        R::ApiDeleteConversation,
+        Delete,
+        "/api/v1/coach/conversations/{id}",
+        SignedIn,
+    ),
+    r(R::ApiNotes, Get, "/api/v1/coach/notes", SignedIn),
+    r(R::ApiCreateNote, Post, "/api/v1/coach/notes", SignedIn),
+    r(
+        R::ApiUpdateNote,
+        Patch,
+        "/api/v1/coach/notes/{id}",
+        SignedIn,
+    ),
+    r(
+        R::ApiDeleteNote,
+        Delete,
+        "/api/v1/coach/notes/{id}",
+        SignedIn,
+    ),
+    r(R::ApiUsageCurrent, Get, "/api/v1/usage/current", SignedIn),
+    r(R::ApiUsageHistory, Get, "/api/v1/usage/history", SignedIn),
 ];
 
 fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
@@ -157,6 +224,34 @@ fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
         R::Metrics => get(ops::metrics),
         R::StyleSheet => get(ops::stylesheet),
         R::UploadScript => get(ops::upload_script),
+        R::CoachScript => get(ops::coach_script),
+        R::CoachPage => get(coach::pages::coach_page),
+        R::CoachConversationPage => get(coach::pages::conversation_page),
+        R::CoachNoteForm => post(coach::pages::create_note_form),
+        R::CoachNoteUpdateForm => post(coach::pages::update_note_form),
+        R::CoachNoteDeleteForm => post(coach::pages::delete_note_form),
+        R::UsagePage => get(coach::pages::usage_page),
+        R::ApiCoachChat => {
+            // Up to four images, base64-encoded (4/3 of their bytes), plus the text.
+            let limit = config
+                .coach
+                .max_image_bytes
+                .saturating_mul(4)
+                .saturating_mul(4)
+                / 3
+                + 256 * 1024;
+            post(coach::api::chat).layer(DefaultBodyLimit::max(limit))
+        }
+        R::ApiCoachProfiles => get(coach::api::profiles),
+        R::ApiConversations => get(coach::api::conversations),
+        R::ApiConversation => get(coach::api::conversation),
+        R::ApiDeleteConversation => delete(coach::api::delete_conversation),
+        R::ApiNotes => get(coach::api::notes),
+        R::ApiCreateNote => post(coach::api::create_note),
+        R::ApiUpdateNote => patch(coach::api::update_note),
+        R::ApiDeleteNote => delete(coach::api::delete_note),
+        R::ApiUsageCurrent => get(coach::api::usage_current),
+        R::ApiUsageHistory => get(coach::api::usage_history),
     }
 }
 

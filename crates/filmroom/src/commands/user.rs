@@ -1,4 +1,4 @@
-//! `filmroom user create|list|reset-password`: account administration for the
+//! `filmroom user create|list|reset-password|plan`: account administration for the
 //! operator, straight against the configured store. Passwords are read from
 //! stdin (one line), never from the command line where `ps` would show them.
 
@@ -67,6 +67,28 @@ pub fn run(args: &UserArgs) -> anyhow::Result<ExitCode> {
                 println!(
                     "password of {} reset; {ended} session(s) logged out",
                     user.username
+                );
+            }
+            UserCommand::Plan { username, plan } => {
+                let username = parse_username(username)?;
+                let Some(user) = store.user_by_username(&username).await? else {
+                    bail!("no user named {username}");
+                };
+                let plan = (plan != "default").then_some(plan.as_str());
+                if let Some(name) = plan
+                    && !config.plans.0.contains_key(name)
+                {
+                    let known: Vec<&str> = config.plans.0.keys().map(String::as_str).collect();
+                    bail!(
+                        "no plan named {name:?} in the config (plans: {})",
+                        known.join(", ")
+                    );
+                }
+                store.set_user_plan(user.id, plan).await?;
+                println!(
+                    "{} is on the {} plan",
+                    user.username,
+                    plan.unwrap_or(&config.coach.default_plan)
                 );
             }
         }

@@ -253,4 +253,13 @@ fn user_create_list_and_reset_password_work_on_the_configured_database() {
     let (code, _, err) = run(&["user", "reset-password", "nobody"], "a new password!\n");
     assert_eq!(code, 1);
     assert!(err.contains("no user named nobody"), "{err}");
+    let (code, out, err) = run(&["user", "plan", "second", "pro"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("second is on the pro plan"), "{out}");
+    let (code, _, err) = run(&["user", "plan", "second", "platinum"], "");
+    assert_eq!(code, 1);
+    assert!(err.contains("no plan named \"platinum\""), "{err}");
+    let (code, out, _) = run(&["user", "plan", "second", "default"], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("second is on the free plan"), "{out}");
 }

@@ -22,11 +22,21 @@ struct Secrets {
     game_id: String,
     token_id: String,
     filename: String,
+    conversation_id: String,
+    note_id: String,
+    note_text: String,
 }
 
 impl Secrets {
     fn assert_absent(&self, route: &str, body: &str) {
-        for secret in [&self.game_id, &self.token_id, &self.filename] {
+        for secret in [
+            &self.game_id,
+            &self.token_id,
+            &self.filename,
+            &self.conversation_id,
+            &self.note_id,
+            &self.note_text,
+        ] {
             assert!(
                 !body.contains(secret.as_str()),
                 "{route} leaked {secret} to another user: {body}"
@@ -58,7 +68,62 @@ async fn probe(app: &TestApp, bob: &User, id: RouteId, s: &Secrets) -> (reqwest:
                 .header("X-CSRF-Token", csrf),
             NotFound,
         ),
+        RouteId::CoachConversationPage => {
+            (get(format!("/coach/{}", s.conversation_id)), NotFound)
+        }
+        RouteId::ApiConversation => (
+            get(format!("/api/v1/coach/conversations/{}", s.conversation_id)),
+            NotFound,
+        ),
+        RouteId::ApiDeleteConversation => (
+            c.delete(app.url(&format!("/api/v1/coach/conversations/{}", s.conversation_id)))
+                .header("X-CSRF-Token", csrf),
+            NotFound,
+        ),
+        RouteId::ApiCoachChat => (
+            c.post(app.url("/api/v1/coach/chat"))
+                .header("X-CSRF-Token", csrf)
+                .json(&serde_json::json!({ "conversation_id": s.conversation_id, "message": "what did alice say?" })),
+            NotFound,
+        ),
+        RouteId::CoachNoteUpdateForm => (
+            form(format!("/coach/notes/{}", s.note_id), vec![("text", "bob was here".into())]),
+            NotFound,
+        ),
+        RouteId::CoachNoteDeleteForm => (
+            form(format!("/coach/notes/{}/delete", s.note_id), vec![]),
+            NotFound,
+        ),
+        RouteId::ApiUpdateNote => (
+            c.patch(app.url(&format!("/api/v1/coach/notes/{}", s.note_id)))
+                .header("X-CSRF-Token", csrf)
+                .json(&serde_json::json!({ "text": "bob was here" })),
+            NotFound,
+        ),
+        RouteId::ApiDeleteNote => (
+            c.delete(app.url(&format!("/api/v1/coach/notes/{}", s.note_id)))
+                .header("X-CSRF-Token", csrf),
+            NotFound,
+        ),
+        RouteId::CoachNoteForm => (
+            form("/coach/notes".into(), vec![("text", "bob's own note".into())]),
+            NoLeak,
+        ),
+        RouteId::ApiCreateNote => (
+            c.post(app.url("/api/v1/coach/notes"))
+                .header("X-CSRF-Token", csrf)
+                .json(&serde_json::json!({ "text": "bob's api note" })),
+            NoLeak,
+        ),
         RouteId::Home
+        | RouteId::CoachPage
+        | RouteId::UsagePage
+        | RouteId::CoachScript
+        | RouteId::ApiCoachProfiles
+        | RouteId::ApiConversations
+        | RouteId::ApiNotes
+        | RouteId::ApiUsageCurrent
+        | RouteId::ApiUsageHistory
         | RouteId::AccountPage
         | RouteId::GamesPage
         | RouteId::UploadsPage
@@ -181,10 +246,36 @@ async fn a_second_user_gets_404_for_every_route_with_the_first_users_ids() {
         .json()
         .await
         .unwrap();
+    alice.wait_until_done(&app, &game_id).await;
+    let answer = alice
+        .chat(
+            &app,
+            serde_json::json!({ "message": "Explain my last game" }),
+        )
+        .await;
+    let conversation_id = answer.event("conversation").unwrap()["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let note_text = "alice-private-note about her kickoffs";
+    let note: Value = alice
+        .client
+        .post(app.url("/api/v1/coach/notes"))
+        .header("X-CSRF-Token", &alice.csrf)
+        .json(&serde_json::json!({ "text": note_text }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let secrets = Secrets {
         game_id: game_id.clone(),
         token_id: token["id"].as_str().unwrap().to_owned(),
         filename: filename.to_owned(),
+        conversation_id: conversation_id.clone(),
+        note_id: note["id"].as_str().unwrap().to_owned(),
+        note_text: note_text.to_owned(),
     };
 
     let mut bob = app.sign_up("bob", PASSWORD).await;
@@ -231,6 +322,80 @@ async fn a_second_user_gets_404_for_every_route_with_the_first_users_ids() {
     assert_eq!(game.status(), StatusCode::OK);
     let tokens: Value = alice.get_json(&app, "/api/v1/tokens").await;
     assert_eq!(tokens["tokens"].as_array().unwrap().len(), 1);
+    let notes: Value = alice.get_json(&app, "/api/v1/coach/notes").await;
+    assert_eq!(notes["notes"][0]["text"], note_text);
+    let conversation: Value = alice
+        .get_json(
+            &app,
+            &format!("/api/v1/coach/conversations/{conversation_id}"),
+        )
+        .await;
+    assert_eq!(conversation["messages"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_coachs_tools_read_only_the_asking_users_games_and_notes() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let alice_games = alice.upload_and_wait(&app, &["00bb.replay"]).await;
+    let note: Value = alice
+        .client
+        .post(app.url("/api/v1/coach/notes"))
+        .header("X-CSRF-Token", &alice.csrf)
+        .json(&serde_json::json!({ "text": "alice-secret-note" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bob = app.sign_up("bob", PASSWORD).await;
+    let bob_games = bob.upload_and_wait(&app, &["07e9.replay"]).await;
+    for question in [
+        "How was my last session?",
+        "Explain my last game",
+        "What are my strongest and weakest areas?",
+        "What notes do I have?",
+    ] {
+        let reply = bob
+            .chat(&app, serde_json::json!({ "message": question }))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{question}");
+        let everything = format!("{:?}", reply.events);
+        assert!(
+            !everything.contains(&alice_games[0]),
+            "{question}: {everything}"
+        );
+        assert!(!everything.contains("alice-secret-note"), "{question}");
+        assert!(
+            !everything.contains(note["id"].as_str().unwrap()),
+            "{question}"
+        );
+        if let Some(done) = reply.event("done") {
+            for citation in done["citations"].as_array().unwrap() {
+                assert_eq!(citation["game_id"], bob_games[0].as_str());
+            }
+        }
+    }
+    // Asked by id about alice's game, the tool finds nothing and nothing is cited.
+    let reply = bob
+        .chat(
+            &app,
+            serde_json::json!({ "message": format!("Explain game {}", alice_games[0]) }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.error);
+    assert_eq!(reply.event("tool_finished").unwrap()["is_error"], true);
+    assert!(
+        reply.event("done").unwrap()["citations"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let everything = format!("{:?}", reply.events);
+    for secret in ["alice-secret-note", "00bb.replay", "TrainStation"] {
+        assert!(!everything.contains(secret), "{secret}: {everything}");
+    }
 }
 
 #[tokio::test]
@@ -244,6 +409,7 @@ async fn signed_in_routes_refuse_visitors() {
         let request = match route.verb {
             Verb::Get => visitor.get(app.url(&path)),
             Verb::Post => visitor.post(app.url(&path)),
+            Verb::Patch => visitor.patch(app.url(&path)),
             Verb::Delete => visitor.delete(app.url(&path)),
         };
         let status = request.send().await.unwrap().status();

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod browser;
+mod coach;
 mod isolation;
 mod operations;
 mod uploads;

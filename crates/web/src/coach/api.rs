@@ -1,0 +1,815 @@
+//! The coach's HTTP endpoints: the streamed chat, conversations, notes,
+//! profiles and usage. Every id in a path is the caller's own or answers 404.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use filmroom_coach::{CoachEvent, Message, Part, Role, TurnOutcome, TurnRequest, run_turn};
+use filmroom_store::{
+    Citation, ConversationId, MessageId, MessageRole, NewConversation, NewMessage, NoteAuthor,
+    NoteId, RecordingId, Sha256Hex, Store, UserId,
+};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use super::data::StoreCoachData;
+use super::dto::*;
+use super::limits::{self, budget_period, period_start};
+use super::meter::StoreMeter;
+use crate::api::parse_id;
+use crate::app::AppState;
+use crate::auth::ApiUser;
+use crate::error::AppError;
+
+/// The longest question the coach takes, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 8_000;
+/// Images per message.
+pub const MAX_ATTACHMENTS: usize = 4;
+/// Earlier messages sent back to the model with a new question.
+const HISTORY_MESSAGES: usize = 20;
+/// A new conversation's title: the start of its first question.
+const TITLE_CHARS: usize = 60;
+
+fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
+    body.map(|Json(b)| b)
+        .map_err(|e| AppError::bad_request("invalid_json", e.body_text()))
+}
+
+/// A question as asked: trimmed, 1 to [`MAX_MESSAGE_CHARS`] characters.
+pub fn parse_message(raw: &str) -> Result<String, AppError> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(AppError::bad_request(
+            "empty_message",
+            "Ask the coach something.",
+        ));
+    }
+    if text.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(AppError::bad_request(
+            "message_too_long",
+            format!("A message can have at most {MAX_MESSAGE_CHARS} characters."),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// A decoded, checked image attachment.
+pub struct Image {
+    pub media_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// The image formats models read, by their first bytes.
+fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+/// Decodes attachments and checks that each is an image of the type it claims,
+/// within the size limit, before anything is stored or sent.
+pub fn parse_attachments(raw: &[AttachmentJson], max_bytes: usize) -> Result<Vec<Image>, AppError> {
+    if raw.len() > MAX_ATTACHMENTS {
+        return Err(AppError::bad_request(
+            "too_many_attachments",
+            format!("Attach at most {MAX_ATTACHMENTS} images to one message."),
+        ));
+    }
+    let mut images = Vec::with_capacity(raw.len());
+    for (n, attachment) in raw.iter().enumerate() {
+        let n = n + 1;
+        // Base64 is 4/3 of the bytes: refuse before decoding anything huge.
+        if attachment.data_base64.len() / 4 * 3 > max_bytes.saturating_add(3) {
+            return Err(AppError::bad_request(
+                "attachment_too_large",
+                format!("Image {n} is larger than {max_bytes} bytes."),
+            ));
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(attachment.data_base64.trim())
+            .map_err(|_| {
+                AppError::bad_request(
+                    "invalid_attachment",
+                    format!("Image {n} is not valid base64."),
+                )
+            })?;
+        if bytes.len() > max_bytes {
+            return Err(AppError::bad_request(
+                "attachment_too_large",
+                format!("Image {n} is larger than {max_bytes} bytes."),
+            ));
+        }
+        match sniff_image(&bytes) {
+            Some(kind) if kind == attachment.media_type => images.push(Image {
+                media_type: kind,
+                bytes,
+            }),
+            Some(kind) => {
+                return Err(AppError::bad_request(
+                    "invalid_attachment",
+                    format!("Image {n} is {kind}, not {}.", attachment.media_type),
+                ));
+            }
+            None => {
+                return Err(AppError::bad_request(
+                    "invalid_attachment",
+                    format!("Image {n} is not a PNG, JPEG, GIF or WebP image."),
+                ));
+            }
+        }
+    }
+    Ok(images)
+}
+
+fn title_of(message: &str) -> String {
+    let first_line = message.lines().next().unwrap_or(message);
+    let mut title: String = first_line.chars().take(TITLE_CHARS).collect();
+    if first_line.chars().count() > TITLE_CHARS {
+        title.push('…');
+    }
+    title
+}
+
+/// The plan the user is on, with its limits.
+pub async fn user_plan(
+    state: &AppState,
+    user: UserId,
+) -> Result<(String, crate::config::PlanConfig), AppError> {
+    let assigned = state.store.user_plan(user).await?;
+    state
+        .config
+        .plan(assigned.as_deref())
+        .map(|(name, plan)| (name.to_owned(), plan.clone()))
+        .ok_or_else(|| {
+            AppError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "no_plan",
+                "The coach has no usage plan configured; ask the operator.",
+            )
+        })
+}
+
+/// Earlier turns as the model sees them: text only (images went with their
+/// own message), oldest first, the last [`HISTORY_MESSAGES`].
+async fn history(
+    store: &dyn Store,
+    user: UserId,
+    conversation: ConversationId,
+) -> Result<Vec<Message>, AppError> {
+    let stored = store.messages(user, conversation).await?;
+    let skip = stored.len().saturating_sub(HISTORY_MESSAGES);
+    Ok(stored
+        .iter()
+        .skip(skip)
+        .filter(|m| !m.text.trim().is_empty())
+        .map(|m| match m.role {
+            MessageRole::User => Message::user(m.text.clone()),
+            MessageRole::Assistant => Message::assistant(m.text.clone()),
+        })
+        .collect())
+}
+
+/// `POST /api/v1/coach/chat`: checks the request and the plan's limits, saves
+/// the question, then streams the answer as server-sent events:
+/// `conversation`, `warning`, `tool_started`, `tool_finished`, `delta`, and
+/// exactly one `done` or `error` at the end. The answer is saved (with its
+/// tool calls, citations, tokens and cost) even if the client goes away.
+pub async fn chat(
+    State(state): State<AppState>,
+    ApiUser(identity): ApiUser,
+    headers: HeaderMap,
+    body: Result<Json<ChatJson>, JsonRejection>,
+) -> Result<Response, AppError> {
+    identity.check_csrf_header(&headers)?;
+    let body = json_body(body)?;
+    let text = parse_message(&body.message)?;
+    let coach = state.coach.clone();
+    let images = parse_attachments(&body.attachments, coach.max_image_bytes)?;
+    let user = identity.user.id;
+    let store = state.store.clone();
+
+    let existing = match &body.conversation_id {
+        Some(raw) => Some(
+            store
+                .conversation_for_owner(user, parse_id(raw)?)
+                .await?
+                .ok_or_else(AppError::not_found)?,
+        ),
+        None => None,
+    };
+    let profile_id = match (&existing, &body.profile) {
+        (Some(c), _) => c.profile.clone(),
+        (None, Some(p)) => p.clone(),
+        (None, None) => coach.profiles.default_profile().id.clone(),
+    };
+    let profile = coach.profiles.get(&profile_id).ok_or_else(|| {
+        AppError::bad_request(
+            "unknown_profile",
+            format!("There is no coach profile {profile_id:?}."),
+        )
+    })?;
+    if !images.is_empty() && !profile.accepts_images {
+        return Err(AppError::bad_request(
+            "attachments_not_accepted",
+            format!("The {} coach does not take images.", profile.name),
+        ));
+    }
+    if !images.is_empty() && !coach.binding.vision {
+        return Err(AppError::bad_request(
+            "vision_unsupported",
+            format!(
+                "The configured model ({}) does not read images; the operator can set a vision model.",
+                coach.binding.model
+            ),
+        ));
+    }
+
+    let (_, plan) = user_plan(&state, user).await?;
+    let admission = limits::admit_chat(&state, user, &plan).await?;
+
+    let now = state.clock.now();
+    let conversation = match existing {
+        Some(c) => c,
+        None => {
+            store
+                .create_conversation(
+                    &NewConversation {
+                        owner: user,
+                        title: title_of(&text),
+                        profile: profile.id.clone(),
+                    },
+                    now,
+                )
+                .await?
+        }
+    };
+    let earlier = history(store.as_ref(), user, conversation.id).await?;
+
+    let mut attachment_meta = Vec::new();
+    let mut parts = vec![Part::Text(text.clone())];
+    for image in &images {
+        let key = Sha256Hex::digest(&image.bytes);
+        state
+            .objects
+            .put(&key, &image.bytes)
+            .await
+            .map_err(AppError::internal)?;
+        attachment_meta.push(json!({
+            "media_type": image.media_type,
+            "bytes": image.bytes.len(),
+            "sha256": key.as_str(),
+        }));
+        parts.push(Part::Image {
+            media_type: image.media_type.to_owned(),
+            data_base64: base64::engine::general_purpose::STANDARD.encode(&image.bytes),
+        });
+    }
+    let question = store
+        .append_message(
+            user,
+            &NewMessage {
+                id: MessageId::new(),
+                conversation: conversation.id,
+                role: MessageRole::User,
+                text: text.clone(),
+                tool_calls_json: "[]".to_owned(),
+                attachments_json: serde_json::Value::Array(attachment_meta).to_string(),
+                citations: Vec::new(),
+                provider: None,
+                model: None,
+                stop_reason: None,
+                input_tokens: 0,
+                output_tokens: 0,
+                cache_read_tokens: 0,
+                cache_write_tokens: 0,
+                cost_micros: 0,
+            },
+            now,
+        )
+        .await?;
+
+    let answer_id = MessageId::new();
+    let meter = StoreMeter {
+        store: store.clone(),
+        clock: state.clock.clone(),
+        user,
+        conversation: conversation.id,
+        message: answer_id,
+        period: budget_period(now),
+        monthly_tokens: plan.monthly_tokens,
+    };
+    let data = StoreCoachData::new(store.clone(), user, now);
+    let turn = run_turn(
+        coach.binding.clone(),
+        Arc::new(data),
+        Arc::new(meter),
+        TurnRequest {
+            profile,
+            history: earlier,
+            user_message: Message {
+                role: Role::User,
+                parts,
+            },
+            max_tokens: coach.max_tokens,
+            max_tool_rounds: coach.max_tool_rounds,
+        },
+    );
+
+    let (tx, rx) = mpsc::channel::<Event>(64);
+    let opening = json!({
+        "conversation_id": conversation.id.to_string(),
+        "profile": conversation.profile,
+        "question_id": question.id.to_string(),
+        "answer_id": answer_id.to_string(),
+    });
+    let _ = tx.send(sse_event("conversation", &opening)).await;
+    if admission.budget.warning {
+        let _ = tx.send(budget_warning(&admission.budget)).await;
+    }
+    let job = AnswerJob {
+        state: state.clone(),
+        user,
+        conversation: conversation.id,
+        answer_id,
+        plan,
+    };
+    tokio::spawn(job.run(turn, tx));
+
+    let events = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|event| (Ok::<_, Infallible>(event), rx))
+    });
+    let mut response = Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response();
+    for (name, value) in admission.headers {
+        response.headers_mut().insert(name, value);
+    }
+    Ok(response)
+}
+
+fn sse_event(name: &str, data: &impl Serialize) -> Event {
+    Event::default()
+        .event(name)
+        .json_data(data)
+        .unwrap_or_else(|_| Event::default().event(name).data("{}"))
+}
+
+fn budget_warning(budget: &limits::BudgetState) -> Event {
+    sse_event(
+        "warning",
+        &json!({
+            "code": "budget_80_percent",
+            "message": format!(
+                "You have used {}% of this month's {} tokens.",
+                budget.percent_used, budget.limit_tokens
+            ),
+            "budget": budget,
+        }),
+    )
+}
+
+/// Runs one answer to the end and saves it, whether or not anyone still
+/// listens: the model calls happen (and are metered) either way.
+struct AnswerJob {
+    state: AppState,
+    user: UserId,
+    conversation: ConversationId,
+    answer_id: MessageId,
+    plan: crate::config::PlanConfig,
+}
+
+impl AnswerJob {
+    async fn run(
+        self,
+        mut turn: futures_util::stream::BoxStream<'static, CoachEvent>,
+        tx: mpsc::Sender<Event>,
+    ) {
+        while let Some(event) = turn.next().await {
+            let (outcome, failure) = match event {
+                CoachEvent::ToolStarted {
+                    id,
+                    name,
+                    arguments_json,
+                } => {
+                    let arguments: serde_json::Value =
+                        serde_json::from_str(&arguments_json).unwrap_or(serde_json::Value::Null);
+                    let _ = tx
+                        .send(sse_event(
+                            "tool_started",
+                            &json!({ "id": id, "name": name, "arguments": arguments }),
+                        ))
+                        .await;
+                    continue;
+                }
+                CoachEvent::ToolFinished {
+                    id, name, is_error, ..
+                } => {
+                    let _ = tx
+                        .send(sse_event(
+                            "tool_finished",
+                            &json!({ "id": id, "name": name, "is_error": is_error }),
+                        ))
+                        .await;
+                    continue;
+                }
+                CoachEvent::TextDelta(text) => {
+                    let _ = tx.send(sse_event("delta", &json!({ "text": text }))).await;
+                    continue;
+                }
+                CoachEvent::Done(outcome) => (outcome, None),
+                CoachEvent::Failed {
+                    code,
+                    message,
+                    partial,
+                } => (partial, Some((code, message))),
+            };
+            let saved = self
+                .save(&outcome, failure.as_ref().map(|(code, _)| code.as_str()))
+                .await;
+            let final_event = match (&failure, saved) {
+                (None, Ok(citations)) => sse_event(
+                    "done",
+                    &json!({
+                        "message_id": self.answer_id.to_string(),
+                        "citations": citations,
+                        "tokens": tokens_of(&outcome),
+                        "cost_micros": outcome.cost,
+                        "provider": outcome.provider,
+                        "model": outcome.model,
+                        "stop_reason": outcome.stop.as_ref().map(stop_name),
+                    }),
+                ),
+                (Some((code, message)), _) => sse_event(
+                    "error",
+                    &json!({ "code": code, "message": message, "message_id": self.answer_id.to_string() }),
+                ),
+                (None, Err(error)) => {
+                    tracing::error!(error = %error, "coach: failed to save an answer");
+                    sse_event(
+                        "error",
+                        &json!({ "code": "internal", "message": "The answer could not be saved; it has been logged." }),
+                    )
+                }
+            };
+            let _ = tx.send(final_event).await;
+            if let Ok(budget) = limits::budget_state(&self.state, self.user, &self.plan).await
+                && budget.warning
+            {
+                let _ = tx.send(budget_warning(&budget)).await;
+            }
+            return;
+        }
+    }
+
+    /// Saves the answer with the citations the store accepts, and returns them.
+    async fn save(
+        &self,
+        outcome: &TurnOutcome,
+        failure: Option<&str>,
+    ) -> Result<Vec<CitationJson>, filmroom_store::StoreError> {
+        let citations: Vec<Citation> = outcome
+            .citations
+            .iter()
+            .filter_map(|c| {
+                Some(Citation {
+                    recording: c.game_id.parse::<RecordingId>().ok()?,
+                    at_seconds: c.at_seconds,
+                    label: c.label.clone(),
+                })
+            })
+            .collect();
+        let tool_calls: Vec<serde_json::Value> = outcome
+            .tool_calls
+            .iter()
+            .map(|t| {
+                json!({
+                    "id": t.id,
+                    "name": t.name,
+                    "arguments": serde_json::from_str::<serde_json::Value>(&t.arguments_json).unwrap_or(serde_json::Value::Null),
+                    "is_error": t.is_error,
+                    "result": serde_json::from_str::<serde_json::Value>(&t.content).unwrap_or_else(|_| serde_json::Value::String(t.content.clone())),
+                })
+            })
+            .collect();
+        let stop_reason = match failure {
+            Some(code) => Some(format!("error:{code}")),
+            None => outcome.stop.as_ref().map(stop_name),
+        };
+        let message = NewMessage {
+            id: self.answer_id,
+            conversation: self.conversation,
+            role: MessageRole::Assistant,
+            text: outcome.text.clone(),
+            tool_calls_json: serde_json::Value::Array(tool_calls).to_string(),
+            attachments_json: "[]".to_owned(),
+            citations,
+            provider: Some(outcome.provider.clone()),
+            model: Some(outcome.model.clone()),
+            stop_reason,
+            input_tokens: outcome.usage.input_tokens,
+            output_tokens: outcome.usage.output_tokens,
+            cache_read_tokens: outcome.usage.cache_read_tokens,
+            cache_write_tokens: outcome.usage.cache_write_tokens,
+            cost_micros: outcome.cost,
+        };
+        let saved = self
+            .state
+            .store
+            .append_message(self.user, &message, self.state.clock.now())
+            .await?;
+        Ok(saved.citations.iter().map(CitationJson::from).collect())
+    }
+}
+
+fn tokens_of(outcome: &TurnOutcome) -> TokensJson {
+    TokensJson {
+        input: outcome.usage.input_tokens,
+        output: outcome.usage.output_tokens,
+        cache_read: outcome.usage.cache_read_tokens,
+        cache_write: outcome.usage.cache_write_tokens,
+    }
+}
+
+fn stop_name(stop: &filmroom_coach::StopReason) -> String {
+    use filmroom_coach::StopReason as S;
+    match stop {
+        S::EndTurn => "end_turn".to_owned(),
+        S::MaxTokens => "max_tokens".to_owned(),
+        S::ToolUse => "tool_use".to_owned(),
+        S::StopSequence => "stop_sequence".to_owned(),
+        S::Other(other) => other.clone(),
+    }
+}
+
+// ---- conversations ----
+
+#[derive(Serialize)]
+pub struct ConversationsJson {
+    pub conversations: Vec<ConversationSummaryJson>,
+}
+
+pub async fn conversations(
+    State(state): State<AppState>,
+    ApiUser(identity): ApiUser,
+) -> Result<Json<ConversationsJson>, AppError> {
+    let rows = state
+        .store
+        .list_conversations(identity.user.id, 200)
+        .await?;
+    Ok(Json(ConversationsJson {
+        conversations: rows.iter().map(ConversationSummaryJson::from).collect(),
+    }))
+}
+
+#[derive(Serialize)]
+pub struct ConversationDetailJson {
+    pub conversation: ConversationJson,
+    pub messages: Vec<MessageJson>,
+}
+
+pub async fn conversation(
+    State(state): State<AppState>,
+    ApiUser(identity): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<ConversationDetailJson>, AppError> {
+    let user = identity.user.id;
+    let id: ConversationId = parse_id(&id)?;
+    let conversation = state
+        .store
+        .conversation_for_owner(user, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let messages = state.store.messages(user, id).await?;
+    Ok(Json(ConversationDetailJson {
+        conversation: ConversationJson::from(&conversation),
+        messages: messages.iter().map(MessageJson::from).collect(),
+    }))
+}
+
+pub async fn delete_conversation(
+    State(state): State<AppState>,
+    ApiUser(identity): ApiUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    identity.check_csrf_header(&headers)?;
+    let id: ConversationId = parse_id(&id)?;
+    state
+        .store
+        .delete_conversation(identity.user.id, id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- notes ----
+
+/// A note as written: trimmed, 1 to 2000 characters.
+pub fn parse_note(raw: &str) -> Result<String, AppError> {
+    let text = raw.trim();
+    if text.is_empty() || text.chars().count() > 2_000 {
+        return Err(AppError::bad_request(
+            "invalid_note",
+            "A note needs 1 to 2000 characters.",
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+#[derive(Serialize)]
+pub struct NotesJson {
+    pub notes: Vec<NoteJson>,
+}
+
+pub async fn notes(
+    State(state): State<AppState>,
+    ApiUser(identity): ApiUser,
+) -> Result<Json<NotesJson>, AppError> {
+    let notes = state.store.list_notes(identity.user.id).await?;
+    Ok(Json(NotesJson {
+        notes: notes.iter().map(NoteJson::from).collect(),
+    }))
+}
+
+pub async fn create_note(
+    State(state): State<AppState>,
+    ApiUser(identity): ApiUser,
+    headers: HeaderMap,
+    body: Result<Json<NoteTextJson>, JsonRejection>,
+) -> Result<(StatusCode, Json<NoteJson>), AppError> {
+    identity.check_csrf_header(&headers)?;
+    let text = parse_note(&json_body(body)?.text)?;
+    let note = state
+        .store
+        .create_note(identity.user.id, &text, NoteAuthor::User, state.clock.now())
+        .await?;
+    Ok((StatusCode::CREATED, Json(NoteJson::from(&note))))
+}
+
+pub async fn update_note(
+    State(state): State<AppState>,
+    ApiUser(identity): ApiUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<Json<NoteTextJson>, JsonRejection>,
+) -> Result<Json<NoteJson>, AppError> {
+    identity.check_csrf_header(&headers)?;
+    let id: NoteId = parse_id(&id)?;
+    let text = parse_note(&json_body(body)?.text)?;
+    let note = state
+        .store
+        .update_note(identity.user.id, id, &text, state.clock.now())
+        .await?;
+    Ok(Json(NoteJson::from(&note)))
+}
+
+pub async fn delete_note(
+    State(state): State<AppState>,
+    ApiUser(identity): ApiUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    identity.check_csrf_header(&headers)?;
+    let id: NoteId = parse_id(&id)?;
+    state.store.delete_note(identity.user.id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- profiles ----
+
+#[derive(Serialize)]
+pub struct ProfileJson {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    pub accepts_images: bool,
+}
+
+#[derive(Serialize)]
+pub struct ProfilesJson {
+    pub default: String,
+    pub profiles: Vec<ProfileJson>,
+    /// Which model answers, and whether it reads images.
+    pub provider: String,
+    pub model: String,
+    pub vision: bool,
+}
+
+pub async fn profiles(
+    State(state): State<AppState>,
+    ApiUser(_identity): ApiUser,
+) -> Json<ProfilesJson> {
+    let coach = &state.coach;
+    Json(ProfilesJson {
+        default: coach.profiles.default_profile().id.clone(),
+        profiles: coach
+            .profiles
+            .list()
+            .iter()
+            .map(|p| ProfileJson {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                version: p.version.clone(),
+                description: p.description.clone(),
+                accepts_images: p.accepts_images,
+            })
+            .collect(),
+        provider: coach.binding.name.clone(),
+        model: coach.binding.model.clone(),
+        vision: coach.binding.vision,
+    })
+}
+
+// ---- usage ----
+
+#[derive(Serialize)]
+pub struct UsageCurrentJson {
+    pub plan: String,
+    pub budget: limits::BudgetState,
+    pub limits: crate::config::PlanConfig,
+    /// This month's calls.
+    pub month: UsageTotalsJson,
+}
+
+pub async fn usage_current(
+    State(state): State<AppState>,
+    ApiUser(identity): ApiUser,
+) -> Result<Json<UsageCurrentJson>, AppError> {
+    let user = identity.user.id;
+    let (plan_name, plan) = user_plan(&state, user).await?;
+    let budget = limits::budget_state(&state, user, &plan).await?;
+    let now = state.clock.now();
+    let totals = state
+        .store
+        .usage_totals(user, period_start(now), limits::period_end(now))
+        .await?;
+    Ok(Json(UsageCurrentJson {
+        plan: plan_name,
+        budget,
+        limits: plan,
+        month: UsageTotalsJson::from(&totals),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsageHistoryQuery {
+    /// 1 to 500, default 100.
+    pub limit: Option<u32>,
+    /// Only records before this Unix time (for paging).
+    pub before: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct UsageHistoryJson {
+    pub records: Vec<UsageRecordJson>,
+}
+
+pub async fn usage_history(
+    State(state): State<AppState>,
+    ApiUser(identity): ApiUser,
+    query: Result<Query<UsageHistoryQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<UsageHistoryJson>, AppError> {
+    let Query(query) = query.map_err(|e| AppError::bad_request("invalid_query", e.body_text()))?;
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(AppError::bad_request(
+            "invalid_query",
+            "limit must be 1 to 500.",
+        ));
+    }
+    let before =
+        match query.before {
+            Some(t) => Some(time::OffsetDateTime::from_unix_timestamp(t).map_err(|_| {
+                AppError::bad_request("invalid_query", "before is not a valid time.")
+            })?),
+            None => None,
+        };
+    let records = state
+        .store
+        .usage_history(identity.user.id, limit, before)
+        .await?;
+    Ok(Json(UsageHistoryJson {
+        records: records.iter().map(UsageRecordJson::from).collect(),
+    }))
+}

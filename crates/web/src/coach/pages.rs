@@ -1,0 +1,448 @@
+//! The coach's pages: `/coach` (conversations, the chat that streams its
+//! answers through `static/coach.js`, and the notes) and `/usage`.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect};
+use filmroom_store::{ConversationId, MessageRole, NoteAuthor, NoteId, StoredMessage};
+use serde::Deserialize;
+
+use super::api::{parse_note, user_plan};
+use super::dto::moment_url;
+use super::limits::{self, period_start};
+use crate::api::parse_id;
+use crate::app::AppState;
+use crate::auth::PageUser;
+use crate::error::AppError;
+use crate::pages::{PageResult, check_form_csrf, fmt_time, html, nav};
+use crate::views::Nav;
+
+/// Money for people: dollars with four decimals (costs are often fractions of a cent).
+pub fn fmt_cost(micros: u64) -> String {
+    format!("${}.{:04}", micros / 1_000_000, (micros % 1_000_000) / 100)
+}
+
+pub struct ConversationRow {
+    pub id: String,
+    pub title: String,
+    pub profile: String,
+    pub messages: u64,
+    pub tokens: u64,
+    pub cost: String,
+    pub active: bool,
+}
+
+pub struct Segment {
+    pub text: String,
+    pub url: Option<String>,
+}
+
+pub struct ToolChip {
+    pub label: String,
+    pub is_error: bool,
+}
+
+pub struct MessageView {
+    pub id: String,
+    pub role: &'static str,
+    pub segments: Vec<Segment>,
+    pub tools: Vec<ToolChip>,
+    pub attachments: String,
+    pub footer: String,
+}
+
+pub struct ProfileOption {
+    pub id: String,
+    pub name: String,
+    pub accepts_images: bool,
+    pub selected: bool,
+}
+
+pub struct NoteRow {
+    pub id: String,
+    pub text: String,
+    pub author: &'static str,
+    pub updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "coach.html")]
+pub struct CoachPage {
+    pub title: &'static str,
+    pub nav: Option<Nav>,
+    pub csrf: String,
+    pub heading: String,
+    pub model: String,
+    pub warning: Option<String>,
+    pub conversations: Vec<ConversationRow>,
+    /// Empty for a new conversation.
+    pub conversation_id: String,
+    pub messages: Vec<MessageView>,
+    pub profiles: Vec<ProfileOption>,
+    pub accepts_images: bool,
+    pub notes: Vec<NoteRow>,
+    /// Where the note forms return to.
+    pub back: String,
+}
+
+/// Splits an answer into text and links at its citations `[game:ID@m:ss]`;
+/// only citations the store kept with the message (the user's own games)
+/// become links.
+pub fn segments(message: &StoredMessage) -> Vec<Segment> {
+    let cited: HashMap<String, ()> = message
+        .citations
+        .iter()
+        .map(|c| (c.recording.to_string(), ()))
+        .collect();
+    let mut out = Vec::new();
+    let mut rest = message.text.as_str();
+    while let Some(start) = rest.find("[game:") {
+        let after = &rest[start + "[game:".len()..];
+        let Some(end) = after.find(']') else { break };
+        let inner = &after[..end];
+        let link = inner.split_once('@').and_then(|(id, at)| {
+            let (m, s) = at.split_once(':')?;
+            let seconds = m.parse::<u32>().ok()? * 60 + s.parse::<u32>().ok()?;
+            cited
+                .contains_key(id)
+                .then(|| (format!("{m}:{s}"), moment_url(id, f64::from(seconds))))
+        });
+        match link {
+            Some((label, url)) => {
+                out.push(Segment {
+                    text: rest[..start].to_owned(),
+                    url: None,
+                });
+                out.push(Segment {
+                    text: label,
+                    url: Some(url),
+                });
+            }
+            None => out.push(Segment {
+                text: rest[..start + "[game:".len() + end + 1].to_owned(),
+                url: None,
+            }),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push(Segment {
+        text: rest.to_owned(),
+        url: None,
+    });
+    out
+}
+
+fn message_view(m: &StoredMessage) -> MessageView {
+    let tools = serde_json::from_str::<Vec<serde_json::Value>>(&m.tool_calls_json)
+        .unwrap_or_default()
+        .iter()
+        .map(|t| ToolChip {
+            label: t["name"].as_str().unwrap_or("tool").to_owned(),
+            is_error: t["is_error"].as_bool().unwrap_or(false),
+        })
+        .collect();
+    let attachments =
+        serde_json::from_str::<Vec<serde_json::Value>>(&m.attachments_json).unwrap_or_default();
+    let footer = match m.role {
+        MessageRole::User => String::new(),
+        MessageRole::Assistant => {
+            let tokens =
+                m.input_tokens + m.output_tokens + m.cache_read_tokens + m.cache_write_tokens;
+            let mut parts = vec![format!("{tokens} tokens"), fmt_cost(m.cost_micros)];
+            if let Some(stop) = m
+                .stop_reason
+                .as_deref()
+                .filter(|s| s.starts_with("error:") || *s == "max_tokens")
+            {
+                parts.push(format!("ended: {stop}"));
+            }
+            parts.join(" · ")
+        }
+    };
+    MessageView {
+        id: m.id.to_string(),
+        role: match m.role {
+            MessageRole::User => "user",
+            MessageRole::Assistant => "assistant",
+        },
+        segments: segments(m),
+        tools,
+        attachments: if attachments.is_empty() {
+            String::new()
+        } else {
+            format!("{} image(s) attached", attachments.len())
+        },
+        footer,
+    }
+}
+
+pub async fn coach_page(state: State<AppState>, user: PageUser) -> PageResult {
+    render_coach(state, user, None).await
+}
+
+pub async fn conversation_page(
+    state: State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id: ConversationId = parse_id(&id)?;
+    render_coach(state, user, Some(id)).await
+}
+
+async fn render_coach(
+    State(state): State<AppState>,
+    PageUser(identity): PageUser,
+    selected: Option<ConversationId>,
+) -> PageResult {
+    let user = identity.user.id;
+    let coach = &state.coach;
+    let (conversation, messages) = match selected {
+        Some(id) => {
+            let conversation = state
+                .store
+                .conversation_for_owner(user, id)
+                .await?
+                .ok_or_else(AppError::not_found)?;
+            let messages = state.store.messages(user, id).await?;
+            (Some(conversation), messages)
+        }
+        None => (None, Vec::new()),
+    };
+    let profile = match &conversation {
+        Some(c) => coach.profiles.get(&c.profile),
+        None => Some(coach.profiles.default_profile()),
+    };
+    let (_, plan) = user_plan(&state, user).await?;
+    let budget = limits::budget_state(&state, user, &plan).await?;
+    let conversations = state.store.list_conversations(user, 100).await?;
+    let notes = state.store.list_notes(user).await?;
+    let page = CoachPage {
+        title: "Coach",
+        nav: nav(&identity),
+        csrf: identity.csrf_token().to_owned(),
+        heading: conversation
+            .as_ref()
+            .map(|c| c.title.clone())
+            .unwrap_or_else(|| "Ask your coach".to_owned()),
+        model: coach.binding.model.clone(),
+        warning: budget.warning.then(|| {
+            format!(
+                "You have used {}% of this month's {} tokens.",
+                budget.percent_used, budget.limit_tokens
+            )
+        }),
+        conversations: conversations
+            .iter()
+            .map(|s| ConversationRow {
+                id: s.conversation.id.to_string(),
+                title: s.conversation.title.clone(),
+                profile: s.conversation.profile.clone(),
+                messages: s.message_count,
+                tokens: s.total_tokens,
+                cost: fmt_cost(s.cost_micros),
+                active: Some(s.conversation.id) == selected,
+            })
+            .collect(),
+        conversation_id: selected.map(|id| id.to_string()).unwrap_or_default(),
+        messages: messages.iter().map(message_view).collect(),
+        profiles: coach
+            .profiles
+            .list()
+            .iter()
+            .map(|p| ProfileOption {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                accepts_images: p.accepts_images,
+                selected: profile.as_ref().is_some_and(|sel| sel.id == p.id),
+            })
+            .collect(),
+        accepts_images: coach.binding.vision
+            && coach.profiles.list().iter().any(|p| p.accepts_images)
+            && profile
+                .as_ref()
+                .is_none_or(|p| p.accepts_images || conversation.is_none()),
+        notes: notes
+            .iter()
+            .map(|n| NoteRow {
+                id: n.id.to_string(),
+                text: n.text.clone(),
+                author: match n.author {
+                    NoteAuthor::User => "you",
+                    NoteAuthor::Coach => "coach",
+                },
+                updated: fmt_time(n.updated_at),
+            })
+            .collect(),
+        back: selected
+            .map(|id| format!("/coach/{id}"))
+            .unwrap_or_else(|| "/coach".to_owned()),
+    };
+    Ok(html(&page)?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NoteForm {
+    pub csrf: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub back: String,
+}
+
+/// Only the coach's own pages are places to return to.
+fn back_to(raw: &str) -> Redirect {
+    let safe = raw == "/coach"
+        || raw
+            .strip_prefix("/coach/")
+            .is_some_and(|id| id.parse::<ConversationId>().is_ok());
+    Redirect::to(if safe { raw } else { "/coach" })
+}
+
+pub async fn create_note_form(
+    State(state): State<AppState>,
+    PageUser(identity): PageUser,
+    Form(f): Form<NoteForm>,
+) -> PageResult {
+    check_form_csrf(&identity, &f.csrf)?;
+    let text = parse_note(&f.text)?;
+    state
+        .store
+        .create_note(identity.user.id, &text, NoteAuthor::User, state.clock.now())
+        .await?;
+    Ok(back_to(&f.back).into_response())
+}
+
+pub async fn update_note_form(
+    State(state): State<AppState>,
+    PageUser(identity): PageUser,
+    Path(id): Path<String>,
+    Form(f): Form<NoteForm>,
+) -> PageResult {
+    check_form_csrf(&identity, &f.csrf)?;
+    let id: NoteId = parse_id(&id)?;
+    let text = parse_note(&f.text)?;
+    state
+        .store
+        .update_note(identity.user.id, id, &text, state.clock.now())
+        .await?;
+    Ok(back_to(&f.back).into_response())
+}
+
+pub async fn delete_note_form(
+    State(state): State<AppState>,
+    PageUser(identity): PageUser,
+    Path(id): Path<String>,
+    Form(f): Form<NoteForm>,
+) -> PageResult {
+    check_form_csrf(&identity, &f.csrf)?;
+    let id: NoteId = parse_id(&id)?;
+    state.store.delete_note(identity.user.id, id).await?;
+    Ok(back_to(&f.back).into_response())
+}
+
+pub struct UsageRow {
+    pub time: String,
+    pub conversation_id: Option<String>,
+    pub conversation: String,
+    pub model: String,
+    pub input: u64,
+    pub output: u64,
+    pub cache_read: u64,
+    pub cache_write: u64,
+    pub latency: u64,
+    pub cost: String,
+    pub outcome: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "usage.html")]
+pub struct UsagePage {
+    pub title: &'static str,
+    pub nav: Option<Nav>,
+    pub plan: String,
+    pub limits: String,
+    pub period: String,
+    pub used: u64,
+    pub limit: u64,
+    pub percent: u64,
+    pub warning: bool,
+    pub resets: String,
+    pub calls: u64,
+    pub month_cost: String,
+    pub conversations: Vec<ConversationRow>,
+    pub records: Vec<UsageRow>,
+}
+
+pub async fn usage_page(State(state): State<AppState>, PageUser(identity): PageUser) -> PageResult {
+    let user = identity.user.id;
+    let (plan_name, plan) = user_plan(&state, user).await?;
+    let budget = limits::budget_state(&state, user, &plan).await?;
+    let now = state.clock.now();
+    let totals = state
+        .store
+        .usage_totals(user, period_start(now), limits::period_end(now))
+        .await?;
+    let conversations = state.store.list_conversations(user, 200).await?;
+    let titles: HashMap<ConversationId, String> = conversations
+        .iter()
+        .map(|s| (s.conversation.id, s.conversation.title.clone()))
+        .collect();
+    let records = state.store.usage_history(user, 200, None).await?;
+    let page = UsagePage {
+        title: "Usage",
+        nav: nav(&identity),
+        plan: plan_name,
+        limits: format!(
+            "{} tokens a month, {} messages a day, {} requests a minute, {} an hour",
+            plan.monthly_tokens,
+            plan.messages_per_day,
+            plan.requests_per_minute,
+            plan.requests_per_hour
+        ),
+        period: budget.period.clone(),
+        used: budget.spent_tokens.saturating_add(budget.reserved_tokens),
+        limit: budget.limit_tokens,
+        percent: budget.percent_used.min(100),
+        warning: budget.warning,
+        resets: time::OffsetDateTime::from_unix_timestamp(budget.resets_at)
+            .map(fmt_time)
+            .unwrap_or_default(),
+        calls: totals.calls,
+        month_cost: fmt_cost(totals.cost_micros),
+        conversations: conversations
+            .iter()
+            .map(|s| ConversationRow {
+                id: s.conversation.id.to_string(),
+                title: s.conversation.title.clone(),
+                profile: s.conversation.profile.clone(),
+                messages: s.message_count,
+                tokens: s.total_tokens,
+                cost: fmt_cost(s.cost_micros),
+                active: false,
+            })
+            .collect(),
+        records: records
+            .iter()
+            .map(|r| UsageRow {
+                time: fmt_time(r.created_at),
+                conversation_id: r.conversation.map(|c| c.to_string()),
+                conversation: r
+                    .conversation
+                    .and_then(|c| titles.get(&c).cloned())
+                    .unwrap_or_else(|| "(deleted)".to_owned()),
+                model: format!("{} {}", r.provider, r.model),
+                input: r.input_tokens,
+                output: r.output_tokens,
+                cache_read: r.cache_read_tokens,
+                cache_write: r.cache_write_tokens,
+                latency: r.latency_ms,
+                cost: fmt_cost(r.cost_micros),
+                outcome: r.outcome.as_str(),
+            })
+            .collect(),
+    };
+    Ok(html(&page)?.into_response())
+}
