@@ -6,6 +6,14 @@
 pub const MAX_CAR_SPEED: f64 = 2300.0;
 /// Supersonic from this speed (uu/s).
 pub const SUPERSONIC_SPEED: f64 = 2200.0;
+/// Below this a car is at rest: a parked car's replicated velocity jitters
+/// up to ~9.5 uu/s (measured over every kickoff countdown, cars frozen).
+pub const MOVING_SPEED: f64 = 10.0;
+/// A jump longer than this between two consecutive positions of a car is a
+/// teleport, not driving: the game replicates a moving car's position about
+/// every 0.1 s, in which a car at top speed covers 230 uu (1000 uu would
+/// take 0.43 s).
+pub const TELEPORT_DISTANCE: f64 = 1000.0;
 /// Faster than this needs boost (the top throttle-only speed, uu/s).
 pub const BOOST_SPEED: f64 = 1410.0;
 /// A car resting on the floor has its centre at z ~ 17 uu; below this it is on the ground.

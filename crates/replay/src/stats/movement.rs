@@ -1,8 +1,9 @@
 //! Movement: speed bands, height bands, distance and powerslides.
 
-use crate::frames::{Phase, Timeline};
+use crate::frames::{Phase, Timeline, Vec3};
 use crate::stats::defs::{
-    BOOST_SPEED, GROUND_HEIGHT, HIGH_AIR_HEIGHT, MAX_CAR_SPEED, SUPERSONIC_SPEED,
+    BOOST_SPEED, GROUND_HEIGHT, HIGH_AIR_HEIGHT, MAX_CAR_SPEED, MOVING_SPEED, SUPERSONIC_SPEED,
+    TELEPORT_DISTANCE,
 };
 use crate::stats::types::MovementStats;
 use crate::stats::{frame_weight, percent};
@@ -13,18 +14,39 @@ pub fn stats(timeline: &Timeline, track: usize) -> MovementStats {
     let mut speed_time = 0.0;
     let mut moving_time = 0.0;
     let mut sliding = false;
+    let mut last_position: Option<Vec3> = None;
     let cars = &timeline.players[track].cars;
     for (frame, sample) in cars.iter().enumerate() {
         let Some(sample) = sample else {
             sliding = false;
+            last_position = None;
             continue;
         };
         let w = frame_weight(timeline, frame);
         let speed = f64::from(sample.body.velocity.length());
         total += w;
-        // Cars are frozen during kickoff countdowns: ballchasing leaves those
-        // frames out of the average speed and the distance.
-        if timeline.frames[frame].phase != Phase::Countdown {
+        // Distance is the path the car's replicated positions trace, except
+        // the jump onto the kickoff spot when a countdown starts (the game
+        // places the cars; a demolition's respawn has no car in between) and
+        // any other jump no car could drive (a respawn, a recording gap).
+        let kickoff_placement = timeline.frames[frame].phase == Phase::Countdown
+            && frame
+                .checked_sub(1)
+                .and_then(|f| timeline.frames.get(f))
+                .is_some_and(|f| f.phase != Phase::Countdown);
+        if let Some(last) = last_position
+            && !kickoff_placement
+        {
+            let step = f64::from(sample.body.position.distance(last));
+            if step <= TELEPORT_DISTANCE {
+                s.total_distance += step;
+            }
+        }
+        last_position = Some(sample.body.position);
+        // The average is over the time the car moves: a car at rest (frozen
+        // for a kickoff, parked) replicates a jittering velocity below
+        // MOVING_SPEED, and ballchasing leaves that time out.
+        if speed >= MOVING_SPEED {
             speed_time += speed * w;
             moving_time += w;
         }
@@ -54,7 +76,6 @@ pub fn stats(timeline: &Timeline, track: usize) -> MovementStats {
     } else {
         0.0
     };
-    s.total_distance = speed_time;
     s.avg_speed = Some(avg_speed);
     s.avg_speed_percentage = Some(avg_speed * 100.0 / MAX_CAR_SPEED);
     s.avg_powerslide_duration = Some(if s.count_powerslide > 0 {
