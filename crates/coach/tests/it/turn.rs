@@ -659,3 +659,57 @@ async fn a_tool_error_goes_back_to_the_model_and_the_turn_continues() {
         matches!(&requests[1].messages[2].parts[0], Part::ToolResult { is_error: true, content, .. } if content.contains("between 1 and 50"))
     );
 }
+
+/// Sends a first piece of text, waits, then asks for a tool.
+struct SlowToolCaller {
+    calls: Mutex<usize>,
+}
+
+#[async_trait::async_trait]
+impl Provider for SlowToolCaller {
+    async fn stream(&self, _req: ChatRequest) -> Result<FrameStream, ProviderError> {
+        *self.calls.lock().unwrap() += 1;
+        let head = futures_util::stream::iter(vec![text("Looking")]);
+        let tail = futures_util::stream::once(async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            futures_util::stream::iter(vec![
+                Ok(Frame::ToolCall {
+                    id: "t1".into(),
+                    name: "list_notes".into(),
+                    arguments_json: "{}".into(),
+                }),
+                Ok(Frame::Usage(usage(400, 9))),
+                Ok(Frame::Stop(StopReason::ToolUse)),
+            ])
+        })
+        .flatten();
+        Ok(head.chain(tail).boxed())
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_leaves_mid_answer_still_gets_the_call_settled_and_no_further_call_made() {
+    let provider = Arc::new(SlowToolCaller {
+        calls: Mutex::new(0),
+    });
+    let meter = Arc::new(RecordingMeter::default());
+    let mut stream = run_turn(
+        binding(provider.clone(), false),
+        Arc::new(data()),
+        meter.clone(),
+        request("notes"),
+    );
+    let first = stream.next().await;
+    assert!(matches!(first, Some(CoachEvent::TextDelta(_))));
+    drop(stream);
+
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let records = meter.records();
+    assert_eq!(records.len(), 1, "the call in flight is settled");
+    assert_eq!(records[0].usage, usage(400, 9));
+    assert_eq!(
+        *provider.calls.lock().unwrap(),
+        1,
+        "no call after the client left"
+    );
+}
