@@ -1,7 +1,8 @@
 //! The app in headless Chromium (Debian's `chromium` and `chromium-driver`,
 //! installed by `scripts/setup`), driven over the W3C WebDriver protocol with
 //! a few reqwest calls: sign up, upload replays through the file input, watch
-//! them reach `done` over server-sent events, and open every tab of a game.
+//! them reach `done` over server-sent events, open every tab of a game, then
+//! ask the coach and follow a citation to the moment it cites.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -250,5 +251,52 @@ async fn in_a_browser_a_player_signs_up_uploads_replays_and_opens_every_tab_of_a
             .await;
         assert!(svgs.as_u64().unwrap() >= 1, "tab {tab} has no chart");
     }
+
+    // The coach streams a cited answer; a citation opens the game at its moment.
+    browser.goto(&app.url("/coach")).await;
+    browser
+        .type_into("#message", "How was my last session?")
+        .await;
+    browser.click("#send").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let done = browser
+            .script(
+                "var a = document.querySelector('.message.assistant');\
+                 return a !== null && !a.classList.contains('streaming') \
+                   && a.querySelectorAll('a.citation').length > 0;",
+            )
+            .await;
+        if done == json!(true) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the coach's answer did not arrive"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let tools = browser
+        .script("return document.querySelectorAll('.message.assistant .tool').length;")
+        .await;
+    assert!(tools.as_u64().unwrap() >= 1, "tool activity is shown");
+    assert!(
+        browser.url().await.contains("/coach/"),
+        "{}",
+        browser.url().await
+    );
+    // Reloaded, the conversation shows the same answer with its citation links.
+    let conversation = browser.url().await;
+    browser.goto(&conversation).await;
+    browser.click(".message.assistant a.citation").await;
+    let url = browser.url().await;
+    assert!(
+        url.contains("/games/") && url.contains("tab=timeline&t="),
+        "{url}"
+    );
+    let cited = browser
+        .script("return document.querySelectorAll('tr.cited').length;")
+        .await;
+    assert_eq!(cited, json!(1), "the cited moment is highlighted");
     let _ = browser.call(reqwest::Method::DELETE, "", Value::Null).await;
 }
