@@ -44,7 +44,9 @@ pub fn roles(
         }
     }
     for (frame, meta) in timeline.frames.iter().enumerate() {
-        if meta.phase == Phase::Inactive {
+        // Roles are shares of the play time (see `play_seconds`): the frozen
+        // 3-2-1 of a kickoff, when every car sits on its spot, is no role.
+        if meta.phase == Phase::Inactive || meta.frozen {
             continue;
         }
         let Some(ball) = timeline.ball[frame] else {
