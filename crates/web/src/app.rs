@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use filmroom_jobs::{Worker, WorkerConfig};
 use filmroom_store::objects::{self, ObjectStore};
 use filmroom_store::{Backoff, Store};
@@ -193,6 +194,13 @@ impl App {
 
         let router = crate::routes::router(state);
         let signal_tx = shutdown_tx.clone();
+        // Streams (the coach's tokens, job events) write many small chunks:
+        // without TCP_NODELAY each waits for the client's delayed ACK (40 ms).
+        let listener = listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %error, "could not set TCP_NODELAY");
+            }
+        });
         let served = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
