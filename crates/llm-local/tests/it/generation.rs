@@ -1,10 +1,10 @@
 use std::time::Duration;
 
 use filmroom_coach::{Frame, Provider, StopReason, Usage};
-use filmroom_llm_local::render_chatml;
+use filmroom_llm_local::{LocalModel, LocalModelConfig, render_chatml};
 use futures_util::StreamExt;
 
-use crate::{collect, frames, question, smollm2, text_of};
+use crate::{collect, frames, question, smollm2, smollm2_path, text_of};
 
 #[tokio::test]
 async fn smollm2_answers_with_english_text_in_several_deltas_then_usage_and_stop() {
@@ -93,4 +93,18 @@ async fn dropping_the_stream_frees_the_model_for_the_next_request() {
         .await
         .expect("the abandoned generation kept the model");
     assert!(matches!(got.last(), Some(Ok(Frame::Stop(_)))));
+}
+
+#[tokio::test]
+async fn the_weights_are_expanded_by_default_and_the_quantized_ones_still_answer() {
+    let config = LocalModelConfig::new(smollm2_path());
+    assert!(config.dequantize);
+    let quantized = LocalModel::load(LocalModelConfig {
+        dequantize: false,
+        ..config
+    })
+    .unwrap();
+    let req = question("What is the capital of France?", 12);
+    let got = frames(collect(quantized.stream(req).await.unwrap()).await);
+    assert!(text_of(&got).contains("Paris"), "{got:?}");
 }
