@@ -815,3 +815,43 @@ async fn the_usage_page_shows_cost_per_message_and_per_conversation() {
     assert!(page.contains("$0.0005"), "its cost is shown: {page}");
     assert!(page.contains("fake-model"));
 }
+
+#[tokio::test]
+async fn the_local_model_answers_in_process_and_its_tokens_are_metered() {
+    // SmolLM2-135M-Instruct from the PyPI package scripts/setup installs.
+    let app = spawn_app_with(|c| {
+        c.coach.provider = CoachProviderKind::Local;
+        c.coach.max_tokens = 24;
+    })
+    .await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let reply = alice
+        .chat(
+            &app,
+            json!({ "message": "Give me one tip for better kickoffs.", "profile": "trading" }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.error);
+    let done = reply.event("done").expect("the local model finishes");
+    assert!(
+        reply.text().trim().chars().any(char::is_alphabetic),
+        "{}",
+        reply.text()
+    );
+    assert_eq!(done["provider"], "local");
+    let output = done["tokens"]["output"].as_u64().unwrap();
+    assert!((1..=24).contains(&output), "{output}");
+    assert!(
+        done["tokens"]["input"].as_u64().unwrap() > 100,
+        "the system prompt counts"
+    );
+    let records = usage_records(&alice, &app).await;
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["provider"], "local");
+    assert_eq!(records[0]["cost_micros"], 0);
+    let current = alice.get_json(&app, "/api/v1/usage/current").await;
+    assert_eq!(
+        current["budget"]["spent_tokens"].as_u64().unwrap(),
+        record_tokens(&records)
+    );
+}
