@@ -193,6 +193,9 @@ pub enum CoachProviderKind {
 #[serde(default, deny_unknown_fields)]
 pub struct CoachConfig {
     pub provider: CoachProviderKind,
+    /// Answers questions with images when `provider` reads none (its section
+    /// must say `vision = true`); unset, such questions are refused.
+    pub vision_provider: Option<CoachProviderKind>,
     /// The most output tokens one model call may produce.
     pub max_tokens: u32,
     /// How many rounds of tool calls one answer may take.
@@ -218,6 +221,7 @@ impl Default for CoachConfig {
     fn default() -> Self {
         Self {
             provider: CoachProviderKind::Builtin,
+            vision_provider: None,
             max_tokens: 1024,
             max_tool_rounds: 4,
             profiles_dir: None,

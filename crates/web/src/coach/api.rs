@@ -232,15 +232,16 @@ pub async fn chat(
             format!("The {} coach does not take images.", profile.name),
         ));
     }
-    if !images.is_empty() && !coach.binding.vision {
+    let Some(binding) = coach.binding_for_question(!images.is_empty()).cloned() else {
         return Err(AppError::bad_request(
             "vision_unsupported",
             format!(
-                "The configured model ({}) does not read images; the operator can set a vision model.",
+                "The configured model ({}) does not read images; the operator can set a vision model \
+                 (coach.vision_provider).",
                 coach.binding.model
             ),
         ));
-    }
+    };
 
     let (_, plan) = user_plan(&state, user).await?;
     let admission = limits::admit_chat(&state, user, &plan).await?;
@@ -318,7 +319,7 @@ pub async fn chat(
     };
     let data = StoreCoachData::new(store.clone(), user, now);
     let turn = run_turn(
-        coach.binding.clone(),
+        binding,
         Arc::new(data),
         Arc::new(meter),
         TurnRequest {
@@ -736,7 +737,7 @@ pub async fn profiles(
             .collect(),
         provider: coach.binding.name.clone(),
         model: coach.binding.model.clone(),
-        vision: coach.binding.vision,
+        vision: coach.reads_images(),
     })
 }
 

@@ -15,8 +15,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use filmroom_coach::{
-    AnthropicConfig, AnthropicProvider, ApiKey, BuiltinAnalyst, OpenAiCompatConfig,
-    OpenAiCompatProvider, Price, ProfileSet, Provider, ProviderBinding,
+    AnthropicConfig, AnthropicProvider, ApiKey, OpenAiCompatConfig, OpenAiCompatProvider,
+    ProfileSet, ProviderBinding,
 };
 
 use crate::config::{CoachConfig, CoachProviderKind};
@@ -25,6 +25,8 @@ use crate::config::{CoachConfig, CoachProviderKind};
 pub struct CoachService {
     pub profiles: ProfileSet,
     pub binding: ProviderBinding,
+    /// Answers questions that carry images when `binding` reads none.
+    pub vision_binding: Option<ProviderBinding>,
     pub max_tokens: u32,
     pub max_tool_rounds: u8,
     pub max_image_bytes: usize,
@@ -38,81 +40,104 @@ impl CoachService {
                 .with_dir(dir)
                 .with_context(|| format!("Failed to load coach profiles from {}", dir.display()))?;
         }
-        let price = |model: &str| config.prices.get(model).copied().unwrap_or_default();
-        let binding = match config.provider {
-            CoachProviderKind::Builtin => ProviderBinding {
-                name: "builtin".to_owned(),
-                provider: Arc::new(BuiltinAnalyst::new()) as Arc<dyn Provider>,
-                model: "builtin-analyst".to_owned(),
-                price: Price::default(),
-                vision: false,
-            },
-            CoachProviderKind::Anthropic => {
-                let remote = &config.anthropic;
-                let key = remote.api_key.clone().context(
-                    "coach.provider is anthropic but coach.anthropic.api_key is not set \
-                     (FILMROOM__COACH__ANTHROPIC__API_KEY)",
-                )?;
-                let provider = AnthropicProvider::new(AnthropicConfig::new(
-                    &remote.base_url,
-                    ApiKey::new(key),
-                ))
-                .context("Failed to set up the Anthropic client")?;
-                ProviderBinding {
-                    name: "anthropic".to_owned(),
-                    provider: Arc::new(provider),
-                    model: remote.model.clone(),
-                    price: price(&remote.model),
-                    vision: remote.vision,
-                }
-            }
-            CoachProviderKind::Openai => {
-                let remote = &config.openai;
-                let provider = OpenAiCompatProvider::new(OpenAiCompatConfig::new(
-                    &remote.base_url,
-                    remote.api_key.clone().map(ApiKey::new),
-                ))
-                .context("Failed to set up the OpenAI-compatible client")?;
-                ProviderBinding {
-                    name: "openai".to_owned(),
-                    provider: Arc::new(provider),
-                    model: remote.model.clone(),
-                    price: price(&remote.model),
-                    vision: remote.vision,
-                }
-            }
-            CoachProviderKind::Local => {
-                let path = match &config.local.model_path {
-                    Some(path) => path.clone(),
-                    None => filmroom_llm_local::find_smollm2().context(
-                        "coach.provider is local but no model was found: set coach.local.model_path \
-                         or run scripts/setup to install SmolLM2",
-                    )?,
-                };
-                let mut local = filmroom_llm_local::LocalModelConfig::new(path.clone());
-                local.temperature = config.local.temperature;
-                let model = filmroom_llm_local::LocalModel::load(local).with_context(|| {
-                    format!("Failed to load the local model {}", path.display())
-                })?;
-                let name = path
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "local".to_owned());
-                ProviderBinding {
-                    name: "local".to_owned(),
-                    provider: Arc::new(model),
-                    price: price(&name),
-                    model: name,
-                    vision: false,
-                }
+        let binding = binding_for(config.provider, config)?;
+        let vision_binding = match config.vision_provider {
+            None => None,
+            Some(kind) => {
+                let vision = binding_for(kind, config)?;
+                anyhow::ensure!(
+                    vision.vision,
+                    "coach.vision_provider is {kind:?} but that provider's vision is off"
+                );
+                Some(vision)
             }
         };
         Ok(Self {
             profiles,
             binding,
+            vision_binding,
             max_tokens: config.max_tokens,
             max_tool_rounds: config.max_tool_rounds,
             max_image_bytes: config.max_image_bytes,
         })
     }
+
+    /// Whether questions may carry images at all.
+    pub fn reads_images(&self) -> bool {
+        self.binding.vision || self.vision_binding.is_some()
+    }
+
+    /// The model for a question: the configured one, or the vision model when
+    /// the question has images the configured one cannot read.
+    pub fn binding_for_question(&self, has_images: bool) -> Option<&ProviderBinding> {
+        if !has_images || self.binding.vision {
+            Some(&self.binding)
+        } else {
+            self.vision_binding.as_ref()
+        }
+    }
+}
+
+/// Builds the client of one provider kind from its config section.
+fn binding_for(kind: CoachProviderKind, config: &CoachConfig) -> anyhow::Result<ProviderBinding> {
+    let price = |model: &str| config.prices.get(model).copied().unwrap_or_default();
+    Ok(match kind {
+        CoachProviderKind::Builtin => ProviderBinding::builtin(),
+        CoachProviderKind::Anthropic => {
+            let remote = &config.anthropic;
+            let key = remote.api_key.clone().context(
+                "the coach uses anthropic but coach.anthropic.api_key is not set \
+                 (FILMROOM__COACH__ANTHROPIC__API_KEY)",
+            )?;
+            let provider =
+                AnthropicProvider::new(AnthropicConfig::new(&remote.base_url, ApiKey::new(key)))
+                    .context("Failed to set up the Anthropic client")?;
+            ProviderBinding {
+                name: "anthropic".to_owned(),
+                provider: Arc::new(provider),
+                model: remote.model.clone(),
+                price: price(&remote.model),
+                vision: remote.vision,
+            }
+        }
+        CoachProviderKind::Openai => {
+            let remote = &config.openai;
+            let provider = OpenAiCompatProvider::new(OpenAiCompatConfig::new(
+                &remote.base_url,
+                remote.api_key.clone().map(ApiKey::new),
+            ))
+            .context("Failed to set up the OpenAI-compatible client")?;
+            ProviderBinding {
+                name: "openai".to_owned(),
+                provider: Arc::new(provider),
+                model: remote.model.clone(),
+                price: price(&remote.model),
+                vision: remote.vision,
+            }
+        }
+        CoachProviderKind::Local => {
+            let path = match &config.local.model_path {
+                Some(path) => path.clone(),
+                None => filmroom_llm_local::find_smollm2().context(
+                    "the coach uses the local model but none was found: set coach.local.model_path \
+                     or run scripts/setup to install SmolLM2",
+                )?,
+            };
+            let mut local = filmroom_llm_local::LocalModelConfig::new(path.clone());
+            local.temperature = config.local.temperature;
+            let model = filmroom_llm_local::LocalModel::load(local)
+                .with_context(|| format!("Failed to load the local model {}", path.display()))?;
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "local".to_owned());
+            ProviderBinding {
+                name: "local".to_owned(),
+                provider: Arc::new(model),
+                price: price(&name),
+                model: name,
+                vision: false,
+            }
+        }
+    })
 }

@@ -259,7 +259,7 @@ async fn render_coach(
                 selected: profile.as_ref().is_some_and(|sel| sel.id == p.id),
             })
             .collect(),
-        accepts_images: coach.binding.vision
+        accepts_images: coach.reads_images()
             && coach.profiles.list().iter().any(|p| p.accepts_images)
             && profile
                 .as_ref()

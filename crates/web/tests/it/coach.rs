@@ -855,3 +855,37 @@ async fn the_local_model_answers_in_process_and_its_tokens_are_metered() {
         record_tokens(&records)
     );
 }
+
+#[tokio::test]
+async fn a_question_with_an_image_goes_to_the_vision_model_and_others_to_the_configured_one() {
+    let model = FakeModel::start().await;
+    let app = spawn_app_with(|c| {
+        use_fake_model(c, &model, plan(1_000_000, 100));
+        c.coach.openai.vision = true;
+        c.coach.provider = CoachProviderKind::Builtin;
+        c.coach.vision_provider = Some(CoachProviderKind::Openai);
+    })
+    .await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let png = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\n-chart-")
+    };
+    let plain = alice
+        .chat(
+            &app,
+            json!({ "message": "How much should I risk?", "profile": "trading" }),
+        )
+        .await;
+    assert_eq!(plain.event("done").unwrap()["provider"], "builtin");
+    assert_eq!(model.calls.load(Ordering::SeqCst), 0);
+    let with_image = alice
+        .chat(
+            &app,
+            json!({ "message": "Is this entry inside my rules?", "profile": "trading",
+                    "attachments": [{ "media_type": "image/png", "data_base64": png }] }),
+        )
+        .await;
+    assert_eq!(with_image.event("done").unwrap()["provider"], "openai");
+    assert_eq!(model.calls.load(Ordering::SeqCst), 1);
+}
