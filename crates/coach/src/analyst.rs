@@ -639,8 +639,13 @@ fn moments_paragraph(game: &GameDigest, lead: &str) -> String {
             cite(game)
         ));
     } else {
+        let goals = if against.len() == 1 {
+            "the goal against"
+        } else {
+            "the goals against"
+        };
         text.push_str(&format!(
-            "{lead}, worth a second look: the goals against at {}.",
+            "{lead}, worth a second look: {goals} at {}.",
             join_and(&against)
         ));
     }

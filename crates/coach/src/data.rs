@@ -211,7 +211,7 @@ pub struct DigestStats {
     pub score: u32,
     pub demos_inflicted: Option<u32>,
     pub demos_taken: Option<u32>,
-    /// Boost collected per minute.
+    /// Boost used per minute (ballchasing's `bpm`).
     pub bpm: Option<f64>,
     /// Average boost in the tank, 0-100.
     pub avg_boost_amount: Option<f64>,

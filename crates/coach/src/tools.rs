@@ -132,7 +132,7 @@ pub const STATS: &[StatDef] = &[
     ),
     stat(
         "bpm",
-        "boost collected per minute",
+        "boost used per minute",
         StatFamily::Boost,
         " bpm",
         None,

@@ -190,7 +190,7 @@ async fn a_boost_question_compares_the_last_five_games_with_the_ones_before() {
     let line = outcome
         .text
         .lines()
-        .find(|l| l.contains("Boost collected per minute"))
+        .find(|l| l.contains("Boost used per minute"))
         .unwrap();
     let now_text = format!(
         "{} bpm over your last 5 games",

@@ -25,9 +25,9 @@ pub struct CoreStats {
 /// Boost usage and collection. Amounts are on the 0-100 scale the game shows.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BoostStats {
-    /// Boost collected per minute of play (integer, as ballchasing rounds it).
+    /// Boost used per minute of play (integer, as ballchasing rounds it).
     pub bpm: f64,
-    /// Boost consumed per minute of play.
+    /// Boost collected per minute of play.
     pub bcpm: f64,
     pub avg_amount: f64,
     pub amount_collected: f64,
