@@ -155,6 +155,37 @@ impl Driver {
         .await
     }
 
+    /// Runs `script` until it returns `expected` (a page that just navigated
+    /// may still be loading), or fails the test after 20 s.
+    async fn wait_for_script(&self, script: &str, expected: Value) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let value = self.script(script).await;
+            if value == expected {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{script} gave {value}, not {expected}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until the page's URL passes `check`: a click returns before the
+    /// navigation it starts has finished.
+    async fn wait_for_url(&self, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let url = self.url().await;
+            if check(&url) {
+                return url;
+            }
+            assert!(Instant::now() < deadline, "the page stayed at {url}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", Value::Null)
             .await
@@ -175,11 +206,7 @@ async fn in_a_browser_a_player_signs_up_uploads_replays_and_opens_every_tab_of_a
         .type_into("input[name=password]", "correct horse battery")
         .await;
     browser.click("button[type=submit]").await;
-    assert!(
-        browser.url().await.ends_with("/uploads"),
-        "{}",
-        browser.url().await
-    );
+    browser.wait_for_url(|url| url.ends_with("/uploads")).await;
 
     let files: Vec<String> = ["07e9.replay", "00bb.replay"]
         .iter()
@@ -218,7 +245,7 @@ async fn in_a_browser_a_player_signs_up_uploads_replays_and_opens_every_tab_of_a
 
     browser.goto(&app.url("/games")).await;
     browser.click("tr.game-row a").await;
-    assert!(browser.url().await.contains("/games/"));
+    browser.wait_for_url(|url| url.contains("/games/")).await;
     for (tab, label) in [
         ("overview", "Overview"),
         ("boost", "Boost"),
@@ -243,13 +270,16 @@ async fn in_a_browser_a_player_signs_up_uploads_replays_and_opens_every_tab_of_a
                 json!({}),
             )
             .await;
-        assert!(browser.url().await.ends_with(&format!("tab={tab}")));
-        let svgs = browser
-            .script(&format!(
-                "return document.querySelectorAll('#tab-{tab} svg').length;"
-            ))
+        browser
+            .wait_for_url(|url| url.ends_with(&format!("tab={tab}")))
             .await;
-        assert!(svgs.as_u64().unwrap() >= 1, "tab {tab} has no chart");
+        // Every tab has a chart.
+        browser
+            .wait_for_script(
+                &format!("return document.querySelectorAll('#tab-{tab} svg').length > 0;"),
+                json!(true),
+            )
+            .await;
     }
 
     // The coach streams a cited answer; a citation opens the game at its moment.
@@ -280,23 +310,19 @@ async fn in_a_browser_a_player_signs_up_uploads_replays_and_opens_every_tab_of_a
         .script("return document.querySelectorAll('.message.assistant .tool').length;")
         .await;
     assert!(tools.as_u64().unwrap() >= 1, "tool activity is shown");
-    assert!(
-        browser.url().await.contains("/coach/"),
-        "{}",
-        browser.url().await
-    );
+    let conversation = browser.wait_for_url(|url| url.contains("/coach/")).await;
     // Reloaded, the conversation shows the same answer with its citation links.
-    let conversation = browser.url().await;
     browser.goto(&conversation).await;
     browser.click(".message.assistant a.citation").await;
-    let url = browser.url().await;
-    assert!(
-        url.contains("/games/") && url.contains("tab=timeline&t="),
-        "{url}"
-    );
-    let cited = browser
-        .script("return document.querySelectorAll('tr.cited').length;")
+    browser
+        .wait_for_url(|url| url.contains("/games/") && url.contains("tab=timeline&t="))
         .await;
-    assert_eq!(cited, json!(1), "the cited moment is highlighted");
+    // The cited moment is highlighted.
+    browser
+        .wait_for_script(
+            "return document.querySelectorAll('tr.cited').length;",
+            json!(1),
+        )
+        .await;
     let _ = browser.call(reqwest::Method::DELETE, "", Value::Null).await;
 }
