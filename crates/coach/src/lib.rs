@@ -131,7 +131,7 @@ mod types;
 pub use analyst::BuiltinAnalyst;
 pub use anthropic::{ANTHROPIC_VERSION, AnthropicConfig, AnthropicProvider};
 pub use budget::{BudgetError, BudgetLedger, InMemoryLedger, Reservation, ReservationId};
-pub use citations::{CitationRef, extract_citations, format_citation};
+pub use citations::{CitationRef, extract_citations, format_citation, format_clock};
 pub use data::{
     CoachData, DataError, GameDigest, GameQuery, GameResult, InMemoryData, NoteView, PlayerKey,
     identify_me,
@@ -140,7 +140,7 @@ pub use error::ProviderError;
 pub use openai::{OpenAiCompatConfig, OpenAiCompatProvider};
 pub use pricing::{Micros, Price, PriceTable, cost};
 pub use profiles::{Profile, ProfileDomain, ProfileError, ProfileSet};
-pub use tools::{ToolOutcome, execute_tool, tool_definitions};
+pub use tools::{MAX_NOTE_CHARS, ToolOutcome, execute_tool, tool_definitions};
 pub use turn::{
     CallEstimate, CallOutcome, CallRecord, CoachEvent, Meter, MeterError, MeterTicket,
     ProviderBinding, ToolCallRecord, TurnOutcome, TurnRequest, run_turn,

@@ -12,7 +12,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use filmroom_coach::{CoachEvent, Message, Part, Role, TurnOutcome, TurnRequest, run_turn};
+use filmroom_coach::{
+    CoachEvent, MAX_NOTE_CHARS, Message, Part, Role, TurnOutcome, TurnRequest, run_turn,
+};
 use filmroom_store::{
     Citation, ConversationId, MessageId, MessageRole, NewConversation, NewMessage, NoteAuthor,
     NoteId, RecordingId, Sha256Hex, Store, UserId,
@@ -624,13 +626,14 @@ pub async fn delete_conversation(
 
 // ---- notes ----
 
-/// A note as written: trimmed, 1 to 2000 characters.
+/// A note as written: trimmed, 1 to [`MAX_NOTE_CHARS`] characters (what the
+/// coach's `save_note` tool allows too).
 pub fn parse_note(raw: &str) -> Result<String, AppError> {
     let text = raw.trim();
-    if text.is_empty() || text.chars().count() > 2_000 {
+    if text.is_empty() || text.chars().count() > MAX_NOTE_CHARS {
         return Err(AppError::bad_request(
             "invalid_note",
-            "A note needs 1 to 2000 characters.",
+            format!("A note needs 1 to {MAX_NOTE_CHARS} characters."),
         ));
     }
     Ok(text.to_owned())

@@ -2,24 +2,39 @@
 //! tools and the built-in analyst read. Every read goes through the store's
 //! owner-scoped methods, so a tool can only ever see the asking user's games
 //! and notes.
+//!
+//! Reports are parsed lazily, newest first, and each at most once per turn:
+//! "the last 3 games" reads three reports (plus the few that decide who "me"
+//! is), not the whole history.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use filmroom_coach::{CoachData, DataError, GameDigest, GameQuery, NoteView, identify_me};
+use filmroom_coach::{
+    CoachData, DataError, GameDigest, GameQuery, NoteView, PlayerKey, identify_me,
+};
 use filmroom_replay::Analysis;
-use filmroom_store::{Note, NoteAuthor, NoteId, RecordingFilter, Store, UserId};
+use filmroom_store::{
+    Note, NoteAuthor, NoteId, RecordingFilter, RecordingId, RecordingSummary, Store, UserId,
+};
 use time::OffsetDateTime;
-use tokio::sync::OnceCell;
+use tokio::sync::{Mutex, OnceCell};
 
 /// How many of a user's most recent games the coach reads at most.
 const MAX_GAMES: u32 = 500;
+/// Without player names on the account, "me" is the player seen in most of
+/// this many recent games: the uploader is in all of them.
+const ME_SAMPLE: usize = 30;
 
 pub struct StoreCoachData {
     store: Arc<dyn Store>,
     user: UserId,
     now: OffsetDateTime,
-    /// The user's analysed games, newest first, read once per turn.
-    games: OnceCell<Vec<GameDigest>>,
+    /// The user's recordings, newest first, listed once per turn.
+    rows: OnceCell<Vec<RecordingSummary>>,
+    me: OnceCell<Option<PlayerKey>>,
+    /// Reports parsed this turn (`None`: not analysed or unreadable).
+    reports: Mutex<HashMap<RecordingId, Option<Arc<Analysis>>>>,
 }
 
 impl StoreCoachData {
@@ -28,57 +43,79 @@ impl StoreCoachData {
             store,
             user,
             now,
-            games: OnceCell::new(),
+            rows: OnceCell::new(),
+            me: OnceCell::new(),
+            reports: Mutex::new(HashMap::new()),
         }
     }
 
-    async fn all_games(&self) -> Result<&Vec<GameDigest>, DataError> {
-        self.games.get_or_try_init(|| self.load_games()).await
-    }
-
-    async fn load_games(&self) -> Result<Vec<GameDigest>, DataError> {
-        let filter = RecordingFilter {
-            limit: MAX_GAMES,
-            ..RecordingFilter::default()
-        };
-        let rows = self
-            .store
-            .list_recordings(self.user, &filter)
-            .await
-            .map_err(data_error)?;
-        let mut analysed = Vec::new();
-        for row in rows.iter().filter(|r| r.analyzed) {
-            let Some(json) = self
-                .store
-                .analysis_for_owner(self.user, row.id)
-                .await
-                .map_err(data_error)?
-            else {
-                continue;
-            };
-            // A report from an older schema that no longer parses is skipped, not fatal.
-            match serde_json::from_str::<Analysis>(&json) {
-                Ok(analysis) => analysed.push((row, analysis)),
-                Err(error) => {
-                    tracing::warn!(recording = %row.id, error = %error, "coach: unreadable report skipped")
-                }
-            }
-        }
-        let names = self
-            .store
-            .player_names(self.user)
-            .await
-            .map_err(data_error)?;
-        let reports: Vec<&Analysis> = analysed.iter().map(|(_, a)| a).collect();
-        let Some(me) = identify_me(&reports, &names) else {
-            return Ok(Vec::new());
-        };
-        Ok(analysed
-            .iter()
-            .filter_map(|(row, analysis)| {
-                GameDigest::from_analysis(&row.id.to_string(), row.played_at, analysis, &me)
+    async fn rows(&self) -> Result<&Vec<RecordingSummary>, DataError> {
+        self.rows
+            .get_or_try_init(|| async {
+                let filter = RecordingFilter {
+                    limit: MAX_GAMES,
+                    ..RecordingFilter::default()
+                };
+                let rows = self
+                    .store
+                    .list_recordings(self.user, &filter)
+                    .await
+                    .map_err(data_error)?;
+                Ok(rows.into_iter().filter(|r| r.analyzed).collect())
             })
-            .collect())
+            .await
+    }
+
+    async fn report(&self, id: RecordingId) -> Result<Option<Arc<Analysis>>, DataError> {
+        if let Some(cached) = self.reports.lock().await.get(&id) {
+            return Ok(cached.clone());
+        }
+        let json = self
+            .store
+            .analysis_for_owner(self.user, id)
+            .await
+            .map_err(data_error)?;
+        // A report from an older schema that no longer parses is skipped, not fatal.
+        let report = json.and_then(|json| match serde_json::from_str::<Analysis>(&json) {
+            Ok(analysis) => Some(Arc::new(analysis)),
+            Err(error) => {
+                tracing::warn!(recording = %id, error = %error, "coach: unreadable report skipped");
+                None
+            }
+        });
+        self.reports.lock().await.insert(id, report.clone());
+        Ok(report)
+    }
+
+    async fn me(&self) -> Result<Option<&PlayerKey>, DataError> {
+        let me = self
+            .me
+            .get_or_try_init(|| async {
+                let names = self
+                    .store
+                    .player_names(self.user)
+                    .await
+                    .map_err(data_error)?;
+                let mut sample = Vec::new();
+                for row in self.rows().await?.iter().take(ME_SAMPLE) {
+                    if let Some(report) = self.report(row.id).await? {
+                        sample.push(report);
+                    }
+                }
+                let reports: Vec<&Analysis> = sample.iter().map(Arc::as_ref).collect();
+                Ok::<_, DataError>(identify_me(&reports, &names))
+            })
+            .await?;
+        Ok(me.as_ref())
+    }
+
+    async fn digest(&self, row: &RecordingSummary) -> Result<Option<GameDigest>, DataError> {
+        let Some(me) = self.me().await? else {
+            return Ok(None);
+        };
+        Ok(self.report(row.id).await?.and_then(|analysis| {
+            GameDigest::from_analysis(&row.id.to_string(), row.played_at, &analysis, me)
+        }))
     }
 }
 
@@ -102,17 +139,28 @@ fn note_view(note: Note) -> NoteView {
 #[async_trait::async_trait]
 impl CoachData for StoreCoachData {
     async fn games(&self, query: &GameQuery) -> Result<Vec<GameDigest>, DataError> {
-        let games = self.all_games().await?;
-        Ok(games
-            .iter()
-            .filter(|g| query.matches(g))
-            .take(query.limit)
-            .cloned()
-            .collect())
+        let mut games = Vec::new();
+        for row in self.rows().await? {
+            if games.len() >= query.limit {
+                break;
+            }
+            if let Some(game) = self.digest(row).await?
+                && query.matches(&game)
+            {
+                games.push(game);
+            }
+        }
+        Ok(games)
     }
 
     async fn game(&self, id: &str) -> Result<Option<GameDigest>, DataError> {
-        Ok(self.all_games().await?.iter().find(|g| g.id == id).cloned())
+        let Ok(id) = id.parse::<RecordingId>() else {
+            return Ok(None);
+        };
+        match self.rows().await?.iter().find(|r| r.id == id) {
+            Some(row) => self.digest(row).await,
+            None => Ok(None),
+        }
     }
 
     async fn notes(&self) -> Result<Vec<NoteView>, DataError> {

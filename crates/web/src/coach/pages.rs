@@ -1,13 +1,16 @@
 //! The coach's pages: `/coach` (conversations, the chat that streams its
 //! answers through `static/coach.js`, and the notes) and `/usage`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
-use filmroom_store::{ConversationId, MessageRole, NoteAuthor, NoteId, StoredMessage};
+use filmroom_coach::{extract_citations, format_clock};
+use filmroom_store::{
+    ConversationId, ConversationSummary, MessageRole, NoteAuthor, NoteId, StoredMessage,
+};
 use serde::Deserialize;
 
 use super::api::{parse_note, user_plan};
@@ -33,6 +36,20 @@ pub struct ConversationRow {
     pub tokens: u64,
     pub cost: String,
     pub active: bool,
+}
+
+impl ConversationRow {
+    fn new(s: &ConversationSummary, active: bool) -> Self {
+        Self {
+            id: s.conversation.id.to_string(),
+            title: s.conversation.title.clone(),
+            profile: s.conversation.profile.clone(),
+            messages: s.message_count,
+            tokens: s.total_tokens,
+            cost: fmt_cost(s.cost_micros),
+            active,
+        }
+    }
 }
 
 pub struct Segment {
@@ -88,51 +105,63 @@ pub struct CoachPage {
     pub back: String,
 }
 
-/// Splits an answer into text and links at its citations `[game:ID@m:ss]`;
-/// only citations the store kept with the message (the user's own games)
-/// become links.
-pub fn segments(message: &StoredMessage) -> Vec<Segment> {
-    let cited: HashMap<String, ()> = message
-        .citations
-        .iter()
-        .map(|c| (c.recording.to_string(), ()))
+/// Splits an answer into text and links at its citations `[game:ID@m:ss]`
+/// (parsed as the coach writes them); only citations the store kept with the
+/// message (the user's own games) become links.
+pub fn segments(message: &CitedText) -> Vec<Segment> {
+    let links: Vec<(String, Segment)> = extract_citations(&message.text)
+        .into_iter()
+        .filter(|c| message.cited.contains(&c.game_id))
+        .map(|c| {
+            let link = Segment {
+                text: format_clock(c.at_seconds),
+                url: Some(moment_url(&c.game_id, c.at_seconds)),
+            };
+            (c.label, link)
+        })
         .collect();
     let mut out = Vec::new();
     let mut rest = message.text.as_str();
-    while let Some(start) = rest.find("[game:") {
-        let after = &rest[start + "[game:".len()..];
-        let Some(end) = after.find(']') else { break };
-        let inner = &after[..end];
-        let link = inner.split_once('@').and_then(|(id, at)| {
-            let (m, s) = at.split_once(':')?;
-            let seconds = m.parse::<u32>().ok()? * 60 + s.parse::<u32>().ok()?;
-            cited
-                .contains_key(id)
-                .then(|| (format!("{m}:{s}"), moment_url(id, f64::from(seconds))))
+    // The earliest remaining citation each time: a citation may appear twice.
+    while let Some((at, label, link)) = links
+        .iter()
+        .filter_map(|(label, link)| rest.find(label.as_str()).map(|at| (at, label, link)))
+        .min_by_key(|(at, _, _)| *at)
+    {
+        out.push(Segment {
+            text: rest[..at].to_owned(),
+            url: None,
         });
-        match link {
-            Some((label, url)) => {
-                out.push(Segment {
-                    text: rest[..start].to_owned(),
-                    url: None,
-                });
-                out.push(Segment {
-                    text: label,
-                    url: Some(url),
-                });
-            }
-            None => out.push(Segment {
-                text: rest[..start + "[game:".len() + end + 1].to_owned(),
-                url: None,
-            }),
-        }
-        rest = &after[end + 1..];
+        out.push(Segment {
+            text: link.text.clone(),
+            url: link.url.clone(),
+        });
+        rest = &rest[at + label.len()..];
     }
     out.push(Segment {
         text: rest.to_owned(),
         url: None,
     });
     out
+}
+
+/// An answer's text and the games its stored citations point at.
+pub struct CitedText {
+    pub text: String,
+    pub cited: HashSet<String>,
+}
+
+impl From<&StoredMessage> for CitedText {
+    fn from(m: &StoredMessage) -> Self {
+        Self {
+            text: m.text.clone(),
+            cited: m
+                .citations
+                .iter()
+                .map(|c| c.recording.to_string())
+                .collect(),
+        }
+    }
 }
 
 fn message_view(m: &StoredMessage) -> MessageView {
@@ -168,7 +197,7 @@ fn message_view(m: &StoredMessage) -> MessageView {
             MessageRole::User => "user",
             MessageRole::Assistant => "assistant",
         },
-        segments: segments(m),
+        segments: segments(&CitedText::from(m)),
         tools,
         attachments: if attachments.is_empty() {
             String::new()
@@ -236,15 +265,7 @@ async fn render_coach(
         }),
         conversations: conversations
             .iter()
-            .map(|s| ConversationRow {
-                id: s.conversation.id.to_string(),
-                title: s.conversation.title.clone(),
-                profile: s.conversation.profile.clone(),
-                messages: s.message_count,
-                tokens: s.total_tokens,
-                cost: fmt_cost(s.cost_micros),
-                active: Some(s.conversation.id) == selected,
-            })
+            .map(|s| ConversationRow::new(s, Some(s.conversation.id) == selected))
             .collect(),
         conversation_id: selected.map(|id| id.to_string()).unwrap_or_default(),
         messages: messages.iter().map(message_view).collect(),
@@ -414,15 +435,7 @@ pub async fn usage_page(State(state): State<AppState>, PageUser(identity): PageU
         month_cost: fmt_cost(totals.cost_micros),
         conversations: conversations
             .iter()
-            .map(|s| ConversationRow {
-                id: s.conversation.id.to_string(),
-                title: s.conversation.title.clone(),
-                profile: s.conversation.profile.clone(),
-                messages: s.message_count,
-                tokens: s.total_tokens,
-                cost: fmt_cost(s.cost_micros),
-                active: false,
-            })
+            .map(|s| ConversationRow::new(s, false))
             .collect(),
         records: records
             .iter()
@@ -445,4 +458,34 @@ pub async fn usage_page(State(state): State<AppState>, PageUser(identity): PageU
             .collect(),
     };
     Ok(html(&page)?.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_stored_citations_become_links_and_a_repeated_one_links_each_time() {
+        let mine = "3f2a9c00-0000-4000-8000-000000000001";
+        let other = "3f2a9c00-0000-4000-8000-000000000002";
+        let text = CitedText {
+            text: format!("A [game:{mine}@4:07] B [game:{other}@0:10] C [game:{mine}@4:07]"),
+            cited: HashSet::from([mine.to_owned()]),
+        };
+        let parts: Vec<(String, Option<String>)> = segments(&text)
+            .into_iter()
+            .map(|s| (s.text, s.url))
+            .collect();
+        let link = Some(format!("/games/{mine}?tab=timeline&t=247"));
+        assert_eq!(
+            parts,
+            vec![
+                ("A ".to_owned(), None),
+                ("4:07".to_owned(), link.clone()),
+                (format!(" B [game:{other}@0:10] C "), None),
+                ("4:07".to_owned(), link),
+                (String::new(), None),
+            ]
+        );
+    }
 }

@@ -345,7 +345,10 @@ async fn with_no_configuration_a_new_user_gets_a_cited_answer_about_their_games(
         .await
         .unwrap();
     assert!(page.contains("Cited moment"), "{page}");
-    assert!(page.contains("cited"));
+    assert!(
+        page.contains(" cited\""),
+        "the cited event's row is highlighted"
+    );
 }
 
 #[tokio::test]

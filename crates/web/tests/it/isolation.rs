@@ -371,10 +371,9 @@ async fn the_coachs_tools_read_only_the_asking_users_games_and_notes() {
             !everything.contains(note["id"].as_str().unwrap()),
             "{question}"
         );
-        if let Some(done) = reply.event("done") {
-            for citation in done["citations"].as_array().unwrap() {
-                assert_eq!(citation["game_id"], bob_games[0].as_str());
-            }
+        let done = reply.event("done").expect("every question is answered");
+        for citation in done["citations"].as_array().unwrap() {
+            assert_eq!(citation["game_id"], bob_games[0].as_str());
         }
     }
     // Asked by id about alice's game, the tool finds nothing and nothing is cited.
