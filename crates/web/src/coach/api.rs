@@ -449,6 +449,9 @@ impl AnswerJob {
             let saved = self
                 .save(&outcome, failure.as_ref().map(|(code, _)| code.as_str()))
                 .await;
+            if let Err(error) = &saved {
+                tracing::error!(error = %error, "coach: failed to save an answer");
+            }
             let final_event = match (&failure, saved) {
                 (None, Ok(citations)) => sse_event(
                     "done",
@@ -466,13 +469,10 @@ impl AnswerJob {
                     "error",
                     &json!({ "code": code, "message": message, "message_id": self.answer_id.to_string() }),
                 ),
-                (None, Err(error)) => {
-                    tracing::error!(error = %error, "coach: failed to save an answer");
-                    sse_event(
-                        "error",
-                        &json!({ "code": "internal", "message": "The answer could not be saved; it has been logged." }),
-                    )
-                }
+                (None, Err(_)) => sse_event(
+                    "error",
+                    &json!({ "code": "internal", "message": "The answer could not be saved; it has been logged." }),
+                ),
             };
             let _ = tx.send(final_event).await;
             if let Ok(budget) = limits::budget_state(&self.state, self.user, &self.plan).await
