@@ -38,25 +38,25 @@ pub fn inspect(bytes: &[u8]) -> Result<Header, ReplayError> {
 /// header alone (status `degraded`, with the reason) when they do not.
 pub fn analyze(bytes: &[u8]) -> Result<Analysis, ReplayError> {
     check_size(bytes)?;
+    // The timeline is built while boxcars decodes each frame (our vendored
+    // boxcars' frame visitor), not from a fully decoded replay afterwards:
+    // walking frames gone cold cost as much as the parse itself.
+    let mut timeline = frames::TimelineBuilder::default();
     let parsed = ParserBuilder::new(bytes)
         .must_parse_network_data()
         .on_error_check_crc()
-        .parse();
+        .parse_with_frame_visitor(&mut timeline);
     match parsed {
         Ok(replay) => {
             let header = header::read(&replay);
-            let has_frames = replay
-                .network_frames
-                .as_ref()
-                .is_some_and(|n| !n.frames.is_empty());
-            if !has_frames {
+            let timeline = timeline.finish();
+            if timeline.frames.is_empty() {
                 return Ok(degraded(
                     header,
                     DegradedCode::NoNetworkData,
                     "the replay has no network frames".into(),
                 ));
             }
-            let timeline = frames::Timeline::build(&replay);
             // Modes without a ball (Knockout) still have cars to measure; only
             // frames where no car can be followed say nothing.
             let any_car = timeline

@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 
-use boxcars::{Attribute, NetworkFrames, RemoteId, Replay, UniqueId};
+use boxcars::{Attribute, FrameVisitor, NetworkFrames, RemoteId, Replay, UniqueId};
 
 use crate::actor_map::ActorMap;
 use crate::report::PlayerId;
@@ -317,8 +317,9 @@ struct PadState {
 
 /// Replays the actor graph. Keyed by actor id; an id reused after a delete
 /// starts fresh, an id re-sent at a keyframe keeps its state.
-struct Builder<'a> {
-    replay: &'a Replay,
+struct Builder {
+    /// The replay's name table (game state names are indices into it).
+    names: Vec<String>,
     kinds: Vec<ActorKind>,
     props: Vec<Prop>,
     /// Before net version 5 positions and velocities come 100 and 10 times
@@ -356,23 +357,79 @@ struct Builder<'a> {
     /// Time of the frame being built, since the first frame.
     current_time: f32,
     link_sequence: u64,
-    /// Frames in the replay, to size per-player vectors once.
+    /// Frames the header announces, to size per-player vectors once.
     frame_count: usize,
+    /// Time of the first frame: frame times count from it.
+    start: Option<f32>,
     out: Timeline,
 }
 
+/// Reserving per-frame vectors for more frames than this (a header can claim
+/// anything its file size allows) is left to normal growth.
+const MAX_RESERVED_FRAMES: usize = 60_000;
+
 impl Timeline {
-    /// Builds the model from a replay whose network frames were decoded.
-    /// A replay without frames gives an empty timeline.
+    /// Builds the model from a replay whose network frames were decoded and
+    /// kept. A replay without frames gives an empty timeline.
     pub fn build(replay: &Replay) -> Timeline {
         let Some(NetworkFrames { frames }) = replay.network_frames.as_ref() else {
             return Timeline::default();
         };
+        let mut builder = TimelineBuilder::default();
+        builder.begin(replay);
+        for frame in frames {
+            builder.frame(frame);
+        }
+        builder.finish()
+    }
+}
+
+/// Builds a [`Timeline`] while boxcars decodes the frames (a
+/// [`FrameVisitor`]): each frame is read while it is still in cache and its
+/// memory is reused for the next, instead of walking a fully materialized
+/// replay afterwards.
+#[derive(Default)]
+pub struct TimelineBuilder {
+    builder: Option<Builder>,
+}
+
+impl TimelineBuilder {
+    /// The timeline of the frames visited so far (empty if none were).
+    pub fn finish(self) -> Timeline {
+        self.builder.map(|b| b.out).unwrap_or_default()
+    }
+}
+
+impl FrameVisitor for TimelineBuilder {
+    fn begin(&mut self, replay: &Replay) {
+        self.builder = Some(Builder::new(replay));
+    }
+
+    fn frame(&mut self, frame: &boxcars::Frame) {
+        if let Some(builder) = self.builder.as_mut() {
+            builder.frame(frame);
+        }
+    }
+}
+
+impl Builder {
+    fn new(replay: &Replay) -> Builder {
         // Before net version 5 the game sent positions and velocities in
         // coarser units than boxcars assumes (its decoder divides by 100).
         let old_scale = replay.net_version.unwrap_or(0) < 5;
-        let mut builder = Builder {
-            replay,
+        let frame_count = replay
+            .properties
+            .iter()
+            .find(|(key, _)| key == "NumFrames")
+            .and_then(|(_, value)| value.as_i32())
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0)
+            .min(MAX_RESERVED_FRAMES);
+        let mut out = Timeline::default();
+        out.frames.reserve(frame_count);
+        out.ball.reserve(frame_count);
+        Builder {
+            names: replay.names.clone(),
             kinds: replay.objects.iter().map(|o| actor_kind(o)).collect(),
             props: replay.objects.iter().map(|o| prop_kind(o)).collect(),
             position_scale: if old_scale { 100.0 } else { 1.0 },
@@ -400,16 +457,10 @@ impl Timeline {
             started: false,
             current_time: 0.0,
             link_sequence: 0,
-            frame_count: frames.len(),
-            out: Timeline::default(),
-        };
-        builder.out.frames.reserve(frames.len());
-        builder.out.ball.reserve(frames.len());
-        let start = frames.first().map_or(0.0, |f| f.time);
-        for (index, frame) in frames.iter().enumerate() {
-            builder.frame(index, frame, start);
+            frame_count,
+            start: None,
+            out,
         }
-        builder.out
     }
 }
 
@@ -452,7 +503,7 @@ fn account_key(id: &UniqueId, name: &str) -> (String, Option<PlayerId>) {
     )
 }
 
-impl Builder<'_> {
+impl Builder {
     fn body(&self, rb: &boxcars::RigidBody) -> Body {
         let zero = boxcars::Vector3f {
             x: 0.0,
@@ -467,7 +518,9 @@ impl Builder<'_> {
         }
     }
 
-    fn frame(&mut self, index: usize, frame: &boxcars::Frame, start: f32) {
+    fn frame(&mut self, frame: &boxcars::Frame) {
+        let index = self.out.frames.len();
+        let start = *self.start.get_or_insert(frame.time);
         self.current_time = frame.time - start;
         for deleted in &frame.deleted_actors {
             self.delete(deleted.0);
@@ -640,7 +693,7 @@ impl Builder<'_> {
             (Prop::StateName, Attribute::Int(name)) => {
                 self.state_name = usize::try_from(*name)
                     .ok()
-                    .and_then(|i| self.replay.names.get(i))
+                    .and_then(|i| self.names.get(i))
                     .cloned();
             }
             (Prop::CountdownRemaining, Attribute::Int(n)) => self.countdown = *n > 0,

@@ -210,3 +210,51 @@ fn pickups_on_a_map_with_another_layout_name_no_standard_pad() {
     assert!(!seen.is_empty(), "hoops has pads too");
     assert!(seen.iter().all(|(pad, _)| pad.is_none()));
 }
+
+/// `analyze` builds the timeline while boxcars decodes (a frame visitor in
+/// the vendored boxcars); it must be exactly the timeline of the fully
+/// decoded replay, frame for frame, on replays of every era in the corpus.
+#[test]
+fn the_timeline_built_while_decoding_equals_the_one_built_from_decoded_frames() {
+    use boxcars::ParserBuilder;
+    use filmroom_replay::frames::TimelineBuilder;
+
+    let mut compared = 0;
+    for path in crate::support::replay_files("corpus") {
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let Ok(replay) = ParserBuilder::new(&bytes)
+            .must_parse_network_data()
+            .on_error_check_crc()
+            .parse()
+        else {
+            continue; // degraded replays are covered by the corpus tests
+        };
+        let mut streamed = TimelineBuilder::default();
+        let visited = ParserBuilder::new(&bytes)
+            .must_parse_network_data()
+            .on_error_check_crc()
+            .parse_with_frame_visitor(&mut streamed)
+            .expect("the visitor parse succeeds where the full parse did");
+        assert!(
+            visited
+                .network_frames
+                .as_ref()
+                .is_some_and(|n| n.frames.is_empty()),
+            "{}: visited frames are not kept",
+            path.display()
+        );
+        let built = Timeline::build(&replay);
+        assert!(
+            streamed.finish() == built,
+            "{}: the streamed timeline differs",
+            path.display()
+        );
+        if !built.frames.is_empty() {
+            compared += 1;
+        }
+    }
+    assert!(
+        compared >= 60,
+        "only {compared} corpus replays with frames compared"
+    );
+}
