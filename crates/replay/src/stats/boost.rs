@@ -1,8 +1,11 @@
 //! Boost: amounts over time, pad pickups (big/small, stolen, overfill) and
 //! boost used while supersonic.
 
-use crate::frames::Timeline;
-use crate::stats::defs::{BIG_PAD_BOOST, RAW_BOOST_SCALE, SMALL_PAD_BOOST, SUPERSONIC_SPEED};
+use crate::frames::{Phase, Timeline};
+use crate::stats::defs::{
+    BIG_PAD_BOOST, BOOST_BURN_PER_SECOND, BOOST_QUARTER_RAW, FULL_BOOST_MIN_RAW, RAW_BOOST_SCALE,
+    SMALL_PAD_BOOST, SUPERSONIC_SPEED, ZERO_BOOST_MAX_RAW,
+};
 use crate::stats::pads::{self, PadKinds};
 use crate::stats::types::BoostStats;
 use crate::stats::{frame_weight, percent};
@@ -14,9 +17,6 @@ pub(crate) struct PickupGain {
     pub gained: f64,
     pub overfill: f64,
 }
-
-/// Boost burns at 100/3 per second (a full tank lasts three seconds).
-const BOOST_BURN_PER_SECOND: f64 = 100.0 / 3.0;
 
 /// How many frames after a pickup the new amount may take to be replicated.
 const PICKUP_REPLICATION_FRAMES: usize = 8;
@@ -67,6 +67,73 @@ pub(crate) fn boost_before(timeline: &Timeline, track: usize, frame: usize) -> O
         .map(|s| f64::from(s.boost) / RAW_BOOST_SCALE)
 }
 
+/// Whether a frame counts for the zero and full boost times: live play
+/// only (the kickoff countdown and the post-goal celebration say nothing
+/// about how a player manages boost).
+fn counts_for_zero_and_full(timeline: &Timeline, frame: usize) -> bool {
+    timeline.frames[frame].phase == Phase::Live
+}
+
+/// Whether a frame counts for the boost bands and the average amount: the
+/// play time's frames (every frame but the frozen 3-2-1 of a kickoff).
+fn counts_for_levels(timeline: &Timeline, frame: usize) -> bool {
+    let f = &timeline.frames[frame];
+    f.phase != Phase::Inactive && !f.frozen
+}
+
+/// The tank (0-255) at every frame of a player, estimated: the replicated
+/// amount whenever the game sends a new one, and in between the last
+/// estimate minus the burn rate while the boost component is active. The
+/// game replicates the amount mostly when a boost ends, so the replicated
+/// value alone overstates the tank while a player boosts.
+fn estimated_tank(timeline: &Timeline, track: usize) -> Vec<Option<f64>> {
+    let burn_raw = BOOST_BURN_PER_SECOND * RAW_BOOST_SCALE;
+    let mut estimate: Option<(f32, f64)> = None;
+    let mut out = Vec::with_capacity(timeline.players[track].cars.len());
+    for (frame, sample) in timeline.players[track].cars.iter().enumerate() {
+        let Some(sample) = sample else {
+            estimate = None;
+            out.push(None);
+            continue;
+        };
+        let mut tank = match estimate {
+            Some((replicated, tank)) if replicated == sample.boost => tank,
+            _ => f64::from(sample.boost),
+        };
+        if sample.boosting {
+            tank = (tank - burn_raw * frame_weight(timeline, frame)).max(0.0);
+        }
+        estimate = Some((sample.boost, tank));
+        out.push(Some(tank));
+    }
+    out
+}
+
+/// The share of a linear move from `from` to `to` spent in `[low, high)`.
+fn share_in(from: f64, to: f64, low: f64, high: f64) -> f64 {
+    if (to - from).abs() < f64::EPSILON {
+        return if from >= low && from < high { 1.0 } else { 0.0 };
+    }
+    let (a, b) = ((low - from) / (to - from), (high - from) / (to - from));
+    (a.max(b).min(1.0) - a.min(b).max(0.0)).max(0.0)
+}
+
+/// The amount a frame starts from: the previous frame's, when the same car
+/// had one (the amount moves linearly between two samples), else its own.
+fn interval_start(previous: Option<f64>, current: f64) -> f64 {
+    previous.unwrap_or(current)
+}
+
+/// Adds one frame of `w` seconds, in which the tank moved linearly from
+/// `from` to `to` (raw 0-255), to the four band times.
+fn add_bands(s: &mut BoostStats, w: f64, from: f64, to: f64) {
+    let q = BOOST_QUARTER_RAW;
+    s.time_boost_0_25 += w * share_in(from, to, f64::MIN, q);
+    s.time_boost_25_50 += w * share_in(from, to, q, 2.0 * q);
+    s.time_boost_50_75 += w * share_in(from, to, 2.0 * q, 3.0 * q);
+    s.time_boost_75_100 += w * share_in(from, to, 3.0 * q, f64::MAX);
+}
+
 pub fn stats(
     timeline: &Timeline,
     track: usize,
@@ -75,31 +142,30 @@ pub fn stats(
     play_seconds: f64,
 ) -> BoostStats {
     let mut s = BoostStats::default();
-    let mut total = 0.0;
+    let mut level_time = 0.0;
     let mut amount_time = 0.0;
     let cars = &timeline.players[track].cars;
+    let tank = estimated_tank(timeline, track);
     let mut previous: Option<f32> = None;
+    let mut previous_tank: Option<f64> = None;
     let mut used = 0.0;
     for (frame, sample) in cars.iter().enumerate() {
-        let Some(sample) = sample else {
+        let (Some(sample), Some(tank)) = (sample, tank[frame]) else {
             previous = None;
+            previous_tank = None;
             continue;
         };
-        let amount = f64::from(sample.boost) / RAW_BOOST_SCALE;
         let w = frame_weight(timeline, frame);
-        total += w;
-        amount_time += amount * w;
-        if sample.boost < 1.0 {
-            s.time_zero_boost += w;
+        let replicated = f64::from(sample.boost);
+        let from = interval_start(previous.map(f64::from), replicated);
+        if counts_for_zero_and_full(timeline, frame) {
+            s.time_zero_boost += w * share_in(from, replicated, f64::MIN, ZERO_BOOST_MAX_RAW);
+            s.time_full_boost += w * share_in(from, replicated, FULL_BOOST_MIN_RAW, f64::MAX);
         }
-        if sample.boost > 254.0 {
-            s.time_full_boost += w;
-        }
-        match amount {
-            a if a < 25.0 => s.time_boost_0_25 += w,
-            a if a < 50.0 => s.time_boost_25_50 += w,
-            a if a < 75.0 => s.time_boost_50_75 += w,
-            _ => s.time_boost_75_100 += w,
+        if counts_for_levels(timeline, frame) {
+            level_time += w;
+            amount_time += w * (from + replicated) / 2.0 / RAW_BOOST_SCALE;
+            add_bands(&mut s, w, interval_start(previous_tank, tank), tank);
         }
         // Boost used is what the tank lost between two frames of one car.
         if let Some(before) = previous
@@ -117,6 +183,7 @@ pub fn stats(
             s.amount_used_while_supersonic += BOOST_BURN_PER_SECOND * w;
         }
         previous = Some(sample.boost);
+        previous_tank = Some(tank);
     }
     for pickup in timeline.pickups.iter().filter(|p| p.player == track) {
         let Some(kind) = pad_kinds.get(&pickup.pad_object) else {
@@ -163,8 +230,8 @@ pub fn stats(
     } else {
         0.0
     };
-    s.avg_amount = if total > 0.0 {
-        amount_time / total
+    s.avg_amount = if level_time > 0.0 {
+        amount_time / level_time
     } else {
         0.0
     };
@@ -172,9 +239,9 @@ pub fn stats(
     // player's own time (measured: one denominator for every player).
     s.percent_zero_boost = Some(percent(s.time_zero_boost, play_seconds));
     s.percent_full_boost = Some(percent(s.time_full_boost, play_seconds));
-    s.percent_boost_0_25 = Some(percent(s.time_boost_0_25, total));
-    s.percent_boost_25_50 = Some(percent(s.time_boost_25_50, total));
-    s.percent_boost_50_75 = Some(percent(s.time_boost_50_75, total));
-    s.percent_boost_75_100 = Some(percent(s.time_boost_75_100, total));
+    s.percent_boost_0_25 = Some(percent(s.time_boost_0_25, level_time));
+    s.percent_boost_25_50 = Some(percent(s.time_boost_25_50, level_time));
+    s.percent_boost_50_75 = Some(percent(s.time_boost_50_75, level_time));
+    s.percent_boost_75_100 = Some(percent(s.time_boost_75_100, level_time));
     s
 }
