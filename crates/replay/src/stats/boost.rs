@@ -67,44 +67,38 @@ pub(crate) fn boost_before(timeline: &Timeline, track: usize, frame: usize) -> O
         .map(|s| f64::from(s.boost) / RAW_BOOST_SCALE)
 }
 
-/// Whether a frame counts for the zero and full boost times: live play
-/// only (the kickoff countdown and the post-goal celebration say nothing
-/// about how a player manages boost).
-fn counts_for_zero_and_full(timeline: &Timeline, frame: usize) -> bool {
-    timeline.frames[frame].phase == Phase::Live
-}
-
-/// Whether a frame counts for the boost bands and the average amount: the
-/// play time's frames (every frame but the frozen 3-2-1 of a kickoff).
+/// Whether a frame counts for the boost level stats (zero, full, the four
+/// bands, the average): the kickoff countdown and live play, not the
+/// post-goal celebration and goal replay (measured: with post-goal frames
+/// our band times exceed ballchasing's by a few seconds per goal).
 fn counts_for_levels(timeline: &Timeline, frame: usize) -> bool {
-    let f = &timeline.frames[frame];
-    f.phase != Phase::Inactive && !f.frozen
+    matches!(timeline.frames[frame].phase, Phase::Countdown | Phase::Live)
 }
 
-/// The tank (0-255) at every frame of a player, estimated: the replicated
-/// amount whenever the game sends a new one, and in between the last
-/// estimate minus the burn rate while the boost component is active. The
-/// game replicates the amount mostly when a boost ends, so the replicated
-/// value alone overstates the tank while a player boosts.
-fn estimated_tank(timeline: &Timeline, track: usize) -> Vec<Option<f64>> {
-    let burn_raw = BOOST_BURN_PER_SECOND * RAW_BOOST_SCALE;
-    let mut estimate: Option<(f32, f64)> = None;
-    let mut out = Vec::with_capacity(timeline.players[track].cars.len());
-    for (frame, sample) in timeline.players[track].cars.iter().enumerate() {
+/// For every frame of a player, the amount (0-255) the game replicates at
+/// the next change (or the car's last amount when none follows): the value
+/// ballchasing gives the time between two replicated amounts. The game
+/// sends the amount mostly when a boost ends, so the later value is closer
+/// to what the tank held while the player boosted.
+fn later_amounts(timeline: &Timeline, track: usize) -> Vec<Option<f64>> {
+    let cars = &timeline.players[track].cars;
+    let mut out = vec![None; cars.len()];
+    // Walking backwards: the value of the run after the current one.
+    let mut later: Option<f32> = None;
+    let mut next_sample: Option<f32> = None;
+    for (frame, sample) in cars.iter().enumerate().rev() {
         let Some(sample) = sample else {
-            estimate = None;
-            out.push(None);
+            later = None;
+            next_sample = None;
             continue;
         };
-        let mut tank = match estimate {
-            Some((replicated, tank)) if replicated == sample.boost => tank,
-            _ => f64::from(sample.boost),
-        };
-        if sample.boosting {
-            tank = (tank - burn_raw * frame_weight(timeline, frame)).max(0.0);
+        match next_sample {
+            None => later = Some(sample.boost),
+            Some(next) if next != sample.boost => later = Some(next),
+            Some(_) => {}
         }
-        estimate = Some((sample.boost, tank));
-        out.push(Some(tank));
+        out[frame] = later.map(f64::from);
+        next_sample = Some(sample.boost);
     }
     out
 }
@@ -124,14 +118,15 @@ fn interval_start(previous: Option<f64>, current: f64) -> f64 {
     previous.unwrap_or(current)
 }
 
-/// Adds one frame of `w` seconds, in which the tank moved linearly from
-/// `from` to `to` (raw 0-255), to the four band times.
-fn add_bands(s: &mut BoostStats, w: f64, from: f64, to: f64) {
-    let q = BOOST_QUARTER_RAW;
-    s.time_boost_0_25 += w * share_in(from, to, f64::MIN, q);
-    s.time_boost_25_50 += w * share_in(from, to, q, 2.0 * q);
-    s.time_boost_50_75 += w * share_in(from, to, 2.0 * q, 3.0 * q);
-    s.time_boost_75_100 += w * share_in(from, to, 3.0 * q, f64::MAX);
+/// Adds `w` seconds at `amount` (raw 0-255) to its band.
+fn add_to_band(s: &mut BoostStats, w: f64, amount: f64) {
+    let quarters = amount / BOOST_QUARTER_RAW;
+    match quarters {
+        q if q < 1.0 => s.time_boost_0_25 += w,
+        q if q < 2.0 => s.time_boost_25_50 += w,
+        q if q < 3.0 => s.time_boost_50_75 += w,
+        _ => s.time_boost_75_100 += w,
+    }
 }
 
 pub fn stats(
@@ -145,27 +140,23 @@ pub fn stats(
     let mut level_time = 0.0;
     let mut amount_time = 0.0;
     let cars = &timeline.players[track].cars;
-    let tank = estimated_tank(timeline, track);
+    let later = later_amounts(timeline, track);
     let mut previous: Option<f32> = None;
-    let mut previous_tank: Option<f64> = None;
     let mut used = 0.0;
     for (frame, sample) in cars.iter().enumerate() {
-        let (Some(sample), Some(tank)) = (sample, tank[frame]) else {
+        let (Some(sample), Some(later)) = (sample, later[frame]) else {
             previous = None;
-            previous_tank = None;
             continue;
         };
         let w = frame_weight(timeline, frame);
         let replicated = f64::from(sample.boost);
         let from = interval_start(previous.map(f64::from), replicated);
-        if counts_for_zero_and_full(timeline, frame) {
-            s.time_zero_boost += w * share_in(from, replicated, f64::MIN, ZERO_BOOST_MAX_RAW);
-            s.time_full_boost += w * share_in(from, replicated, FULL_BOOST_MIN_RAW, f64::MAX);
-        }
         if counts_for_levels(timeline, frame) {
             level_time += w;
+            s.time_zero_boost += w * share_in(from, replicated, f64::MIN, ZERO_BOOST_MAX_RAW);
+            s.time_full_boost += w * share_in(from, replicated, FULL_BOOST_MIN_RAW, f64::MAX);
             amount_time += w * (from + replicated) / 2.0 / RAW_BOOST_SCALE;
-            add_bands(&mut s, w, interval_start(previous_tank, tank), tank);
+            add_to_band(&mut s, w, later);
         }
         // Boost used is what the tank lost between two frames of one car.
         if let Some(before) = previous
@@ -183,7 +174,6 @@ pub fn stats(
             s.amount_used_while_supersonic += BOOST_BURN_PER_SECOND * w;
         }
         previous = Some(sample.boost);
-        previous_tank = Some(tank);
     }
     for pickup in timeline.pickups.iter().filter(|p| p.player == track) {
         let Some(kind) = pad_kinds.get(&pickup.pad_object) else {
