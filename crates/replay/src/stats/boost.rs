@@ -103,21 +103,6 @@ fn later_amounts(timeline: &Timeline, track: usize) -> Vec<Option<f64>> {
     out
 }
 
-/// The share of a linear move from `from` to `to` spent in `[low, high)`.
-fn share_in(from: f64, to: f64, low: f64, high: f64) -> f64 {
-    if (to - from).abs() < f64::EPSILON {
-        return if from >= low && from < high { 1.0 } else { 0.0 };
-    }
-    let (a, b) = ((low - from) / (to - from), (high - from) / (to - from));
-    (a.max(b).min(1.0) - a.min(b).max(0.0)).max(0.0)
-}
-
-/// The amount a frame starts from: the previous frame's, when the same car
-/// had one (the amount moves linearly between two samples), else its own.
-fn interval_start(previous: Option<f64>, current: f64) -> f64 {
-    previous.unwrap_or(current)
-}
-
 /// Adds `w` seconds at `amount` (raw 0-255) to its band.
 fn add_to_band(s: &mut BoostStats, w: f64, amount: f64) {
     let quarters = amount / BOOST_QUARTER_RAW;
@@ -150,12 +135,15 @@ pub fn stats(
         };
         let w = frame_weight(timeline, frame);
         let replicated = f64::from(sample.boost);
-        let from = interval_start(previous.map(f64::from), replicated);
         if counts_for_levels(timeline, frame) {
             level_time += w;
-            s.time_zero_boost += w * share_in(from, replicated, f64::MIN, ZERO_BOOST_MAX_RAW);
-            s.time_full_boost += w * share_in(from, replicated, FULL_BOOST_MIN_RAW, f64::MAX);
-            amount_time += w * (from + replicated) / 2.0 / RAW_BOOST_SCALE;
+            amount_time += w * replicated / RAW_BOOST_SCALE;
+            if replicated < ZERO_BOOST_MAX_RAW {
+                s.time_zero_boost += w;
+            }
+            if replicated >= FULL_BOOST_MIN_RAW {
+                s.time_full_boost += w;
+            }
             add_to_band(&mut s, w, later);
         }
         // Boost used is what the tank lost between two frames of one car.
