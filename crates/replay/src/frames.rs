@@ -12,7 +12,8 @@
 //!   decodes 100 and 10 times too small;
 //! - boost, which the game replicates only when it changes enough: the last
 //!   replicated amount holds until the next (measured against ballchasing,
-//!   simulating the drain in between made every boost stat worse);
+//!   simulating the drain in between made the boost stats worse; the boost
+//!   bands give that time to the next replicated amount instead);
 //! - game phases: countdown, live play, post-goal (goal replays) and the rest.
 
 use std::collections::HashMap;

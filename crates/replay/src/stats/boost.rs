@@ -1,8 +1,11 @@
 //! Boost: amounts over time, pad pickups (big/small, stolen, overfill) and
 //! boost used while supersonic.
 
-use crate::frames::Timeline;
-use crate::stats::defs::{BIG_PAD_BOOST, RAW_BOOST_SCALE, SMALL_PAD_BOOST, SUPERSONIC_SPEED};
+use crate::frames::{Phase, Timeline};
+use crate::stats::defs::{
+    BIG_PAD_BOOST, BOOST_BURN_PER_SECOND, BOOST_QUARTER_RAW, FULL_BOOST_MIN_RAW, RAW_BOOST_SCALE,
+    SMALL_PAD_BOOST, SUPERSONIC_SPEED, ZERO_BOOST_MAX_RAW,
+};
 use crate::stats::pads::{self, PadKinds};
 use crate::stats::types::BoostStats;
 use crate::stats::{frame_weight, percent};
@@ -14,9 +17,6 @@ pub(crate) struct PickupGain {
     pub gained: f64,
     pub overfill: f64,
 }
-
-/// Boost burns at 100/3 per second (a full tank lasts three seconds).
-const BOOST_BURN_PER_SECOND: f64 = 100.0 / 3.0;
 
 /// How many frames after a pickup the new amount may take to be replicated.
 const PICKUP_REPLICATION_FRAMES: usize = 8;
@@ -67,6 +67,53 @@ pub(crate) fn boost_before(timeline: &Timeline, track: usize, frame: usize) -> O
         .map(|s| f64::from(s.boost) / RAW_BOOST_SCALE)
 }
 
+/// Whether a frame counts for the boost level stats (zero, full, the four
+/// bands, the average): the kickoff countdown and live play, not the
+/// post-goal celebration and goal replay (measured: with post-goal frames
+/// our band times exceed ballchasing's by a few seconds per goal).
+fn counts_for_levels(timeline: &Timeline, frame: usize) -> bool {
+    matches!(timeline.frames[frame].phase, Phase::Countdown | Phase::Live)
+}
+
+/// For every frame of a player, the amount (0-255) the game replicates at
+/// the next change (or the car's last amount when none follows): the value
+/// ballchasing gives the time between two replicated amounts. The game
+/// sends the amount mostly when a boost ends, so the later value is closer
+/// to what the tank held while the player boosted.
+fn later_amounts(timeline: &Timeline, track: usize) -> Vec<Option<f64>> {
+    let cars = &timeline.players[track].cars;
+    let mut out = vec![None; cars.len()];
+    // Walking backwards: the value of the run after the current one.
+    let mut later: Option<f32> = None;
+    let mut next_sample: Option<f32> = None;
+    for (frame, sample) in cars.iter().enumerate().rev() {
+        let Some(sample) = sample else {
+            later = None;
+            next_sample = None;
+            continue;
+        };
+        match next_sample {
+            None => later = Some(sample.boost),
+            Some(next) if next != sample.boost => later = Some(next),
+            Some(_) => {}
+        }
+        out[frame] = later.map(f64::from);
+        next_sample = Some(sample.boost);
+    }
+    out
+}
+
+/// Adds `w` seconds at `amount` (raw 0-255) to its band.
+fn add_to_band(s: &mut BoostStats, w: f64, amount: f64) {
+    let quarters = amount / BOOST_QUARTER_RAW;
+    match quarters {
+        q if q < 1.0 => s.time_boost_0_25 += w,
+        q if q < 2.0 => s.time_boost_25_50 += w,
+        q if q < 3.0 => s.time_boost_50_75 += w,
+        _ => s.time_boost_75_100 += w,
+    }
+}
+
 pub fn stats(
     timeline: &Timeline,
     track: usize,
@@ -75,31 +122,29 @@ pub fn stats(
     play_seconds: f64,
 ) -> BoostStats {
     let mut s = BoostStats::default();
-    let mut total = 0.0;
+    let mut level_time = 0.0;
     let mut amount_time = 0.0;
     let cars = &timeline.players[track].cars;
+    let later = later_amounts(timeline, track);
     let mut previous: Option<f32> = None;
     let mut used = 0.0;
     for (frame, sample) in cars.iter().enumerate() {
-        let Some(sample) = sample else {
+        let (Some(sample), Some(later)) = (sample, later[frame]) else {
             previous = None;
             continue;
         };
-        let amount = f64::from(sample.boost) / RAW_BOOST_SCALE;
         let w = frame_weight(timeline, frame);
-        total += w;
-        amount_time += amount * w;
-        if sample.boost < 1.0 {
-            s.time_zero_boost += w;
-        }
-        if sample.boost > 254.0 {
-            s.time_full_boost += w;
-        }
-        match amount {
-            a if a < 25.0 => s.time_boost_0_25 += w,
-            a if a < 50.0 => s.time_boost_25_50 += w,
-            a if a < 75.0 => s.time_boost_50_75 += w,
-            _ => s.time_boost_75_100 += w,
+        let replicated = f64::from(sample.boost);
+        if counts_for_levels(timeline, frame) {
+            level_time += w;
+            amount_time += w * replicated / RAW_BOOST_SCALE;
+            if replicated < ZERO_BOOST_MAX_RAW {
+                s.time_zero_boost += w;
+            }
+            if replicated >= FULL_BOOST_MIN_RAW {
+                s.time_full_boost += w;
+            }
+            add_to_band(&mut s, w, later);
         }
         // Boost used is what the tank lost between two frames of one car.
         if let Some(before) = previous
@@ -163,8 +208,8 @@ pub fn stats(
     } else {
         0.0
     };
-    s.avg_amount = if total > 0.0 {
-        amount_time / total
+    s.avg_amount = if level_time > 0.0 {
+        amount_time / level_time
     } else {
         0.0
     };
@@ -172,9 +217,9 @@ pub fn stats(
     // player's own time (measured: one denominator for every player).
     s.percent_zero_boost = Some(percent(s.time_zero_boost, play_seconds));
     s.percent_full_boost = Some(percent(s.time_full_boost, play_seconds));
-    s.percent_boost_0_25 = Some(percent(s.time_boost_0_25, total));
-    s.percent_boost_25_50 = Some(percent(s.time_boost_25_50, total));
-    s.percent_boost_50_75 = Some(percent(s.time_boost_50_75, total));
-    s.percent_boost_75_100 = Some(percent(s.time_boost_75_100, total));
+    s.percent_boost_0_25 = Some(percent(s.time_boost_0_25, level_time));
+    s.percent_boost_25_50 = Some(percent(s.time_boost_25_50, level_time));
+    s.percent_boost_50_75 = Some(percent(s.time_boost_50_75, level_time));
+    s.percent_boost_75_100 = Some(percent(s.time_boost_75_100, level_time));
     s
 }

@@ -33,3 +33,11 @@ pub const BIG_PAD_MIN_RESPAWN_SECONDS: f64 = 7.0;
 pub const NEUTRAL_PAD_HALF_WIDTH: f64 = 512.0;
 /// The network boost scale (255 = 100 on screen).
 pub const RAW_BOOST_SCALE: f64 = 2.55;
+/// Boost burns at 100/3 per second (a full tank lasts three seconds).
+pub const BOOST_BURN_PER_SECOND: f64 = 100.0 / 3.0;
+/// A quarter of a tank on the network scale: the edges of the four boost bands.
+pub const BOOST_QUARTER_RAW: f64 = 255.0 / 4.0;
+/// Zero boost: below one network step.
+pub const ZERO_BOOST_MAX_RAW: f64 = 1.0;
+/// Full boost: a full tank (255; the half step keeps 254 out).
+pub const FULL_BOOST_MIN_RAW: f64 = 254.5;

@@ -155,7 +155,8 @@ fn ballchasing_output_matches_ballchasing_within_tolerance() {
     let floors = [
         ("movement", 93.0),
         ("positioning", 78.0),
-        ("boost", 47.0),
+        ("boost", 67.0),
+        ("team.boost", 20.0),
         ("team.movement", 70.0),
         ("team.positioning", 60.0),
     ];
