@@ -1859,12 +1859,16 @@ mod tests {
         assert!(bad("the last 99999999999999999999 days").contains("1 to 3660 days"));
     }
 
+    fn at(kind: PeriodKind) -> Period {
+        resolve(kind, TODAY).unwrap_or_else(|| panic!("{kind:?}"))
+    }
+
     #[test]
     fn period_questions_and_comparisons_are_classified() {
-        let this_week = resolve(PeriodKind::ThisWeek, TODAY).unwrap();
-        let last_week = resolve(PeriodKind::LastWeek, TODAY).unwrap();
-        let this_month = resolve(PeriodKind::ThisMonth, TODAY).unwrap();
-        let last_month = resolve(PeriodKind::LastMonth, TODAY).unwrap();
+        let this_week = at(PeriodKind::ThisWeek);
+        let last_week = at(PeriodKind::LastWeek);
+        let this_month = at(PeriodKind::ThisMonth);
+        let last_month = at(PeriodKind::LastMonth);
         assert_eq!(
             classify("How did I do this week?"),
             Intent::Period {
