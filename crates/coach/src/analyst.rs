@@ -5,8 +5,13 @@
 //! given the tool results, it writes the answer from them. The questions it knows:
 //! the last session, one stat family (boost, movement, positioning, core/shooting,
 //! demos) against earlier games, strongest and weakest areas, one game explained
-//! ("last game" or a game id), and the coaching notes. Anything else gets an honest
-//! answer saying what it can answer.
+//! ("last game" or a game id), the coaching notes, and periods of time: a summary of
+//! one period ("how did I do this week?", "my boost last month", through
+//! `stats_over_range`) or two side by side ("this week vs last week", "am I better
+//! than last week?", through `compare_periods`). Periods are UTC calendar days,
+//! weeks start on Monday, and "today" comes from the analyst's clock
+//! ([`BuiltinAnalyst::with_now`] fixes it). Anything else gets an honest answer
+//! saying what it can answer.
 //!
 //! Every number it states cites the games it comes from, moments cite their match
 //! time, and the output is deterministic: the same data and question give the same
@@ -389,34 +394,22 @@ fn games_of(step: &Step) -> Result<Vec<GameDigest>, String> {
     serde_json::from_value(games).map_err(|e| e.to_string())
 }
 
-/// The answer to a comparison once its tools have answered.
+/// The answer to a comparison from its tools' results: `compare_periods` for the
+/// numbers, each period's `stats_over_range` for the games to cite.
 fn compare_move(
-    step: &Step,
-    steps: &[Step],
+    compare: &Step,
+    range_a: &Step,
+    range_b: &Step,
     a: &Period,
     b: &Period,
     family: Option<StatFamily>,
     today: Date,
 ) -> Move {
-    if step.is_error {
-        return tool_failed(&error_of(step));
-    }
-    if let Some(failed) = steps
-        .iter()
-        .find(|s| s.name == "stats_over_range" && s.is_error)
-    {
-        return tool_failed(&error_of(failed));
-    }
-    let result: Value = match serde_json::from_str(&step.content) {
+    let result: Value = match serde_json::from_str(&compare.content) {
         Ok(v) => v,
         Err(e) => return tool_failed(&e.to_string()),
     };
-    let side = |p| match range_step(steps, p).map(games_of) {
-        Some(Ok(games)) => Ok(games),
-        Some(Err(e)) => Err(e),
-        None => Err("the games of a period were missing from the tool results".to_owned()),
-    };
-    match (side(a), side(b)) {
+    match (games_of(range_a), games_of(range_b)) {
         (Ok(ga), Ok(gb)) => Move::Answer(compare_answer(
             &Side {
                 period: a,
@@ -447,28 +440,47 @@ fn plan(intent: &Intent, steps: &[Step], today: Date) -> Move {
     match intent {
         Intent::Unknown => Move::Answer(CAPABILITIES.to_owned()),
         Intent::BadPeriod(message) => Move::Answer(format!("{message}\n\n{PERIODS_HELP}")),
-        Intent::Period { period, family } => match find(steps, "stats_over_range") {
-            None => Move::Call(vec![range_call(period)]),
-            Some(step) if step.is_error => tool_failed(&error_of(step)),
+        Intent::Period { period, family } => match range_step(steps, period) {
             Some(step) => match games_of(step) {
                 Err(e) => tool_failed(&e),
                 Ok(games) => Move::Answer(period_answer(period, *family, &games, today)),
             },
+            None => match find(steps, "stats_over_range") {
+                Some(step) if step.is_error => tool_failed(&error_of(step)),
+                // No result yet, or one for other days (the UTC day changed
+                // between two rounds of this turn): ask for this period's.
+                _ => Move::Call(vec![range_call(period)]),
+            },
         },
-        Intent::Compare { a, b, family } => match find(steps, "compare_periods") {
-            None => {
-                let args = json!({
-                    "a_from": a.from.to_string(), "a_until": a.to.to_string(),
-                    "b_from": b.from.to_string(), "b_until": b.to.to_string(),
-                });
-                Move::Call(vec![
-                    ("compare_periods".to_owned(), args),
-                    range_call(a),
-                    range_call(b),
-                ])
+        Intent::Compare { a, b, family } => {
+            let failed = steps.iter().find(|s| {
+                s.is_error && matches!(s.name.as_str(), "compare_periods" | "stats_over_range")
+            });
+            let found = (
+                compare_step(steps, a, b),
+                range_step(steps, a),
+                range_step(steps, b),
+            );
+            match (failed, found) {
+                (Some(step), _) => tool_failed(&error_of(step)),
+                (None, (Some(c), Some(ra), Some(rb))) => {
+                    compare_move(c, ra, rb, a, b, *family, today)
+                }
+                // No results yet, or results for other days (the UTC day changed
+                // between two rounds of this turn): ask for these periods'.
+                (None, _) => {
+                    let args = json!({
+                        "a_from": a.from.to_string(), "a_until": a.to.to_string(),
+                        "b_from": b.from.to_string(), "b_until": b.to.to_string(),
+                    });
+                    Move::Call(vec![
+                        ("compare_periods".to_owned(), args),
+                        range_call(a),
+                        range_call(b),
+                    ])
+                }
             }
-            Some(step) => compare_move(step, steps, a, b, *family, today),
-        },
+        }
         Intent::Notes => match find(steps, "list_notes") {
             None => Move::Call(vec![("list_notes".to_owned(), json!({}))]),
             Some(step) => notes_answer(step),
@@ -1426,18 +1438,32 @@ fn error_of(step: &Step) -> String {
         .unwrap_or_else(|| "unknown error".to_owned())
 }
 
-/// The `stats_over_range` result covering exactly this period.
-fn range_step<'a>(steps: &'a [Step], p: &Period) -> Option<&'a Step> {
-    let day = |v: &Value, key: &str| {
+/// Whether a tool result's `from` and `until` (RFC 3339, `until` exclusive) are
+/// exactly this period's days.
+fn covers(v: &Value, p: &Period) -> bool {
+    let day = |key: &str| {
         v.get(key)
             .and_then(Value::as_str)
             .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
             .map(|at| at.to_offset(UtcOffset::UTC).date())
     };
+    day("from") == Some(p.from) && day("until") == p.to.next_day()
+}
+
+/// The `stats_over_range` result covering exactly this period.
+fn range_step<'a>(steps: &'a [Step], p: &Period) -> Option<&'a Step> {
     steps.iter().rev().find(|s| {
         s.name == "stats_over_range"
+            && serde_json::from_str::<Value>(&s.content).is_ok_and(|v| covers(&v, p))
+    })
+}
+
+/// The `compare_periods` result for exactly these two periods.
+fn compare_step<'a>(steps: &'a [Step], a: &Period, b: &Period) -> Option<&'a Step> {
+    steps.iter().rev().find(|s| {
+        s.name == "compare_periods"
             && serde_json::from_str::<Value>(&s.content).is_ok_and(|v| {
-                day(&v, "from") == Some(p.from) && day(&v, "until") == p.to.next_day()
+                v.get("a").is_some_and(|x| covers(x, a)) && v.get("b").is_some_and(|x| covers(x, b))
             })
     })
 }
@@ -1454,10 +1480,17 @@ const PERIOD_KEYS: [&str; 8] = [
     "percent_behind_ball",
 ];
 
-fn stat_phrase(def: &StatDef, v: f64) -> String {
+/// `1.5 goals per game` (or `2 goals` for a single game), `412 bpm`.
+fn stat_phrase(def: &StatDef, v: f64, per_game: bool) -> String {
     match def.key {
         "goals" | "assists" | "saves" | "shots" | "score" => {
-            format!("{} {} per game", fmt_num(v), def.key)
+            let word = if fmt_num(v) == "1" {
+                def.key.trim_end_matches('s')
+            } else {
+                def.key
+            };
+            let per = if per_game { " per game" } else { "" };
+            format!("{} {word}{per}", fmt_num(v))
         }
         key => format!("{} {}", with_unit(def, v), short_label(key))
             .trim_end()
@@ -1539,7 +1572,7 @@ fn period_answer(
         let Some(Some(v)) = averages(&with).get(key).copied() else {
             continue;
         };
-        let phrase = stat_phrase(def, v);
+        let phrase = stat_phrase(def, v, games.len() > 1);
         match groups.iter_mut().find(|(g, _)| g == &with) {
             Some((_, items)) => items.push(phrase),
             None => groups.push((with, vec![phrase])),
@@ -1921,5 +1954,53 @@ mod tests {
             classify("thanks! how is my speed"),
             Intent::Family(StatFamily::Movement)
         );
+    }
+
+    #[test]
+    fn a_result_for_other_days_is_asked_again_and_a_failure_is_reported() {
+        let this_week = at(PeriodKind::ThisWeek);
+        let intent = Intent::Period {
+            period: this_week.clone(),
+            family: None,
+        };
+        let step = |from: &str, until: &str| Step {
+            name: "stats_over_range".to_owned(),
+            content: json!({"from": from, "until": until, "summary": {}, "games": []}).to_string(),
+            is_error: false,
+        };
+        // The result of yesterday's "this week" (the day changed between rounds).
+        let stale = [step("2026-11-16T00:00:00Z", "2026-11-22T00:00:00Z")];
+        match plan(&intent, &stale, TODAY) {
+            Move::Call(calls) => assert_eq!(
+                calls,
+                [(
+                    "stats_over_range".to_owned(),
+                    json!({"from": "2026-11-16", "until": "2026-11-22"})
+                )]
+            ),
+            Move::Answer(text) => panic!("{text}"),
+        }
+        let fresh = [step("2026-11-16T00:00:00Z", "2026-11-23T00:00:00Z")];
+        match plan(&intent, &fresh, TODAY) {
+            Move::Answer(text) => assert!(
+                text.starts_with("You played no games this week (Mon 16 Nov - today, UTC)"),
+                "{text}"
+            ),
+            Move::Call(calls) => panic!("{calls:?}"),
+        }
+        let failed = [Step {
+            name: "stats_over_range".to_owned(),
+            content: json!({"error": "the player's data is unavailable"}).to_string(),
+            is_error: true,
+        }];
+        match plan(&intent, &failed, TODAY) {
+            Move::Answer(text) => assert!(
+                text.contains(
+                    "could not read your games just now (the player's data is unavailable)"
+                ),
+                "{text}"
+            ),
+            Move::Call(calls) => panic!("{calls:?}"),
+        }
     }
 }

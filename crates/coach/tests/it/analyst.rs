@@ -388,7 +388,14 @@ async fn a_week_question_is_answered_from_that_weeks_games_only() {
         ("avg_speed", " uu/s average speed"),
         ("percent_behind_ball", "% behind the ball"),
     ] {
-        let value = format!("{}{unit}", fmt_num(avg[key].unwrap()));
+        let v = fmt_num(avg[key].unwrap());
+        // "1 goal per game", "2 goals per game".
+        let unit = if v == "1" {
+            unit.replacen("s per", " per", 1)
+        } else {
+            unit.to_owned()
+        };
+        let value = format!("{v}{unit}");
         assert!(line.contains(&value), "{value} in {line}");
     }
     for id in THIS_WEEK {
@@ -654,4 +661,52 @@ async fn a_failing_tool_over_a_period_is_reported_as_a_failure() {
         assert!(outcome.citations.is_empty());
         assert!(outcome.tool_calls.iter().any(|c| c.is_error));
     }
+}
+
+#[tokio::test]
+async fn a_month_and_a_since_date_read_their_own_games() {
+    // February holds one header-only game: its scoreboard, no per-game wording.
+    let outcome = ask_at_now(Arc::new(data()), "How did I do last month?").await;
+    let text = &outcome.text;
+    eprintln!("{text}");
+    assert_eq!(
+        args(&outcome, 0),
+        serde_json::json!({"from": "2026-02-01", "until": "2026-02-28"})
+    );
+    assert!(
+        text.starts_with("Last month (Sun 1 Feb - Sat 28 Feb, UTC): 1 game"),
+        "{text}"
+    );
+    let d = &game("c-6688").digest;
+    assert!(
+        line_of(text, "c-6688").contains("scoreboard only"),
+        "{text}"
+    );
+    let goals = if d.stats.goals == 1 { "goal" } else { "goals" };
+    assert!(
+        text.contains(&format!("In that game you had {} {goals}", d.stats.goals)),
+        "{text}"
+    );
+    assert!(!text.contains("per game"), "{text}");
+    assert_eq!(cited_games(&outcome), set(&["c-6688"]));
+
+    // "in February" is the same month; "since" runs to today.
+    let february = ask_at_now(Arc::new(data()), "and in February?").await;
+    assert_eq!(
+        february.tool_calls[0].arguments_json,
+        outcome.tool_calls[0].arguments_json
+    );
+    let since = ask_at_now(Arc::new(data()), "How did I do since 2026-03-08?").await;
+    assert!(
+        since
+            .text
+            .starts_with("Since 2026-03-08 (Sun 8 Mar - today, UTC): 5 games"),
+        "{}",
+        since.text
+    );
+    assert_eq!(
+        cited_games(&since),
+        set(&[&THIS_WEEK[..], &["c-eac"][..]].concat())
+    );
+    assert_every_citation_is_kept(&since);
 }
