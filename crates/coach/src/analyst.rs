@@ -191,7 +191,6 @@ fn classify(question: &str, today: Date) -> Intent {
         &q,
         &[
             "session",
-            "today",
             "tonight",
             "how did i do",
             "how was i",
@@ -1184,14 +1183,7 @@ fn range_text(p: &Period, today: Date) -> String {
         }
     };
     if p.from == p.to {
-        format!(
-            "{}, UTC",
-            if p.from == today {
-                day_text(p.from, today)
-            } else {
-                end(p.from)
-            }
-        )
+        format!("{}, UTC", day_text(p.from, today))
     } else {
         format!("{} - {}, UTC", day_text(p.from, today), end(p.to))
     }
@@ -1411,12 +1403,13 @@ fn periods_in(q: &str, today: Date) -> Result<Vec<Period>, String> {
     Ok(found)
 }
 
-/// Words that ask for two periods side by side.
+/// Words that ask for two periods side by side. Not "against": in a game it is
+/// the opponents ("how did I do against them this week").
 fn asks_to_compare(q: &str) -> bool {
     q.split(|c: char| !c.is_alphanumeric()).any(|w| {
         matches!(
             w,
-            "vs" | "versus" | "than" | "against" | "better" | "worse" | "progress" | "progressed"
+            "vs" | "versus" | "than" | "better" | "worse" | "progress" | "progressed"
         ) || w.starts_with("compar")
             || w.starts_with("improv")
     })
@@ -1925,6 +1918,13 @@ mod tests {
         assert_eq!(classify("last week versus this week?"), weeks);
         assert_eq!(classify("Am I better than last week?"), weeks);
         assert_eq!(classify("did I improve this week"), weeks);
+        assert_eq!(
+            classify("how did I do against that team this week"),
+            Intent::Period {
+                period: this_week.clone(),
+                family: None
+            }
+        );
         assert_eq!(
             classify("compare this month with last month"),
             Intent::Compare {
