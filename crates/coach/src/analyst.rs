@@ -24,7 +24,7 @@ use time::{Date, Month, OffsetDateTime, UtcOffset, Weekday};
 
 use crate::citations::{format_citation, format_clock};
 use crate::data::{GameDigest, GameResult, MomentKind, NoteView};
-use crate::tools::{STATS, StatDef, StatFamily, averages, stat_value};
+use crate::tools::{MAX_GAMES_SCANNED, STATS, StatDef, StatFamily, averages, stat_value};
 use crate::{
     ChatRequest, Frame, FrameStream, Part, Provider, ProviderError, Role, StopReason, Usage,
 };
@@ -1491,6 +1491,10 @@ fn stat_phrase(def: &StatDef, v: f64, per_game: bool) -> String {
     }
 }
 
+/// Said when a period holds more games than the tools read.
+const CAPPED: &str = "The tools read at most the 1000 newest games of a period, so older games \
+in it are not counted.";
+
 /// How many game lines a period summary lists before it stops.
 const PERIOD_LISTED: usize = 10;
 
@@ -1585,6 +1589,9 @@ fn period_answer(
             )
         };
         text.push_str(&format!("\n{lead} {} ({}).", join_and(items), cites(with)));
+    }
+    if games.len() >= MAX_GAMES_SCANNED {
+        text.push_str(&format!("\n\n{CAPPED}"));
     }
     text.trim_end().to_owned()
 }
@@ -1716,6 +1723,9 @@ fn compare_answer(
             "\n\n{} changed less.",
             plural(changes.len() - shown, "other stat", "other stats")
         ));
+    }
+    if a.games.len() >= MAX_GAMES_SCANNED || b.games.len() >= MAX_GAMES_SCANNED {
+        text.push_str(&format!("\n\n{CAPPED}"));
     }
     if a.games.len() < 3 || b.games.len() < 3 {
         text.push_str("\n\nWith this few games the comparison is a hint, not a trend.");
@@ -1954,6 +1964,8 @@ mod tests {
             classify("thanks! how is my speed"),
             Intent::Family(StatFamily::Movement)
         );
+        // The note on capped periods names the tools' real limit.
+        assert!(CAPPED.contains(&format!("{MAX_GAMES_SCANNED} newest")));
     }
 
     #[test]
