@@ -5,8 +5,13 @@
 //! given the tool results, it writes the answer from them. The questions it knows:
 //! the last session, one stat family (boost, movement, positioning, core/shooting,
 //! demos) against earlier games, strongest and weakest areas, one game explained
-//! ("last game" or a game id), and the coaching notes. Anything else gets an honest
-//! answer saying what it can answer.
+//! ("last game" or a game id), the coaching notes, and periods of time: a summary of
+//! one period ("how did I do this week?", "my boost last month", through
+//! `stats_over_range`) or two side by side ("this week vs last week", "am I better
+//! than last week?", through `compare_periods`). Periods are UTC calendar days,
+//! weeks start on Monday, and "today" comes from the analyst's clock
+//! ([`BuiltinAnalyst::with_now`] fixes it). Anything else gets an honest answer
+//! saying what it can answer.
 //!
 //! Every number it states cites the games it comes from, moments cite their match
 //! time, and the output is deterministic: the same data and question give the same
@@ -14,10 +19,12 @@
 
 use futures_util::StreamExt;
 use serde_json::{Value, json};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, Month, OffsetDateTime, UtcOffset, Weekday};
 
 use crate::citations::{format_citation, format_clock};
 use crate::data::{GameDigest, GameResult, MomentKind, NoteView};
-use crate::tools::{STATS, StatDef, StatFamily, averages, stat_value};
+use crate::tools::{MAX_GAMES_SCANNED, STATS, StatDef, StatFamily, averages, stat_value};
 use crate::{
     ChatRequest, Frame, FrameStream, Part, Provider, ProviderError, Role, StopReason, Usage,
 };
@@ -32,12 +39,31 @@ const EARLIER_GAMES: usize = 10;
 /// Two games more than this apart (seconds) are in different sessions.
 const SESSION_GAP_SECONDS: i64 = 2 * 3600;
 
+/// The built-in analyst. Periods ("this week", "since 2026-03-01") are resolved
+/// against its clock: the system's, or a fixed instant for tests.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct BuiltinAnalyst;
+pub struct BuiltinAnalyst {
+    now: Option<OffsetDateTime>,
+}
 
 impl BuiltinAnalyst {
+    /// The analyst on the system clock.
     pub fn new() -> Self {
-        Self
+        Self::default()
+    }
+
+    /// The analyst with "now" fixed at `now`, so answers about periods are
+    /// deterministic.
+    pub fn with_now(now: OffsetDateTime) -> Self {
+        Self { now: Some(now) }
+    }
+
+    /// Today's UTC calendar day.
+    fn today(&self) -> Date {
+        self.now
+            .unwrap_or_else(OffsetDateTime::now_utc)
+            .to_offset(UtcOffset::UTC)
+            .date()
     }
 }
 
@@ -48,6 +74,19 @@ enum Intent {
     Game(String),
     Strengths,
     Family(StatFamily),
+    /// A summary of one period, or of one stat family over it.
+    Period {
+        period: Period,
+        family: Option<StatFamily>,
+    },
+    /// Two periods side by side, `a` the earlier.
+    Compare {
+        a: Period,
+        b: Period,
+        family: Option<StatFamily>,
+    },
+    /// A period phrase that cannot be a period (a bad or future date).
+    BadPeriod(String),
     Session,
     Unknown,
 }
@@ -85,7 +124,7 @@ fn game_id_in(text: &str) -> Option<String> {
     None
 }
 
-fn classify(question: &str) -> Intent {
+fn classify(question: &str, today: Date) -> Intent {
     let q = question.to_lowercase();
     if contains_any(&q, &["note"]) {
         return Intent::Notes;
@@ -120,6 +159,53 @@ fn classify(question: &str) -> Intent {
     ) {
         return Intent::Strengths;
     }
+    let family = family_in(&q);
+    match periods_in(&q, today) {
+        Err(message) => return Intent::BadPeriod(message),
+        Ok(found) => {
+            let pair = match found.as_slice() {
+                [] => None,
+                [one] if asks_to_compare(&q) => counterpart(one, today).map(|o| (one.clone(), o)),
+                [one] => {
+                    return Intent::Period {
+                        period: one.clone(),
+                        family,
+                    };
+                }
+                [x, y, ..] => Some((x.clone(), y.clone())),
+            };
+            if let Some((x, y)) = pair {
+                let (a, b) = if (x.from, x.to) <= (y.from, y.to) {
+                    (x, y)
+                } else {
+                    (y, x)
+                };
+                return Intent::Compare { a, b, family };
+            }
+        }
+    }
+    if let Some(family) = family {
+        return Intent::Family(family);
+    }
+    if contains_any(
+        &q,
+        &[
+            "session",
+            "tonight",
+            "how did i do",
+            "how was i",
+            "how am i doing",
+            "lately",
+            "recent",
+        ],
+    ) {
+        return Intent::Session;
+    }
+    Intent::Unknown
+}
+
+/// The stat family a question is about, if it names one.
+fn family_in(q: &str) -> Option<StatFamily> {
     let families: [(StatFamily, &[&str]); 5] = [
         (StatFamily::Boost, &["boost", "bpm", "pads"]),
         (StatFamily::Demos, &["demo", "bump"]),
@@ -151,27 +237,10 @@ fn classify(question: &str) -> Intent {
             ],
         ),
     ];
-    for (family, words) in families {
-        if contains_any(&q, words) {
-            return Intent::Family(family);
-        }
-    }
-    if contains_any(
-        &q,
-        &[
-            "session",
-            "today",
-            "tonight",
-            "how did i do",
-            "how was i",
-            "how am i doing",
-            "lately",
-            "recent",
-        ],
-    ) {
-        return Intent::Session;
-    }
-    Intent::Unknown
+    families
+        .into_iter()
+        .find(|(_, words)| contains_any(q, words))
+        .map(|(family, _)| family)
 }
 
 /// A tool call of this turn with its result.
@@ -253,7 +322,8 @@ impl Provider for BuiltinAnalyst {
         let next = if !has_tools {
             Move::Answer(NO_TOOLS.to_owned())
         } else {
-            plan(&classify(&question), &steps)
+            let today = self.today();
+            plan(&classify(&question, today), &steps, today)
         };
         match next {
             Move::Call(calls) => {
@@ -290,8 +360,15 @@ without an AI model, so I understand only a few kinds of questions:\n\n\
 - \"How is my boost?\" (or movement, positioning, shooting, demos): your last games against the ones before\n\
 - \"What are my strongest and weakest areas?\"\n\
 - \"Explain my last game\" (or a game by its id)\n\
+- \"How did I do this week?\" (today, yesterday, this week, last week, this month, last month, the last 7 days, since 2026-03-01, in March), or \"my boost this month\"\n\
+- \"This week vs last week\", \"Compare this month with last month\", \"Am I better than last week?\"\n\
 - \"Show my notes\"\n\n\
+Days are UTC calendar days and weeks start on Monday.\n\n\
 For open questions, configure an AI provider (Anthropic, an OpenAI-compatible server or a local model).";
+
+const PERIODS_HELP: &str = "I understand these periods: today, yesterday, this week, last week, \
+this month, last month, the last N days (or past N days), since YYYY-MM-DD and in <month> (say, \
+\"in March\"). Days are UTC calendar days and weeks start on Monday.";
 
 const NO_GAMES: &str = "You have no analysed games yet, so there is nothing I can review. \
 Upload a replay and ask again: I can then summarise your last session, compare your boost, \
@@ -316,6 +393,39 @@ fn games_of(step: &Step) -> Result<Vec<GameDigest>, String> {
     serde_json::from_value(games).map_err(|e| e.to_string())
 }
 
+/// The answer to a comparison from its tools' results: `compare_periods` for the
+/// numbers, each period's `stats_over_range` for the games to cite.
+fn compare_move(
+    compare: &Step,
+    range_a: &Step,
+    range_b: &Step,
+    a: &Period,
+    b: &Period,
+    family: Option<StatFamily>,
+    today: Date,
+) -> Move {
+    let result: Value = match serde_json::from_str(&compare.content) {
+        Ok(v) => v,
+        Err(e) => return tool_failed(&e.to_string()),
+    };
+    match (games_of(range_a), games_of(range_b)) {
+        (Ok(ga), Ok(gb)) => Move::Answer(compare_answer(
+            &Side {
+                period: a,
+                games: ga,
+            },
+            &Side {
+                period: b,
+                games: gb,
+            },
+            &result,
+            family,
+            today,
+        )),
+        (Err(e), _) | (_, Err(e)) => tool_failed(&e),
+    }
+}
+
 fn tool_failed(message: &str) -> Move {
     Move::Answer(format!(
         "I could not read your games just now ({message}), so I cannot answer without guessing. \
@@ -323,11 +433,53 @@ fn tool_failed(message: &str) -> Move {
     ))
 }
 
-fn plan(intent: &Intent, steps: &[Step]) -> Move {
+fn plan(intent: &Intent, steps: &[Step], today: Date) -> Move {
     let recent = |n: usize| ("recent_games".to_owned(), json!({ "n": n }));
     let detail = |id: &str| ("game_detail".to_owned(), json!({ "game_id": id }));
     match intent {
         Intent::Unknown => Move::Answer(CAPABILITIES.to_owned()),
+        Intent::BadPeriod(message) => Move::Answer(format!("{message}\n\n{PERIODS_HELP}")),
+        Intent::Period { period, family } => match range_step(steps, period) {
+            Some(step) => match games_of(step) {
+                Err(e) => tool_failed(&e),
+                Ok(games) => Move::Answer(period_answer(period, *family, &games, today)),
+            },
+            None => match find(steps, "stats_over_range") {
+                Some(step) if step.is_error => tool_failed(&error_of(step)),
+                // No result yet, or one for other days (the UTC day changed
+                // between two rounds of this turn): ask for this period's.
+                _ => Move::Call(vec![range_call(period)]),
+            },
+        },
+        Intent::Compare { a, b, family } => {
+            let failed = steps.iter().find(|s| {
+                s.is_error && matches!(s.name.as_str(), "compare_periods" | "stats_over_range")
+            });
+            let found = (
+                compare_step(steps, a, b),
+                range_step(steps, a),
+                range_step(steps, b),
+            );
+            match (failed, found) {
+                (Some(step), _) => tool_failed(&error_of(step)),
+                (None, (Some(c), Some(ra), Some(rb))) => {
+                    compare_move(c, ra, rb, a, b, *family, today)
+                }
+                // No results yet, or results for other days (the UTC day changed
+                // between two rounds of this turn): ask for these periods'.
+                (None, _) => {
+                    let args = json!({
+                        "a_from": a.from.to_string(), "a_until": a.to.to_string(),
+                        "b_from": b.from.to_string(), "b_until": b.to.to_string(),
+                    });
+                    Move::Call(vec![
+                        ("compare_periods".to_owned(), args),
+                        range_call(a),
+                        range_call(b),
+                    ])
+                }
+            }
+        }
         Intent::Notes => match find(steps, "list_notes") {
             None => Move::Call(vec![("list_notes".to_owned(), json!({}))]),
             Some(step) => notes_answer(step),
@@ -933,9 +1085,665 @@ fn notes_answer(step: &Step) -> Move {
     Move::Answer(text)
 }
 
+// ---------------------------------------------------------------------------
+// Periods of time: "this week", "last month", "since 2026-03-01"...
+//
+// Days are UTC calendar days and weeks start on Monday. A period is a range of
+// whole days, `from` and `to` both included, resolved against "today".
+
+/// Longest "last N days" the analyst accepts (ten years).
+const MAX_DAYS: u32 = 3660;
+
+/// How a period was named, which decides what a comparison sets it against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PeriodKind {
+    Today,
+    Yesterday,
+    ThisWeek,
+    LastWeek,
+    ThisMonth,
+    LastMonth,
+    LastDays(u32),
+    /// The `n` days before another period (only as a comparison's other side).
+    DaysBefore(u32),
+    Since,
+    Month,
+}
+
+/// A period of whole UTC days, both ends included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Period {
+    kind: PeriodKind,
+    from: Date,
+    to: Date,
+    /// The period as a noun: "this week", "the last 7 days", "March 2026".
+    name: String,
+    /// The period as an adverbial: "this week", "in the last 7 days", "in March 2026".
+    when: String,
+}
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+fn month_named(word: &str) -> Option<Month> {
+    let at = MONTHS.iter().position(|m| *m == word)?;
+    Month::try_from(u8::try_from(at + 1).ok()?).ok()
+}
+
+fn weekday_short(d: Date) -> &'static str {
+    match d.weekday() {
+        Weekday::Monday => "Mon",
+        Weekday::Tuesday => "Tue",
+        Weekday::Wednesday => "Wed",
+        Weekday::Thursday => "Thu",
+        Weekday::Friday => "Fri",
+        Weekday::Saturday => "Sat",
+        Weekday::Sunday => "Sun",
+    }
+}
+
+fn month_title(m: Month) -> String {
+    capitalise(MONTHS[usize::from(u8::from(m)) - 1])
+}
+
+/// `Mon 16 Nov`, with the year when it is not today's.
+fn day_text(d: Date, today: Date) -> String {
+    let month = month_title(d.month());
+    let mut text = format!(
+        "{} {} {}",
+        weekday_short(d),
+        d.day(),
+        month.get(..3).unwrap_or(&month)
+    );
+    if d.year() != today.year() {
+        text.push_str(&format!(" {}", d.year()));
+    }
+    text
+}
+
+/// The days a period covers, for the answer: `Mon 16 Nov - today, UTC`.
+fn range_text(p: &Period, today: Date) -> String {
+    let end = |d: Date| {
+        if d == today {
+            "today".to_owned()
+        } else {
+            day_text(d, today)
+        }
+    };
+    if p.from == p.to {
+        format!("{}, UTC", day_text(p.from, today))
+    } else {
+        format!("{} - {}, UTC", day_text(p.from, today), end(p.to))
+    }
+}
+
+fn days_back(d: Date, n: u32) -> Option<Date> {
+    d.checked_sub(time::Duration::days(i64::from(n)))
+}
+
+fn monday_of(d: Date) -> Option<Date> {
+    days_back(d, u32::from(d.weekday().number_days_from_monday()))
+}
+
+fn first_of_month(d: Date) -> Option<Date> {
+    d.replace_day(1).ok()
+}
+
+fn last_of_month(year: i32, month: Month) -> Option<Date> {
+    Date::from_calendar_date(year, month, month.length(year)).ok()
+}
+
+fn period(kind: PeriodKind, from: Date, to: Date, name: &str, when: &str) -> Period {
+    Period {
+        kind,
+        from,
+        to,
+        name: name.to_owned(),
+        when: when.to_owned(),
+    }
+}
+
+/// A named period resolved against `today` (`None` only at the calendar's edges).
+fn resolve(kind: PeriodKind, today: Date) -> Option<Period> {
+    Some(match kind {
+        PeriodKind::Today => period(kind, today, today, "today", "today"),
+        PeriodKind::Yesterday => {
+            let d = today.previous_day()?;
+            period(kind, d, d, "yesterday", "yesterday")
+        }
+        PeriodKind::ThisWeek => period(kind, monday_of(today)?, today, "this week", "this week"),
+        PeriodKind::LastWeek => {
+            let monday = days_back(monday_of(today)?, 7)?;
+            let sunday = monday.checked_add(time::Duration::days(6))?;
+            period(kind, monday, sunday, "last week", "last week")
+        }
+        PeriodKind::ThisMonth => period(
+            kind,
+            first_of_month(today)?,
+            today,
+            "this month",
+            "this month",
+        ),
+        PeriodKind::LastMonth => {
+            let end = first_of_month(today)?.previous_day()?;
+            period(kind, first_of_month(end)?, end, "last month", "last month")
+        }
+        PeriodKind::LastDays(n) => {
+            let name = format!("the last {}", plural(n as usize, "day", "days"));
+            period(
+                kind,
+                days_back(today, n.checked_sub(1)?)?,
+                today,
+                &name,
+                &format!("in {name}"),
+            )
+        }
+        PeriodKind::DaysBefore(_) | PeriodKind::Since | PeriodKind::Month => return None,
+    })
+}
+
+fn since(date: Date, today: Date) -> Period {
+    let name = format!("since {date}");
+    period(PeriodKind::Since, date, today, &name, &name)
+}
+
+/// `month` of `year`, up to today if it is the current month.
+fn month_period(month: Month, year: i32, today: Date) -> Option<Period> {
+    let from = Date::from_calendar_date(year, month, 1).ok()?;
+    let to = last_of_month(year, month)?.min(today);
+    let name = format!("{} {year}", month_title(month));
+    Some(period(
+        PeriodKind::Month,
+        from,
+        to,
+        &name,
+        &format!("in {name}"),
+    ))
+}
+
+/// `YYYY-MM-DD`, strictly.
+fn parse_day(text: &str) -> Option<Date> {
+    let mut parts = text.split('-');
+    let (Some(y), Some(m), Some(d), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let month = Month::try_from(m.parse::<u8>().ok()?).ok()?;
+    Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
+}
+
+/// The other side of a comparison when the question names one period: the
+/// current period against the one before it, a past one against the current one.
+fn counterpart(p: &Period, today: Date) -> Option<Period> {
+    let days_before = |p: &Period| {
+        let n = u32::try_from((p.to - p.from).whole_days() + 1).ok()?;
+        let to = p.from.previous_day()?;
+        let name = format!("the {} before", plural(n as usize, "day", "days"));
+        Some(period(
+            PeriodKind::DaysBefore(n),
+            days_back(to, n - 1)?,
+            to,
+            &name,
+            &format!("in {name}"),
+        ))
+    };
+    match p.kind {
+        PeriodKind::Today => resolve(PeriodKind::Yesterday, today),
+        PeriodKind::Yesterday => resolve(PeriodKind::Today, today),
+        PeriodKind::ThisWeek => resolve(PeriodKind::LastWeek, today),
+        PeriodKind::LastWeek => resolve(PeriodKind::ThisWeek, today),
+        PeriodKind::ThisMonth => resolve(PeriodKind::LastMonth, today),
+        PeriodKind::LastMonth => resolve(PeriodKind::ThisMonth, today),
+        PeriodKind::Month if p.to == today => {
+            let before = first_of_month(today)?.previous_day()?;
+            month_period(before.month(), before.year(), today)
+        }
+        PeriodKind::Month => resolve(PeriodKind::ThisMonth, today),
+        PeriodKind::LastDays(_) | PeriodKind::DaysBefore(_) | PeriodKind::Since => days_before(p),
+    }
+}
+
+/// What the question says about time: nothing, periods in the order written, or
+/// a phrase that looks like a period but cannot be one (the message says why).
+fn periods_in(q: &str, today: Date) -> Result<Vec<Period>, String> {
+    let words: Vec<&str> = q
+        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let word = |i: usize| words.get(i).copied().unwrap_or("");
+    let mut found: Vec<Period> = Vec::new();
+    let mut push = |p: Option<Period>| {
+        if let Some(p) = p
+            && !found.contains(&p)
+        {
+            found.push(p);
+        }
+    };
+    for (i, w) in words.iter().enumerate() {
+        let next = word(i + 1);
+        match *w {
+            "today" => push(resolve(PeriodKind::Today, today)),
+            "yesterday" => push(resolve(PeriodKind::Yesterday, today)),
+            "this" if next == "week" => push(resolve(PeriodKind::ThisWeek, today)),
+            "this" if next == "month" => push(resolve(PeriodKind::ThisMonth, today)),
+            "last" | "previous" if next == "week" => push(resolve(PeriodKind::LastWeek, today)),
+            "last" | "previous" if next == "month" => push(resolve(PeriodKind::LastMonth, today)),
+            "last" | "past"
+                if next.starts_with(|c: char| c.is_ascii_digit())
+                    && word(i + 2).starts_with("day") =>
+            {
+                let n: u32 = next.parse().unwrap_or(0);
+                if n == 0 || n > MAX_DAYS {
+                    return Err(format!(
+                        "\"{w} {next} {}\" is not a period I can look at: ask about 1 to {MAX_DAYS} days.",
+                        word(i + 2)
+                    ));
+                }
+                push(resolve(PeriodKind::LastDays(n), today));
+            }
+            "since" if next.starts_with(|c: char| c.is_ascii_digit()) => {
+                let Some(date) = parse_day(next) else {
+                    return Err(format!(
+                        "\"{next}\" is not a date I can read. Write it as YYYY-MM-DD, for example \
+                         \"since {}\".",
+                        days_back(today, 7).unwrap_or(today)
+                    ));
+                };
+                if date > today {
+                    return Err(format!(
+                        "{date} is in the future (today is {today}, UTC), so there are no games \
+                         since then yet."
+                    ));
+                }
+                push(Some(since(date, today)));
+            }
+            "in" | "during" => {
+                let Some(month) = month_named(next) else {
+                    continue;
+                };
+                let year_word = word(i + 2);
+                let named_year = (year_word.len() == 4)
+                    .then(|| year_word.parse::<i32>().ok())
+                    .flatten();
+                let year = match named_year {
+                    Some(y) => y,
+                    None if u8::from(month) <= u8::from(today.month()) => today.year(),
+                    None => today.year() - 1,
+                };
+                let Some(p) = month_period(month, year, today) else {
+                    continue;
+                };
+                if p.from > today {
+                    return Err(format!(
+                        "{} is in the future (today is {today}, UTC), so there are no games in it yet.",
+                        p.name
+                    ));
+                }
+                push(Some(p));
+            }
+            _ => {}
+        }
+    }
+    Ok(found)
+}
+
+/// Words that ask for two periods side by side. Not "against": in a game it is
+/// the opponents ("how did I do against them this week").
+fn asks_to_compare(q: &str) -> bool {
+    q.split(|c: char| !c.is_alphanumeric()).any(|w| {
+        matches!(
+            w,
+            "vs" | "versus" | "than" | "better" | "worse" | "progress" | "progressed"
+        ) || w.starts_with("compar")
+            || w.starts_with("improv")
+    })
+}
+
+/// A `stats_over_range` call for a period (a date `until` includes that day).
+fn range_call(p: &Period) -> (String, Value) {
+    (
+        "stats_over_range".to_owned(),
+        json!({ "from": p.from.to_string(), "until": p.to.to_string() }),
+    )
+}
+
+/// The error message of a failed tool result.
+fn error_of(step: &Step) -> String {
+    serde_json::from_str::<Value>(&step.content)
+        .ok()
+        .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_else(|| "unknown error".to_owned())
+}
+
+/// Whether a tool result's `from` and `until` (RFC 3339, `until` exclusive) are
+/// exactly this period's days.
+fn covers(v: &Value, p: &Period) -> bool {
+    let day = |key: &str| {
+        v.get(key)
+            .and_then(Value::as_str)
+            .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+            .map(|at| at.to_offset(UtcOffset::UTC).date())
+    };
+    day("from") == Some(p.from) && day("until") == p.to.next_day()
+}
+
+/// The `stats_over_range` result covering exactly this period.
+fn range_step<'a>(steps: &'a [Step], p: &Period) -> Option<&'a Step> {
+    steps.iter().rev().find(|s| {
+        s.name == "stats_over_range"
+            && serde_json::from_str::<Value>(&s.content).is_ok_and(|v| covers(&v, p))
+    })
+}
+
+/// The `compare_periods` result for exactly these two periods.
+fn compare_step<'a>(steps: &'a [Step], a: &Period, b: &Period) -> Option<&'a Step> {
+    steps.iter().rev().find(|s| {
+        s.name == "compare_periods"
+            && serde_json::from_str::<Value>(&s.content).is_ok_and(|v| {
+                v.get("a").is_some_and(|x| covers(x, a)) && v.get("b").is_some_and(|x| covers(x, b))
+            })
+    })
+}
+
+/// The averages worth a sentence in a period summary, in order.
+const PERIOD_KEYS: [&str; 8] = [
+    "goals",
+    "assists",
+    "saves",
+    "shots",
+    "bpm",
+    "percent_zero_boost",
+    "avg_speed",
+    "percent_behind_ball",
+];
+
+/// `1.5 goals per game` (or `2 goals` for a single game), `412 bpm`.
+fn stat_phrase(def: &StatDef, v: f64, per_game: bool) -> String {
+    match def.key {
+        "goals" | "assists" | "saves" | "shots" | "score" => {
+            let word = if fmt_num(v) == "1" {
+                def.key.trim_end_matches('s')
+            } else {
+                def.key
+            };
+            let per = if per_game { " per game" } else { "" };
+            format!("{} {word}{per}", fmt_num(v))
+        }
+        key => format!("{} {}", with_unit(def, v), short_label(key))
+            .trim_end()
+            .to_owned(),
+    }
+}
+
+/// Said when a period holds more games than the tools read.
+const CAPPED: &str = "The tools read at most the 1000 newest games of a period, so older games \
+in it are not counted.";
+
+/// How many game lines a period summary lists before it stops.
+const PERIOD_LISTED: usize = 10;
+
+fn period_answer(
+    p: &Period,
+    family: Option<StatFamily>,
+    games: &[GameDigest],
+    today: Date,
+) -> String {
+    let range = range_text(p, today);
+    if games.is_empty() {
+        return format!(
+            "You played no games {} ({range}), as far as your uploaded replays show. Days are UTC \
+             calendar days and weeks start on Monday. Ask \"How was my last session?\" to review \
+             your latest games instead.",
+            p.when
+        );
+    }
+    let head = format!(
+        "{} ({range}): {}, {}.",
+        capitalise(&p.when),
+        plural(games.len(), "game", "games"),
+        record(games)
+    );
+    if let Some(family) = family {
+        let mut lines = Vec::new();
+        for def in STATS.iter().filter(|d| d.family == family) {
+            let with = having(games, def.key);
+            let Some(Some(v)) = averages(&with).get(def.key).copied() else {
+                continue;
+            };
+            lines.push(format!(
+                "- {}: {} over {} ({}).",
+                capitalise(def.label),
+                with_unit(def, v),
+                plural(with.len(), "game", "games"),
+                cites(&with)
+            ));
+        }
+        if lines.is_empty() {
+            return format!(
+                "{head}\n\nI have no {} numbers for these games: their replays could only be read \
+                 for the scoreboard ({}).",
+                family_name(family),
+                cites(games)
+            );
+        }
+        return format!(
+            "{head}\n\nYour {} {}:\n\n{}",
+            family_name(family),
+            p.when,
+            lines.join("\n")
+        );
+    }
+    let mut text = format!("{head}\n\n");
+    if games.len() > PERIOD_LISTED {
+        text.push_str(&format!(
+            "Your {PERIOD_LISTED} newest games of the period:\n"
+        ));
+    } else {
+        text.push_str("Game by game, newest first:\n");
+    }
+    for game in games.iter().take(PERIOD_LISTED) {
+        text.push_str(&game_line(game));
+        text.push('\n');
+    }
+    // Averages grouped by the games they come from, so each cites exactly those.
+    let mut groups: Vec<(Vec<GameDigest>, Vec<String>)> = Vec::new();
+    for key in PERIOD_KEYS {
+        let Some(def) = stat_def(key) else { continue };
+        let with = having(games, key);
+        let Some(Some(v)) = averages(&with).get(key).copied() else {
+            continue;
+        };
+        let phrase = stat_phrase(def, v, games.len() > 1);
+        match groups.iter_mut().find(|(g, _)| g == &with) {
+            Some((_, items)) => items.push(phrase),
+            None => groups.push((with, vec![phrase])),
+        }
+    }
+    for (with, items) in &groups {
+        let lead = if with.len() == games.len() {
+            if games.len() == 1 {
+                "In that game you had".to_owned()
+            } else {
+                format!("Over these {} games you averaged", games.len())
+            }
+        } else {
+            format!(
+                "Over the {} of them fully analysed you averaged",
+                plural(with.len(), "game", "games")
+            )
+        };
+        text.push_str(&format!("\n{lead} {} ({}).", join_and(items), cites(with)));
+    }
+    if games.len() >= MAX_GAMES_SCANNED {
+        text.push_str(&format!("\n\n{CAPPED}"));
+    }
+    text.trim_end().to_owned()
+}
+
+/// One side of a comparison: its period and games.
+struct Side<'a> {
+    period: &'a Period,
+    games: Vec<GameDigest>,
+}
+
+fn compare_answer(
+    a: &Side<'_>,
+    b: &Side<'_>,
+    result: &Value,
+    family: Option<StatFamily>,
+    today: Date,
+) -> String {
+    let (pa, pb) = (a.period, b.period);
+    let side_line = |s: &Side<'_>| {
+        let what = if s.games.is_empty() {
+            "no games".to_owned()
+        } else {
+            format!(
+                "{}, {} ({})",
+                plural(s.games.len(), "game", "games"),
+                record(&s.games),
+                cites(&s.games)
+            )
+        };
+        format!(
+            "- {} ({}): {what}.",
+            capitalise(&s.period.name),
+            range_text(s.period, today)
+        )
+    };
+    let mut text = format!(
+        "{} against {}:\n\n{}\n{}",
+        capitalise(&pa.name),
+        pb.name,
+        side_line(a),
+        side_line(b)
+    );
+    let empty: Vec<&Period> = [a, b]
+        .iter()
+        .filter(|s| s.games.is_empty())
+        .map(|s| s.period)
+        .collect();
+    if let Some(first) = empty.first() {
+        text.push_str(&format!(
+            "\n\nThere is nothing to compare: you played no games {}. Days are UTC calendar days \
+             and weeks start on Monday.",
+            if empty.len() == 2 {
+                "in either period".to_owned()
+            } else {
+                first.when.clone()
+            }
+        ));
+        return text;
+    }
+    let avg = |side: &str, key: &str| {
+        result
+            .get(side)
+            .and_then(|s| s.get("summary"))
+            .and_then(|s| s.get("averages"))
+            .and_then(|m| m.get(key))
+            .and_then(Value::as_f64)
+    };
+    let diff_of = |key: &str| {
+        result
+            .get("differences_b_minus_a")
+            .and_then(|m| m.get(key))
+            .and_then(Value::as_f64)
+    };
+    let mut changes: Vec<(f64, String)> = Vec::new();
+    for def in STATS
+        .iter()
+        .filter(|d| family.is_none_or(|f| d.family == f))
+    {
+        let (Some(x), Some(y), Some(d)) = (avg("a", def.key), avg("b", def.key), diff_of(def.key))
+        else {
+            continue;
+        };
+        let change = if d == 0.0 {
+            "no change".to_owned()
+        } else {
+            let dir = if d > 0.0 { "up" } else { "down" };
+            let verdict = match def.higher_is_better {
+                Some(up) if up == (d > 0.0) => ", better",
+                Some(_) => ", worse",
+                None => "",
+            };
+            format!("{dir} {}{verdict}", with_unit(def, d.abs()))
+        };
+        let line = format!(
+            "- {}: {} ({}) to {} ({}), {change}.",
+            capitalise(def.label),
+            with_unit(def, x),
+            cites(&having(&a.games, def.key)),
+            with_unit(def, y),
+            cites(&having(&b.games, def.key)),
+        );
+        changes.push((d.abs() / x.abs().max(1.0), line));
+    }
+    // Biggest relative change first; the stable sort keeps STATS order for ties.
+    changes.sort_by(|l, r| r.0.total_cmp(&l.0));
+    if changes.is_empty() {
+        text.push_str(&format!(
+            "\n\nI have no {} numbers for both periods to compare.",
+            family.map_or("comparable", family_name)
+        ));
+        return text;
+    }
+    text.push_str(&format!(
+        "\n\n{}, from {} to {}, biggest changes first:\n",
+        match family {
+            Some(f) => format!("Your {}", family_name(f)),
+            None => "Per game".to_owned(),
+        },
+        pa.name,
+        pb.name
+    ));
+    let shown = if family.is_some() { changes.len() } else { 6 };
+    for (_, line) in changes.iter().take(shown) {
+        text.push('\n');
+        text.push_str(line);
+    }
+    if changes.len() > shown {
+        text.push_str(&format!(
+            "\n\n{} changed less.",
+            plural(changes.len() - shown, "other stat", "other stats")
+        ));
+    }
+    if a.games.len() >= MAX_GAMES_SCANNED || b.games.len() >= MAX_GAMES_SCANNED {
+        text.push_str(&format!("\n\n{CAPPED}"));
+    }
+    if a.games.len() < 3 || b.games.len() < 3 {
+        text.push_str("\n\nWith this few games the comparison is a hint, not a trend.");
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use time::macros::date;
+
+    /// Today in the tests of phrases: Sunday 22 November 2026.
+    const TODAY: Date = date!(2026 - 11 - 22);
+
+    fn classify(question: &str) -> Intent {
+        super::classify(question, TODAY)
+    }
 
     #[test]
     fn questions_are_classified_by_their_words() {
@@ -952,5 +1760,259 @@ mod tests {
         );
         assert_eq!(classify("show my notes"), Intent::Notes);
         assert_eq!(classify("what's the weather?"), Intent::Unknown);
+    }
+
+    /// The one period a question names, resolved against `today`.
+    fn one_period(question: &str, today: Date) -> (Date, Date) {
+        match periods_in(&question.to_lowercase(), today).as_deref() {
+            Ok([p]) => (p.from, p.to),
+            other => panic!("{question}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_period_phrase_resolves_to_its_utc_days() {
+        let cases = [
+            (
+                "how did I do today?",
+                date!(2026 - 11 - 22),
+                date!(2026 - 11 - 22),
+            ),
+            (
+                "and yesterday",
+                date!(2026 - 11 - 21),
+                date!(2026 - 11 - 21),
+            ),
+            (
+                "How did I do this week?",
+                date!(2026 - 11 - 16),
+                date!(2026 - 11 - 22),
+            ),
+            ("last week", date!(2026 - 11 - 09), date!(2026 - 11 - 15)),
+            (
+                "the previous week",
+                date!(2026 - 11 - 09),
+                date!(2026 - 11 - 15),
+            ),
+            ("this month", date!(2026 - 11 - 01), date!(2026 - 11 - 22)),
+            ("last month", date!(2026 - 10 - 01), date!(2026 - 10 - 31)),
+            (
+                "my last 7 days",
+                date!(2026 - 11 - 16),
+                date!(2026 - 11 - 22),
+            ),
+            (
+                "the past 30 days",
+                date!(2026 - 10 - 24),
+                date!(2026 - 11 - 22),
+            ),
+            ("last 1 day", date!(2026 - 11 - 22), date!(2026 - 11 - 22)),
+            (
+                "since 2026-11-02?",
+                date!(2026 - 11 - 02),
+                date!(2026 - 11 - 22),
+            ),
+            (
+                "since 2026-11-22",
+                date!(2026 - 11 - 22),
+                date!(2026 - 11 - 22),
+            ),
+            ("in March", date!(2026 - 03 - 01), date!(2026 - 03 - 31)),
+            (
+                "during february",
+                date!(2026 - 02 - 01),
+                date!(2026 - 02 - 28),
+            ),
+            ("in November", date!(2026 - 11 - 01), date!(2026 - 11 - 22)),
+            // A month still to come this year is last year's.
+            ("in December", date!(2025 - 12 - 01), date!(2025 - 12 - 31)),
+            (
+                "in march 2024",
+                date!(2024 - 03 - 01),
+                date!(2024 - 03 - 31),
+            ),
+        ];
+        for (question, from, to) in cases {
+            assert_eq!(one_period(question, TODAY), (from, to), "{question}");
+        }
+        // On a Monday this week is that day alone; in January last month is last year's.
+        let monday = date!(2026 - 11 - 16);
+        assert_eq!(one_period("this week", monday), (monday, monday));
+        assert_eq!(
+            one_period("last week", monday),
+            (date!(2026 - 11 - 09), date!(2026 - 11 - 15))
+        );
+        assert_eq!(
+            one_period("last month", date!(2027 - 01 - 05)),
+            (date!(2026 - 12 - 01), date!(2026 - 12 - 31))
+        );
+        // Leap years.
+        assert_eq!(
+            one_period("in february 2028", date!(2028 - 06 - 01)),
+            (date!(2028 - 02 - 01), date!(2028 - 02 - 29))
+        );
+        // No period, no error.
+        assert_eq!(periods_in("how was my last session", TODAY), Ok(vec![]));
+        assert_eq!(periods_in("since my last game", TODAY), Ok(vec![]));
+    }
+
+    #[test]
+    fn periods_are_written_with_their_days_and_utc() {
+        let p = |q: &str| match classify(q) {
+            Intent::Period { period, .. } => period,
+            other => panic!("{q}: {other:?}"),
+        };
+        assert_eq!(
+            range_text(&p("this week"), TODAY),
+            "Mon 16 Nov - today, UTC"
+        );
+        assert_eq!(
+            range_text(&p("last week"), TODAY),
+            "Mon 9 Nov - Sun 15 Nov, UTC"
+        );
+        assert_eq!(range_text(&p("today"), TODAY), "Sun 22 Nov, UTC");
+        assert_eq!(range_text(&p("yesterday"), TODAY), "Sat 21 Nov, UTC");
+        assert_eq!(
+            range_text(&p("in december"), TODAY),
+            "Mon 1 Dec 2025 - Wed 31 Dec 2025, UTC"
+        );
+        assert_eq!(p("the past 3 days").when, "in the last 3 days");
+        assert_eq!(p("since 2026-11-02").name, "since 2026-11-02");
+    }
+
+    #[test]
+    fn bad_and_future_dates_are_refused_with_a_reason() {
+        let bad = |q: &str| match classify(q) {
+            Intent::BadPeriod(message) => message,
+            other => panic!("{q}: {other:?}"),
+        };
+        assert!(bad("how did I do since 2026-13-45").contains("\"2026-13-45\" is not a date"));
+        assert!(bad("since 2026-02-30").contains("is not a date"));
+        assert!(bad("since 26-1-1").contains("YYYY-MM-DD"));
+        assert!(bad("since 2026-11-23").contains("2026-11-23 is in the future"));
+        assert!(bad("in march 2027").contains("March 2027 is in the future"));
+        assert!(bad("my last 0 days").contains("1 to 3660 days"));
+        assert!(bad("the last 99999999999999999999 days").contains("1 to 3660 days"));
+    }
+
+    fn at(kind: PeriodKind) -> Period {
+        resolve(kind, TODAY).unwrap_or_else(|| panic!("{kind:?}"))
+    }
+
+    #[test]
+    fn period_questions_and_comparisons_are_classified() {
+        let this_week = at(PeriodKind::ThisWeek);
+        let last_week = at(PeriodKind::LastWeek);
+        let this_month = at(PeriodKind::ThisMonth);
+        let last_month = at(PeriodKind::LastMonth);
+        assert_eq!(
+            classify("How did I do this week?"),
+            Intent::Period {
+                period: this_week.clone(),
+                family: None
+            }
+        );
+        assert_eq!(
+            classify("my boost this week"),
+            Intent::Period {
+                period: this_week.clone(),
+                family: Some(StatFamily::Boost)
+            }
+        );
+        let weeks = Intent::Compare {
+            a: last_week.clone(),
+            b: this_week.clone(),
+            family: None,
+        };
+        assert_eq!(classify("this week vs last week"), weeks);
+        assert_eq!(classify("last week versus this week?"), weeks);
+        assert_eq!(classify("Am I better than last week?"), weeks);
+        assert_eq!(classify("did I improve this week"), weeks);
+        assert_eq!(
+            classify("how did I do against that team this week"),
+            Intent::Period {
+                period: this_week.clone(),
+                family: None
+            }
+        );
+        assert_eq!(
+            classify("compare this month with last month"),
+            Intent::Compare {
+                a: last_month,
+                b: this_month,
+                family: None
+            }
+        );
+        match classify("is my positioning better in the last 7 days?") {
+            Intent::Compare { a, b, family } => {
+                assert_eq!(
+                    (a.from, a.to),
+                    (date!(2026 - 11 - 09), date!(2026 - 11 - 15))
+                );
+                assert_eq!(a.name, "the 7 days before");
+                assert_eq!((b.from, b.to), (date!(2026 - 11 - 16), TODAY));
+                assert_eq!(family, Some(StatFamily::Positioning));
+            }
+            other => panic!("{other:?}"),
+        }
+        // What was there before keeps its meaning.
+        assert_eq!(classify("How did I do?"), Intent::Session);
+        assert_eq!(classify("explain my last game this week"), Intent::LastGame);
+        assert_eq!(classify("my notes from last week"), Intent::Notes);
+        assert_eq!(classify("what are my weak spots"), Intent::Strengths);
+        assert_eq!(
+            classify("thanks! how is my speed"),
+            Intent::Family(StatFamily::Movement)
+        );
+        // The note on capped periods names the tools' real limit.
+        assert!(CAPPED.contains(&format!("{MAX_GAMES_SCANNED} newest")));
+    }
+
+    #[test]
+    fn a_result_for_other_days_is_asked_again_and_a_failure_is_reported() {
+        let this_week = at(PeriodKind::ThisWeek);
+        let intent = Intent::Period {
+            period: this_week.clone(),
+            family: None,
+        };
+        let step = |from: &str, until: &str| Step {
+            name: "stats_over_range".to_owned(),
+            content: json!({"from": from, "until": until, "summary": {}, "games": []}).to_string(),
+            is_error: false,
+        };
+        // The result of yesterday's "this week" (the day changed between rounds).
+        let stale = [step("2026-11-16T00:00:00Z", "2026-11-22T00:00:00Z")];
+        match plan(&intent, &stale, TODAY) {
+            Move::Call(calls) => assert_eq!(
+                calls,
+                [(
+                    "stats_over_range".to_owned(),
+                    json!({"from": "2026-11-16", "until": "2026-11-22"})
+                )]
+            ),
+            Move::Answer(text) => panic!("{text}"),
+        }
+        let fresh = [step("2026-11-16T00:00:00Z", "2026-11-23T00:00:00Z")];
+        match plan(&intent, &fresh, TODAY) {
+            Move::Answer(text) => assert!(
+                text.starts_with("You played no games this week (Mon 16 Nov - today, UTC)"),
+                "{text}"
+            ),
+            Move::Call(calls) => panic!("{calls:?}"),
+        }
+        let failed = [Step {
+            name: "stats_over_range".to_owned(),
+            content: json!({"error": "the player's data is unavailable"}).to_string(),
+            is_error: true,
+        }];
+        match plan(&intent, &failed, TODAY) {
+            Move::Answer(text) => assert!(
+                text.contains(
+                    "could not read your games just now (the player's data is unavailable)"
+                ),
+                "{text}"
+            ),
+            Move::Call(calls) => panic!("{calls:?}"),
+        }
     }
 }
