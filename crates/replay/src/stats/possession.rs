@@ -132,22 +132,16 @@ pub fn possession(timeline: &Timeline, touches: &[Touch]) -> Vec<Option<u8>> {
     out
 }
 
-/// Possession and time the ball spent in the team's half, over the ball in
-/// play: from the first touch after each kickoff (the ball waiting on the
-/// centre spot is in no one's half) through the post-goal frames. Replays
-/// that never replicate the first touch count all live play.
-pub fn ball_stats(timeline: &Timeline, possession: &[Option<u8>], team: u8) -> Option<BallStats> {
+/// Possession and time the ball spent in the team's half, over the frames
+/// the ball is in play (`in_play`, see `stats::ball_in_play`).
+pub fn ball_stats(
+    timeline: &Timeline,
+    possession: &[Option<u8>],
+    in_play: &[bool],
+    team: u8,
+) -> Option<BallStats> {
     let mut s = BallStats::default();
-    let knows_first_touch = timeline.frames.iter().any(|f| f.ball_has_been_hit);
-    for (frame, meta) in timeline.frames.iter().enumerate() {
-        let in_play = match meta.phase {
-            Phase::Live => meta.ball_has_been_hit || !knows_first_touch,
-            Phase::PostGoal => true,
-            Phase::Inactive | Phase::Countdown => false,
-        };
-        if !in_play {
-            continue;
-        }
+    for frame in (0..timeline.frames.len()).filter(|&f| in_play[f]) {
         let w = frame_weight(timeline, frame);
         if possession.get(frame).copied().flatten() == Some(team) {
             s.possession_time += w;
