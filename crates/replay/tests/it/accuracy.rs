@@ -155,11 +155,11 @@ fn ballchasing_output_matches_ballchasing_within_tolerance() {
     // accurate fails here. Raise them as the definitions get closer.
     let floors = [
         ("movement", 93.0),
-        ("positioning", 78.0),
+        ("positioning", 80.0),
         ("boost", 47.0),
         ("team.movement", 70.0),
         ("team.positioning", 60.0),
-        ("team.ball", 30.0),
+        ("team.ball", 33.0),
     ];
     for (family, floor) in floors {
         let tally = &tallies[family];
