@@ -24,6 +24,9 @@ pub const HIGH_AIR_HEIGHT: f64 = 840.0;
 /// Field half-length to the goal line (uu); thirds split it in three.
 pub const FIELD_HALF_LENGTH: f64 = 5120.0;
 pub const THIRD_BOUNDARY: f64 = FIELD_HALF_LENGTH / 3.0;
+/// Radius of the (soccar) ball: the ball is in a half while any part of it
+/// is (team `time_in_side`).
+pub const BALL_RADIUS: f64 = 92.75;
 /// Boost a big and a small pad give.
 pub const BIG_PAD_BOOST: f64 = 100.0;
 pub const SMALL_PAD_BOOST: f64 = 12.0;

@@ -48,6 +48,23 @@ pub(crate) fn play_seconds(timeline: &Timeline) -> f64 {
         .sum()
 }
 
+/// Whether the ball is in play at each frame: live play from the first touch
+/// after each kickoff (the ball waiting on the centre spot is not yet in
+/// play) through the post-goal frames. Replays that never replicate the first
+/// touch count all live play.
+pub(crate) fn ball_in_play(timeline: &Timeline) -> Vec<bool> {
+    let knows_first_touch = timeline.frames.iter().any(|f| f.ball_has_been_hit);
+    timeline
+        .frames
+        .iter()
+        .map(|f| match f.phase {
+            Phase::Live => f.ball_has_been_hit || !knows_first_touch,
+            Phase::PostGoal => true,
+            Phase::Inactive | Phase::Countdown => false,
+        })
+        .collect()
+}
+
 fn matches_row(row: &ScoreboardRow, track: &crate::frames::PlayerTrack) -> bool {
     match (&row.id, &track.id) {
         (Some(a), Some(b)) if a.id == b.id => true,
@@ -123,6 +140,7 @@ pub fn compute(header: &Header, timeline: &Timeline) -> Computed {
     core::fill_against_and_mvp(&mut players, header.info.score);
 
     let play = play_seconds(timeline);
+    let in_play = ball_in_play(timeline);
     let roles = positioning::roles(timeline, &players, &track_of);
     for (index, player) in players.iter_mut().enumerate() {
         let Some(track_index) = track_of[index] else {
@@ -150,6 +168,7 @@ pub fn compute(header: &Header, timeline: &Timeline) -> Computed {
             track_index,
             team,
             &possession,
+            &in_play,
             &roles[index],
             play,
         ));
@@ -174,7 +193,7 @@ pub fn compute(header: &Header, timeline: &Timeline) -> Computed {
         stats: team::aggregate(
             &players,
             team,
-            possession::ball_stats(timeline, &possession, team),
+            possession::ball_stats(timeline, &possession, &in_play, team),
         ),
     });
     Computed {

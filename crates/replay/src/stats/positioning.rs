@@ -96,6 +96,7 @@ pub fn stats(
     track: usize,
     team: u8,
     possession: &[Option<u8>],
+    in_play: &[bool],
     roles: &RoleTimes,
     play_seconds: f64,
 ) -> PositioningStats {
@@ -134,24 +135,30 @@ pub fn stats(
             } else {
                 s.time_infront_ball += w;
             }
-            let d = f64::from(pos.distance(ball.position));
-            // Distances are measured in live play only: kickoff spots and
-            // goal celebrations would say nothing about positioning.
+            // Distance to the ball while the ball is in play: not on the
+            // kickoff spots nor while the ball waits for the first touch,
+            // but after a goal (measured against ballchasing: this fits
+            // better than live play with or without the kickoff wait).
+            if in_play[frame] {
+                let d = f64::from(pos.distance(ball.position));
+                dist += d * w;
+                dist_w += w;
+                match possession.get(frame).copied().flatten() {
+                    Some(t) if t == team => {
+                        dist_pos += d * w;
+                        dist_pos_w += w;
+                    }
+                    Some(_) => {
+                        dist_nopos += d * w;
+                        dist_nopos_w += w;
+                    }
+                    None => {}
+                }
+            }
+            // Distance to mates in live play only: kickoff spots and goal
+            // celebrations would say nothing about positioning.
             if timeline.frames[frame].phase != Phase::Live {
                 continue;
-            }
-            dist += d * w;
-            dist_w += w;
-            match possession.get(frame).copied().flatten() {
-                Some(t) if t == team => {
-                    dist_pos += d * w;
-                    dist_pos_w += w;
-                }
-                Some(_) => {
-                    dist_nopos += d * w;
-                    dist_nopos_w += w;
-                }
-                None => {}
             }
         }
         let (mut mate_sum, mut mate_count) = (0.0, 0u32);

@@ -4,6 +4,7 @@
 //! last-touch team (`HitTeamNum`) confirms the team when it changes.
 
 use crate::frames::{Phase, Timeline, Vec3};
+use crate::stats::defs::BALL_RADIUS;
 use crate::stats::frame_weight;
 use crate::stats::types::BallStats;
 
@@ -131,28 +132,35 @@ pub fn possession(timeline: &Timeline, touches: &[Touch]) -> Vec<Option<u8>> {
     out
 }
 
-/// Possession and time the ball spent in the team's half (live play and the
-/// post-goal frames, as ballchasing counts them).
-pub fn ball_stats(timeline: &Timeline, possession: &[Option<u8>], team: u8) -> Option<BallStats> {
+/// Possession and time the ball spent in the team's half, over the frames
+/// the ball is in play (`in_play`, see `stats::ball_in_play`).
+pub fn ball_stats(
+    timeline: &Timeline,
+    possession: &[Option<u8>],
+    in_play: &[bool],
+    team: u8,
+) -> Option<BallStats> {
     let mut s = BallStats::default();
-    for (frame, meta) in timeline.frames.iter().enumerate() {
-        if !matches!(meta.phase, Phase::Live | Phase::PostGoal) {
-            continue;
-        }
+    for frame in (0..timeline.frames.len()).filter(|&f| in_play[f]) {
         let w = frame_weight(timeline, frame);
         if possession.get(frame).copied().flatten() == Some(team) {
             s.possession_time += w;
         }
-        if let Some(ball) = timeline.ball[frame] {
-            let own_half = if team == 0 {
-                ball.position.y < 0.0
-            } else {
-                ball.position.y > 0.0
-            };
-            if own_half {
-                s.time_in_side += w;
-            }
+        if timeline.ball[frame].is_some_and(|ball| ball_in_half(ball.position.y, team)) {
+            s.time_in_side += w;
         }
     }
     Some(s)
+}
+
+/// Whether any part of the ball is in the team's half: a ball on the halfway
+/// line is in both (measured: ballchasing's two `time_in_side` add up to more
+/// than the time in play, and the centre-only split left both 2-5 s short).
+fn ball_in_half(y: f32, team: u8) -> bool {
+    let y = f64::from(y);
+    if team == 0 {
+        y < BALL_RADIUS
+    } else {
+        y > -BALL_RADIUS
+    }
 }
