@@ -51,11 +51,16 @@ pub(crate) fn pickup_gain(
     if gained >= pad_boost - 1.0 {
         gained = pad_boost;
     }
-    let nominal = pad_boost.min((100.0 - before).max(0.0));
-    Some(PickupGain {
-        gained,
-        overfill: pad_boost - nominal,
-    })
+    // A pad overfills only a tank it filled: the boost the tank had no room
+    // for, counted when the tank reached 255 after the pickup. Without that
+    // check a pad taken while boosting (the replicated amount before it is
+    // too high) would overfill a tank that never became full.
+    let overfill = if after * RAW_BOOST_SCALE >= FULL_BOOST_MIN_RAW {
+        pad_boost - pad_boost.min((100.0 - before).max(0.0))
+    } else {
+        0.0
+    };
+    Some(PickupGain { gained, overfill })
 }
 
 /// Boost (0-100) a player had just before `frame`.

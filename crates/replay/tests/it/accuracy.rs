@@ -159,8 +159,8 @@ fn ballchasing_output_matches_ballchasing_within_tolerance() {
     let floors = [
         ("movement", 93.0),
         ("positioning", 80.0),
-        ("boost", 67.0),
-        ("team.boost", 43.0),
+        ("boost", 69.0),
+        ("team.boost", 46.0),
         ("team.movement", 70.0),
         ("team.positioning", 60.0),
         ("team.ball", 33.0),
