@@ -121,7 +121,9 @@ pub struct PlayerTrack {
     /// Last team seen (0 blue, 1 orange).
     pub team: Option<u8>,
     /// One entry per frame; `None` while the player has no car (demolished,
-    /// not yet joined, left, spectating).
+    /// not yet joined, left, spectating) and after a car's last replicated
+    /// state when it is deleted or the replay ends without another (a car
+    /// left standing: ballchasing stops counting it there).
     pub cars: Vec<Option<CarSample>>,
     /// Team at each frame, for players who switched.
     pub teams: Vec<Option<u8>>,
@@ -288,6 +290,13 @@ struct CarActor {
     boost: Option<i32>,
     /// Last demolition value seen, so keyframe re-sends are not new demos.
     last_demo: Option<(Option<i32>, Option<i32>)>,
+    /// The (player, frame) samples recorded from this car since its state
+    /// was last replicated. If the game never replicates the car again (it
+    /// stopped, then was deleted or the replay ended) these frames are
+    /// dropped: ballchasing counts a car up to its last replicated state.
+    stale: Vec<(usize, usize)>,
+    /// The frame of the last replicated state.
+    replicated_at: Option<usize>,
 }
 
 #[derive(Debug, Default)]
@@ -397,7 +406,7 @@ pub struct TimelineBuilder {
 impl TimelineBuilder {
     /// The timeline of the frames visited so far (empty if none were).
     pub fn finish(self) -> Timeline {
-        self.builder.map(|b| b.out).unwrap_or_default()
+        self.builder.map(Builder::into_timeline).unwrap_or_default()
     }
 }
 
@@ -581,7 +590,9 @@ impl Builder {
         self.links_dirty = true;
         match kind {
             ActorKind::Car => {
-                self.cars.remove(&id);
+                if let Some(car) = self.cars.remove(&id) {
+                    self.drop_stale(&car.stale);
+                }
             }
             ActorKind::BoostComponent => {
                 self.boosts.remove(&id);
@@ -617,6 +628,8 @@ impl Builder {
                         // A car is followed from its first position on.
                         self.links_dirty |= car.body.is_none();
                         car.body = Some(body);
+                        car.stale.clear();
+                        car.replicated_at = Some(frame);
                     }
                     _ => {}
                 }
@@ -633,6 +646,10 @@ impl Builder {
                 car.pri = pri;
                 if car.pri.is_some() {
                     car.last_pri = car.pri;
+                } else {
+                    // Unlinked (a demolition): its frames up to now count,
+                    // replicated or not.
+                    car.stale.clear();
                 }
             }
             (Prop::PriTeam, Attribute::ActiveActor(a)) => {
@@ -810,6 +827,32 @@ impl Builder {
         }
     }
 
+    /// Forgets the samples a car left after its last replicated state.
+    fn drop_stale(&mut self, stale: &[(usize, usize)]) {
+        for &(player, frame) in stale {
+            if let Some(slot) = self
+                .out
+                .players
+                .get_mut(player)
+                .and_then(|t| t.cars.get_mut(frame))
+            {
+                *slot = None;
+            }
+        }
+    }
+
+    /// The timeline, once every frame is in: cars still on the field at the
+    /// end count up to their last replicated state too.
+    fn into_timeline(mut self) -> Timeline {
+        let stale: Vec<(usize, usize)> = self
+            .cars
+            .iter()
+            .flat_map(|(_, car)| car.stale.iter().copied())
+            .collect();
+        self.drop_stale(&stale);
+        self.out
+    }
+
     /// Time of a recorded frame, or of the frame being built.
     fn frame_time(&self, frame: usize) -> f32 {
         self.out
@@ -978,18 +1021,23 @@ impl Builder {
                 .boost
                 .and_then(|b| self.boosts.get(&b))
                 .filter(|b| b.car == Some(car_id));
+            let sample = CarSample {
+                body,
+                boost: boost.map_or(0.0, |b| b.amount),
+                boosting: boost.is_some_and(|b| b.active),
+                handbrake: car.handbrake,
+            };
+            let replicated = car.replicated_at == Some(index);
             if let Some(slot) = self
                 .out
                 .players
                 .get_mut(player)
                 .and_then(|t| t.cars.get_mut(index))
             {
-                *slot = Some(CarSample {
-                    body,
-                    boost: boost.map_or(0.0, |b| b.amount),
-                    boosting: boost.is_some_and(|b| b.active),
-                    handbrake: car.handbrake,
-                });
+                *slot = Some(sample);
+                if !replicated && let Some(car) = self.cars.get_mut(&car_id) {
+                    car.stale.push((player, index));
+                }
             }
         }
         for &(player, team) in &self.chosen_teams {

@@ -91,12 +91,21 @@ fn later_amounts(timeline: &Timeline, track: usize) -> Vec<Option<f64>> {
     // Walking backwards: the value of the run after the current one.
     let mut later: Option<f32> = None;
     let mut next_sample: Option<f32> = None;
+    let mut next_frame: Option<usize> = None;
     for (frame, sample) in cars.iter().enumerate().rev() {
         let Some(sample) = sample else {
-            later = None;
-            next_sample = None;
+            // A gap ends the run, except the one before a kickoff (the cars
+            // are re-created): ballchasing gives the time before a goal the
+            // amount of the car that spawns for the next kickoff.
+            let kickoff_next =
+                next_frame.is_some_and(|f| timeline.frames[f].phase == Phase::Countdown);
+            if !kickoff_next {
+                later = None;
+                next_sample = None;
+            }
             continue;
         };
+        next_frame = Some(frame);
         match next_sample {
             None => later = Some(sample.boost),
             Some(next) if next != sample.boost => later = Some(next),
