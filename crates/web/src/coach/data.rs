@@ -20,8 +20,9 @@ use filmroom_store::{
 use time::OffsetDateTime;
 use tokio::sync::{Mutex, OnceCell};
 
-/// How many of a user's most recent games the coach reads at most.
-const MAX_GAMES: u32 = 500;
+/// How many of a user's most recent games the coach reads at most: the
+/// tools' own cap, so their "older games may be missing" notices are true.
+const MAX_GAMES: u32 = filmroom_coach::tools::MAX_GAMES_SCANNED as u32;
 /// Without player names on the account, "me" is the player seen in most of
 /// this many recent games: the uploader is in all of them.
 const ME_SAMPLE: usize = 30;
