@@ -1013,7 +1013,7 @@ impl Builder {
             self.choose_cars_and_teams();
         }
         for &(player, car_id) in &self.chosen_cars {
-            let Some(car) = self.cars.get(&car_id) else {
+            let Some(car) = self.cars.get_mut(&car_id) else {
                 continue;
             };
             let Some(body) = car.body else { continue };
@@ -1021,21 +1021,19 @@ impl Builder {
                 .boost
                 .and_then(|b| self.boosts.get(&b))
                 .filter(|b| b.car == Some(car_id));
-            let sample = CarSample {
-                body,
-                boost: boost.map_or(0.0, |b| b.amount),
-                boosting: boost.is_some_and(|b| b.active),
-                handbrake: car.handbrake,
-            };
-            let replicated = car.replicated_at == Some(index);
             if let Some(slot) = self
                 .out
                 .players
                 .get_mut(player)
                 .and_then(|t| t.cars.get_mut(index))
             {
-                *slot = Some(sample);
-                if !replicated && let Some(car) = self.cars.get_mut(&car_id) {
+                *slot = Some(CarSample {
+                    body,
+                    boost: boost.map_or(0.0, |b| b.amount),
+                    boosting: boost.is_some_and(|b| b.active),
+                    handbrake: car.handbrake,
+                });
+                if car.replicated_at != Some(index) {
                     car.stale.push((player, index));
                 }
             }

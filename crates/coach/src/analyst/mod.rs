@@ -8,7 +8,7 @@
 //! ("last game" or a game id), the coaching notes, and periods of time: a summary of
 //! one period ("how did I do this week?", "my boost last month", through
 //! `stats_over_range`) or two side by side ("this week vs last week", "am I better
-//! than last week?", through `compare_periods`). Periods are UTC calendar days,
+//! than last week?", from both periods' `stats_over_range`). Periods are UTC calendar days,
 //! weeks start on Monday, and "today" comes from the analyst's clock
 //! ([`BuiltinAnalyst::with_now`] fixes it). Anything else gets an honest answer
 //! saying what it can answer.
@@ -381,22 +381,17 @@ fn find<'a>(steps: &'a [Step], name: &str) -> Option<&'a Step> {
 
 /// The games of a `recent_games` result (or the tool's error message).
 fn games_of(step: &Step) -> Result<Vec<GameDigest>, String> {
-    let value: Value = serde_json::from_str(&step.content).map_err(|e| e.to_string())?;
     if step.is_error {
-        return Err(value
-            .get("error")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown error")
-            .to_owned());
+        return Err(error_of(step));
     }
+    let value: Value = serde_json::from_str(&step.content).map_err(|e| e.to_string())?;
     let games = value.get("games").cloned().unwrap_or(Value::Array(vec![]));
     serde_json::from_value(games).map_err(|e| e.to_string())
 }
 
-/// The answer to a comparison from its tools' results: `compare_periods` for the
-/// numbers, each period's `stats_over_range` for the games to cite.
+/// The answer to a comparison from each period's `stats_over_range` result:
+/// the games to cite and the averages to compare both come from them.
 fn compare_move(
-    compare: &Step,
     range_a: &Step,
     range_b: &Step,
     a: &Period,
@@ -404,10 +399,6 @@ fn compare_move(
     family: Option<StatFamily>,
     today: Date,
 ) -> Move {
-    let result: Value = match serde_json::from_str(&compare.content) {
-        Ok(v) => v,
-        Err(e) => return tool_failed(&e.to_string()),
-    };
     match (games_of(range_a), games_of(range_b)) {
         (Ok(ga), Ok(gb)) => Move::Answer(compare_answer(
             &Side {
@@ -418,7 +409,6 @@ fn compare_move(
                 period: b,
                 games: gb,
             },
-            &result,
             family,
             today,
         )),
@@ -452,32 +442,15 @@ fn plan(intent: &Intent, steps: &[Step], today: Date) -> Move {
             },
         },
         Intent::Compare { a, b, family } => {
-            let failed = steps.iter().find(|s| {
-                s.is_error && matches!(s.name.as_str(), "compare_periods" | "stats_over_range")
-            });
-            let found = (
-                compare_step(steps, a, b),
-                range_step(steps, a),
-                range_step(steps, b),
-            );
-            match (failed, found) {
-                (Some(step), _) => tool_failed(&error_of(step)),
-                (None, (Some(c), Some(ra), Some(rb))) => {
-                    compare_move(c, ra, rb, a, b, *family, today)
-                }
+            let failed = steps
+                .iter()
+                .find(|s| s.is_error && s.name == "stats_over_range");
+            match (failed, range_step(steps, a), range_step(steps, b)) {
+                (Some(step), _, _) => tool_failed(&error_of(step)),
+                (None, Some(ra), Some(rb)) => compare_move(ra, rb, a, b, *family, today),
                 // No results yet, or results for other days (the UTC day changed
                 // between two rounds of this turn): ask for these periods'.
-                (None, _) => {
-                    let args = json!({
-                        "a_from": a.from.to_string(), "a_until": a.to.to_string(),
-                        "b_from": b.from.to_string(), "b_until": b.to.to_string(),
-                    });
-                    Move::Call(vec![
-                        ("compare_periods".to_owned(), args),
-                        range_call(a),
-                        range_call(b),
-                    ])
-                }
+                (None, _, _) => Move::Call(vec![range_call(a), range_call(b)]),
             }
         }
         Intent::Notes => match find(steps, "list_notes") {

@@ -1,5 +1,5 @@
 //! Answers about periods: one period's summary and two periods side by side,
-//! from the `stats_over_range` and `compare_periods` results.
+//! from `stats_over_range` results.
 
 use super::*;
 
@@ -36,16 +36,6 @@ pub(super) fn range_step<'a>(steps: &'a [Step], p: &Period) -> Option<&'a Step> 
     steps.iter().rev().find(|s| {
         s.name == "stats_over_range"
             && serde_json::from_str::<Value>(&s.content).is_ok_and(|v| covers(&v, p))
-    })
-}
-
-/// The `compare_periods` result for exactly these two periods.
-pub(super) fn compare_step<'a>(steps: &'a [Step], a: &Period, b: &Period) -> Option<&'a Step> {
-    steps.iter().rev().find(|s| {
-        s.name == "compare_periods"
-            && serde_json::from_str::<Value>(&s.content).is_ok_and(|v| {
-                v.get("a").is_some_and(|x| covers(x, a)) && v.get("b").is_some_and(|x| covers(x, b))
-            })
     })
 }
 
@@ -193,7 +183,6 @@ pub(super) struct Side<'a> {
 pub(super) fn compare_answer(
     a: &Side<'_>,
     b: &Side<'_>,
-    result: &Value,
     family: Option<StatFamily>,
     today: Date,
 ) -> String {
@@ -239,29 +228,20 @@ pub(super) fn compare_answer(
         ));
         return text;
     }
-    let avg = |side: &str, key: &str| {
-        result
-            .get(side)
-            .and_then(|s| s.get("summary"))
-            .and_then(|s| s.get("averages"))
-            .and_then(|m| m.get(key))
-            .and_then(Value::as_f64)
-    };
-    let diff_of = |key: &str| {
-        result
-            .get("differences_b_minus_a")
-            .and_then(|m| m.get(key))
-            .and_then(Value::as_f64)
-    };
+    // The same averages `compare_periods` would give: one tool result per
+    // period is enough to cite and to compare.
+    let (avg_a, avg_b) = (averages(&a.games), averages(&b.games));
     let mut changes: Vec<(f64, String)> = Vec::new();
     for def in STATS
         .iter()
         .filter(|d| family.is_none_or(|f| d.family == f))
     {
-        let (Some(x), Some(y), Some(d)) = (avg("a", def.key), avg("b", def.key), diff_of(def.key))
-        else {
+        let (Some(Some(x)), Some(Some(y))) = (avg_a.get(def.key), avg_b.get(def.key)) else {
             continue;
         };
+        let (x, y) = (*x, *y);
+        // Rounded to a decimal, as the averages are.
+        let d = ((y - x) * 10.0).round() / 10.0;
         let change = if d == 0.0 {
             "no change".to_owned()
         } else {

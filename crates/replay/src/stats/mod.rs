@@ -48,6 +48,12 @@ pub(crate) fn play_seconds(timeline: &Timeline) -> f64 {
         .sum()
 }
 
+/// A y coordinate seen from the team's side: own goal always at negative y
+/// (blue defends -y, orange +y).
+pub(crate) fn own_y(team: u8, y: f32) -> f64 {
+    f64::from(if team == 0 { y } else { -y })
+}
+
 /// Whether the ball is in play at each frame: live play from the first touch
 /// after each kickoff (the ball waiting on the centre spot is not yet in
 /// play) through the post-goal frames. Replays that never replicate the first

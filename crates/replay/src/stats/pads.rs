@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use crate::frames::{Timeline, Vec3};
 use crate::stats::defs::{BIG_PAD_MIN_RESPAWN_SECONDS, NEUTRAL_PAD_HALF_WIDTH};
+use crate::stats::own_y;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PadKind {
@@ -150,9 +151,6 @@ pub fn classify(timeline: &Timeline) -> PadKinds {
 
 /// Whether taking this pad is taking the opponents' boost: it lies in their half.
 pub fn is_stolen(kind: &PadKind, team: u8) -> bool {
-    let y = f64::from(kind.position.y);
-    if y.abs() < NEUTRAL_PAD_HALF_WIDTH {
-        return false;
-    }
-    if team == 0 { y > 0.0 } else { y < 0.0 }
+    // Beyond the neutral strip on the opponents' side of the halfway line.
+    own_y(team, kind.position.y) >= NEUTRAL_PAD_HALF_WIDTH
 }

@@ -5,12 +5,7 @@ use crate::frames::{Phase, Timeline};
 use crate::report::PlayerReport;
 use crate::stats::defs::THIRD_BOUNDARY;
 use crate::stats::types::PositioningStats;
-use crate::stats::{frame_weight, percent};
-
-/// A y coordinate seen from the team's side: own goal always at negative y.
-fn own_y(team: u8, y: f32) -> f64 {
-    f64::from(if team == 0 { y } else { -y })
-}
+use crate::stats::{frame_weight, own_y, percent};
 
 /// Seconds a player spent in each role within their team, during play.
 #[derive(Debug, Clone, Default)]

@@ -5,8 +5,8 @@
 
 use crate::frames::{Phase, Timeline, Vec3};
 use crate::stats::defs::BALL_RADIUS;
-use crate::stats::frame_weight;
 use crate::stats::types::BallStats;
+use crate::stats::{frame_weight, own_y};
 
 /// Gravity on the ball (uu/s^2).
 const GRAVITY: f32 = -650.0;
@@ -157,10 +157,5 @@ pub fn ball_stats(
 /// line is in both (measured: ballchasing's two `time_in_side` add up to more
 /// than the time in play, and the centre-only split left both 2-5 s short).
 fn ball_in_half(y: f32, team: u8) -> bool {
-    let y = f64::from(y);
-    if team == 0 {
-        y < BALL_RADIUS
-    } else {
-        y > -BALL_RADIUS
-    }
+    own_y(team, y) < BALL_RADIUS
 }
