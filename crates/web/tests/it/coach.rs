@@ -672,10 +672,7 @@ async fn an_image_for_the_trading_coach_reaches_a_vision_model_as_an_image_part(
     })
     .await;
     let alice = app.sign_up("alice", PASSWORD).await;
-    let png = {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\n-chart-")
-    };
+    let png = chart_png_base64();
     let reply = alice
         .chat(
             &app,
@@ -870,10 +867,7 @@ async fn a_question_with_an_image_goes_to_the_vision_model_and_others_to_the_con
     })
     .await;
     let alice = app.sign_up("alice", PASSWORD).await;
-    let png = {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\n-chart-")
-    };
+    let png = chart_png_base64();
     let plain = alice
         .chat(
             &app,
@@ -891,4 +885,10 @@ async fn a_question_with_an_image_goes_to_the_vision_model_and_others_to_the_con
         .await;
     assert_eq!(with_image.event("done").unwrap()["provider"], "openai");
     assert_eq!(model.calls.load(Ordering::SeqCst), 1);
+}
+
+/// A tiny PNG-signed "chart screenshot", base64-encoded as the chat API takes it.
+fn chart_png_base64() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\n-chart-")
 }
