@@ -7,6 +7,7 @@
 //! a hang or an unbounded allocation (boxcars caps every length it reads).
 
 pub mod ballchasing;
+pub mod domain;
 pub mod frames;
 pub mod header;
 pub mod report;
@@ -21,6 +22,12 @@ pub use report::{
     Analysis, AnalysisStatus, DegradedCode, DegradedReason, Event, EventKind, PlayerId,
     PlayerReport, Position, ReplayInfo, SCHEMA_VERSION, TeamReport,
 };
+
+/// The revision of the engine's analysis as the platform stores it (see
+/// `filmroom_domain::Domain::revision`): bump it when a stat, an event or a
+/// metric definition changes meaning, so stored analyses can be found and
+/// re-analysed. [`SCHEMA_VERSION`] versions the report's shape instead.
+pub const ANALYSIS_REVISION: u32 = 1;
 
 /// Why a replay could not be analysed at all.
 #[derive(Debug, thiserror::Error)]

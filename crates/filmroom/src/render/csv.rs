@@ -6,8 +6,8 @@ use std::io::Write;
 
 use anyhow::Context;
 use filmroom_replay::Analysis;
-
-use super::fields::{Family, cell, lookup};
+use filmroom_replay::stats::fields::{Family, lookup};
+use serde_json::Value;
 
 /// The identity columns that precede the stats.
 const LEADING: [&str; 8] = [
@@ -29,7 +29,7 @@ pub struct PlayersCsv<W: Write> {
 impl<W: Write> PlayersCsv<W> {
     /// Starts the document by writing the header row.
     pub fn new(out: W) -> anyhow::Result<Self> {
-        let families: Vec<_> = Family::ALL.iter().map(|f| (*f, f.columns())).collect();
+        let families: Vec<_> = Family::PLAYER.iter().map(|f| (*f, f.columns())).collect();
         let mut writer = csv::Writer::from_writer(out);
         let mut header: Vec<String> = LEADING.iter().map(|s| (*s).to_owned()).collect();
         for (family, columns) in &families {
@@ -81,5 +81,14 @@ impl<W: Write> PlayersCsv<W> {
     pub fn finish(mut self) -> anyhow::Result<()> {
         self.writer.flush().context("Failed to write the CSV")?;
         Ok(())
+    }
+}
+
+/// A value as a spreadsheet cell: empty for `Null`, plain text otherwise.
+fn cell(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }

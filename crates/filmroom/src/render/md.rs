@@ -4,10 +4,12 @@
 
 use std::fmt::Write as _;
 
+use filmroom_domain::Unit;
+use filmroom_replay::domain::field_unit;
+use filmroom_replay::stats::fields::{Family, lookup};
 use filmroom_replay::{Analysis, AnalysisStatus, EventKind, PlayerReport};
 use serde_json::Value;
 
-use super::fields::{Family, lookup};
 use super::{clock, team_color};
 
 /// Renders one replay; `file` is the path it was read from.
@@ -139,20 +141,16 @@ fn scoreboard(out: &mut String, analysis: &Analysis) {
     }
 }
 
-/// The unit of a stat, from the naming scheme ballchasing's fields follow.
+/// The unit of a stat as the dossier prints it: the engine's metric unit,
+/// spelled for a reader of this one table.
 fn unit(family: Family, field: &str) -> &'static str {
-    match field {
-        "bpm" | "bcpm" => "boost/min",
-        "avg_speed" => "uu/s",
-        "avg_powerslide_duration" => "s",
-        "goals_against_while_last_defender" => "goals",
-        f if f.starts_with("percent_") || f.ends_with("_percentage") => "%",
-        f if f.starts_with("time_") => "s",
-        f if f.starts_with("count_") => "count",
-        f if f.starts_with("amount_") || f == "avg_amount" => "boost (0-100)",
-        f if f.contains("distance") => "uu",
-        _ if family == Family::Demo => "demos",
-        _ => "count",
+    match field_unit(field) {
+        Unit::PerMinute => "boost/min",
+        Unit::Boost => "boost (0-100)",
+        Unit::Count if family == Family::Demo => "demos",
+        Unit::Count if field == "goals_against_while_last_defender" => "goals",
+        Unit::Count | Unit::Boolean | Unit::Ratio => "count",
+        other => other.symbol(),
     }
 }
 
@@ -163,6 +161,7 @@ fn family_title(family: Family) -> &'static str {
         Family::Movement => "Movement",
         Family::Positioning => "Positioning",
         Family::Demo => "Demos",
+        Family::Ball => "Ball",
     }
 }
 

@@ -1,10 +1,9 @@
 //! Turning analyses into text: JSON is plain serde, Markdown and CSV have
 //! their own modules. Stat fields are discovered from the stat types
-//! themselves ([`fields`]), so a stat added to the engine shows up here
-//! without touching this crate.
+//! themselves (the engine's `stats::fields`), so a stat added to the engine
+//! shows up here without touching this crate.
 
 pub mod csv;
-pub mod fields;
 pub mod md;
 
 /// m:ss, as the game's clock shows it.

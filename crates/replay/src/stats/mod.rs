@@ -4,6 +4,7 @@
 pub mod boost;
 pub mod core;
 pub mod defs;
+pub mod fields;
 pub mod movement;
 pub mod pads;
 pub mod positioning;

@@ -1,19 +1,21 @@
 //! The fields of a stat record, by name and in declaration order, including
 //! the `Option` fields serde skips when they are `None`. Serde's derive tells
 //! a serializer about skipped fields through `SerializeStruct::skip_field`;
-//! this module listens to both calls, so the CSV columns and Markdown rows
-//! follow the engine's types with no list to keep in sync.
+//! this module listens to both calls, so the CLI's CSV columns and Markdown
+//! rows and the neutral metrics (`family.field`) follow the engine's types
+//! with no list to keep in sync.
 
 use std::fmt;
 
-use filmroom_replay::stats::types::{
-    BoostStats, CoreStats, DemoStats, MovementStats, PlayerStats, PositioningStats,
+use crate::stats::types::{
+    BallStats, BoostStats, CoreStats, DemoStats, MovementStats, PlayerStats, PositioningStats,
+    TeamStats,
 };
 use serde::Serialize;
 use serde::ser::{self, Impossible, SerializeStruct};
 use serde_json::Value;
 
-/// A stat family of [`PlayerStats`], in the order reports show them.
+/// A stat family of [`PlayerStats`] and [`TeamStats`], in the order reports show them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
     Core,
@@ -21,15 +23,28 @@ pub enum Family {
     Movement,
     Positioning,
     Demo,
+    /// Team-only: possession and time the ball spent in the team's half.
+    Ball,
 }
 
 impl Family {
-    pub const ALL: [Family; 5] = [
+    /// The families a player has.
+    pub const PLAYER: [Family; 5] = [
         Family::Core,
         Family::Boost,
         Family::Movement,
         Family::Positioning,
         Family::Demo,
+    ];
+
+    /// The families a team has.
+    pub const TEAM: [Family; 6] = [
+        Family::Core,
+        Family::Boost,
+        Family::Movement,
+        Family::Positioning,
+        Family::Demo,
+        Family::Ball,
     ];
 
     /// The name ballchasing (and our CSV prefix) uses.
@@ -40,6 +55,7 @@ impl Family {
             Family::Movement => "movement",
             Family::Positioning => "positioning",
             Family::Demo => "demo",
+            Family::Ball => "ball",
         }
     }
 
@@ -51,6 +67,7 @@ impl Family {
             Family::Movement => fields(&MovementStats::default()),
             Family::Positioning => fields(&PositioningStats::default()),
             Family::Demo => fields(&DemoStats::default()),
+            Family::Ball => fields(&BallStats::default()),
         };
         fields.into_iter().map(|(name, _)| name).collect()
     }
@@ -64,6 +81,19 @@ impl Family {
             Family::Movement => stats.movement.as_ref().map(fields),
             Family::Positioning => stats.positioning.as_ref().map(fields),
             Family::Demo => stats.demo.as_ref().map(fields),
+            Family::Ball => None,
+        }
+    }
+
+    /// The family's values for one team, like [`Family::values`].
+    pub fn team_values(self, stats: &TeamStats) -> Option<Vec<(&'static str, Value)>> {
+        match self {
+            Family::Core => Some(fields(&stats.core)),
+            Family::Boost => stats.boost.as_ref().map(fields),
+            Family::Movement => stats.movement.as_ref().map(fields),
+            Family::Positioning => stats.positioning.as_ref().map(fields),
+            Family::Demo => stats.demo.as_ref().map(fields),
+            Family::Ball => stats.ball.as_ref().map(fields),
         }
     }
 }
@@ -74,15 +104,6 @@ pub fn lookup<'a>(values: &'a [(&'static str, Value)], name: &str) -> &'a Value 
         .iter()
         .find(|(n, _)| *n == name)
         .map_or(&Value::Null, |(_, v)| v)
-}
-
-/// A value as a spreadsheet cell: empty for `Null`, plain text otherwise.
-pub fn cell(value: &Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// The top-level fields of a struct, `Null` for skipped ones. Anything that
@@ -224,6 +245,7 @@ mod tests {
         assert!(columns.contains(&"bpm"));
         assert!(columns.contains(&"percent_zero_boost"));
         assert_eq!(Family::Core.columns().first(), Some(&"shots"));
+        assert_eq!(Family::Ball.columns(), ["possession_time", "time_in_side"]);
     }
 
     #[test]
@@ -231,7 +253,8 @@ mod tests {
         let stats = PlayerStats::default();
         let core = Family::Core.values(&stats).unwrap();
         assert_eq!(lookup(&core, "mvp"), &Value::Null);
-        assert_eq!(cell(lookup(&core, "shots")), "0");
+        assert_eq!(lookup(&core, "shots"), &Value::from(0));
         assert!(Family::Boost.values(&stats).is_none());
+        assert!(Family::Ball.values(&stats).is_none());
     }
 }

@@ -1,0 +1,164 @@
+//! The [`Domain`] trait: everything a kind of recording tells the platform.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{Analysis, Unit};
+use crate::keys::Kind;
+use crate::page::Section;
+
+/// How many leading bytes of a file callers pass to [`Domain::recognize`]
+/// (fewer only when the file is shorter). Enough for every container magic
+/// and the Rocket League header's class name.
+pub const RECOGNITION_HEAD_BYTES: usize = 512;
+
+/// How sure a domain is that a file is one of its recordings. Ordered: a
+/// registry prefers a content match over a name match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Recognition {
+    /// Not this domain's.
+    No,
+    /// The name fits and the content has no signature to check (subtitles,
+    /// plain text).
+    ByName,
+    /// The first bytes carry this domain's signature.
+    ByContent,
+}
+
+/// What a domain reads: the bytes, or a path for media too large to hold
+/// in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputMode {
+    /// The recording is handed over in memory.
+    Bytes,
+    /// The recording is handed over as a local file path.
+    Path,
+}
+
+/// What the platform enforces around a domain's analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Larger files are refused before they are stored or read.
+    pub max_bytes: u64,
+    /// An analysis running longer is abandoned (and its job failed).
+    pub time_limit: Duration,
+    /// How the recording is handed to [`Domain::analyze`].
+    pub input: InputMode,
+}
+
+/// A recording to analyse.
+#[derive(Debug, Clone, Copy)]
+pub enum AnalysisInput<'a> {
+    /// The whole file in memory.
+    Bytes(&'a [u8]),
+    /// A local file (large media), read by the domain.
+    Path(&'a Path),
+}
+
+/// Why a recording could not be analysed at all. (A recording that can be
+/// read in part is analysed with [`Analysis::degraded`] set instead.)
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    /// The file is not a recording of this domain.
+    #[error("not a {kind} recording: {reason}")]
+    NotThisKind {
+        /// The domain's kind.
+        kind: Kind,
+        /// What gave it away, for people.
+        reason: String,
+    },
+    /// The file is of this domain but broken beyond reading.
+    #[error("the recording cannot be read: {reason}")]
+    Invalid {
+        /// What is wrong, for people.
+        reason: String,
+    },
+    /// The file is larger than [`Limits::max_bytes`].
+    #[error("the file is {size} bytes, more than the {limit}-byte limit")]
+    TooLarge {
+        /// The file's size.
+        size: u64,
+        /// The domain's limit.
+        limit: u64,
+    },
+    /// The file given by path could not be read.
+    #[error("the recording could not be read from disk")]
+    Read(#[source] std::io::Error),
+    /// A bug or an unexpected state in the domain: not the file's fault.
+    #[error("internal analysis error: {0}")]
+    Internal(String),
+}
+
+/// A stored report that a domain cannot lay out (a report from another
+/// revision, or not its own).
+#[derive(Debug, thiserror::Error)]
+#[error("this report cannot be shown: {reason}")]
+pub struct ReportError {
+    /// What did not fit, for logs.
+    pub reason: String,
+}
+
+/// What a metric key means: shown on pages and given to the coach.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetricDefinition {
+    /// The key of the metrics it defines (`boost.bpm`).
+    pub key: String,
+    /// A short name for tables and charts.
+    pub label: String,
+    /// The unit of every value of this key.
+    pub unit: Unit,
+    /// What it measures and how, in a sentence or two.
+    pub description: String,
+    /// Whether more is better (`None`: it depends).
+    pub higher_is_better: Option<bool>,
+    /// The group it is shown in (`boost`, `movement`).
+    pub family: String,
+}
+
+/// What a domain gives the coach: a name and markdown telling the model
+/// what the domain's data means.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoachProfile {
+    /// The profile's name ("Rocket League").
+    pub name: String,
+    /// Markdown for the coach's system prompt.
+    pub markdown: String,
+}
+
+/// A kind of recording. Implementations are stateless or immutable and
+/// shared as `Arc<dyn Domain>` between request handlers and workers.
+pub trait Domain: Send + Sync {
+    /// The kind this domain analyses (`rl_replay`).
+    fn kind(&self) -> Kind;
+
+    /// Its name for people ("Rocket League replay").
+    fn display_name(&self) -> &str;
+
+    /// Whether a file is one of this domain's recordings, from its name and
+    /// its first [`RECOGNITION_HEAD_BYTES`] bytes. Cheap: called for every
+    /// upload against every domain.
+    fn recognize(&self, filename: &str, head: &[u8]) -> Recognition;
+
+    /// Its size and time limits and how it wants its input.
+    fn limits(&self) -> Limits;
+
+    /// The analysis revision: bumped whenever the domain's analysis changes
+    /// what it produces, so the platform can find and re-analyse older ones.
+    fn revision(&self) -> u32;
+
+    /// Analyses one recording. Never panics on hostile input; the result
+    /// should pass [`Analysis::validate`].
+    fn analyze(&self, input: AnalysisInput<'_>) -> Result<Analysis, AnalysisError>;
+
+    /// Every metric key the domain produces, with its meaning.
+    fn metric_definitions(&self) -> Vec<MetricDefinition>;
+
+    /// What the coach needs to know about this domain's data.
+    fn coach_profile(&self) -> CoachProfile;
+
+    /// Lays out a stored report (see [`Analysis::report`]) as neutral page
+    /// sections; the web renders them with its own templates.
+    fn page_sections(&self, report: &serde_json::Value) -> Result<Vec<Section>, ReportError>;
+}

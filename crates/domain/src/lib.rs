@@ -1,0 +1,31 @@
+//! The domain seam: what a kind of recording (a Rocket League replay, a talk,
+//! a lecture) must tell the platform, and the neutral analysis it produces.
+//!
+//! The platform (store, jobs, web, coach) knows only these types: a
+//! [`Domain`] recognizes its files, states its [`Limits`], turns a recording
+//! into an [`Analysis`] (facts, participants, metrics, events, passages, and
+//! its own full report), describes its metrics ([`MetricDefinition`]), gives
+//! the coach a [`CoachProfile`] and lays out its pages as neutral
+//! [`Section`]s. Domains are found through a [`Registry`].
+//!
+//! This crate depends on no domain and on nothing of HTTP, SQL or the disk.
+
+mod analysis;
+mod domain;
+mod keys;
+mod page;
+mod registry;
+mod validate;
+
+pub use analysis::{
+    Analysis, Degraded, Event, Facts, Metric, Outcome, Participant, Passage, Side, SideOutcome,
+    Span, Subject, Unit,
+};
+pub use domain::{
+    AnalysisError, AnalysisInput, CoachProfile, Domain, InputMode, Limits, MetricDefinition,
+    RECOGNITION_HEAD_BYTES, Recognition, ReportError,
+};
+pub use keys::{Kind, KindError, is_metric_key, is_name_key};
+pub use page::{Cell, Column, Fact, Section, SectionBody, Table, TableRow, TimelineEntry};
+pub use registry::{Registry, RegistryError};
+pub use validate::{EVENT_TIME_SLACK_S, ValidationError};
