@@ -290,6 +290,78 @@ impl Backoff {
 pub struct AnalysisOutput {
     pub report_json: String,
     pub summary: AnalysisSummary,
+    /// The domain's neutral analysis, stored in the neutral tables in the same
+    /// transaction (`None` from analyzers that do not produce one yet).
+    #[serde(default)]
+    pub neutral: Option<filmroom_domain::Analysis>,
+}
+
+/// A participant identity key a user says is them, for one kind.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityLink {
+    pub kind: String,
+    pub participant: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// An owner's result in a recording, stored when the analysis or the owner's
+/// identity links change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OwnerOutcome {
+    Win,
+    Loss,
+    Draw,
+    /// No linked participant, or the recording has no result.
+    Unknown,
+}
+
+impl OwnerOutcome {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            OwnerOutcome::Win => "win",
+            OwnerOutcome::Loss => "loss",
+            OwnerOutcome::Draw => "draw",
+            OwnerOutcome::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "win" => Some(OwnerOutcome::Win),
+            "loss" => Some(OwnerOutcome::Loss),
+            "draw" => Some(OwnerOutcome::Draw),
+            "unknown" => Some(OwnerOutcome::Unknown),
+            _ => None,
+        }
+    }
+}
+
+/// A recording's neutral analysis as stored (the report stays in its own
+/// column), with the asking owner's "me" and outcome.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StoredAnalysis {
+    pub kind: String,
+    pub facts: filmroom_domain::Facts,
+    pub sides: Vec<filmroom_domain::Side>,
+    pub participants: Vec<filmroom_domain::Participant>,
+    pub metrics: Vec<filmroom_domain::Metric>,
+    pub events: Vec<filmroom_domain::Event>,
+    pub passages: Vec<filmroom_domain::Passage>,
+    pub revision: u32,
+    pub degraded: Option<filmroom_domain::Degraded>,
+    /// The participant key that is the owner, if one of their links matches.
+    pub me: Option<String>,
+    pub outcome: OwnerOutcome,
+}
+
+/// One recording's value of a metric for the owner's own participant.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MetricPoint {
+    pub recording_id: RecordingId,
+    pub played_at: Option<OffsetDateTime>,
+    pub value: f64,
+    pub outcome: OwnerOutcome,
 }
 
 /// The summary columns of an analysis. Team 0 is blue, team 1 orange.

@@ -20,10 +20,10 @@ use time::OffsetDateTime;
 use crate::error::StoreError;
 use crate::model::{
     AnalysisOutput, ApiToken, Backoff, BudgetReservation, BudgetStatus, ClaimedJob, Conversation,
-    ConversationSummary, FailOutcome, Job, JobCounts, NewConversation, NewMessage, NewSession,
-    NewUpload, NewUsageRecord, Note, RateAdmission, RateWindow, Recording, RecordingFacets,
-    RecordingFilter, RecordingSort, RecordingSummary, Session, StoredMessage, UploadOutcome,
-    UsageRecord, UsageTotals, User, UserJob,
+    ConversationSummary, FailOutcome, IdentityLink, Job, JobCounts, MetricPoint, NewConversation,
+    NewMessage, NewSession, NewUpload, NewUsageRecord, Note, RateAdmission, RateWindow, Recording,
+    RecordingFacets, RecordingFilter, RecordingSort, RecordingSummary, Session, StoredAnalysis,
+    StoredMessage, UploadOutcome, UsageRecord, UsageTotals, User, UserJob,
 };
 use crate::store::Store;
 use crate::types::{
@@ -32,6 +32,7 @@ use crate::types::{
 };
 
 mod coach;
+mod neutral;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -379,11 +380,85 @@ async fn save_analysis(
         .execute(&mut **tx)
         .await?;
     }
+    if let Some(analysis) = &output.neutral {
+        neutral::save(tx, recording, analysis).await?;
+    }
     Ok(())
 }
 
 #[async_trait]
 impl Store for SqliteStore {
+    async fn stored_analysis_for_owner(
+        &self,
+        owner: UserId,
+        id: RecordingId,
+    ) -> Result<Option<StoredAnalysis>, StoreError> {
+        // One read transaction: the rows of one analysis, never half of a
+        // re-analysis that commits in between.
+        let mut tx = self.pool.begin().await?;
+        let loaded = neutral::load_for_owner(&mut tx, &owner.to_string(), &id.to_string()).await;
+        tx.rollback().await?;
+        loaded
+    }
+
+    async fn my_metric_series(
+        &self,
+        owner: UserId,
+        kind: &str,
+        metric: &str,
+    ) -> Result<Vec<MetricPoint>, StoreError> {
+        neutral::my_metric_series(&self.pool, &owner.to_string(), kind, metric).await
+    }
+
+    async fn link_identity(
+        &self,
+        user: UserId,
+        kind: &str,
+        participant: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        neutral::link(&mut tx, &user.to_string(), kind, participant, now)
+            .await
+            .map_err(|e| match e {
+                StoreError::Database(sqlx::Error::Database(db))
+                    if db.is_foreign_key_violation() =>
+                {
+                    StoreError::NotFound { entity: "user" }
+                }
+                other => other,
+            })?;
+        neutral::refresh_outcomes(&mut *tx, neutral::Scope::User(&user.to_string())).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn unlink_identity(
+        &self,
+        user: UserId,
+        kind: &str,
+        participant: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let removed = sqlx::query(
+            "DELETE FROM identity_links WHERE user_id = ? AND kind = ? AND participant = ?",
+        )
+        .bind(user.to_string())
+        .bind(kind)
+        .bind(participant)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        neutral::refresh_outcomes(&mut *tx, neutral::Scope::User(&user.to_string())).await?;
+        tx.commit().await?;
+        Ok(removed)
+    }
+
+    async fn identity_links(&self, user: UserId) -> Result<Vec<IdentityLink>, StoreError> {
+        neutral::links(&self.pool, &user.to_string()).await
+    }
+
     fn backend(&self) -> &'static str {
         "sqlite"
     }
@@ -492,7 +567,12 @@ impl Store for SqliteStore {
         )
     }
 
-    async fn set_player_names(&self, id: UserId, names: &[String]) -> Result<(), StoreError> {
+    async fn set_player_names(
+        &self,
+        id: UserId,
+        names: &[String],
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM user_player_names WHERE user_id = ?")
             .bind(id.to_string())
@@ -511,6 +591,24 @@ impl Store for SqliteStore {
                     _ => StoreError::Database(e),
                 })?;
         }
+        // Until the identity prompt replaces this form, the player names are
+        // the user's Rocket League links: a platform id as it is, a plain
+        // name as a `name:` link (matched by display name).
+        let kind = RecordingKind::RocketLeagueReplay.as_str();
+        sqlx::query("DELETE FROM identity_links WHERE user_id = ? AND kind = ?")
+            .bind(id.to_string())
+            .bind(kind)
+            .execute(&mut *tx)
+            .await?;
+        for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+            let key = if name.contains(':') {
+                name.to_owned()
+            } else {
+                format!("name:{name}")
+            };
+            neutral::link(&mut tx, &id.to_string(), kind, &key, now).await?;
+        }
+        neutral::refresh_outcomes(&mut *tx, neutral::Scope::User(&id.to_string())).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -754,6 +852,15 @@ impl Store for SqliteStore {
             insert_job(&mut tx, job, recording, now, crate::DEFAULT_MAX_ATTEMPTS).await?;
             Some(job)
         } else {
+            // An analysed recording gets its new owner's "me" and outcome now.
+            neutral::refresh_outcomes(
+                &mut *tx,
+                neutral::Scope::Owner {
+                    user: &upload.owner.to_string(),
+                    recording: &recording.to_string(),
+                },
+            )
+            .await?;
             None
         };
         tx.commit().await?;

@@ -8,10 +8,10 @@ use time::OffsetDateTime;
 use crate::error::StoreError;
 use crate::model::{
     AnalysisOutput, ApiToken, Backoff, BudgetReservation, BudgetStatus, ClaimedJob, Conversation,
-    ConversationSummary, FailOutcome, Job, JobCounts, NewConversation, NewMessage, NewSession,
-    NewUpload, NewUsageRecord, Note, RateAdmission, RateWindow, Recording, RecordingFacets,
-    RecordingFilter, RecordingSummary, Session, StoredMessage, UploadOutcome, UsageRecord,
-    UsageTotals, User, UserJob,
+    ConversationSummary, FailOutcome, IdentityLink, Job, JobCounts, MetricPoint, NewConversation,
+    NewMessage, NewSession, NewUpload, NewUsageRecord, Note, RateAdmission, RateWindow, Recording,
+    RecordingFacets, RecordingFilter, RecordingSummary, Session, StoredAnalysis, StoredMessage,
+    UploadOutcome, UsageRecord, UsageTotals, User, UserJob,
 };
 use crate::types::{
     ApiTokenId, BudgetReservationId, ConversationId, JobId, NoteAuthor, NoteId, RecordingId,
@@ -50,7 +50,14 @@ pub trait Store: Send + Sync + 'static {
     /// [`StoreError::NotFound`] if there is no such user.
     async fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<(), StoreError>;
     /// Replaces the in-game names or `"platform:id"` strings that are this user.
-    async fn set_player_names(&self, id: UserId, names: &[String]) -> Result<(), StoreError>;
+    /// Also makes them the user's Rocket League identity links (a platform
+    /// id as it is, a plain name as `name:NAME`) and refreshes their outcomes.
+    async fn set_player_names(
+        &self,
+        id: UserId,
+        names: &[String],
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
     async fn player_names(&self, id: UserId) -> Result<Vec<String>, StoreError>;
     /// Puts the user on a usage plan by name (`None`: the configured default).
     /// [`StoreError::NotFound`] if there is no such user.
@@ -136,6 +143,42 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<String>, StoreError>;
     /// No owner check: for workers and the operator only.
     async fn recording_by_id(&self, id: RecordingId) -> Result<Option<Recording>, StoreError>;
+    /// The neutral analysis of a recording `owner` owns, with their "me" and
+    /// outcome; `None` when not owned or not analysed into neutral rows yet.
+    async fn stored_analysis_for_owner(
+        &self,
+        owner: UserId,
+        id: RecordingId,
+    ) -> Result<Option<StoredAnalysis>, StoreError>;
+    /// One metric of the owner's own participant across their recordings of
+    /// `kind`, oldest first (recordings where no participant is theirs are
+    /// left out).
+    async fn my_metric_series(
+        &self,
+        owner: UserId,
+        kind: &str,
+        metric: &str,
+    ) -> Result<Vec<MetricPoint>, StoreError>;
+
+    // ---- identity: which participants are "me" ----
+
+    /// Says `participant` (a key of `kind`'s domain, e.g. `steam:765...`) is
+    /// the user, and refreshes the user's stored outcomes. Idempotent.
+    async fn link_identity(
+        &self,
+        user: UserId,
+        kind: &str,
+        participant: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// Removes a link and refreshes the outcomes; `false` if there was none.
+    async fn unlink_identity(
+        &self,
+        user: UserId,
+        kind: &str,
+        participant: &str,
+    ) -> Result<bool, StoreError>;
+    async fn identity_links(&self, user: UserId) -> Result<Vec<IdentityLink>, StoreError>;
 
     // ---- jobs ----
 

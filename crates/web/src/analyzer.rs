@@ -17,8 +17,12 @@ pub fn replay_analyzer() -> Analyzer {
 
 pub fn to_output(analysis: &Analysis) -> Result<AnalysisOutput, String> {
     let report_json = serde_json::to_string(analysis).map_err(|e| e.to_string())?;
+    let neutral = filmroom_replay::domain::to_neutral(analysis).map_err(|e| e.to_string())?;
+    // The platform refuses to store an analysis that breaks the seam's rules.
+    neutral.validate().map_err(|e| e.to_string())?;
     let info = &analysis.replay;
     Ok(AnalysisOutput {
+        neutral: Some(neutral),
         report_json,
         summary: AnalysisSummary {
             played_at: info.date.as_deref().and_then(parse_replay_date),

@@ -495,7 +495,7 @@ pub async fn set_player_names(
     let names = parse_player_names(&f.names)?;
     state
         .store
-        .set_player_names(identity.user.id, &names)
+        .set_player_names(identity.user.id, &names, state.clock.now())
         .await?;
     Ok(see_other("/account", None))
 }

@@ -99,6 +99,7 @@ fn analyzer() -> Analyzer {
                 score: [1, 0],
                 ..AnalysisSummary::default()
             },
+            neutral: None,
         })
     })
 }
@@ -244,6 +245,7 @@ async fn a_job_held_by_a_dead_worker_is_recovered_after_its_lease_expires() {
     let late = AnalysisOutput {
         report_json: "late".to_owned(),
         summary: AnalysisSummary::default(),
+        neutral: None,
     };
     assert!(
         !h.store

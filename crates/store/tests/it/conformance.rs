@@ -17,7 +17,9 @@ use filmroom_store::{
 use time::OffsetDateTime;
 
 mod coach;
+mod neutral;
 pub use coach::*;
+pub use neutral::*;
 
 /// A store for one test, with whatever keeps it alive (a temp dir, a server).
 pub struct TestStore {
@@ -75,6 +77,13 @@ macro_rules! conformance_tests {
             a_rate_window_admits_up_to_its_max_then_refuses_until_it_slides,
             the_longer_full_window_decides_the_retry_after,
             fifty_concurrent_admissions_against_a_max_of_ten_admit_exactly_ten,
+            a_completed_job_stores_the_neutral_analysis_and_only_owners_read_it,
+            an_owners_outcome_follows_their_identity_links,
+            a_name_link_matches_a_participant_by_display_name_ignoring_case,
+            player_names_become_rocket_league_links_and_set_the_outcome,
+            a_second_owner_of_an_analysed_recording_gets_their_own_outcome_at_upload,
+            a_reanalysis_replaces_every_neutral_row,
+            my_metric_series_follows_me_across_recordings_in_time_order,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -141,6 +150,7 @@ fn output(played_at: i64, map: &str, playlist: &str, size: u32, score: [u32; 2])
                 },
             ],
         },
+        neutral: Some(neutral_of(played_at, map, size, score)),
     }
 }
 
@@ -578,7 +588,7 @@ pub async fn completing_a_job_saves_the_analysis_and_fills_the_summary_columns(
 async fn four_games(store: &Arc<dyn Store>) -> User {
     let alice = user(store, "alice").await;
     store
-        .set_player_names(alice.id, &["blueplayer".to_owned()])
+        .set_player_names(alice.id, &["blueplayer".to_owned()], at(0))
         .await
         .unwrap();
     analysed(
@@ -767,7 +777,7 @@ pub async fn the_result_follows_the_users_player_names_or_their_username(store: 
         .await
         .unwrap();
     store
-        .set_player_names(by_id.id, &["steam:1".to_owned(), "  ".to_owned()])
+        .set_player_names(by_id.id, &["steam:1".to_owned(), "  ".to_owned()], at(0))
         .await
         .unwrap();
     assert_eq!(

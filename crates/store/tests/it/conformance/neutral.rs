@@ -1,0 +1,441 @@
+//! The neutral analysis: stored in its tables when a job completes, read back
+//! for owners only, replaced whole by a re-analysis; "me" from identity links
+//! and each owner's stored outcome. Part of the conformance suite.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use filmroom_domain::{
+    Analysis, Event, Facts, Metric, Outcome, Participant, Passage, Side, Span, Subject, Unit,
+};
+use filmroom_store::{OwnerOutcome, RecordingId, Store};
+
+use super::{LEASE, analysed, at, output, upload, user};
+
+const RL: &str = "rl_replay";
+
+/// The neutral analysis `output` carries: the same two players and score.
+pub fn neutral_of(played_at: i64, map: &str, size: u32, score: [u32; 2]) -> Analysis {
+    let outcome = match score[0].cmp(&score[1]) {
+        std::cmp::Ordering::Greater => Outcome::Winner {
+            side: "blue".into(),
+        },
+        std::cmp::Ordering::Less => Outcome::Winner {
+            side: "orange".into(),
+        },
+        std::cmp::Ordering::Equal => Outcome::Draw,
+    };
+    let me = Subject::Participant("steam:1".into());
+    Analysis {
+        facts: Facts {
+            title: format!("{map} {size}v{size}"),
+            occurred_at: Some(at(played_at)),
+            duration_s: Some(300.0),
+            facets: BTreeMap::from([
+                ("map".to_owned(), map.to_owned()),
+                ("team_size".to_owned(), size.to_string()),
+            ]),
+            outcome,
+        },
+        sides: vec![
+            Side {
+                key: "blue".into(),
+                display_name: "Blue".into(),
+            },
+            Side {
+                key: "orange".into(),
+                display_name: "Orange".into(),
+            },
+        ],
+        participants: vec![
+            Participant {
+                key: "steam:1".into(),
+                display_name: "BluePlayer".into(),
+                side: Some("blue".into()),
+                is_bot: false,
+            },
+            Participant {
+                key: "epic:2".into(),
+                display_name: "OrangePlayer".into(),
+                side: Some("orange".into()),
+                is_bot: false,
+            },
+        ],
+        metrics: vec![
+            Metric {
+                subject: me.clone(),
+                key: "core.goals".into(),
+                value: f64::from(score[0]),
+                unit: Unit::Count,
+                higher_is_better: Some(true),
+            },
+            Metric {
+                subject: Subject::Participant("epic:2".into()),
+                key: "core.goals".into(),
+                value: f64::from(score[1]),
+                unit: Unit::Count,
+                higher_is_better: Some(true),
+            },
+            Metric {
+                subject: Subject::Side("blue".into()),
+                key: "boost.bpm".into(),
+                value: 350.5 + f64::from(u32::try_from(played_at).unwrap_or(0) % 7),
+                unit: Unit::PerMinute,
+                higher_is_better: None,
+            },
+            Metric {
+                subject: Subject::Recording,
+                key: "core.duration".into(),
+                value: 300.0,
+                unit: Unit::Seconds,
+                higher_is_better: None,
+            },
+        ],
+        events: vec![
+            Event {
+                t_s: 65.25,
+                kind: "goal".into(),
+                subject: me,
+                label: "Goal by BluePlayer".into(),
+                position: Some([0.0, 5100.0, 93.1]),
+                payload: serde_json::json!({ "assist": null, "speed": 97.5 }),
+            },
+            Event {
+                t_s: 120.0,
+                kind: "save".into(),
+                subject: Subject::Participant("epic:2".into()),
+                label: "Save by OrangePlayer".into(),
+                position: None,
+                payload: serde_json::Value::Null,
+            },
+        ],
+        passages: vec![
+            Passage {
+                span: Span::Time {
+                    start_s: 60.0,
+                    end_s: 70.0,
+                },
+                text: "1:05 Goal by BluePlayer for blue (1-0)".into(),
+            },
+            Passage {
+                span: Span::Page { page: 2 },
+                text: "A page-anchored passage round-trips too.".into(),
+            },
+        ],
+        report: serde_json::json!({ "map": map }),
+        revision: 7,
+        degraded: None,
+    }
+}
+
+async fn outcome_of(store: &Arc<dyn Store>, owner: filmroom_store::UserId, n: u32) -> OwnerOutcome {
+    let id = recording_of(store, owner, n).await;
+    store
+        .stored_analysis_for_owner(owner, id)
+        .await
+        .unwrap()
+        .unwrap()
+        .outcome
+}
+
+async fn recording_of(
+    store: &Arc<dyn Store>,
+    owner: filmroom_store::UserId,
+    n: u32,
+) -> RecordingId {
+    store
+        .add_upload(&upload(owner, n), at(0), 100)
+        .await
+        .unwrap()
+        .recording
+}
+
+pub async fn a_completed_job_stores_the_neutral_analysis_and_only_owners_read_it(
+    store: Arc<dyn Store>,
+) {
+    let alice = user(&store, "alice").await;
+    let mallory = user(&store, "mallory").await;
+    analysed(
+        &store,
+        alice.id,
+        1,
+        output(100, "Mannfield", "Online", 2, [2, 1]),
+    )
+    .await;
+    let id = recording_of(&store, alice.id, 1).await;
+
+    let stored = store
+        .stored_analysis_for_owner(alice.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    let expected = neutral_of(100, "Mannfield", 2, [2, 1]);
+    assert_eq!(stored.kind, RL);
+    assert_eq!(stored.facts, expected.facts);
+    assert_eq!(stored.sides, expected.sides);
+    assert_eq!(stored.participants, expected.participants);
+    assert_eq!(stored.metrics, expected.metrics);
+    assert_eq!(stored.events, expected.events);
+    assert_eq!(stored.passages, expected.passages);
+    assert_eq!(stored.revision, 7);
+    assert_eq!(stored.degraded, None);
+    // Nobody is linked yet: no "me", no outcome.
+    assert_eq!(stored.me, None);
+    assert_eq!(stored.outcome, OwnerOutcome::Unknown);
+
+    assert!(
+        store
+            .stored_analysis_for_owner(mallory.id, id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+pub async fn an_owners_outcome_follows_their_identity_links(store: Arc<dyn Store>) {
+    let alice = user(&store, "alice").await;
+    analysed(
+        &store,
+        alice.id,
+        1,
+        output(100, "Mannfield", "Online", 2, [2, 1]),
+    )
+    .await;
+    analysed(
+        &store,
+        alice.id,
+        2,
+        output(200, "Mannfield", "Online", 2, [1, 1]),
+    )
+    .await;
+
+    store
+        .link_identity(alice.id, RL, "steam:1", at(5))
+        .await
+        .unwrap();
+    assert_eq!(outcome_of(&store, alice.id, 1).await, OwnerOutcome::Win);
+    assert_eq!(outcome_of(&store, alice.id, 2).await, OwnerOutcome::Draw);
+    let id = recording_of(&store, alice.id, 1).await;
+    let stored = store
+        .stored_analysis_for_owner(alice.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.me.as_deref(), Some("steam:1"));
+
+    // Linking again changes nothing; a link of another kind matches nothing.
+    store
+        .link_identity(alice.id, RL, "steam:1", at(6))
+        .await
+        .unwrap();
+    assert_eq!(store.identity_links(alice.id).await.unwrap().len(), 1);
+    assert!(
+        store
+            .unlink_identity(alice.id, RL, "steam:1")
+            .await
+            .unwrap()
+    );
+    store
+        .link_identity(alice.id, "talk", "steam:1", at(7))
+        .await
+        .unwrap();
+    assert_eq!(outcome_of(&store, alice.id, 1).await, OwnerOutcome::Unknown);
+
+    store
+        .link_identity(alice.id, RL, "epic:2", at(8))
+        .await
+        .unwrap();
+    assert_eq!(outcome_of(&store, alice.id, 1).await, OwnerOutcome::Loss);
+    assert!(
+        !store
+            .unlink_identity(alice.id, RL, "steam:1")
+            .await
+            .unwrap()
+    );
+    assert!(store.unlink_identity(alice.id, RL, "epic:2").await.unwrap());
+    assert_eq!(outcome_of(&store, alice.id, 1).await, OwnerOutcome::Unknown);
+}
+
+pub async fn a_name_link_matches_a_participant_by_display_name_ignoring_case(
+    store: Arc<dyn Store>,
+) {
+    let alice = user(&store, "alice").await;
+    analysed(
+        &store,
+        alice.id,
+        1,
+        output(100, "Mannfield", "Online", 2, [0, 3]),
+    )
+    .await;
+    store
+        .link_identity(alice.id, RL, "name:orangeplayer", at(5))
+        .await
+        .unwrap();
+    assert_eq!(outcome_of(&store, alice.id, 1).await, OwnerOutcome::Win);
+    let links = store.identity_links(alice.id).await.unwrap();
+    assert_eq!(links[0].participant, "name:orangeplayer");
+    assert_eq!(links[0].created_at, at(5));
+}
+
+pub async fn player_names_become_rocket_league_links_and_set_the_outcome(store: Arc<dyn Store>) {
+    let alice = user(&store, "alice").await;
+    analysed(
+        &store,
+        alice.id,
+        1,
+        output(100, "Mannfield", "Online", 2, [2, 1]),
+    )
+    .await;
+    store
+        .set_player_names(alice.id, &["OrangePlayer".to_owned()], at(3))
+        .await
+        .unwrap();
+    assert_eq!(outcome_of(&store, alice.id, 1).await, OwnerOutcome::Loss);
+    store
+        .set_player_names(alice.id, &["steam:1".to_owned()], at(4))
+        .await
+        .unwrap();
+    let links = store.identity_links(alice.id).await.unwrap();
+    assert_eq!(links.len(), 1, "{links:?}");
+    assert_eq!(links[0].participant, "steam:1");
+    assert_eq!(outcome_of(&store, alice.id, 1).await, OwnerOutcome::Win);
+}
+
+pub async fn a_second_owner_of_an_analysed_recording_gets_their_own_outcome_at_upload(
+    store: Arc<dyn Store>,
+) {
+    let alice = user(&store, "alice").await;
+    let bob = user(&store, "bob").await;
+    store
+        .link_identity(alice.id, RL, "steam:1", at(0))
+        .await
+        .unwrap();
+    store
+        .link_identity(bob.id, RL, "epic:2", at(0))
+        .await
+        .unwrap();
+    analysed(
+        &store,
+        alice.id,
+        1,
+        output(100, "Mannfield", "Online", 2, [2, 1]),
+    )
+    .await;
+    // Bob uploads the same bytes after the analysis: no new job, his outcome is set.
+    let outcome = store
+        .add_upload(&upload(bob.id, 1), at(9), 100)
+        .await
+        .unwrap();
+    assert!(outcome.job.is_none());
+    assert_eq!(outcome_of(&store, alice.id, 1).await, OwnerOutcome::Win);
+    assert_eq!(outcome_of(&store, bob.id, 1).await, OwnerOutcome::Loss);
+}
+
+pub async fn a_reanalysis_replaces_every_neutral_row(store: Arc<dyn Store>) {
+    let alice = user(&store, "alice").await;
+    store
+        .link_identity(alice.id, RL, "steam:1", at(0))
+        .await
+        .unwrap();
+    analysed(
+        &store,
+        alice.id,
+        1,
+        output(100, "Mannfield", "Online", 2, [2, 1]),
+    )
+    .await;
+    let id = recording_of(&store, alice.id, 1).await;
+
+    let job = store.enqueue_job(id, at(10), 3).await.unwrap();
+    let claimed = store.claim_job("w", at(10), LEASE).await.unwrap().unwrap();
+    assert_eq!(claimed.job.id, job);
+    let mut again = output(100, "Mannfield", "Online", 2, [0, 4]);
+    let neutral = again.neutral.as_mut().unwrap();
+    neutral.revision = 8;
+    neutral.metrics.truncate(1);
+    neutral.events.clear();
+    neutral.passages.truncate(1);
+    neutral.facts.facets.remove("team_size");
+    assert!(store.complete_job(job, "w", &again, at(11)).await.unwrap());
+
+    let stored = store
+        .stored_analysis_for_owner(alice.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.revision, 8);
+    assert_eq!(stored.metrics.len(), 1);
+    assert_eq!(stored.metrics[0].value, 0.0);
+    assert!(stored.events.is_empty());
+    assert_eq!(stored.passages.len(), 1);
+    assert_eq!(stored.facts.facets.len(), 1);
+    assert_eq!(stored.outcome, OwnerOutcome::Loss);
+}
+
+pub async fn my_metric_series_follows_me_across_recordings_in_time_order(store: Arc<dyn Store>) {
+    let alice = user(&store, "alice").await;
+    let bob = user(&store, "bob").await;
+    analysed(
+        &store,
+        alice.id,
+        1,
+        output(300, "Mannfield", "Online", 2, [3, 0]),
+    )
+    .await;
+    analysed(
+        &store,
+        alice.id,
+        2,
+        output(100, "Mannfield", "Online", 2, [1, 2]),
+    )
+    .await;
+    analysed(
+        &store,
+        bob.id,
+        3,
+        output(200, "Mannfield", "Online", 2, [5, 0]),
+    )
+    .await;
+    // Not linked: no series at all.
+    assert!(
+        store
+            .my_metric_series(alice.id, RL, "core.goals")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .link_identity(alice.id, RL, "steam:1", at(0))
+        .await
+        .unwrap();
+    let series = store
+        .my_metric_series(alice.id, RL, "core.goals")
+        .await
+        .unwrap();
+    let points: Vec<(i64, f64, OwnerOutcome)> = series
+        .iter()
+        .map(|p| (p.played_at.unwrap().unix_timestamp(), p.value, p.outcome))
+        .collect();
+    assert_eq!(
+        points,
+        [
+            (at(100).unix_timestamp(), 1.0, OwnerOutcome::Loss),
+            (at(300).unix_timestamp(), 3.0, OwnerOutcome::Win),
+        ]
+    );
+    // A side metric is not "my" metric; an unknown key is an empty series.
+    assert!(
+        store
+            .my_metric_series(alice.id, RL, "boost.bpm")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .my_metric_series(alice.id, "talk", "core.goals")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
