@@ -123,6 +123,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Serve(args) => commands::serve::run(&args),
         Command::User(args) => commands::user::run(&args),
+        Command::Reanalyze(args) => commands::reanalyze::run(&args),
     };
     match result {
         Ok(code) => code,

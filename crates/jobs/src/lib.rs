@@ -8,15 +8,18 @@
 //! records the failure (retry with backoff, then dead-letter). A panic or a
 //! timeout in the analyzer fails that job only.
 //!
-//! The analyzer is a plain function from bytes to [`AnalysisOutput`], so this
-//! crate knows nothing about any domain engine: the binary wires
-//! `filmroom_replay::analyze` in. Tests drive the queue deterministically with
+//! Jobs are dispatched on their recording's kind: [`Analyzers`] holds one
+//! plain function from bytes to [`AnalysisOutput`] per kind, with that
+//! domain's time limit, so this crate knows nothing about any domain engine:
+//! the binary wires the domains in. A job of a kind this process has no
+//! analyzer for fails with that reason. Tests drive the queue deterministically with
 //! [`Worker::try_execute_task`], passing the time in.
 //!
 //! What "result for a user" needs is not decided here: the analyzer fills
 //! [`AnalysisSummary`] with the team scores and every player's name, id and
 //! team, and the store works out each owner's win or loss when it lists games.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -29,13 +32,44 @@ use tokio::time::Instant;
 use filmroom_store::Store;
 use filmroom_store::objects::ObjectStore;
 pub use filmroom_store::{
-    AnalysisOutput, AnalysisSummary, Backoff, ClaimedJob, FailOutcome, JobId, StoreError,
-    SummaryPlayer,
+    AnalysisOutput, AnalysisSummary, Backoff, ClaimedJob, FailOutcome, JobId, RecordingKind,
+    StoreError, SummaryPlayer,
 };
 
 /// Turns a recording's bytes into an analysis, or says why it could not.
 /// Runs on a blocking thread: it may take CPU time, and it may panic.
 pub type Analyzer = Arc<dyn Fn(&[u8]) -> Result<AnalysisOutput, String> + Send + Sync>;
+
+/// The analyzers of one process, by the kind of recording they analyse.
+#[derive(Clone, Default)]
+pub struct Analyzers {
+    by_kind: HashMap<RecordingKind, KindAnalyzer>,
+}
+
+#[derive(Clone)]
+struct KindAnalyzer {
+    analyze: Analyzer,
+    time_limit: Duration,
+}
+
+impl Analyzers {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) the analyzer of `kind`; an analysis of that kind
+    /// fails after `time_limit` (or the worker's `job_timeout`, if shorter).
+    pub fn with(mut self, kind: RecordingKind, analyze: Analyzer, time_limit: Duration) -> Self {
+        self.by_kind.insert(
+            kind,
+            KindAnalyzer {
+                analyze,
+                time_limit,
+            },
+        );
+        self
+    }
+}
 
 /// How a worker runs. [`WorkerConfig::new`] gives the defaults.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,7 +135,7 @@ pub enum WorkerError {
 pub struct Worker {
     store: Arc<dyn Store>,
     objects: Arc<dyn ObjectStore>,
-    analyzer: Analyzer,
+    analyzers: Analyzers,
     config: WorkerConfig,
     wake: Arc<Notify>,
 }
@@ -141,13 +175,13 @@ impl Worker {
     pub fn new(
         store: Arc<dyn Store>,
         objects: Arc<dyn ObjectStore>,
-        analyzer: Analyzer,
+        analyzers: Analyzers,
         config: WorkerConfig,
     ) -> Self {
         Self {
             store,
             objects,
-            analyzer,
+            analyzers,
             config,
             wake: Arc::new(Notify::new()),
         }
@@ -255,6 +289,15 @@ impl Worker {
         let started = Instant::now();
         let clock = || claimed_at + started.elapsed();
 
+        let Some(kind_analyzer) = self.analyzers.by_kind.get(&claimed.kind) else {
+            let message = format!(
+                "this worker process cannot analyse {} recordings",
+                claimed.kind.as_str()
+            );
+            return self.fail(job, &message, clock()).await;
+        };
+        let job_timeout = self.config.job_timeout.min(kind_analyzer.time_limit);
+
         let bytes = match self.objects.get(&claimed.sha256).await {
             Ok(Some(bytes)) => bytes,
             Ok(None) => {
@@ -277,9 +320,9 @@ impl Worker {
             }
         };
 
-        let analyzer = self.analyzer.clone();
+        let analyzer = kind_analyzer.analyze.clone();
         let mut analysis = tokio::task::spawn_blocking(move || analyzer(&bytes));
-        let timeout = tokio::time::sleep(self.config.job_timeout);
+        let timeout = tokio::time::sleep(job_timeout);
         tokio::pin!(timeout);
         let mut heartbeat = tokio::time::interval_at(
             started + self.config.heartbeat_every,
@@ -296,7 +339,7 @@ impl Worker {
                     // The blocking thread cannot be stopped; its result is dropped.
                     let message = format!(
                         "the analysis timed out after {} s",
-                        self.config.job_timeout.as_secs_f64()
+                        job_timeout.as_secs_f64()
                     );
                     return self.fail(job, &message, clock()).await;
                 }

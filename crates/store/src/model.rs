@@ -355,6 +355,15 @@ pub struct StoredAnalysis {
     pub outcome: OwnerOutcome,
 }
 
+/// Which recordings of a kind [`crate::Store::queue_reanalysis`] queues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReanalysisScope {
+    /// Those analysed by an older revision (or before revisions were stored).
+    Outdated,
+    /// Every analysed recording, whatever its revision.
+    Every,
+}
+
 /// One recording's value of a metric for the owner's own participant.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricPoint {

@@ -21,9 +21,9 @@ use crate::error::StoreError;
 use crate::model::{
     AnalysisOutput, ApiToken, Backoff, BudgetReservation, BudgetStatus, ClaimedJob, Conversation,
     ConversationSummary, FailOutcome, IdentityLink, Job, JobCounts, MetricPoint, NewConversation,
-    NewMessage, NewSession, NewUpload, NewUsageRecord, Note, RateAdmission, RateWindow, Recording,
-    RecordingFacets, RecordingFilter, RecordingSort, RecordingSummary, Session, StoredAnalysis,
-    StoredMessage, UploadOutcome, UsageRecord, UsageTotals, User, UserJob,
+    NewMessage, NewSession, NewUpload, NewUsageRecord, Note, RateAdmission, RateWindow,
+    ReanalysisScope, Recording, RecordingFacets, RecordingFilter, RecordingSort, RecordingSummary,
+    Session, StoredAnalysis, StoredMessage, UploadOutcome, UsageRecord, UsageTotals, User, UserJob,
 };
 use crate::store::Store;
 use crate::types::{
@@ -235,7 +235,8 @@ FROM (
     FROM recording_owners o
     JOIN recordings r ON r.id = o.recording_id
     LEFT JOIN jobs j ON j.id = (
-        SELECT id FROM jobs WHERE recording_id = r.id ORDER BY created_at DESC, rowid DESC LIMIT 1)
+        SELECT id FROM jobs WHERE recording_id = r.id AND purpose = 'upload'
+        ORDER BY created_at DESC, rowid DESC LIMIT 1)
     WHERE o.user_id = ?
 ) AS t
 WHERE 1 = 1";
@@ -811,7 +812,8 @@ impl Store for SqliteStore {
             == 1;
         let recording = if inserted {
             let depth: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')",
+                "SELECT COUNT(*) FROM jobs
+                 WHERE state IN ('queued', 'running') AND purpose = 'upload'",
             )
             .fetch_one(&mut *tx)
             .await?;
@@ -1034,7 +1036,8 @@ impl Store for SqliteStore {
                 WHERE (state = 'queued' AND run_after <= ?3)
                    OR (state = 'running' AND (lease_until <= ?3 OR worker_id = ?1)
                        AND attempts < max_attempts)
-                ORDER BY CASE WHEN worker_id = ?1 THEN 0 ELSE 1 END, run_after, created_at, rowid
+                ORDER BY CASE WHEN worker_id = ?1 THEN 0 ELSE 1 END,
+                    CASE WHEN purpose = 'upload' THEN 0 ELSE 1 END, run_after, created_at, rowid
                 LIMIT 1)
              RETURNING {}",
             job_cols("")
@@ -1206,7 +1209,8 @@ impl Store for SqliteStore {
 
     async fn job_for_recording(&self, recording: RecordingId) -> Result<Option<Job>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {} FROM jobs WHERE recording_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            "SELECT {} FROM jobs WHERE recording_id = ? AND purpose = 'upload'
+             ORDER BY created_at DESC, rowid DESC LIMIT 1",
             job_cols("")
         ))
         .bind(recording.to_string())
@@ -1219,7 +1223,7 @@ impl Store for SqliteStore {
         let rows = sqlx::query(&format!(
             "SELECT {}, o.original_filename, o.uploaded_at
              FROM recording_owners o JOIN jobs j ON j.recording_id = o.recording_id
-             WHERE o.user_id = ?
+             WHERE o.user_id = ? AND j.purpose = 'upload'
              ORDER BY o.uploaded_at DESC, j.created_at DESC, j.rowid DESC
              LIMIT ?",
             job_cols("j.")
@@ -1239,6 +1243,50 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn queue_reanalysis(
+        &self,
+        kind: &str,
+        revision: u32,
+        scope: ReanalysisScope,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // Analysed recordings only: one whose analysis never succeeded keeps
+        // its upload job's error instead of failing again at every start.
+        // The INSERT ... SELECT is one statement, so two processes starting
+        // together cannot both queue the same recording.
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT r.id FROM recordings r
+             WHERE r.kind = ? AND r.analysis_json IS NOT NULL
+               AND (? OR r.revision IS NULL OR r.revision < ?)
+             ORDER BY r.played_at DESC, r.id",
+        )
+        .bind(kind)
+        .bind(matches!(scope, ReanalysisScope::Every))
+        .bind(i64::from(revision))
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut queued = 0;
+        for id in &ids {
+            queued += sqlx::query(
+                "INSERT INTO jobs (id, recording_id, state, attempts, max_attempts, run_after,
+                    created_at, updated_at, purpose)
+                 SELECT ?1, ?2, 'queued', 0, ?3, ?4, ?4, ?4, 'reanalysis'
+                 WHERE NOT EXISTS (SELECT 1 FROM jobs j
+                     WHERE j.recording_id = ?2 AND j.state IN ('queued', 'running'))",
+            )
+            .bind(JobId::new_random().to_string())
+            .bind(id)
+            .bind(i64::from(crate::DEFAULT_MAX_ATTEMPTS))
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(queued)
     }
 
     // ---- coach (in `coach.rs`) ----

@@ -9,9 +9,9 @@ use crate::error::StoreError;
 use crate::model::{
     AnalysisOutput, ApiToken, Backoff, BudgetReservation, BudgetStatus, ClaimedJob, Conversation,
     ConversationSummary, FailOutcome, IdentityLink, Job, JobCounts, MetricPoint, NewConversation,
-    NewMessage, NewSession, NewUpload, NewUsageRecord, Note, RateAdmission, RateWindow, Recording,
-    RecordingFacets, RecordingFilter, RecordingSummary, Session, StoredAnalysis, StoredMessage,
-    UploadOutcome, UsageRecord, UsageTotals, User, UserJob,
+    NewMessage, NewSession, NewUpload, NewUsageRecord, Note, RateAdmission, RateWindow,
+    ReanalysisScope, Recording, RecordingFacets, RecordingFilter, RecordingSummary, Session,
+    StoredAnalysis, StoredMessage, UploadOutcome, UsageRecord, UsageTotals, User, UserJob,
 };
 use crate::types::{
     ApiTokenId, BudgetReservationId, ConversationId, JobId, NoteAuthor, NoteId, RecordingId,
@@ -253,6 +253,18 @@ pub trait Store: Send + Sync + 'static {
     async fn job_for_recording(&self, recording: RecordingId) -> Result<Option<Job>, StoreError>;
     /// Jobs of the recordings this user uploaded, newest upload first.
     async fn jobs_for_user(&self, user: UserId, limit: u32) -> Result<Vec<UserJob>, StoreError>;
+    /// Queues a re-analysis job for each analysed recording of `kind` that
+    /// `scope` selects and that has no job waiting or running. Re-analyses
+    /// are claimed after every waiting upload, do not count against the
+    /// upload queue limit, and are not shown as the recording's upload state.
+    /// Returns how many were queued.
+    async fn queue_reanalysis(
+        &self,
+        kind: &str,
+        revision: u32,
+        scope: ReanalysisScope,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
 
     // ---- coach: conversations and messages ----
 

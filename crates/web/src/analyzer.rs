@@ -3,10 +3,36 @@
 
 use std::sync::Arc;
 
-use filmroom_jobs::Analyzer;
+use filmroom_jobs::{Analyzer, Analyzers, RecordingKind};
 use filmroom_replay::Analysis;
 use filmroom_store::{AnalysisOutput, AnalysisSummary, SummaryPlayer};
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+
+/// Every kind this process analyses, with its domain's time limit.
+pub fn analyzers() -> Analyzers {
+    Analyzers::new().with(
+        RecordingKind::RocketLeagueReplay,
+        replay_analyzer(),
+        filmroom_replay::domain::TIME_LIMIT,
+    )
+}
+
+/// Queues a low-priority re-analysis of every recording a domain analysed
+/// with an older revision of its definitions (or before revisions were
+/// stored), so trends never mix old and new numbers for long. Idempotent.
+pub async fn queue_outdated(
+    store: &dyn filmroom_store::Store,
+    now: time::OffsetDateTime,
+) -> Result<u64, filmroom_store::StoreError> {
+    store
+        .queue_reanalysis(
+            RecordingKind::RocketLeagueReplay.as_str(),
+            filmroom_replay::ANALYSIS_REVISION,
+            filmroom_store::ReanalysisScope::Outdated,
+            now,
+        )
+        .await
+}
 
 pub fn replay_analyzer() -> Analyzer {
     Arc::new(|bytes: &[u8]| -> Result<AnalysisOutput, String> {

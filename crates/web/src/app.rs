@@ -99,7 +99,13 @@ impl App {
             tracing::info!(stale, "settled budget reservations left by a previous run");
         }
         let wake = Arc::new(Notify::new());
-        let analyzer = crate::analyzer::replay_analyzer();
+        let analyzers = crate::analyzer::analyzers();
+        let outdated = crate::analyzer::queue_outdated(store.as_ref(), clock.now())
+            .await
+            .context("Failed to queue the re-analysis of outdated recordings")?;
+        if outdated > 0 {
+            tracing::info!(outdated, "queued re-analyses for a new analysis revision");
+        }
         let node = &config.jobs.node;
         if config.jobs.workers > 0 {
             // Jobs a killed previous run of this node held would otherwise wait
@@ -125,7 +131,7 @@ impl App {
                 Worker::new(
                     store.clone(),
                     objects.clone(),
-                    analyzer.clone(),
+                    analyzers.clone(),
                     worker_config,
                 )
                 .with_wake(wake.clone())

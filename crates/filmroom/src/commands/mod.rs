@@ -2,6 +2,7 @@
 
 pub mod analyze;
 pub mod inspect;
+pub mod reanalyze;
 pub mod serve;
 pub mod user;
 

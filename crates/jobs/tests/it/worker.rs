@@ -3,8 +3,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use filmroom_jobs::{
-    AnalysisOutput, AnalysisSummary, Analyzer, Backoff, ExecutionOutcome, FailOutcome, Worker,
-    WorkerConfig,
+    AnalysisOutput, AnalysisSummary, Analyzer, Analyzers, Backoff, ExecutionOutcome, FailOutcome,
+    Worker, WorkerConfig,
 };
 use filmroom_store::objects::{LocalObjectStore, ObjectStore};
 use filmroom_store::{
@@ -66,7 +66,12 @@ impl Harness {
             base: Duration::from_secs(10),
             max: Duration::from_secs(60),
         };
-        Worker::new(self.store.clone(), self.objects.clone(), analyzer, config)
+        Worker::new(
+            self.store.clone(),
+            self.objects.clone(),
+            replays(analyzer),
+            config,
+        )
     }
 
     async fn state(&self, recording: RecordingId) -> JobState {
@@ -77,6 +82,11 @@ impl Harness {
             .unwrap()
             .state
     }
+}
+
+/// `analyzer` for replays, with no time limit of its own.
+fn replays(analyzer: Analyzer) -> Analyzers {
+    Analyzers::new().with(RecordingKind::RocketLeagueReplay, analyzer, Duration::MAX)
 }
 
 /// Succeeds with the bytes as the report, panics on "panic", sleeps on
@@ -185,6 +195,51 @@ async fn an_analysis_that_runs_past_the_timeout_fails_that_job_only() {
     let timed_out = h.store.job_for_recording(slow).await.unwrap().unwrap();
     assert_eq!(timed_out.state, JobState::Queued);
     assert!(timed_out.last_error.unwrap().contains("timed out"));
+}
+
+#[tokio::test]
+async fn the_time_limit_of_the_recordings_kind_applies_when_shorter_than_the_workers() {
+    let h = harness().await;
+    let slow = h.upload(b"slow").await;
+    let worker = Worker::new(
+        h.store.clone(),
+        h.objects.clone(),
+        Analyzers::new().with(
+            RecordingKind::RocketLeagueReplay,
+            analyzer(),
+            Duration::from_millis(100),
+        ),
+        WorkerConfig::new("w"),
+    );
+    let outcome = worker.try_execute_task(at(0)).await.unwrap();
+    assert!(
+        matches!(outcome, ExecutionOutcome::Failed(..)),
+        "{outcome:?}"
+    );
+    let job = h.store.job_for_recording(slow).await.unwrap().unwrap();
+    assert!(job.last_error.unwrap().contains("timed out after 0.1 s"));
+}
+
+#[tokio::test]
+async fn a_job_of_a_kind_the_process_cannot_analyse_fails_with_that_reason() {
+    let h = harness().await;
+    let recording = h.upload(b"fine").await;
+    let worker = Worker::new(
+        h.store.clone(),
+        h.objects.clone(),
+        Analyzers::new(),
+        WorkerConfig::new("w"),
+    );
+    let outcome = worker.try_execute_task(at(0)).await.unwrap();
+    assert!(
+        matches!(outcome, ExecutionOutcome::Failed(..)),
+        "{outcome:?}"
+    );
+    let job = h.store.job_for_recording(recording).await.unwrap().unwrap();
+    assert_eq!(
+        job.last_error.as_deref(),
+        Some("this worker process cannot analyse rl_replay recordings")
+    );
 }
 
 #[tokio::test]
@@ -423,7 +478,12 @@ async fn heartbeats_keep_a_long_job_from_being_taken_over() {
     let mut config = WorkerConfig::new("a");
     config.lease = Duration::from_secs(1);
     config.heartbeat_every = Duration::from_millis(100);
-    let a = Worker::new(h.store.clone(), h.objects.clone(), analyzer(), config);
+    let a = Worker::new(
+        h.store.clone(),
+        h.objects.clone(),
+        replays(analyzer()),
+        config,
+    );
     // The worker's clock is at(0) plus the real time since its claim, and
     // times are stored to the second: without heartbeats the lease would end
     // at at(1); the beats after one real second move it to at(2).

@@ -84,6 +84,9 @@ macro_rules! conformance_tests {
             a_second_owner_of_an_analysed_recording_gets_their_own_outcome_at_upload,
             a_reanalysis_replaces_every_neutral_row,
             my_metric_series_follows_me_across_recordings_in_time_order,
+            outdated_analysed_recordings_are_queued_for_reanalysis_once,
+            every_analysed_recording_can_be_queued_whatever_its_revision,
+            reanalyses_wait_behind_uploads_and_never_fill_the_upload_queue,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use filmroom_domain::{
     Analysis, Event, Facts, Metric, Outcome, Participant, Passage, Side, Span, Subject, Unit,
 };
-use filmroom_store::{OwnerOutcome, RecordingId, Store};
+use filmroom_store::{
+    JobState, OwnerOutcome, ReanalysisScope, RecordingFilter, RecordingId, Store,
+};
 
 use super::{LEASE, analysed, at, output, upload, user};
 
@@ -437,5 +439,122 @@ pub async fn my_metric_series_follows_me_across_recordings_in_time_order(store: 
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+// ---- re-analysis ----
+
+pub async fn outdated_analysed_recordings_are_queued_for_reanalysis_once(store: Arc<dyn Store>) {
+    let alice = user(&store, "alice").await;
+    for n in 1..=3 {
+        analysed(
+            &store,
+            alice.id,
+            n,
+            output(100, "Mannfield", "Online", 2, [1, 0]),
+        )
+        .await;
+    }
+    // Uploaded but never analysed: nothing to re-analyse.
+    store
+        .add_upload(&upload(alice.id, 4), at(0), 100)
+        .await
+        .unwrap();
+    let queue = |revision, scope| store.queue_reanalysis(RL, revision, scope, at(50));
+
+    // Stored with revision 7 (see `neutral_of`): current at 7, outdated at 8.
+    assert_eq!(queue(7, ReanalysisScope::Outdated).await.unwrap(), 0);
+    assert_eq!(queue(8, ReanalysisScope::Outdated).await.unwrap(), 3);
+    // Their jobs are waiting: nothing is queued twice.
+    assert_eq!(queue(8, ReanalysisScope::Outdated).await.unwrap(), 0);
+    assert_eq!(queue(7, ReanalysisScope::Every).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .queue_reanalysis("talk", 99, ReanalysisScope::Every, at(50))
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+pub async fn every_analysed_recording_can_be_queued_whatever_its_revision(store: Arc<dyn Store>) {
+    let alice = user(&store, "alice").await;
+    for n in 1..=2 {
+        analysed(
+            &store,
+            alice.id,
+            n,
+            output(100, "Mannfield", "Online", 2, [1, 0]),
+        )
+        .await;
+    }
+    assert_eq!(
+        store
+            .queue_reanalysis(RL, 7, ReanalysisScope::Every, at(50))
+            .await
+            .unwrap(),
+        2
+    );
+}
+
+pub async fn reanalyses_wait_behind_uploads_and_never_fill_the_upload_queue(store: Arc<dyn Store>) {
+    let alice = user(&store, "alice").await;
+    for n in 1..=3 {
+        analysed(
+            &store,
+            alice.id,
+            n,
+            output(100, "Mannfield", "Online", 2, [1, 0]),
+        )
+        .await;
+    }
+    assert_eq!(
+        store
+            .queue_reanalysis(RL, 8, ReanalysisScope::Outdated, at(50))
+            .await
+            .unwrap(),
+        3
+    );
+    // Three re-analyses wait, yet an upload is accepted with a limit of one.
+    let upload_job = store
+        .add_upload(&upload(alice.id, 9), at(60), 1)
+        .await
+        .unwrap()
+        .job
+        .unwrap();
+    // The upload, queued last, is claimed first.
+    let first = store.claim_job("w1", at(61), LEASE).await.unwrap().unwrap();
+    assert_eq!(first.job.id, upload_job);
+    // Only uploads count towards the limit: a second upload is now refused.
+    assert!(matches!(
+        store.add_upload(&upload(alice.id, 10), at(62), 1).await,
+        Err(filmroom_store::StoreError::QueueFull { .. })
+    ));
+    let second = store.claim_job("w2", at(63), LEASE).await.unwrap().unwrap();
+    assert_ne!(second.job.id, upload_job);
+
+    // The games list and the uploads page show the upload's state, not the
+    // re-analysis running behind it.
+    let games = store
+        .list_recordings(alice.id, &RecordingFilter::default())
+        .await
+        .unwrap();
+    let analysed_states: Vec<_> = games
+        .iter()
+        .filter(|g| g.analyzed)
+        .map(|g| g.job_state)
+        .collect();
+    assert_eq!(analysed_states, [Some(JobState::Done); 3]);
+    let jobs = store.jobs_for_user(alice.id, 50).await.unwrap();
+    assert_eq!(jobs.len(), 4, "three analysed uploads and the new one");
+    assert!(jobs.iter().all(|j| j.job.id != second.job.id));
+    assert_eq!(
+        store
+            .job_for_recording(second.job.recording_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        JobState::Done
     );
 }
