@@ -8,6 +8,7 @@ mod analyze_inputs;
 mod failures;
 mod inspect;
 mod serve;
+mod upgrade;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

@@ -9,12 +9,12 @@ use serde_json::Value;
 
 use crate::{corpus, scratch};
 
-struct Server {
+pub struct Server {
     child: Child,
-    base: String,
+    pub base: String,
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -22,7 +22,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn start(data: &Path, port: u16) -> Server {
+pub async fn start(data: &Path, port: u16) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_filmroom"))
         .arg("serve")
         .env("FILMROOM__SERVER__LISTEN", format!("127.0.0.1:{port}"))
@@ -55,7 +55,7 @@ impl Drop for Server {
     }
 }
 
-fn between(haystack: &str, start: &str, end: &str) -> String {
+pub fn between(haystack: &str, start: &str, end: &str) -> String {
     let from = haystack.find(start).unwrap() + start.len();
     let to = haystack[from..].find(end).unwrap() + from;
     haystack[from..to].to_owned()
