@@ -39,6 +39,24 @@ enum Command {
     Serve(ServeArgs),
     /// Manage accounts: create, list, reset-password (passwords are read from stdin).
     User(UserArgs),
+    /// Queue re-analysis jobs: the recordings analysed by an older revision
+    /// of their domain's definitions (a server does this itself at start),
+    /// or with --all every analysed recording. Running workers take them
+    /// after any waiting upload.
+    Reanalyze(ReanalyzeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReanalyzeArgs {
+    /// A TOML configuration file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Only this kind of recording (e.g. rl_replay); every kind by default.
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<String>,
+    /// Every analysed recording, not only the outdated ones.
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -34,7 +34,10 @@ pub fn run(args: &ReanalyzeArgs) -> anyhow::Result<ExitCode> {
                     .domains()
                     .map(|d| d.kind().as_str().to_owned())
                     .collect();
-                bail!("unknown kind {kind:?}: this binary knows {}", known.join(", "))
+                bail!(
+                    "unknown kind {kind:?}: this binary knows {}",
+                    known.join(", ")
+                )
             }
         },
         None => registry.domains().cloned().collect(),

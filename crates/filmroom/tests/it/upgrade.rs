@@ -20,7 +20,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{Row, SqlitePool};
 
 use crate::serve::{Server, between, free_port, start};
-use crate::{BOTH_TEAMS, corpus, scratch};
+use crate::{BOTH_TEAMS, corpus, filmroom, scratch};
 
 /// The last migration of the release whose data this test upgrades.
 const OLD_SCHEMA_VERSION: i64 = 3;
@@ -509,7 +509,99 @@ async fn a_data_directory_of_the_old_schema_upgrades_with_everything_intact() {
     assert_eq!(history["records"][0]["cost_micros"], 4200);
     let usage = get(&server, "/api/v1/usage/current", token()).await;
     assert_eq!(usage["plan"], "pro");
+
+    // The old analyses had no neutral rows: the server queued their
+    // re-analysis at start, and alice's old player name became her link.
+    let db = data.join("filmroom.db");
+    let pool = open(&db).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let pending: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM recordings WHERE revision IS NULL
+             OR EXISTS (SELECT 1 FROM jobs WHERE recording_id = recordings.id
+                        AND state IN ('queued', 'running'))",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if pending == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the old games were not re-analysed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let metrics: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM metrics")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(metrics > 100, "{metrics} metrics");
+    let (me, outcome): (Option<String>, String) = sqlx::query_as(
+        "SELECT me, outcome FROM recording_owners WHERE user_id = ? AND recording_id = ?",
+    )
+    .bind(ALICE)
+    .bind(&games[0].id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        me.is_some(),
+        "alice's old player name finds her participant"
+    );
+    assert!(
+        ["win", "loss", "draw"].contains(&outcome.as_str()),
+        "{outcome}"
+    );
+    pool.close().await;
+    // The re-analysis did not replace what the user sees of the upload.
+    let list = get(&server, "/api/v1/games", token()).await;
+    assert!(
+        list["games"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["state"] == "done" && g["analyzed"] == true),
+        "{list}"
+    );
     drop(server);
+
+    // By hand: nothing is outdated any more; --all queues both again.
+    let config = data.join("filmroom.toml");
+    std::fs::write(
+        &config,
+        format!("[storage]\ndata_dir = {:?}\n", data.display().to_string()),
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let run = filmroom(["reanalyze", "--config", config]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let revision = filmroom_replay::ANALYSIS_REVISION;
+    assert_eq!(
+        run.stdout,
+        format!("rl_replay: queued 0 re-analyses (revision {revision})\n")
+    );
+    let run = filmroom([
+        "reanalyze",
+        "--config",
+        config,
+        "--kind",
+        "rl_replay",
+        "--all",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        format!("rl_replay: queued 2 re-analyses (revision {revision})\n")
+    );
+    let run = filmroom(["reanalyze", "--config", config, "--kind", "chess"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("unknown kind \"chess\""),
+        "{}",
+        run.stderr
+    );
 
     // No row of the old tables was lost (requests may add some: a login's session).
     let after = row_counts(&data.join("filmroom.db")).await;
