@@ -363,6 +363,26 @@ fn capitalized_color(team: u8) -> &'static str {
     if team == 0 { "Blue" } else { "Orange" }
 }
 
+/// The recording's length on the clock its events use (the game's frame
+/// times since the first frame): the later of the report's `duration` and
+/// the last frame a car was seen. The report's `duration` alone sums each
+/// frame's time step, as ballchasing does, and runs a few seconds shorter
+/// than the frame clock on many replays (up to 15 s in the corpus), which
+/// would put the last events past the end.
+fn recording_length(report: &Analysis) -> Option<f64> {
+    let duration = report
+        .replay
+        .duration
+        .filter(|d| d.is_finite() && *d >= 0.0)?;
+    let last_seen = report
+        .players
+        .iter()
+        .map(|p| p.end_time)
+        .filter(|t| t.is_finite())
+        .fold(0.0, f64::max);
+    Some(duration.max(last_seen))
+}
+
 /// Maps the engine's report to the neutral analysis.
 pub fn to_neutral(report: &Analysis) -> Result<Neutral, serde_json::Error> {
     let info = &report.replay;
@@ -409,7 +429,7 @@ pub fn to_neutral(report: &Analysis) -> Result<Neutral, serde_json::Error> {
     let facts = Facts {
         title,
         occurred_at: info.date.as_deref().and_then(parse_date),
-        duration_s: info.duration.filter(|d| d.is_finite() && *d >= 0.0),
+        duration_s: recording_length(report),
         facets,
         outcome,
     };
