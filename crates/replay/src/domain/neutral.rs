@@ -516,3 +516,85 @@ pub fn to_neutral(report: &Analysis) -> Result<Neutral, serde_json::Error> {
         degraded,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::report::{PlayerId, ReplayInfo, SCHEMA_VERSION, TeamReport};
+    use crate::stats::types::{PlayerStats, TeamStats};
+
+    fn player(name: &str, team: u8, id: Option<(&str, &str)>, is_bot: bool) -> PlayerReport {
+        PlayerReport {
+            name: name.into(),
+            id: id.map(|(platform, id)| PlayerId {
+                platform: platform.into(),
+                id: id.into(),
+            }),
+            team,
+            is_bot,
+            start_time: 0.0,
+            end_time: 0.0,
+            stats: PlayerStats::default(),
+        }
+    }
+
+    fn report(players: Vec<PlayerReport>, score: [u32; 2]) -> Analysis {
+        let team = |color: &str| TeamReport {
+            color: color.into(),
+            name: None,
+            stats: TeamStats::default(),
+        };
+        Analysis {
+            schema_version: SCHEMA_VERSION,
+            status: AnalysisStatus::Full,
+            replay: ReplayInfo {
+                map_code: Some("Stadium_P".into()),
+                team_size: Some(2),
+                game_type: "TAGame.Replay_Soccar_TA".into(),
+                duration: Some(300.0),
+                score,
+                ..ReplayInfo::default()
+            },
+            players,
+            teams: [team("blue"), team("orange")],
+            events: vec![],
+        }
+    }
+
+    #[test]
+    fn participants_are_keyed_by_account_else_by_name_and_repeats_stay_unique() {
+        let a = to_neutral(&report(
+            vec![
+                player("Ann", 0, Some(("steam", "765")), false),
+                player("Guest", 0, None, false),
+                player("Bot", 1, Some(("unknown", "0")), true),
+                player("Guest", 1, None, false),
+            ],
+            [1, 1],
+        ))
+        .unwrap();
+        let keys: Vec<&str> = a.participants.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["steam:765", "name:Guest", "name:Bot", "name:Guest#2"]
+        );
+        assert_eq!(a.validate(), Ok(()));
+    }
+
+    #[test]
+    fn the_title_falls_back_to_map_and_team_size_and_a_level_score_is_a_draw() {
+        let a = to_neutral(&report(vec![], [2, 2])).unwrap();
+        assert_eq!(a.facts.title, "Stadium_P · 2v2");
+        assert_eq!(a.facts.outcome, Outcome::Draw);
+        assert_eq!(a.facts.facets["game_mode"], "soccar");
+        assert_eq!(a.facts.facets["team_size"], "2");
+        let a = to_neutral(&report(vec![], [0, 3])).unwrap();
+        assert_eq!(
+            a.facts.outcome,
+            Outcome::Winner {
+                side: "orange".into()
+            }
+        );
+    }
+}
