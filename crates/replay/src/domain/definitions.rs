@@ -129,24 +129,109 @@ pub(crate) fn description(family: Family, field: &str) -> String {
         }
         _ => None,
     };
-    if let Some(text) = known {
+    if let Some(text) = known.or_else(|| field_description(field)) {
         return text;
     }
-    let rest = |prefix: &str| words(field.trim_start_matches(prefix));
-    match unit(field) {
-        Unit::Percent if field.starts_with("percent_") => {
-            format!("Share of the time at {}, in percent.", rest("percent_"))
-        }
-        Unit::Seconds if field.starts_with("time_") => {
-            format!("Seconds spent at {}.", rest("time_"))
-        }
-        Unit::Boost => format!("Boost {}, on the 0-100 scale.", rest("amount_")),
-        Unit::Uu => format!("{} in uu (1 uu = 1 cm).", capitalized(&words(field))),
-        Unit::Count if field.starts_with("count_") => {
-            format!("Number of {}.", rest("count_"))
-        }
-        unit => format!("{} ({}).", capitalized(&words(field)), unit.as_str()),
+    // A field the rules above do not know yet (a new stat): still a
+    // sentence with its unit; the `every_field` test lists them.
+    format!("{} ({}).", capitalized(&words(field)), unit(field).as_str())
+}
+
+/// Where a player was for `time_*` and `percent_*` fields (`zero_boost`,
+/// `defensive_third`...): thresholds from `stats::defs`.
+fn situation(rest: &str) -> Option<String> {
+    if let Some(band) = rest.strip_prefix("boost_") {
+        return Some(format!("with {} boost", words(band)));
     }
+    let text = match rest {
+        "zero_boost" => "with an empty tank",
+        "full_boost" => "with a full tank",
+        "supersonic_speed" => "at supersonic speed (2200 uu/s and more)",
+        "boost_speed" => "at boost speed (1410 to 2200 uu/s)",
+        "slow_speed" => "below 1410 uu/s (the top speed without boost)",
+        "ground" => "on the ground",
+        "low_air" => "in the air up to 840 uu high",
+        "high_air" => "in the air above 840 uu",
+        "powerslide" => "powersliding",
+        "defensive_third" => "in the player's own third of the field",
+        "neutral_third" => "in the middle third of the field",
+        "offensive_third" => "in the opponents' third of the field",
+        "defensive_half" => "in the player's own half",
+        "offensive_half" => "in the opponents' half",
+        "behind_ball" => "between the ball and the player's own goal",
+        "infront_ball" => "ahead of the ball (the ball between the player and their goal)",
+        "most_back" => "as the team's last player back",
+        "most_forward" => "as the team's most forward player",
+        "closest_to_ball" => "as the team's player closest to the ball",
+        "farthest_from_ball" => "as the team's player farthest from the ball",
+        _ => return None,
+    };
+    Some(text.to_owned())
+}
+
+/// The descriptions that follow from a field's name.
+fn field_description(field: &str) -> Option<String> {
+    if let Some(rest) = field.strip_prefix("time_") {
+        return situation(rest).map(|s| format!("Seconds {s}."));
+    }
+    if let Some(rest) = field.strip_prefix("percent_") {
+        return situation(rest).map(|s| format!("Share of the time {s}, in percent."));
+    }
+    let pads = |rest: &str| match rest {
+        "big" => " from big pads",
+        "small" => " from small pads",
+        _ => "",
+    };
+    if let Some(rest) = field.strip_prefix("count_collected_") {
+        return Some(format!("Boost pads collected{}.", pads(rest)));
+    }
+    if let Some(rest) = field.strip_prefix("count_stolen_") {
+        return Some(format!(
+            "Boost pads collected in the opponents' half{}.",
+            pads(rest)
+        ));
+    }
+    let text = match field {
+        "amount_collected" => "Boost collected, 0-100 scale.".to_owned(),
+        "amount_collected_big" | "amount_collected_small" => format!(
+            "Boost collected{}, 0-100 scale.",
+            pads(field.trim_start_matches("amount_collected_"))
+        ),
+        "amount_stolen" => "Boost collected in the opponents' half, 0-100 scale.".to_owned(),
+        "amount_stolen_big" | "amount_stolen_small" => format!(
+            "Boost collected in the opponents' half{}, 0-100 scale.",
+            pads(field.trim_start_matches("amount_stolen_"))
+        ),
+        "amount_overfill" => {
+            "Boost a pickup would have given beyond a full tank (wasted), 0-100 scale.".to_owned()
+        }
+        "amount_overfill_stolen" => {
+            "Wasted boost (overfill) from pads in the opponents' half, 0-100 scale.".to_owned()
+        }
+        "amount_used_while_supersonic" => {
+            "Boost used while already supersonic, 0-100 scale.".to_owned()
+        }
+        "avg_speed" => "Average speed while the car moves, in uu/s.".to_owned(),
+        "avg_speed_percentage" => {
+            "Average speed as a share of the top speed (2300 uu/s), in percent.".to_owned()
+        }
+        "total_distance" => "Distance driven, in uu (1 uu = 1 cm).".to_owned(),
+        "count_powerslide" => "Powerslides (handbrake presses on the ground).".to_owned(),
+        "avg_powerslide_duration" => "Average length of a powerslide, in seconds.".to_owned(),
+        "avg_distance_to_ball" => "Average distance to the ball, in uu.".to_owned(),
+        "avg_distance_to_ball_possession" => {
+            "Average distance to the ball while the team has it, in uu.".to_owned()
+        }
+        "avg_distance_to_ball_no_possession" => {
+            "Average distance to the ball while the other team has it, in uu.".to_owned()
+        }
+        "avg_distance_to_mates" => "Average distance to the teammates, in uu.".to_owned(),
+        "goals_against_while_last_defender" => {
+            "Goals conceded while the player was the team's last defender.".to_owned()
+        }
+        _ => return None,
+    };
+    Some(text)
 }
 
 /// The metric key of a field: `family.field`, as the CSV export names its columns.
@@ -188,6 +273,14 @@ mod tests {
         assert_eq!(keys.len(), defs.len(), "duplicate keys");
         for d in &defs {
             assert!(filmroom_domain::is_metric_key(&d.key), "{}", d.key);
+            let field = d.key.split_once('.').unwrap().1;
+            let family = FAMILIES.into_iter().find(|f| f.name() == d.family).unwrap();
+            assert!(
+                field_description(field).is_some()
+                    || !description(family, field).ends_with(&format!("({}).", d.unit.as_str())),
+                "{} has only the generic description: add it to the rules",
+                d.key
+            );
             assert!(d.description.ends_with('.'), "{}: {}", d.key, d.description);
             assert!(!d.label.is_empty());
         }

@@ -363,6 +363,26 @@ fn capitalized_color(team: u8) -> &'static str {
     if team == 0 { "Blue" } else { "Orange" }
 }
 
+/// The recording's length on the clock its events use (the game's frame
+/// times since the first frame): the later of the report's `duration` and
+/// the last frame a car was seen. The report's `duration` alone sums each
+/// frame's time step, as ballchasing does, and runs a few seconds shorter
+/// than the frame clock on many replays (up to 15 s in the corpus), which
+/// would put the last events past the end.
+fn recording_length(report: &Analysis) -> Option<f64> {
+    let duration = report
+        .replay
+        .duration
+        .filter(|d| d.is_finite() && *d >= 0.0)?;
+    let last_seen = report
+        .players
+        .iter()
+        .map(|p| p.end_time)
+        .filter(|t| t.is_finite())
+        .fold(0.0, f64::max);
+    Some(duration.max(last_seen))
+}
+
 /// Maps the engine's report to the neutral analysis.
 pub fn to_neutral(report: &Analysis) -> Result<Neutral, serde_json::Error> {
     let info = &report.replay;
@@ -409,7 +429,7 @@ pub fn to_neutral(report: &Analysis) -> Result<Neutral, serde_json::Error> {
     let facts = Facts {
         title,
         occurred_at: info.date.as_deref().and_then(parse_date),
-        duration_s: info.duration.filter(|d| d.is_finite() && *d >= 0.0),
+        duration_s: recording_length(report),
         facets,
         outcome,
     };
@@ -495,4 +515,86 @@ pub fn to_neutral(report: &Analysis) -> Result<Neutral, serde_json::Error> {
         revision: ANALYSIS_REVISION,
         degraded,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::report::{PlayerId, ReplayInfo, SCHEMA_VERSION, TeamReport};
+    use crate::stats::types::{PlayerStats, TeamStats};
+
+    fn player(name: &str, team: u8, id: Option<(&str, &str)>, is_bot: bool) -> PlayerReport {
+        PlayerReport {
+            name: name.into(),
+            id: id.map(|(platform, id)| PlayerId {
+                platform: platform.into(),
+                id: id.into(),
+            }),
+            team,
+            is_bot,
+            start_time: 0.0,
+            end_time: 0.0,
+            stats: PlayerStats::default(),
+        }
+    }
+
+    fn report(players: Vec<PlayerReport>, score: [u32; 2]) -> Analysis {
+        let team = |color: &str| TeamReport {
+            color: color.into(),
+            name: None,
+            stats: TeamStats::default(),
+        };
+        Analysis {
+            schema_version: SCHEMA_VERSION,
+            status: AnalysisStatus::Full,
+            replay: ReplayInfo {
+                map_code: Some("Stadium_P".into()),
+                team_size: Some(2),
+                game_type: "TAGame.Replay_Soccar_TA".into(),
+                duration: Some(300.0),
+                score,
+                ..ReplayInfo::default()
+            },
+            players,
+            teams: [team("blue"), team("orange")],
+            events: vec![],
+        }
+    }
+
+    #[test]
+    fn participants_are_keyed_by_account_else_by_name_and_repeats_stay_unique() {
+        let a = to_neutral(&report(
+            vec![
+                player("Ann", 0, Some(("steam", "765")), false),
+                player("Guest", 0, None, false),
+                player("Bot", 1, Some(("unknown", "0")), true),
+                player("Guest", 1, None, false),
+            ],
+            [1, 1],
+        ))
+        .unwrap();
+        let keys: Vec<&str> = a.participants.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["steam:765", "name:Guest", "name:Bot", "name:Guest#2"]
+        );
+        assert_eq!(a.validate(), Ok(()));
+    }
+
+    #[test]
+    fn the_title_falls_back_to_map_and_team_size_and_a_level_score_is_a_draw() {
+        let a = to_neutral(&report(vec![], [2, 2])).unwrap();
+        assert_eq!(a.facts.title, "Stadium_P · 2v2");
+        assert_eq!(a.facts.outcome, Outcome::Draw);
+        assert_eq!(a.facts.facets["game_mode"], "soccar");
+        assert_eq!(a.facts.facets["team_size"], "2");
+        let a = to_neutral(&report(vec![], [0, 3])).unwrap();
+        assert_eq!(
+            a.facts.outcome,
+            Outcome::Winner {
+                side: "orange".into()
+            }
+        );
+    }
 }
