@@ -355,6 +355,78 @@ pub struct StoredAnalysis {
     pub outcome: OwnerOutcome,
 }
 
+/// What [`crate::Store::list_recordings_page`] lists: a user's recordings of
+/// every kind unless `kind` is set, every filter combined with AND.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordingQuery {
+    pub kind: Option<String>,
+    /// `(facet, value)` pairs the recording must all have (values ignore case).
+    pub facets: Vec<(String, String)>,
+    pub outcome: Option<OwnerOutcome>,
+    /// Happened at or after.
+    pub occurred_from: Option<OffsetDateTime>,
+    /// Happened strictly before.
+    pub occurred_to: Option<OffsetDateTime>,
+    pub sort: RecordingOrder,
+    pub descending: bool,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+impl Default for RecordingQuery {
+    fn default() -> Self {
+        Self {
+            kind: None,
+            facets: Vec::new(),
+            outcome: None,
+            occurred_from: None,
+            occurred_to: None,
+            sort: RecordingOrder::OccurredAt,
+            descending: true,
+            limit: 50,
+            offset: 0,
+        }
+    }
+}
+
+/// The order of a recordings list; unknown values always come last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordingOrder {
+    OccurredAt,
+    UploadedAt,
+    Duration,
+    Title,
+}
+
+/// One page of a recordings list and how many match in all.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordingPage {
+    pub items: Vec<RecordingListItem>,
+    pub total: u64,
+}
+
+/// A recording as its owner's list shows it: stored facts only.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordingListItem {
+    pub id: RecordingId,
+    pub kind: String,
+    pub title: Option<String>,
+    pub occurred_at: Option<OffsetDateTime>,
+    pub duration_s: Option<f64>,
+    pub size: u64,
+    pub original_filename: String,
+    pub uploaded_at: OffsetDateTime,
+    /// The analysis revision of the stored neutral rows (`None`: not yet).
+    pub revision: Option<u32>,
+    /// The state of the owner-visible upload job.
+    pub job_state: Option<JobState>,
+    pub last_error: Option<String>,
+    pub me: Option<String>,
+    pub outcome: OwnerOutcome,
+    pub facets: std::collections::BTreeMap<String, String>,
+    pub degraded: Option<filmroom_domain::Degraded>,
+}
+
 /// Which recordings of a kind [`crate::Store::queue_reanalysis`] queues.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReanalysisScope {

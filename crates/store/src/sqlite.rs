@@ -22,8 +22,9 @@ use crate::model::{
     AnalysisOutput, ApiToken, Backoff, BudgetReservation, BudgetStatus, ClaimedJob, Conversation,
     ConversationSummary, FailOutcome, IdentityLink, Job, JobCounts, MetricPoint, NewConversation,
     NewMessage, NewSession, NewUpload, NewUsageRecord, Note, RateAdmission, RateWindow,
-    ReanalysisScope, Recording, RecordingFacets, RecordingFilter, RecordingSort, RecordingSummary,
-    Session, StoredAnalysis, StoredMessage, UploadOutcome, UsageRecord, UsageTotals, User, UserJob,
+    ReanalysisScope, Recording, RecordingFacets, RecordingFilter, RecordingPage, RecordingQuery,
+    RecordingSort, RecordingSummary, Session, StoredAnalysis, StoredMessage, UploadOutcome,
+    UsageRecord, UsageTotals, User, UserJob,
 };
 use crate::store::Store;
 use crate::types::{
@@ -280,6 +281,7 @@ fn summary_from_row(row: &SqliteRow) -> Result<RecordingSummary, StoreError> {
 }
 
 /// A value bound to a `?` of a dynamically built query.
+#[derive(Clone)]
 enum Bind {
     Int(i64),
     Text(String),
@@ -400,6 +402,14 @@ impl Store for SqliteStore {
         let loaded = neutral::load_for_owner(&mut tx, &owner.to_string(), &id.to_string()).await;
         tx.rollback().await?;
         loaded
+    }
+
+    async fn list_recordings_page(
+        &self,
+        owner: UserId,
+        query: &RecordingQuery,
+    ) -> Result<RecordingPage, StoreError> {
+        neutral::list_for_owner(&self.pool, &owner.to_string(), query).await
     }
 
     async fn my_metric_series(

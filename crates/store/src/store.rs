@@ -10,8 +10,9 @@ use crate::model::{
     AnalysisOutput, ApiToken, Backoff, BudgetReservation, BudgetStatus, ClaimedJob, Conversation,
     ConversationSummary, FailOutcome, IdentityLink, Job, JobCounts, MetricPoint, NewConversation,
     NewMessage, NewSession, NewUpload, NewUsageRecord, Note, RateAdmission, RateWindow,
-    ReanalysisScope, Recording, RecordingFacets, RecordingFilter, RecordingSummary, Session,
-    StoredAnalysis, StoredMessage, UploadOutcome, UsageRecord, UsageTotals, User, UserJob,
+    ReanalysisScope, Recording, RecordingFacets, RecordingFilter, RecordingPage, RecordingQuery,
+    RecordingSummary, Session, StoredAnalysis, StoredMessage, UploadOutcome, UsageRecord,
+    UsageTotals, User, UserJob,
 };
 use crate::types::{
     ApiTokenId, BudgetReservationId, ConversationId, JobId, NoteAuthor, NoteId, RecordingId,
@@ -150,6 +151,13 @@ pub trait Store: Send + Sync + 'static {
         owner: UserId,
         id: RecordingId,
     ) -> Result<Option<StoredAnalysis>, StoreError>;
+    /// The owner's recordings of every kind (or one), filtered and sorted
+    /// over the stored facts, facets and outcomes, with the total count.
+    async fn list_recordings_page(
+        &self,
+        owner: UserId,
+        query: &RecordingQuery,
+    ) -> Result<RecordingPage, StoreError>;
     /// One metric of the owner's own participant across their recordings of
     /// `kind`, oldest first (recordings where no participant is theirs are
     /// left out).

@@ -121,18 +121,18 @@ pub struct GamesQuery {
     pub offset: Option<String>,
 }
 
-fn given(value: &Option<String>) -> Option<&str> {
+pub(crate) fn given(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-fn invalid(field: &str, expected: &str) -> AppError {
+pub(crate) fn invalid(field: &str, expected: &str) -> AppError {
     AppError::bad_request(
         "invalid_query",
         format!("The {field} filter must be {expected}."),
     )
 }
 
-fn parse_day(raw: &str, field: &str) -> Result<Date, AppError> {
+pub(crate) fn parse_day(raw: &str, field: &str) -> Result<Date, AppError> {
     let parts: Vec<&str> = raw.split('-').collect();
     let [y, m, d] = parts.as_slice() else {
         return Err(invalid(field, "a date like 2024-01-31"));

@@ -17,6 +17,7 @@ mod game_view;
 pub mod metrics;
 mod ops;
 mod pages;
+pub mod recordings;
 pub mod routes;
 mod uploads;
 mod views;

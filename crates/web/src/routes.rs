@@ -9,7 +9,7 @@ use axum::routing::{MethodRouter, delete, get, patch, post};
 
 use crate::app::AppState;
 use crate::config::Config;
-use crate::{api, coach, metrics, ops, pages, uploads};
+use crate::{api, coach, metrics, ops, pages, recordings, uploads};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RouteId {
@@ -30,6 +30,9 @@ pub enum RouteId {
     ApiMe,
     ApiGames,
     ApiGame,
+    ApiRecordings,
+    ApiRecording,
+    ApiRecordingReport,
     ApiUploadReplays,
     ApiUploads,
     ApiEvents,
@@ -122,6 +125,14 @@ pub const ROUTES: &[Route] = &[
     r(R::ApiMe, Get, "/api/v1/me", SignedIn),
     r(R::ApiGames, Get, "/api/v1/games", SignedIn),
     r(R::ApiGame, Get, "/api/v1/games/{id}", SignedIn),
+    r(R::ApiRecordings, Get, "/api/v1/recordings", SignedIn),
+    r(R::ApiRecording, Get, "/api/v1/recordings/{id}", SignedIn),
+    r(
+        R::ApiRecordingReport,
+        Get,
+        "/api/v1/recordings/{id}/report",
+        SignedIn,
+    ),
     r(R::ApiUploadReplays, Post, "/api/v1/replays", SignedIn),
     r(R::ApiUploads, Get, "/api/v1/uploads", SignedIn),
     r(R::ApiEvents, Get, "/api/v1/events", SignedIn),
@@ -203,6 +214,9 @@ fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
         R::ApiMe => get(api::me),
         R::ApiGames => get(api::games),
         R::ApiGame => get(api::game),
+        R::ApiRecordings => get(recordings::list),
+        R::ApiRecording => get(recordings::detail),
+        R::ApiRecordingReport => get(recordings::report),
         R::ApiUploadReplays => {
             // The whole batch may be this large; each file is checked on its own
             // while it streams in, so one oversized file fails early.

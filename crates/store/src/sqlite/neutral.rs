@@ -15,7 +15,11 @@ use time::OffsetDateTime;
 
 use super::{from_opt_ts, to_i64, ts};
 use crate::error::StoreError;
-use crate::model::{IdentityLink, MetricPoint, OwnerOutcome, StoredAnalysis};
+use crate::model::{
+    IdentityLink, MetricPoint, OwnerOutcome, RecordingListItem, RecordingOrder, RecordingPage,
+    RecordingQuery, StoredAnalysis,
+};
+use crate::types::JobState;
 
 /// The `subject_kind` and `subject` columns of a subject.
 fn subject_columns(subject: &Subject) -> (&'static str, &str) {
@@ -519,4 +523,130 @@ pub(super) async fn my_metric_series(
             })
         })
         .collect()
+}
+
+/// A user's recordings of every kind, filtered and sorted in SQL over the
+/// stored facts, facets and outcomes, with the total before paging.
+pub(super) async fn list_for_owner(
+    pool: &sqlx::SqlitePool,
+    user: &str,
+    query: &RecordingQuery,
+) -> Result<RecordingPage, StoreError> {
+    let mut conditions = String::from("o.user_id = ?");
+    let mut binds: Vec<super::Bind> = vec![super::Bind::Text(user.to_owned())];
+    if let Some(kind) = &query.kind {
+        conditions.push_str(" AND r.kind = ?");
+        binds.push(super::Bind::Text(kind.clone()));
+    }
+    for (facet, value) in &query.facets {
+        conditions.push_str(
+            " AND EXISTS (SELECT 1 FROM recording_facets f
+                WHERE f.recording_id = r.id AND f.facet = ? AND f.value = ? COLLATE NOCASE)",
+        );
+        binds.push(super::Bind::Text(facet.clone()));
+        binds.push(super::Bind::Text(value.clone()));
+    }
+    if let Some(outcome) = query.outcome {
+        conditions.push_str(" AND o.outcome = ?");
+        binds.push(super::Bind::Text(outcome.as_str().to_owned()));
+    }
+    if let Some(from) = query.occurred_from {
+        conditions.push_str(" AND r.played_at >= ?");
+        binds.push(super::Bind::Int(ts(from)));
+    }
+    if let Some(to) = query.occurred_to {
+        conditions.push_str(" AND r.played_at < ?");
+        binds.push(super::Bind::Int(ts(to)));
+    }
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM recording_owners o JOIN recordings r ON r.id = o.recording_id WHERE {conditions}"
+    );
+    let total: i64 = super::bind_all(sqlx::query(&count_sql), binds.clone())
+        .fetch_one(pool)
+        .await?
+        .try_get(0)?;
+
+    let column = match query.sort {
+        RecordingOrder::OccurredAt => "r.played_at",
+        RecordingOrder::UploadedAt => "o.uploaded_at",
+        RecordingOrder::Duration => "r.duration_s",
+        RecordingOrder::Title => "r.title COLLATE NOCASE",
+    };
+    let direction = if query.descending { "DESC" } else { "ASC" };
+    // Unknown values (NULL) sort last in both directions; the id breaks ties
+    // so pages never overlap.
+    let sql = format!(
+        "SELECT r.id, r.kind, r.title, r.played_at, r.duration_s, r.revision, r.size,
+            r.degraded_code, r.degraded_reason, o.original_filename, o.uploaded_at, o.me, o.outcome,
+            j.state AS job_state, j.last_error AS job_last_error,
+            (SELECT json_group_object(f.facet, f.value) FROM recording_facets f
+                WHERE f.recording_id = r.id) AS facets_json
+         FROM recording_owners o
+         JOIN recordings r ON r.id = o.recording_id
+         LEFT JOIN jobs j ON j.id = (
+            SELECT id FROM jobs WHERE recording_id = r.id AND purpose = 'upload'
+            ORDER BY created_at DESC, rowid DESC LIMIT 1)
+         WHERE {conditions}
+         ORDER BY {column} IS NULL, {column} {direction}, r.id {direction}
+         LIMIT ? OFFSET ?"
+    );
+    let mut binds = binds;
+    binds.push(super::Bind::Int(i64::from(query.limit)));
+    binds.push(super::Bind::Int(i64::from(query.offset)));
+    let rows = super::bind_all(sqlx::query(&sql), binds)
+        .fetch_all(pool)
+        .await?;
+    let items = rows
+        .iter()
+        .map(list_item_from_row)
+        .collect::<Result<_, StoreError>>()?;
+    Ok(RecordingPage {
+        items,
+        total: super::to_u64(total, "total")?,
+    })
+}
+
+fn list_item_from_row(row: &SqliteRow) -> Result<RecordingListItem, StoreError> {
+    let facets: Option<String> = row.try_get("facets_json")?;
+    let facets: BTreeMap<String, String> = match facets {
+        Some(json) => {
+            serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("facets: {e}")))?
+        }
+        None => BTreeMap::new(),
+    };
+    let job_state: Option<String> = row.try_get("job_state")?;
+    let revision: Option<i64> = row.try_get("revision")?;
+    Ok(RecordingListItem {
+        id: super::parse_id(&row.try_get::<String, _>("id")?, "recording id")?,
+        kind: row.try_get("kind")?,
+        title: row.try_get("title")?,
+        occurred_at: from_opt_ts(row.try_get("played_at")?)?,
+        duration_s: row.try_get("duration_s")?,
+        size: super::to_u64(row.try_get("size")?, "size")?,
+        original_filename: row.try_get("original_filename")?,
+        uploaded_at: super::from_ts(row.try_get("uploaded_at")?)?,
+        revision: revision
+            .map(|r| u32::try_from(r).map_err(|_| StoreError::Corrupt(format!("revision {r}"))))
+            .transpose()?,
+        job_state: job_state
+            .map(|s| {
+                JobState::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("job state {s:?}")))
+            })
+            .transpose()?,
+        last_error: row.try_get("job_last_error")?,
+        me: row.try_get("me")?,
+        outcome: OwnerOutcome::parse(&row.try_get::<String, _>("outcome")?)
+            .ok_or_else(|| StoreError::Corrupt("owner outcome".to_owned()))?,
+        facets,
+        degraded: match (
+            row.try_get::<Option<String>, _>("degraded_code")?,
+            row.try_get::<Option<String>, _>("degraded_reason")?,
+        ) {
+            (Some(code), reason) => Some(Degraded {
+                code,
+                reason: reason.unwrap_or_default(),
+            }),
+            _ => None,
+        },
+    })
 }

@@ -87,6 +87,8 @@ macro_rules! conformance_tests {
             outdated_analysed_recordings_are_queued_for_reanalysis_once,
             every_analysed_recording_can_be_queued_whatever_its_revision,
             reanalyses_wait_behind_uploads_and_never_fill_the_upload_queue,
+            the_recordings_list_filters_by_kind_facets_outcome_and_dates_in_sql,
+            the_recordings_list_sorts_both_ways_with_unknowns_last_and_pages,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {

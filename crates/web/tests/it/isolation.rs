@@ -59,6 +59,11 @@ async fn probe(app: &TestApp, bob: &User, id: RouteId, s: &Secrets) -> (reqwest:
     let (request, expect) = match id {
         RouteId::GamePage => (get(format!("/games/{}", s.game_id)), NotFound),
         RouteId::ApiGame => (get(format!("/api/v1/games/{}", s.game_id)), NotFound),
+        RouteId::ApiRecording => (get(format!("/api/v1/recordings/{}", s.game_id)), NotFound),
+        RouteId::ApiRecordingReport => (
+            get(format!("/api/v1/recordings/{}/report", s.game_id)),
+            NotFound,
+        ),
         RouteId::RevokeTokenForm => (
             form(format!("/account/tokens/{}/revoke", s.token_id), vec![]),
             NotFound,
@@ -129,6 +134,7 @@ async fn probe(app: &TestApp, bob: &User, id: RouteId, s: &Secrets) -> (reqwest:
         | RouteId::UploadsPage
         | RouteId::ApiMe
         | RouteId::ApiGames
+        | RouteId::ApiRecordings
         | RouteId::ApiUploads
         | RouteId::ApiTokens
         | RouteId::OpenApi

@@ -7,6 +7,7 @@ mod browser;
 mod coach;
 mod isolation;
 mod operations;
+mod recordings;
 mod uploads;
 
 use std::net::SocketAddr;

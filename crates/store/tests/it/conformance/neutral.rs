@@ -9,7 +9,8 @@ use filmroom_domain::{
     Analysis, Event, Facts, Metric, Outcome, Participant, Passage, Side, Span, Subject, Unit,
 };
 use filmroom_store::{
-    JobState, OwnerOutcome, ReanalysisScope, RecordingFilter, RecordingId, Store,
+    JobState, OwnerOutcome, ReanalysisScope, RecordingFilter, RecordingId, RecordingOrder,
+    RecordingQuery, Store,
 };
 
 use super::{LEASE, analysed, at, output, upload, user};
@@ -557,4 +558,193 @@ pub async fn reanalyses_wait_behind_uploads_and_never_fill_the_upload_queue(stor
             .state,
         JobState::Done
     );
+}
+
+// ---- the recordings list ----
+
+pub async fn the_recordings_list_filters_by_kind_facets_outcome_and_dates_in_sql(
+    store: Arc<dyn Store>,
+) {
+    let alice = user(&store, "alice").await;
+    let bob = user(&store, "bob").await;
+    analysed(
+        &store,
+        alice.id,
+        1,
+        output(100, "Mannfield", "Online", 2, [2, 1]),
+    )
+    .await;
+    analysed(
+        &store,
+        alice.id,
+        2,
+        output(200, "Wasteland", "Online", 3, [0, 1]),
+    )
+    .await;
+    analysed(
+        &store,
+        alice.id,
+        3,
+        output(300, "mannfield", "Online", 1, [1, 1]),
+    )
+    .await;
+    analysed(
+        &store,
+        bob.id,
+        4,
+        output(400, "Mannfield", "Online", 2, [2, 1]),
+    )
+    .await;
+    // Uploaded, not analysed yet: listed, with no facts.
+    store
+        .add_upload(&upload(alice.id, 5), at(500), 100)
+        .await
+        .unwrap();
+    store
+        .link_identity(alice.id, RL, "steam:1", at(0))
+        .await
+        .unwrap();
+
+    let ids = |page: filmroom_store::RecordingPage| -> Vec<u32> {
+        page.items
+            .iter()
+            .map(|i| {
+                i.original_filename
+                    .trim_start_matches("game-")
+                    .trim_end_matches(".replay")
+                    .parse()
+                    .unwrap()
+            })
+            .collect()
+    };
+    let list = |query: RecordingQuery| {
+        let store = store.clone();
+        async move { store.list_recordings_page(alice.id, &query).await.unwrap() }
+    };
+
+    let all = list(RecordingQuery::default()).await;
+    assert_eq!(all.total, 4);
+    // Newest first; the unanalysed upload (no date) last.
+    assert_eq!(ids(all.clone()), [3, 2, 1, 5]);
+    let first = &all.items[2];
+    assert_eq!(first.kind, RL);
+    assert_eq!(first.title.as_deref(), Some("Mannfield 2v2"));
+    assert_eq!(first.revision, Some(7));
+    assert_eq!(first.job_state, Some(JobState::Done));
+    assert_eq!(first.facets["map"], "Mannfield");
+    assert_eq!(first.outcome, OwnerOutcome::Win);
+    assert_eq!(first.me.as_deref(), Some("steam:1"));
+    assert_eq!(all.items[3].revision, None);
+    assert!(all.items[3].facets.is_empty());
+
+    let by_map = list(RecordingQuery {
+        facets: vec![("map".into(), "MANNFIELD".into())],
+        ..RecordingQuery::default()
+    })
+    .await;
+    assert_eq!(ids(by_map), [3, 1], "facet values ignore case");
+    let two_facets = list(RecordingQuery {
+        facets: vec![
+            ("map".into(), "mannfield".into()),
+            ("team_size".into(), "2".into()),
+        ],
+        ..RecordingQuery::default()
+    })
+    .await;
+    assert_eq!(ids(two_facets), [1]);
+    let losses = list(RecordingQuery {
+        outcome: Some(OwnerOutcome::Loss),
+        ..RecordingQuery::default()
+    })
+    .await;
+    assert_eq!(ids(losses), [2]);
+    let draws = list(RecordingQuery {
+        outcome: Some(OwnerOutcome::Draw),
+        ..RecordingQuery::default()
+    })
+    .await;
+    assert_eq!(ids(draws), [3]);
+    let window = list(RecordingQuery {
+        occurred_from: Some(at(150)),
+        occurred_to: Some(at(300)),
+        ..RecordingQuery::default()
+    })
+    .await;
+    assert_eq!(ids(window), [2]);
+    let other_kind = list(RecordingQuery {
+        kind: Some("talk".into()),
+        ..RecordingQuery::default()
+    })
+    .await;
+    assert_eq!(other_kind.total, 0);
+}
+
+pub async fn the_recordings_list_sorts_both_ways_with_unknowns_last_and_pages(
+    store: Arc<dyn Store>,
+) {
+    let alice = user(&store, "alice").await;
+    analysed(
+        &store,
+        alice.id,
+        1,
+        output(100, "Beta", "Online", 2, [2, 1]),
+    )
+    .await;
+    analysed(
+        &store,
+        alice.id,
+        2,
+        output(300, "alpha", "Online", 2, [0, 1]),
+    )
+    .await;
+    analysed(
+        &store,
+        alice.id,
+        3,
+        output(200, "Gamma", "Online", 2, [1, 1]),
+    )
+    .await;
+    store
+        .add_upload(&upload(alice.id, 4), at(0), 100)
+        .await
+        .unwrap();
+    let names = |page: filmroom_store::RecordingPage| -> Vec<String> {
+        page.items
+            .iter()
+            .map(|i| i.title.clone().unwrap_or_else(|| "-".into()))
+            .collect()
+    };
+    let list = |sort, descending, limit, offset| {
+        let store = store.clone();
+        async move {
+            store
+                .list_recordings_page(
+                    alice.id,
+                    &RecordingQuery {
+                        sort,
+                        descending,
+                        limit,
+                        offset,
+                        ..RecordingQuery::default()
+                    },
+                )
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        names(list(RecordingOrder::Title, false, 10, 0).await),
+        ["alpha 2v2", "Beta 2v2", "Gamma 2v2", "-"]
+    );
+    assert_eq!(
+        names(list(RecordingOrder::Title, true, 10, 0).await),
+        ["Gamma 2v2", "Beta 2v2", "alpha 2v2", "-"]
+    );
+    assert_eq!(
+        names(list(RecordingOrder::OccurredAt, false, 10, 0).await),
+        ["Beta 2v2", "Gamma 2v2", "alpha 2v2", "-"]
+    );
+    let page = list(RecordingOrder::OccurredAt, false, 2, 2).await;
+    assert_eq!(page.total, 4);
+    assert_eq!(names(page), ["alpha 2v2", "-"]);
 }

@@ -1,0 +1,294 @@
+//! The recordings API for every kind, read from the neutral tables:
+//! `GET /api/v1/recordings` (filters and sort in SQL over stored facts,
+//! facets and outcomes), `GET /api/v1/recordings/{id}` (facts, participants,
+//! metrics, events, passages) and `GET /api/v1/recordings/{id}/report` (the
+//! domain's full report). Nothing here knows a domain's types.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use filmroom_store::{
+    OwnerOutcome, RecordingId, RecordingListItem, RecordingOrder, RecordingQuery,
+};
+use serde::Serialize;
+use time::{PrimitiveDateTime, Time};
+
+use crate::api::parse_id;
+use crate::app::AppState;
+use crate::auth::ApiUser;
+use crate::dto::{invalid, parse_day};
+use crate::error::AppError;
+
+/// Query keys besides the `facet.NAME=VALUE` filters.
+const KEYS: [&str; 8] = [
+    "kind", "outcome", "from", "to", "sort", "order", "limit", "offset",
+];
+
+/// Longest facet name or value accepted in a filter.
+const MAX_FILTER_CHARS: usize = 200;
+
+/// Parses the list's query string. Empty values mean "any" (a form's blank
+/// select); unknown keys are refused, so a typo never silently lists all.
+pub fn parse_query(params: &BTreeMap<String, String>) -> Result<RecordingQuery, AppError> {
+    let mut query = RecordingQuery::default();
+    for (key, value) in params {
+        let value = value.trim();
+        if value.is_empty() {
+            continue;
+        }
+        if let Some(facet) = key.strip_prefix("facet.") {
+            if facet.is_empty()
+                || facet.len() > MAX_FILTER_CHARS
+                || value.chars().count() > MAX_FILTER_CHARS
+            {
+                return Err(invalid(
+                    key,
+                    "a facet name and a value of at most 200 characters",
+                ));
+            }
+            query.facets.push((facet.to_owned(), value.to_owned()));
+            continue;
+        }
+        match key.as_str() {
+            "kind" => query.kind = Some(value.to_owned()),
+            "outcome" => {
+                query.outcome = Some(match value {
+                    "win" => OwnerOutcome::Win,
+                    "loss" => OwnerOutcome::Loss,
+                    "draw" => OwnerOutcome::Draw,
+                    "unknown" => OwnerOutcome::Unknown,
+                    _ => return Err(invalid("outcome", "win, loss, draw or unknown")),
+                })
+            }
+            "from" => {
+                let day = parse_day(value, "from")?;
+                query.occurred_from =
+                    Some(PrimitiveDateTime::new(day, Time::MIDNIGHT).assume_utc());
+            }
+            "to" => {
+                let day = parse_day(value, "to")?;
+                let next = day.next_day().ok_or_else(|| invalid("to", "a real date"))?;
+                query.occurred_to = Some(PrimitiveDateTime::new(next, Time::MIDNIGHT).assume_utc());
+            }
+            "sort" => {
+                query.sort = match value {
+                    "occurred_at" => RecordingOrder::OccurredAt,
+                    "uploaded_at" => RecordingOrder::UploadedAt,
+                    "duration" => RecordingOrder::Duration,
+                    "title" => RecordingOrder::Title,
+                    _ => {
+                        return Err(invalid(
+                            "sort",
+                            "one of occurred_at, uploaded_at, duration, title",
+                        ));
+                    }
+                }
+            }
+            "order" => {
+                query.descending = match value {
+                    "desc" => true,
+                    "asc" => false,
+                    _ => return Err(invalid("order", "asc or desc")),
+                }
+            }
+            "limit" => {
+                query.limit = value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=500).contains(n))
+                    .ok_or_else(|| invalid("limit", "a number from 1 to 500"))?
+            }
+            "offset" => {
+                query.offset = value
+                    .parse::<u32>()
+                    .map_err(|_| invalid("offset", "a whole number"))?
+            }
+            other => {
+                return Err(AppError::bad_request(
+                    "invalid_query",
+                    format!(
+                        "Unknown query parameter {other:?}: use {} or facet.NAME.",
+                        KEYS.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    if let (Some(from), Some(to)) = (query.occurred_from, query.occurred_to)
+        && from >= to
+    {
+        return Err(invalid("to", "on or after the from date"));
+    }
+    Ok(query)
+}
+
+#[derive(Serialize)]
+pub struct RecordingItemJson {
+    pub id: String,
+    pub kind: String,
+    /// `queued`, `running`, `done` or `dead`: the upload's analysis.
+    pub state: Option<&'static str>,
+    pub error: Option<String>,
+    pub title: Option<String>,
+    /// Unix seconds.
+    pub occurred_at: Option<i64>,
+    pub duration_s: Option<f64>,
+    pub filename: String,
+    pub size_bytes: u64,
+    pub uploaded_at: i64,
+    pub facets: BTreeMap<String, String>,
+    /// The caller's participant key, when one of their identity links matches.
+    pub me: Option<String>,
+    pub outcome: &'static str,
+    /// The analysis revision of the stored rows; `null` until analysed.
+    pub revision: Option<u32>,
+    pub degraded: Option<filmroom_domain::Degraded>,
+}
+
+impl From<&RecordingListItem> for RecordingItemJson {
+    fn from(item: &RecordingListItem) -> Self {
+        Self {
+            id: item.id.to_string(),
+            kind: item.kind.clone(),
+            state: item.job_state.map(|s| s.as_str()),
+            error: item.last_error.clone(),
+            title: item.title.clone(),
+            occurred_at: item.occurred_at.map(|t| t.unix_timestamp()),
+            duration_s: item.duration_s,
+            filename: item.original_filename.clone(),
+            size_bytes: item.size,
+            uploaded_at: item.uploaded_at.unix_timestamp(),
+            facets: item.facets.clone(),
+            me: item.me.clone(),
+            outcome: item.outcome.as_str(),
+            revision: item.revision,
+            degraded: item.degraded.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct RecordingsJson {
+    pub recordings: Vec<RecordingItemJson>,
+    /// Recordings matching the filters, whatever the limit and offset.
+    pub total: u64,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(identity): ApiUser,
+    Query(params): Query<BTreeMap<String, String>>,
+) -> Result<Json<RecordingsJson>, AppError> {
+    let query = parse_query(&params)?;
+    let page = state
+        .store
+        .list_recordings_page(identity.user.id, &query)
+        .await?;
+    Ok(Json(RecordingsJson {
+        recordings: page.items.iter().map(RecordingItemJson::from).collect(),
+        total: page.total,
+        limit: query.limit,
+        offset: query.offset,
+    }))
+}
+
+/// One recording with its neutral analysis. Until it is analysed `facts`
+/// and `revision` are `null` and the lists are empty.
+#[derive(Serialize)]
+pub struct RecordingDetailJson {
+    pub id: String,
+    pub kind: String,
+    pub state: Option<&'static str>,
+    pub error: Option<String>,
+    pub filename: String,
+    pub uploaded_at: i64,
+    pub facts: Option<filmroom_domain::Facts>,
+    pub sides: Vec<filmroom_domain::Side>,
+    pub participants: Vec<filmroom_domain::Participant>,
+    pub metrics: Vec<filmroom_domain::Metric>,
+    pub events: Vec<filmroom_domain::Event>,
+    pub passages: Vec<filmroom_domain::Passage>,
+    pub revision: Option<u32>,
+    pub degraded: Option<filmroom_domain::Degraded>,
+    /// The caller's participant key, when one of their identity links matches.
+    pub me: Option<String>,
+    /// `win`, `loss`, `draw` or `unknown`, from the caller's participant.
+    pub outcome: &'static str,
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    ApiUser(identity): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<RecordingDetailJson>, AppError> {
+    let id: RecordingId = parse_id(&id)?;
+    let owner = identity.user.id;
+    let recording = state
+        .store
+        .recording_for_owner(owner, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let mut detail = RecordingDetailJson {
+        id: recording.id.to_string(),
+        kind: recording.kind.as_str().to_owned(),
+        state: recording.job_state.map(|s| s.as_str()),
+        error: recording.last_error,
+        filename: recording.original_filename,
+        uploaded_at: recording.uploaded_at.unix_timestamp(),
+        facts: None,
+        sides: Vec::new(),
+        participants: Vec::new(),
+        metrics: Vec::new(),
+        events: Vec::new(),
+        passages: Vec::new(),
+        revision: None,
+        degraded: None,
+        me: None,
+        outcome: OwnerOutcome::Unknown.as_str(),
+    };
+    if let Some(a) = state.store.stored_analysis_for_owner(owner, id).await? {
+        detail.facts = Some(a.facts);
+        detail.sides = a.sides;
+        detail.participants = a.participants;
+        detail.metrics = a.metrics;
+        detail.events = a.events;
+        detail.passages = a.passages;
+        detail.revision = Some(a.revision);
+        detail.degraded = a.degraded;
+        detail.me = a.me;
+        detail.outcome = a.outcome.as_str();
+    }
+    Ok(Json(detail))
+}
+
+/// The domain's full report (for Rocket League, the schema in
+/// docs/report.md), as the domain wrote it.
+pub async fn report(
+    State(state): State<AppState>,
+    ApiUser(identity): ApiUser,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let id: RecordingId = parse_id(&id)?;
+    let owner = identity.user.id;
+    if state.store.recording_for_owner(owner, id).await?.is_none() {
+        return Err(AppError::not_found());
+    }
+    let Some(report) = state.store.analysis_for_owner(owner, id).await? else {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            "not_analysed",
+            "This recording has not been analysed yet: its report comes when the analysis ends.",
+        ));
+    };
+    // Stored as JSON text: served as it is, never parsed and re-encoded.
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        report,
+    )
+        .into_response())
+}

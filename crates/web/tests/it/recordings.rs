@@ -1,0 +1,199 @@
+//! The recordings API for every kind, over the neutral tables: the list with
+//! its filters, one recording's facts, participants, metrics, events and
+//! passages, the domain's report, and clear errors for bad queries.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::{error_code, replay_bytes, spawn_app};
+
+#[tokio::test]
+async fn an_analysed_replay_is_a_recording_with_facts_metrics_events_and_passages() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", crate::PASSWORD).await;
+    let body: Value = alice
+        .upload(&app, vec![("mine.replay", replay_bytes("160c.replay"))])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = body["uploads"][0]["game_id"].as_str().unwrap().to_owned();
+    let game = alice.wait_until_done(&app, &id).await;
+
+    let detail = alice
+        .get_json(&app, &format!("/api/v1/recordings/{id}"))
+        .await;
+    assert_eq!(detail["id"], id.as_str());
+    assert_eq!(detail["kind"], "rl_replay");
+    assert_eq!(detail["state"], "done");
+    assert_eq!(detail["filename"], "mine.replay");
+    assert!(detail["revision"].as_u64().unwrap() >= 1);
+    assert_eq!(
+        detail["facts"]["facets"]["map"],
+        game["analysis"]["replay"]["map_code"]
+    );
+    let players = game["analysis"]["players"].as_array().unwrap();
+    let participants = detail["participants"].as_array().unwrap();
+    assert_eq!(participants.len(), players.len());
+    assert_eq!(participants[0]["display_name"], players[0]["name"]);
+    let metrics = detail["metrics"].as_array().unwrap();
+    let goals: f64 = metrics
+        .iter()
+        .filter(|m| m["key"] == "core.goals" && m["subject"].get("participant").is_some())
+        .map(|m| m["value"].as_f64().unwrap())
+        .sum();
+    let scored: u64 = game["analysis"]["replay"]["score"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g.as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        goals, scored as f64,
+        "the players' goals add up to the score"
+    );
+    // Every goal event of the report, and nothing else, is a stored event.
+    // (On this 2016 replay the engine finds 5 of the 7 goals as events.)
+    // The report names an event's kind `type`, the neutral event `kind`.
+    let goals_in = |events: &Value, field: &str| {
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e[field] == "goal")
+            .count()
+    };
+    assert_eq!(
+        goals_in(&detail["events"], "kind"),
+        goals_in(&game["analysis"]["events"], "type")
+    );
+    assert!(goals_in(&detail["events"], "kind") > 0);
+    assert!(!detail["passages"].as_array().unwrap().is_empty());
+    // Nobody is linked yet: no "me", no outcome.
+    assert_eq!(detail["me"], Value::Null);
+    assert_eq!(detail["outcome"], "unknown");
+
+    // Say who alice is: her outcome is stored and follows.
+    let me = players[0]["name"].as_str().unwrap();
+    let saved = alice
+        .client
+        .post(app.url("/account/player-names"))
+        .form(&[("names", me), ("csrf", alice.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let detail = alice
+        .get_json(&app, &format!("/api/v1/recordings/{id}"))
+        .await;
+    let outcome = detail["outcome"].as_str().unwrap().to_owned();
+    assert!(
+        ["win", "loss", "draw"].contains(&outcome.as_str()),
+        "{outcome}"
+    );
+    assert_eq!(detail["me"], participants[0]["key"]);
+
+    // The list shows it with its facets and the outcome, and filters on them.
+    let list = alice.get_json(&app, "/api/v1/recordings").await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["recordings"][0]["id"], id.as_str());
+    assert_eq!(list["recordings"][0]["outcome"], outcome.as_str());
+    let map = detail["facts"]["facets"]["map"].as_str().unwrap();
+    for (query, expected) in [
+        (format!("kind=rl_replay&facet.map={map}"), 1),
+        (format!("facet.map={}", map.to_uppercase()), 1),
+        ("facet.map=nowhere".to_owned(), 0),
+        ("kind=talk".to_owned(), 0),
+        (format!("outcome={outcome}"), 1),
+        ("outcome=unknown".to_owned(), 0),
+        ("sort=title&order=asc&limit=1".to_owned(), 1),
+    ] {
+        let page = alice
+            .get_json(&app, &format!("/api/v1/recordings?{query}"))
+            .await;
+        assert_eq!(page["total"], expected, "{query}: {page}");
+    }
+
+    // The report is the domain's own, as the games API serves it.
+    let report: Value = alice
+        .client
+        .get(app.url(&format!("/api/v1/recordings/{id}/report")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report, game["analysis"]);
+}
+
+#[tokio::test]
+async fn bad_recordings_queries_get_a_clear_400() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", crate::PASSWORD).await;
+    for query in [
+        "sort=loudness",
+        "order=sideways",
+        "outcome=maybe",
+        "from=2024-13-01",
+        "from=2024-05-02&to=2024-05-01",
+        "limit=0",
+        "limit=501",
+        "offset=-1",
+        "colour=blue",
+        "facet.=x",
+    ] {
+        let response = alice
+            .client
+            .get(app.url(&format!("/api/v1/recordings?{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(error_code(response).await, "invalid_query", "{query}");
+    }
+    // Blank values mean "any".
+    let page = alice
+        .get_json(&app, "/api/v1/recordings?kind=&outcome=&sort=")
+        .await;
+    assert_eq!(page["total"], 0);
+}
+
+#[tokio::test]
+async fn a_recording_not_analysed_yet_has_no_facts_and_no_report() {
+    let app = spawn_app_without_workers().await;
+    let alice = app.sign_up("alice", crate::PASSWORD).await;
+    let body: Value = alice
+        .upload(&app, vec![("waiting.replay", replay_bytes("07e9.replay"))])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = body["uploads"][0]["game_id"].as_str().unwrap().to_owned();
+    let detail = alice
+        .get_json(&app, &format!("/api/v1/recordings/{id}"))
+        .await;
+    assert_eq!(detail["state"], "queued");
+    assert_eq!(detail["facts"], Value::Null);
+    assert_eq!(detail["revision"], Value::Null);
+    assert_eq!(detail["metrics"], serde_json::json!([]));
+    let response = alice
+        .client
+        .get(app.url(&format!("/api/v1/recordings/{id}/report")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert_eq!(error_code(response).await, "not_analysed");
+    let missing = alice
+        .client
+        .get(app.url("/api/v1/recordings/not-an-id"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+async fn spawn_app_without_workers() -> crate::TestApp {
+    crate::spawn_app_with(|config| config.jobs.workers = 0).await
+}
