@@ -590,7 +590,6 @@ pub(super) async fn list_for_owner(
          ORDER BY {column} IS NULL, {column} {direction}, r.id {direction}
          LIMIT ? OFFSET ?"
     );
-    let mut binds = binds;
     binds.push(super::Bind::Int(i64::from(query.limit)));
     binds.push(super::Bind::Int(i64::from(query.offset)));
     let rows = super::bind_all(sqlx::query(&sql), binds)
