@@ -17,7 +17,9 @@ mod game_view;
 pub mod metrics;
 mod ops;
 mod pages;
+pub mod pre_session;
 pub mod routes;
+pub mod throttle;
 mod uploads;
 mod views;
 

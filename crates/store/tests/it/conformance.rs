@@ -370,13 +370,15 @@ pub async fn a_tokens_last_use_is_written_at_most_once_a_minute(store: Arc<dyn S
     for (now, recorded) in [(100, 100), (130, 100), (159, 100), (160, 160), (161, 160)] {
         let found = store.user_by_api_token(&hash, at(now)).await.unwrap();
         assert_eq!(found.map(|u| u.id), Some(alice.id));
-        assert_eq!(last_used().await, Some(at(recorded)), "after a use at {now}");
+        assert_eq!(
+            last_used().await,
+            Some(at(recorded)),
+            "after a use at {now}"
+        );
     }
 }
 
-pub async fn revoking_all_of_a_users_tokens_leaves_other_users_tokens_alone(
-    store: Arc<dyn Store>,
-) {
+pub async fn revoking_all_of_a_users_tokens_leaves_other_users_tokens_alone(store: Arc<dyn Store>) {
     let alice = user(&store, "alice").await;
     let bob = user(&store, "bob").await;
     let (a1, a2, b1) = (sha(1), sha(2), sha(3));
@@ -386,16 +388,26 @@ pub async fn revoking_all_of_a_users_tokens_leaves_other_users_tokens_alone(
             .await
             .unwrap();
     }
-    assert_eq!(store.revoke_user_api_tokens(alice.id, at(1)).await.unwrap(), 2);
+    assert_eq!(
+        store.revoke_user_api_tokens(alice.id, at(1)).await.unwrap(),
+        2
+    );
     assert_eq!(store.user_by_api_token(&a1, at(2)).await.unwrap(), None);
     assert_eq!(store.user_by_api_token(&a2, at(2)).await.unwrap(), None);
     assert!(store.list_api_tokens(alice.id).await.unwrap().is_empty());
     assert_eq!(
-        store.user_by_api_token(&b1, at(2)).await.unwrap().map(|u| u.id),
+        store
+            .user_by_api_token(&b1, at(2))
+            .await
+            .unwrap()
+            .map(|u| u.id),
         Some(bob.id)
     );
     // Nothing live is left to revoke.
-    assert_eq!(store.revoke_user_api_tokens(alice.id, at(3)).await.unwrap(), 0);
+    assert_eq!(
+        store.revoke_user_api_tokens(alice.id, at(3)).await.unwrap(),
+        0
+    );
 }
 
 pub async fn the_first_stored_server_secret_wins_and_is_kept(store: Arc<dyn Store>) {
@@ -418,11 +430,17 @@ pub async fn the_first_stored_server_secret_wins_and_is_kept(store: Arc<dyn Stor
     let kept = seen.into_iter().next().unwrap();
     assert!(kept.starts_with("candidate "));
     assert_eq!(
-        store.server_secret("csrf", "a later one", at(1)).await.unwrap(),
+        store
+            .server_secret("csrf", "a later one", at(1))
+            .await
+            .unwrap(),
         kept
     );
     assert_eq!(
-        store.server_secret("other", "its own", at(1)).await.unwrap(),
+        store
+            .server_secret("other", "its own", at(1))
+            .await
+            .unwrap(),
         "its own"
     );
 }
