@@ -22,6 +22,20 @@ const PAIR_MEMORY: Duration = Duration::hours(1);
 /// How often stale entries are swept out, so the maps stay small.
 const SWEEP_EVERY: Duration = Duration::minutes(1);
 
+/// The unit the limits count by: an IPv4 address, or an IPv6 /64, since one
+/// subscriber is usually handed a whole /64 and could rotate through it.
+pub fn network(addr: IpAddr) -> IpAddr {
+    match addr {
+        IpAddr::V4(_) => addr,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from_bits(
+                v6.to_bits() & !((1u128 << 64) - 1),
+            )),
+        },
+    }
+}
+
 /// Up to `max` events per `window`, sliding.
 struct Window {
     max: usize,
@@ -40,7 +54,7 @@ impl Window {
 
     /// `Err(wait)` when `addr` has used up its window.
     fn check(&mut self, addr: IpAddr, now: OffsetDateTime) -> Result<(), Duration> {
-        let Some(times) = self.events.get_mut(&addr) else {
+        let Some(times) = self.events.get_mut(&network(addr)) else {
             return Ok(());
         };
         while times.front().is_some_and(|t| now - *t >= self.window) {
@@ -53,7 +67,7 @@ impl Window {
     }
 
     fn record(&mut self, addr: IpAddr, now: OffsetDateTime) {
-        let times = self.events.entry(addr).or_default();
+        let times = self.events.entry(network(addr)).or_default();
         times.push_back(now);
         // Only the newest `max` can matter for the decision.
         while times.len() > self.max {
@@ -153,7 +167,7 @@ impl LoginLimiter {
         if let Err(w) = state.per_address.check(addr, now) {
             wait = wait.max(w);
         }
-        if let Some(streak) = state.pairs.get(&(pair_name(username), addr))
+        if let Some(streak) = state.pairs.get(&pair(username, addr))
             && now - streak.last < PAIR_MEMORY
         {
             let until = streak.last + self.backoff(streak.failures);
@@ -169,13 +183,10 @@ impl LoginLimiter {
     pub fn record_failure(&self, username: &str, addr: IpAddr, now: OffsetDateTime) {
         let mut state = self.lock();
         state.per_address.record(addr, now);
-        let streak = state
-            .pairs
-            .entry((pair_name(username), addr))
-            .or_insert(Streak {
-                failures: 0,
-                last: now,
-            });
+        let streak = state.pairs.entry(pair(username, addr)).or_insert(Streak {
+            failures: 0,
+            last: now,
+        });
         if now - streak.last >= PAIR_MEMORY {
             streak.failures = 0;
         }
@@ -185,13 +196,13 @@ impl LoginLimiter {
 
     /// The owner got in from `addr`: that pair starts again from zero.
     pub fn record_success(&self, username: &str, addr: IpAddr) {
-        self.lock().pairs.remove(&(pair_name(username), addr));
+        self.lock().pairs.remove(&pair(username, addr));
     }
 }
 
 /// Usernames are case-insensitive, so `Alice` and `alice` share a streak.
-fn pair_name(username: &str) -> String {
-    username.trim().to_lowercase()
+fn pair(username: &str, addr: IpAddr) -> (String, IpAddr) {
+    (username.trim().to_lowercase(), network(addr))
 }
 
 /// Accounts created per address per hour.
@@ -304,6 +315,20 @@ mod tests {
         assert_eq!(wait.retry_after_secs, 3600 - 10);
         assert_eq!(l.check("d", B, t(10)), Ok(()));
         assert_eq!(l.check("d", A, t(3600)), Ok(()));
+    }
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64_prefix_and_mapped_ipv4_as_ipv4() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(network(a), network(b));
+        assert_ne!(network(a), network(c));
+        assert_eq!(network("::ffff:10.0.0.1".parse().unwrap()), A);
+        let l = SignupLimiter::new(1);
+        assert_eq!(l.admit(a, t(0)), Ok(()));
+        assert!(l.admit(b, t(1)).is_err(), "same /64");
+        assert_eq!(l.admit(c, t(1)), Ok(()));
     }
 
     #[test]
