@@ -23,7 +23,7 @@ mod types;
 pub use error::StoreError;
 pub use model::*;
 pub use sqlite::SqliteStore;
-pub use store::Store;
+pub use store::{Store, TOKEN_LAST_USED_EVERY};
 pub use types::*;
 
 use std::sync::Arc;

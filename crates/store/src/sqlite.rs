@@ -783,18 +783,71 @@ impl Store for SqliteStore {
         token_hash: &Sha256Hex,
         now: OffsetDateTime,
     ) -> Result<Option<User>, StoreError> {
-        let user_id: Option<String> = sqlx::query_scalar(
-            "UPDATE api_tokens SET last_used_at = ?
-             WHERE token_hash = ? AND revoked_at IS NULL RETURNING user_id",
-        )
-        .bind(ts(now))
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLS}, t.last_used_at AS t_last_used_at
+             FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = ? AND t.revoked_at IS NULL"
+        ))
         .bind(token_hash.as_str())
         .fetch_optional(&self.pool)
         .await?;
-        match user_id {
-            Some(id) => fetch_user(&self.pool, &id).await,
-            None => Ok(None),
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let stale_before = ts(now - crate::store::TOKEN_LAST_USED_EVERY);
+        let last_used: Option<i64> = row.try_get("t_last_used_at")?;
+        if last_used.is_none_or(|t| t <= stale_before) {
+            // The WHERE repeats the check so that processes racing on one
+            // token still write once.
+            sqlx::query(
+                "UPDATE api_tokens SET last_used_at = ?
+                 WHERE token_hash = ? AND (last_used_at IS NULL OR last_used_at <= ?)",
+            )
+            .bind(ts(now))
+            .bind(token_hash.as_str())
+            .bind(stale_before)
+            .execute(&self.pool)
+            .await?;
         }
+        user_from_row(&row).map(Some)
+    }
+
+    async fn revoke_user_api_tokens(
+        &self,
+        user: UserId,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+        )
+        .bind(ts(now))
+        .bind(user.to_string())
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    async fn server_secret(
+        &self,
+        name: &str,
+        candidate: &str,
+        now: OffsetDateTime,
+    ) -> Result<String, StoreError> {
+        sqlx::query(
+            "INSERT INTO server_secrets (name, value, created_at) VALUES (?, ?, ?)
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(candidate)
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(
+            sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = ?")
+                .bind(name)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     #[tracing::instrument(skip_all, fields(sha256 = %upload.sha256, owner = %upload.owner))]

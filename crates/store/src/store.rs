@@ -19,6 +19,9 @@ use crate::types::{
     Sha256Hex, UserId, Username,
 };
 
+/// How stale a token's recorded last use may get before a request writes it again.
+pub const TOKEN_LAST_USED_EVERY: time::Duration = time::Duration::minutes(1);
+
 /// One implementation per database; all of them pass `tests/it/conformance.rs`.
 ///
 /// Isolation lives here: every method that takes an owner returns `None` (or
@@ -97,12 +100,31 @@ pub trait Store: Send + Sync + 'static {
         token: ApiTokenId,
         now: OffsetDateTime,
     ) -> Result<(), StoreError>;
-    /// The owner of a live token; records `now` as its last use.
+    /// The owner of a live token; records `now` as its last use, but only
+    /// when the recorded use is [`TOKEN_LAST_USED_EVERY`] old or more: a busy
+    /// script would otherwise turn every read into a write.
     async fn user_by_api_token(
         &self,
         token_hash: &Sha256Hex,
         now: OffsetDateTime,
     ) -> Result<Option<User>, StoreError>;
+    /// Revokes every live token of `user` ("sign out everywhere"); returns how many.
+    async fn revoke_user_api_tokens(
+        &self,
+        user: UserId,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
+
+    // ---- server secrets ----
+
+    /// The secret stored under `name`, storing `candidate` first when there is
+    /// none: every process sharing the database ends up with the same one.
+    async fn server_secret(
+        &self,
+        name: &str,
+        candidate: &str,
+        now: OffsetDateTime,
+    ) -> Result<String, StoreError>;
 
     // ---- recordings ----
 

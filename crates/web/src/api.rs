@@ -242,6 +242,19 @@ pub async fn create_token(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+/// Ends every session of the caller and revokes every API token, the one
+/// making this call included.
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    ApiUser(identity): ApiUser,
+    headers: HeaderMap,
+) -> Result<Json<auth::SignedOut>, AppError> {
+    identity.check_csrf_header(&headers)?;
+    Ok(Json(
+        auth::sign_out_everywhere(&state, identity.user.id).await?,
+    ))
+}
+
 pub async fn revoke_token(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,

@@ -17,10 +17,11 @@ use time::OffsetDateTime;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
-use crate::auth::LoginLimiter;
 use crate::coach::CoachService;
 use crate::config::Config;
 use crate::metrics::Metrics;
+use crate::pre_session::PreSessionCsrf;
+use crate::throttle::{LoginLimiter, SignupLimiter};
 
 /// A budget reservation older than this belongs to a call whose process died:
 /// no model call runs this long (the clients time out idle streams far sooner).
@@ -52,6 +53,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clock: Clock,
     pub limiter: Arc<LoginLimiter>,
+    pub signups: Arc<SignupLimiter>,
+    /// Signs and checks the CSRF value of the log-in and sign-up forms.
+    pub pre_session: Arc<PreSessionCsrf>,
     pub metrics: Arc<Metrics>,
     /// Wakes idle workers as soon as an upload is queued.
     pub wake: Arc<Notify>,
@@ -98,6 +102,14 @@ impl App {
         if stale > 0 {
             tracing::info!(stale, "settled budget reservations left by a previous run");
         }
+        let pre_session_key = store
+            .server_secret(
+                crate::pre_session::KEY_NAME,
+                &crate::auth::random_secret()?,
+                clock.now(),
+            )
+            .await
+            .context("Failed to load the key that signs the log-in forms")?;
         let wake = Arc::new(Notify::new());
         let analyzers = crate::analyzer::analyzers();
         let outdated = crate::analyzer::queue_outdated(store.as_ref(), clock.now())
@@ -142,7 +154,9 @@ impl App {
         let state = AppState {
             store,
             objects,
-            limiter: Arc::new(LoginLimiter::new(config.auth.login_attempts_per_minute)),
+            limiter: Arc::new(LoginLimiter::new(&config.auth)),
+            signups: Arc::new(SignupLimiter::new(config.auth.signups_per_address_per_hour)),
+            pre_session: Arc::new(PreSessionCsrf::new(&pre_session_key)),
             metrics: Arc::new(Metrics::default()),
             wake,
             shutdown: shutdown_rx,

@@ -1,11 +1,11 @@
-//! Accounts on the web: password hashing (argon2id), session cookies whose
-//! secret is stored only as its SHA-256, CSRF tokens, personal API tokens and
-//! the login rate limiter. The extractors here decide who is asking; handlers
-//! only ever see an [`Identity`].
+//! Accounts on the web: password hashing (argon2id) and the password rules,
+//! session cookies whose secret is stored only as its SHA-256, CSRF tokens,
+//! personal API tokens and signing out everywhere. The extractors here decide
+//! who is asking; handlers only ever see an [`Identity`]. The login and
+//! sign-up limits are in [`crate::throttle`].
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -14,7 +14,7 @@ use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use filmroom_store::{Sha256Hex, User};
+use filmroom_store::{Sha256Hex, User, UserId};
 
 use crate::app::AppState;
 use crate::error::AppError;
@@ -95,10 +95,34 @@ pub async fn verify_password(password: String, phc: String) -> anyhow::Result<bo
     .await?
 }
 
-/// Why a password is refused, if it is: too short or absurdly long.
+/// The 19,640 most common passwords (lower-cased), Django's
+/// `CommonPasswordValidator` list as shipped in Django 5.2.20 on PyPI (BSD
+/// licence; the list is Royce Williams'). Kept whole, short ones included:
+/// the check trims, so `" 1234567 "` must still match `1234567`.
+const COMMON_PASSWORDS: &str = include_str!("../data/common-passwords.txt");
+
+fn is_common_password(password: &str) -> bool {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    let set = SET.get_or_init(|| COMMON_PASSWORDS.lines().map(str::trim).collect());
+    set.contains(password.trim().to_lowercase().as_str())
+}
+
+/// Why a password is refused, if it is: too short or absurdly long, nothing
+/// but spaces, or one of the passwords every guessing list tries first.
 pub fn password_problem(password: &str) -> Option<&'static str> {
     let chars = password.chars().count();
-    (!(8..=256).contains(&chars)).then_some("A password needs 8 to 256 characters.")
+    if !(8..=256).contains(&chars) {
+        return Some("A password needs 8 to 256 characters.");
+    }
+    if password.trim().is_empty() {
+        return Some("A password cannot be only spaces.");
+    }
+    if is_common_password(password) {
+        return Some(
+            "That password is one of the most common ones, the first any attacker tries; choose another.",
+        );
+    }
+    None
 }
 
 pub fn check_password_rules(password: &str) -> Result<(), AppError> {
@@ -262,62 +286,96 @@ impl FromRequestParts<AppState> for MaybeUser {
     }
 }
 
-/// Failed logins in the last minute, per account and per client address, in
-/// memory: a restart forgets them, which is acceptable for a brute-force brake.
-pub struct LoginLimiter {
-    per_minute: usize,
-    window: Duration,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
-}
-
-impl LoginLimiter {
-    pub fn new(per_minute: u32) -> Self {
-        Self {
-            per_minute: usize::try_from(per_minute).unwrap_or(usize::MAX).max(1),
-            window: Duration::from_secs(60),
-            failures: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// `Err(seconds to wait)` when any key has used up its attempts.
-    pub fn check(&self, keys: &[String]) -> Result<(), u64> {
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let mut wait = 0;
-        for key in keys {
-            if let Some(times) = map.get_mut(key) {
-                while times
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= self.window)
-                {
-                    times.pop_front();
-                }
-                if times.len() >= self.per_minute
-                    && let Some(oldest) = times.front()
-                {
-                    let left = self.window.saturating_sub(now.duration_since(*oldest));
-                    wait = wait.max(left.as_secs() + 1);
-                }
-            }
-        }
-        map.retain(|_, times| !times.is_empty());
-        if wait > 0 { Err(wait) } else { Ok(()) }
-    }
-
-    pub fn record_failure(&self, keys: &[String]) {
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        for key in keys {
-            map.entry(key.clone()).or_default().push_back(now);
-        }
-    }
-}
-
 pub fn too_many_attempts(wait_secs: u64) -> AppError {
     AppError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "too_many_attempts",
-        "Too many failed logins; wait a minute and try again.",
+        format!(
+            "Too many failed logins; try again in {}.",
+            wait_words(wait_secs)
+        ),
     )
     .with_retry_after(wait_secs)
+}
+
+pub fn too_many_signups(wait_secs: u64) -> AppError {
+    AppError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_signups",
+        format!(
+            "Too many accounts were created from your address; try again in {}.",
+            wait_words(wait_secs)
+        ),
+    )
+    .with_retry_after(wait_secs)
+}
+
+fn wait_words(secs: u64) -> String {
+    match secs {
+        0..=1 => "a second".to_owned(),
+        2..=90 => format!("{secs} seconds"),
+        _ => format!("{} minutes", secs.div_ceil(60)),
+    }
+}
+
+/// What "sign out everywhere" ended.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct SignedOut {
+    pub sessions_ended: u64,
+    pub tokens_revoked: u64,
+}
+
+/// Ends every session of `user` and revokes every API token: what to do when
+/// a password or a token may have leaked.
+pub async fn sign_out_everywhere(state: &AppState, user: UserId) -> Result<SignedOut, AppError> {
+    let tokens_revoked = state
+        .store
+        .revoke_user_api_tokens(user, state.clock.now())
+        .await?;
+    let sessions_ended = state.store.delete_user_sessions(user).await?;
+    tracing::info!(user = %user, sessions_ended, tokens_revoked, "signed out everywhere");
+    Ok(SignedOut {
+        sessions_ended,
+        tokens_revoked,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_short_and_common_passwords_are_refused_and_a_passphrase_is_not() {
+        for refused in [
+            "",
+            "short",
+            "        ",
+            "\t\n \u{a0}   \u{3000}",
+            "password",
+            "Password1",
+            " iloveyou ",
+            "qwertyuiop",
+        ] {
+            assert!(
+                password_problem(refused).is_some(),
+                "{refused:?} was accepted"
+            );
+        }
+        assert!(password_problem(&"x".repeat(257)).is_some());
+        for accepted in [
+            "correct horse battery",
+            "a brand new password",
+            "tX9#mQ2!vL",
+        ] {
+            assert_eq!(password_problem(accepted), None, "{accepted:?}");
+        }
+    }
+
+    #[test]
+    fn the_common_password_list_is_the_shipped_one() {
+        assert_eq!(COMMON_PASSWORDS.lines().count(), 19_640);
+        assert!(is_common_password("PASSWORD1"));
+        assert!(is_common_password(" 1234567 "));
+        assert!(password_problem(" 1234567 ").is_some());
+    }
 }

@@ -59,7 +59,7 @@ pub struct ServerConfig {
     /// Address to listen on; loopback by default so a fresh install is not exposed.
     pub listen: SocketAddr,
     /// Take the client address from `X-Forwarded-For` (its last entry) for the
-    /// login rate limit: only behind a reverse proxy that sets it.
+    /// login and sign-up limits: only behind a reverse proxy that sets it.
     pub trust_forwarded_for: bool,
 }
 
@@ -159,8 +159,17 @@ pub struct AuthConfig {
     /// Set the cookie's `Secure` flag: on whenever the app is served over HTTPS.
     pub secure_cookies: bool,
     pub session_ttl_hours: u64,
-    /// Failed logins allowed per account and per address each minute.
-    pub login_attempts_per_minute: u32,
+    /// Failed logins in a row one address may make against one account before
+    /// that pair (only) must pause: 1 s, then 2 s, 4 s ... The old name
+    /// `login_attempts_per_minute` is still read.
+    #[serde(alias = "login_attempts_per_minute")]
+    pub login_failures_before_backoff: u32,
+    /// The longest pause the backoff asks for.
+    pub login_backoff_max_secs: u64,
+    /// Failed logins one address may make in an hour across all accounts.
+    pub login_failures_per_address_per_hour: u32,
+    /// Accounts one address may create in an hour.
+    pub signups_per_address_per_hour: u32,
     /// Whether anyone may sign up (the first account can always be created).
     pub open_signup: bool,
 }
@@ -170,7 +179,10 @@ impl Default for AuthConfig {
         Self {
             secure_cookies: false,
             session_ttl_hours: 24 * 14,
-            login_attempts_per_minute: 5,
+            login_failures_before_backoff: 5,
+            login_backoff_max_secs: 900,
+            login_failures_per_address_per_hour: 100,
+            signups_per_address_per_hour: 5,
             open_signup: true,
         }
     }
@@ -514,6 +526,16 @@ mod tests {
         assert_eq!(config.plan(Some("pro")).unwrap().0, "pro");
         assert_eq!(config.plan(Some("gone")).unwrap().0, "free");
         assert_eq!(config.plan(None).unwrap().1.messages_per_day, 50);
+    }
+
+    #[test]
+    fn the_old_login_attempts_key_still_sets_the_failures_before_backoff() {
+        let config = Config::load(
+            None,
+            env(&[("FILMROOM__AUTH__LOGIN_ATTEMPTS_PER_MINUTE", "9")]),
+        )
+        .unwrap();
+        assert_eq!(config.auth.login_failures_before_backoff, 9);
     }
 
     #[test]

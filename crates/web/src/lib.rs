@@ -17,8 +17,10 @@ mod game_view;
 pub mod metrics;
 mod ops;
 mod pages;
+pub mod pre_session;
 pub mod recordings;
 pub mod routes;
+pub mod throttle;
 mod uploads;
 mod views;
 

@@ -1,8 +1,9 @@
 //! The server-rendered pages and their forms. Every POST form carries the
 //! session's CSRF token in a hidden `csrf` field; the forms used before a
-//! session exists (log in, sign up) use a double-submit cookie instead.
+//! session exists (log in, sign up) use a double-submit cookie instead, whose
+//! value the server signs ([`crate::pre_session`]).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use askama::Template;
 use axum::Form;
@@ -116,14 +117,16 @@ pub async fn home(MaybeUser(user): MaybeUser) -> Redirect {
     }
 }
 
-/// The pre-session CSRF value: the browser's cookie, or a new one to set.
-fn pre_session_csrf(headers: &HeaderMap) -> Result<(String, Option<String>), PageError> {
+/// The pre-session CSRF value: the browser's cookie if this server signed
+/// it, or a new one to set.
+fn pre_session_csrf(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(String, Option<String>), PageError> {
     match auth::cookie_value(headers, PRE_SESSION_CSRF_COOKIE) {
-        Some(v) if v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()) => {
-            Ok((v.to_owned(), None))
-        }
+        Some(v) if state.pre_session.is_signed(v) => Ok((v.to_owned(), None)),
         _ => {
-            let fresh = auth::random_secret()?;
+            let fresh = state.pre_session.issue()?;
             Ok((fresh.clone(), Some(fresh)))
         }
     }
@@ -138,12 +141,16 @@ fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
     response
 }
 
-fn check_pre_session_csrf(headers: &HeaderMap, presented: &str) -> Result<(), PageError> {
-    match auth::cookie_value(headers, PRE_SESSION_CSRF_COOKIE) {
-        Some(cookie) if !presented.is_empty() && auth::constant_time_eq(cookie, presented) => {
-            Ok(())
-        }
-        _ => Err(PageError(AppError::csrf())),
+fn check_pre_session_csrf(
+    state: &AppState,
+    headers: &HeaderMap,
+    presented: &str,
+) -> Result<(), PageError> {
+    let cookie = auth::cookie_value(headers, PRE_SESSION_CSRF_COOKIE);
+    if state.pre_session.verify(cookie, presented) {
+        Ok(())
+    } else {
+        Err(PageError(AppError::csrf()))
     }
 }
 
@@ -157,7 +164,7 @@ fn pre_session_cookie(state: &AppState, value: &str) -> String {
 }
 
 pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
-    let (csrf, fresh) = pre_session_csrf(&headers)?;
+    let (csrf, fresh) = pre_session_csrf(&state, &headers)?;
     let page = LoginPage {
         title: "Log in",
         nav: None,
@@ -172,7 +179,7 @@ pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Pa
 }
 
 pub async fn signup_page(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
-    let (csrf, fresh) = pre_session_csrf(&headers)?;
+    let (csrf, fresh) = pre_session_csrf(&state, &headers)?;
     let first_account = state.store.count_users().await? == 0;
     let page = SignupPage {
         title: "Sign up",
@@ -238,11 +245,12 @@ fn see_other(to: &str, cookie: Option<String>) -> Response {
 
 pub async fn signup(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Form<CredentialsForm>, FormRejection>,
 ) -> PageResult {
     let f = form(body)?;
-    check_pre_session_csrf(&headers, &f.csrf)?;
+    check_pre_session_csrf(&state, &headers, &f.csrf)?;
     let count = state.store.count_users().await?;
     if count > 0 && !state.config.auth.open_signup {
         return Err(PageError(AppError::new(
@@ -269,6 +277,15 @@ pub async fn signup(
     if let Err(e) = auth::check_password_rules(&f.password) {
         return again(StatusCode::BAD_REQUEST, e.message);
     }
+    // Counted once the form is sound, before the slow hash: each account
+    // brings its own monthly coach budget, so mass creation is the abuse.
+    let addr = client_address(&state, &headers, peer);
+    if let Err(throttled) = state.signups.admit(addr, state.clock.now()) {
+        tracing::warn!(%addr, "sign-up limit reached");
+        return Err(PageError(auth::too_many_signups(
+            throttled.retry_after_secs,
+        )));
+    }
     let hash = auth::hash_password(f.password.clone()).await?;
     let user = match state
         .store
@@ -293,13 +310,13 @@ pub async fn login(
     body: Result<Form<CredentialsForm>, FormRejection>,
 ) -> PageResult {
     let f = form(body)?;
-    check_pre_session_csrf(&headers, &f.csrf)?;
-    let keys = [
-        format!("user:{}", f.username.trim().to_lowercase()),
-        format!("addr:{}", client_address(&state, &headers, peer)),
-    ];
-    if let Err(wait) = state.limiter.check(&keys) {
-        return Err(PageError(auth::too_many_attempts(wait)));
+    check_pre_session_csrf(&state, &headers, &f.csrf)?;
+    let addr = client_address(&state, &headers, peer);
+    // Checked before the password, so a throttled guess learns nothing.
+    if let Err(throttled) = state.limiter.check(&f.username, addr, state.clock.now()) {
+        return Err(PageError(auth::too_many_attempts(
+            throttled.retry_after_secs,
+        )));
     }
     let user = match Username::parse(f.username.trim()) {
         Ok(username) => state.store.user_by_username(&username).await?,
@@ -314,11 +331,14 @@ pub async fn login(
     };
     match user {
         Some(user) if verified => {
+            state.limiter.record_success(&f.username, addr);
             let cookie = start_session(&state, &user).await?;
             Ok(see_other("/games", Some(cookie)))
         }
         _ => {
-            state.limiter.record_failure(&keys);
+            state
+                .limiter
+                .record_failure(&f.username, addr, state.clock.now());
             let page = LoginPage {
                 title: "Log in",
                 nav: None,
@@ -332,7 +352,7 @@ pub async fn login(
 }
 
 /// The client's address: the peer, or the proxy's `X-Forwarded-For` when trusted.
-fn client_address(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
+fn client_address(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
     let forwarded = state
         .config
         .server
@@ -342,7 +362,7 @@ fn client_address(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> St
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.rsplit(',').next())
         .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok());
-    forwarded.unwrap_or(peer.ip()).to_string()
+    forwarded.unwrap_or(peer.ip())
 }
 
 #[derive(Deserialize, Default)]
@@ -415,9 +435,14 @@ pub async fn account_page(
     PageUser(identity): PageUser,
     Query(q): Query<AccountQuery>,
 ) -> PageResult {
-    let message = q
-        .changed
-        .map(|_| "Password changed; other sessions were logged out.".to_owned());
+    let message = q.changed.map(|how| {
+        if how == "everywhere" {
+            "Password changed; every other session was logged out and every API token revoked."
+        } else {
+            "Password changed; other sessions were logged out."
+        }
+        .to_owned()
+    });
     Ok(account(&state, &identity, None, message, None)
         .await?
         .into_response())
@@ -428,6 +453,9 @@ pub async fn account_page(
 pub struct PasswordForm {
     pub current_password: String,
     pub new_password: String,
+    /// The checkbox "sign out everywhere (also revokes API tokens)", on by
+    /// default in the form; a browser sends nothing when it is unticked.
+    pub sign_out_everywhere: Option<String>,
     pub csrf: String,
 }
 
@@ -456,9 +484,33 @@ pub async fn change_password(
     }
     let hash = auth::hash_password(f.new_password.clone()).await?;
     state.store.set_password_hash(user.id, &hash).await?;
-    state.store.delete_user_sessions(user.id).await?;
+    // Other sessions end either way: a password is changed when it may have leaked.
+    let everywhere = f.sign_out_everywhere.is_some();
+    if everywhere {
+        auth::sign_out_everywhere(&state, user.id).await?;
+    } else {
+        state.store.delete_user_sessions(user.id).await?;
+    }
     let cookie = start_session(&state, user).await?;
-    Ok(see_other("/account?changed=1", Some(cookie)))
+    let to = if everywhere {
+        "/account?changed=everywhere"
+    } else {
+        "/account?changed=1"
+    };
+    Ok(see_other(to, Some(cookie)))
+}
+
+/// Ends every session, this one included, and revokes every API token.
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    PageUser(identity): PageUser,
+    body: Result<Form<CsrfForm>, FormRejection>,
+) -> PageResult {
+    let f = form(body)?;
+    check_form_csrf(&identity, &f.csrf)?;
+    auth::sign_out_everywhere(&state, identity.user.id).await?;
+    let clear = auth::set_cookie(SESSION_COOKIE, "", 0, state.config.auth.secure_cookies);
+    Ok(see_other("/login", Some(clear)))
 }
 
 #[derive(Deserialize, Default)]

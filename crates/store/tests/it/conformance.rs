@@ -40,6 +40,9 @@ macro_rules! conformance_tests {
             sessions_can_be_deleted_one_at_a_time_or_all_of_a_user,
             an_api_token_finds_its_user_and_records_its_last_use,
             a_revoked_token_no_longer_authenticates_and_only_its_owner_can_revoke_it,
+            a_tokens_last_use_is_written_at_most_once_a_minute,
+            revoking_all_of_a_users_tokens_leaves_other_users_tokens_alone,
+            the_first_stored_server_secret_wins_and_is_kept,
             a_new_upload_stores_the_recording_and_enqueues_one_job,
             a_reupload_returns_the_existing_recording_with_no_new_job,
             one_recording_uploaded_by_two_owners_is_stored_once_analysed_once_and_seen_by_both,
@@ -368,6 +371,92 @@ pub async fn a_revoked_token_no_longer_authenticates_and_only_its_owner_can_revo
             .revoke_api_token(alice.id, token.id, at(5))
             .await
             .is_err()
+    );
+}
+
+pub async fn a_tokens_last_use_is_written_at_most_once_a_minute(store: Arc<dyn Store>) {
+    let alice = user(&store, "alice").await;
+    let hash = Sha256Hex::digest(b"token secret");
+    store
+        .create_api_token(alice.id, "script", &hash, at(0))
+        .await
+        .unwrap();
+    let last_used = || async { store.list_api_tokens(alice.id).await.unwrap()[0].last_used_at };
+    for (now, recorded) in [(100, 100), (130, 100), (159, 100), (160, 160), (161, 160)] {
+        let found = store.user_by_api_token(&hash, at(now)).await.unwrap();
+        assert_eq!(found.map(|u| u.id), Some(alice.id));
+        assert_eq!(
+            last_used().await,
+            Some(at(recorded)),
+            "after a use at {now}"
+        );
+    }
+}
+
+pub async fn revoking_all_of_a_users_tokens_leaves_other_users_tokens_alone(store: Arc<dyn Store>) {
+    let alice = user(&store, "alice").await;
+    let bob = user(&store, "bob").await;
+    let (a1, a2, b1) = (sha(1), sha(2), sha(3));
+    for (owner, hash) in [(alice.id, &a1), (alice.id, &a2), (bob.id, &b1)] {
+        store
+            .create_api_token(owner, "t", hash, at(0))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.revoke_user_api_tokens(alice.id, at(1)).await.unwrap(),
+        2
+    );
+    assert_eq!(store.user_by_api_token(&a1, at(2)).await.unwrap(), None);
+    assert_eq!(store.user_by_api_token(&a2, at(2)).await.unwrap(), None);
+    assert!(store.list_api_tokens(alice.id).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .user_by_api_token(&b1, at(2))
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(bob.id)
+    );
+    // Nothing live is left to revoke.
+    assert_eq!(
+        store.revoke_user_api_tokens(alice.id, at(3)).await.unwrap(),
+        0
+    );
+}
+
+pub async fn the_first_stored_server_secret_wins_and_is_kept(store: Arc<dyn Store>) {
+    let racers: Vec<_> = (0..8)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .server_secret("csrf", &format!("candidate {n}"), at(0))
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut seen = HashSet::new();
+    for racer in racers {
+        seen.insert(racer.await.unwrap());
+    }
+    assert_eq!(seen.len(), 1, "every caller got the same secret: {seen:?}");
+    let kept = seen.into_iter().next().unwrap();
+    assert!(kept.starts_with("candidate "));
+    assert_eq!(
+        store
+            .server_secret("csrf", "a later one", at(1))
+            .await
+            .unwrap(),
+        kept
+    );
+    assert_eq!(
+        store
+            .server_secret("other", "its own", at(1))
+            .await
+            .unwrap(),
+        "its own"
     );
 }
 

@@ -1,11 +1,12 @@
-//! Sign-up, log-in, log-out, password change, CSRF, sessions, API tokens and
-//! the login rate limit.
+//! Sign-up, log-in, log-out, password change and its rules, CSRF (signed
+//! before log-in), sessions, API tokens, signing out everywhere, and the
+//! login and sign-up limits.
 
 use reqwest::StatusCode;
-use reqwest::header::{LOCATION, RETRY_AFTER, SET_COOKIE};
+use reqwest::header::{COOKIE, LOCATION, RETRY_AFTER, SET_COOKIE};
 use serde_json::Value;
 
-use crate::{PASSWORD, TestApp, error_code, extract, spawn_app};
+use crate::{PASSWORD, TestApp, error_code, extract, spawn_app, spawn_app_with_still_clock};
 
 async fn me(app: &TestApp, client: &reqwest::Client) -> reqwest::Response {
     client.get(app.url("/api/v1/me")).send().await.unwrap()
@@ -26,6 +27,74 @@ async fn log_in(app: &TestApp, username: &str, password: &str) -> (reqwest::Clie
         .unwrap()
         .status();
     (client, status)
+}
+
+/// A log-in through the form, from `from` (an `X-Forwarded-For` address) when given.
+async fn log_in_from(
+    app: &TestApp,
+    username: &str,
+    password: &str,
+    from: Option<&str>,
+) -> reqwest::Response {
+    let client = app.client();
+    let csrf = app.form_csrf(&client, "/login").await;
+    let mut request = client.post(app.url("/login")).form(&[
+        ("username", username),
+        ("password", password),
+        ("csrf", &csrf),
+    ]);
+    if let Some(from) = from {
+        request = request.header("x-forwarded-for", from);
+    }
+    request.send().await.unwrap()
+}
+
+/// A sign-up through the form from the `X-Forwarded-For` address `from`.
+async fn sign_up_from(
+    app: &TestApp,
+    username: &str,
+    password: &str,
+    from: &str,
+) -> reqwest::Response {
+    let client = app.client();
+    let csrf = app.form_csrf(&client, "/signup").await;
+    client
+        .post(app.url("/signup"))
+        .header("x-forwarded-for", from)
+        .form(&[
+            ("username", username),
+            ("password", password),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A new API token of `user`, created through the JSON API with the session.
+async fn new_token(app: &TestApp, user: &crate::User, name: &str) -> String {
+    let created: Value = user
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .header("X-CSRF-Token", &user.csrf)
+        .json(&serde_json::json!({ "name": name }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    created["secret"].as_str().unwrap().to_owned()
+}
+
+async fn me_with_token(app: &TestApp, token: &str) -> StatusCode {
+    reqwest::Client::new()
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
 }
 
 #[tokio::test]
@@ -124,32 +193,40 @@ async fn log_in_and_log_out() {
 }
 
 #[tokio::test]
-async fn a_wrong_password_is_refused_and_the_sixth_failure_in_a_minute_gets_429() {
-    let app = spawn_app().await;
+async fn after_five_failures_a_pair_backs_off_one_then_two_seconds_and_a_success_resets_it() {
+    let app = spawn_app_with_still_clock(|_| {}).await;
     app.sign_up("alice", PASSWORD).await;
     for _ in 0..5 {
         let (_, status) = log_in(&app, "alice", "wrong password").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
-    let client = app.client();
-    let csrf = app.form_csrf(&client, "/login").await;
-    let limited = client
-        .post(app.url("/login"))
-        .form(&[
-            ("username", "alice"),
-            ("password", PASSWORD),
-            ("csrf", &csrf),
-        ])
-        .send()
-        .await
-        .unwrap();
+    // Even the right password waits: a throttled guess learns nothing.
+    let limited = log_in_from(&app, "alice", PASSWORD, None).await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
-    let wait: u64 = limited.headers()[RETRY_AFTER]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((1..=60).contains(&wait));
+    assert_eq!(limited.headers()[RETRY_AFTER], "1");
+    assert!(
+        limited
+            .text()
+            .await
+            .unwrap()
+            .contains("try again in a second")
+    );
+    app.advance_clock(1);
+    let (_, status) = log_in(&app, "alice", "wrong password").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let limited = log_in_from(&app, "alice", PASSWORD, None).await;
+    assert_eq!(limited.headers()[RETRY_AFTER], "2");
+    app.advance_clock(1);
+    let limited = log_in_from(&app, "alice", PASSWORD, None).await;
+    assert_eq!(limited.headers()[RETRY_AFTER], "1");
+    app.advance_clock(1);
+    let (_, status) = log_in(&app, "alice", PASSWORD).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // The success wiped the streak: the next mistake is not throttled.
+    let (_, status) = log_in(&app, "alice", "wrong password").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (_, status) = log_in(&app, "alice", PASSWORD).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
@@ -375,8 +452,12 @@ async fn an_api_token_is_shown_once_works_as_bearer_and_stops_when_revoked() {
 }
 
 #[tokio::test]
-async fn behind_a_trusted_proxy_logins_are_limited_per_forwarded_address() {
-    let app = crate::spawn_app_with(|c| c.server.trust_forwarded_for = true).await;
+async fn behind_a_trusted_proxy_failed_logins_across_accounts_are_limited_per_forwarded_address() {
+    let app = crate::spawn_app_with(|c| {
+        c.server.trust_forwarded_for = true;
+        c.auth.login_failures_per_address_per_hour = 5;
+    })
+    .await;
     app.sign_up("alice", PASSWORD).await;
     app.sign_up("bob", PASSWORD).await;
     let attempt = |user: &'static str, from: &'static str| {
@@ -408,4 +489,391 @@ async fn behind_a_trusted_proxy_logins_are_limited_per_forwarded_address() {
     );
     // Another client behind the same proxy is not affected.
     assert_eq!(attempt("dave", "10.0.0.2").await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_pair_in_backoff_leaves_the_owner_able_to_log_in_from_another_address() {
+    let app = spawn_app_with_still_clock(|c| c.server.trust_forwarded_for = true).await;
+    app.sign_up("alice", PASSWORD).await;
+    let attacker = Some("203.0.113.9");
+    let mut limited = 0;
+    for _ in 0..20 {
+        let status = log_in_from(&app, "alice", "guess", attacker).await.status();
+        assert!(
+            [StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS].contains(&status),
+            "{status}"
+        );
+        limited += usize::from(status == StatusCode::TOO_MANY_REQUESTS);
+    }
+    assert_eq!(limited, 15, "five free failures, then the pair waits");
+    // The attacker's address cannot get in even with the right password ...
+    let blocked = log_in_from(&app, "alice", PASSWORD, attacker).await;
+    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
+    // ... while the owner, elsewhere, is not locked out.
+    let owner = log_in_from(&app, "alice", PASSWORD, Some("198.51.100.7")).await;
+    assert_eq!(owner.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn sign_ups_from_one_address_stop_at_the_hourly_limit_and_others_are_unaffected() {
+    let app = spawn_app_with_still_clock(|c| c.server.trust_forwarded_for = true).await;
+    let from = "203.0.113.50";
+    for n in 0..5 {
+        let status = sign_up_from(&app, &format!("bulk{n}"), PASSWORD, from)
+            .await
+            .status();
+        assert_eq!(status, StatusCode::SEE_OTHER, "sign-up {n}");
+    }
+    let refused = sign_up_from(&app, "bulk5", PASSWORD, from).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = refused.headers()[RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(wait, 3600);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("Too many accounts were created from your address; try again in 60 minutes."),
+        "{page}"
+    );
+    // The refused account does not exist.
+    let (_, status) = log_in(&app, "bulk5", PASSWORD).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Another address may still sign up, and the first one may again an hour later.
+    let other = sign_up_from(&app, "elsewhere", PASSWORD, "198.51.100.7").await;
+    assert_eq!(other.status(), StatusCode::SEE_OTHER);
+    app.advance_clock(3600);
+    let later = sign_up_from(&app, "bulk5", PASSWORD, from).await;
+    assert_eq!(later.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn blank_and_common_passwords_are_refused_at_sign_up_and_on_change() {
+    let app = spawn_app().await;
+    let client = app.client();
+    let csrf = app.form_csrf(&client, "/signup").await;
+    for (password, message) in [
+        ("        ", "A password cannot be only spaces."),
+        ("Password1", "one of the most common ones"),
+        ("iloveyou", "one of the most common ones"),
+    ] {
+        let response = client
+            .post(app.url("/signup"))
+            .form(&[
+                ("username", "carol"),
+                ("password", password),
+                ("csrf", &csrf),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{password:?}");
+        assert!(
+            response.text().await.unwrap().contains(message),
+            "{password:?}"
+        );
+    }
+    assert_eq!(me(&app, &client).await.status(), StatusCode::UNAUTHORIZED);
+
+    let alice = app.sign_up("alice", PASSWORD).await;
+    for password in ["          ", "password123"] {
+        let response = alice
+            .client
+            .post(app.url("/account/password"))
+            .form(&[
+                ("current_password", PASSWORD),
+                ("new_password", password),
+                ("csrf", alice.csrf.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{password:?}");
+    }
+    let (_, status) = log_in(&app, "alice", PASSWORD).await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "the old password still works"
+    );
+}
+
+#[tokio::test]
+async fn sign_out_everywhere_ends_every_session_and_revokes_every_api_token() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let (other_browser, _) = log_in(&app, "alice", PASSWORD).await;
+    let laptop = new_token(&app, &alice, "laptop").await;
+    let ci = new_token(&app, &alice, "ci").await;
+    let bob = app.sign_up("bob", PASSWORD).await;
+    let bobs = new_token(&app, &bob, "bob's").await;
+    assert_eq!(me_with_token(&app, &laptop).await, StatusCode::OK);
+    assert_eq!(me_with_token(&app, &ci).await, StatusCode::OK);
+
+    let page = alice
+        .client
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("action=\"/account/sign-out-everywhere\""));
+    let response = alice
+        .client
+        .post(app.url("/account/sign-out-everywhere"))
+        .form(&[("csrf", alice.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[LOCATION], "/login");
+
+    assert_eq!(me_with_token(&app, &laptop).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(me_with_token(&app, &ci).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        me(&app, &alice.client).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        me(&app, &other_browser).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // Bob is untouched.
+    assert_eq!(me_with_token(&app, &bobs).await, StatusCode::OK);
+    assert_eq!(me(&app, &bob.client).await.status(), StatusCode::OK);
+    // Alice can sign in again, with no tokens left.
+    let (again, status) = log_in(&app, "alice", PASSWORD).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let tokens: Value = again
+        .get(app.url("/api/v1/tokens"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tokens["tokens"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn sign_out_everywhere_through_the_api_revokes_the_calling_token_too() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let script = new_token(&app, &alice, "script").await;
+    let other = new_token(&app, &alice, "other").await;
+    let response = reqwest::Client::new()
+        .post(app.url("/api/v1/sign-out-everywhere"))
+        .bearer_auth(&script)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({ "sessions_ended": 1, "tokens_revoked": 2 })
+    );
+    assert_eq!(me_with_token(&app, &script).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(me_with_token(&app, &other).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        me(&app, &alice.client).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_session_needs_its_csrf_header_to_sign_out_everywhere_through_the_api() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let token = new_token(&app, &alice, "kept").await;
+    let forged = alice
+        .client
+        .post(app.url("/api/v1/sign-out-everywhere"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(me_with_token(&app, &token).await, StatusCode::OK);
+    assert_eq!(me(&app, &alice.client).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_password_change_revokes_api_tokens_when_sign_out_everywhere_is_ticked_and_only_then() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let token = new_token(&app, &alice, "laptop").await;
+    let page = alice
+        .client
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("name=\"sign_out_everywhere\" type=\"checkbox\" value=\"on\" checked"),
+        "the box is ticked by default"
+    );
+    // Unticked (the browser sends no field): the token survives.
+    let unticked = alice
+        .client
+        .post(app.url("/account/password"))
+        .form(&[
+            ("current_password", PASSWORD),
+            ("new_password", "a brand new password"),
+            ("csrf", alice.csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unticked.status(), StatusCode::SEE_OTHER);
+    assert_eq!(me_with_token(&app, &token).await, StatusCode::OK);
+
+    let csrf = app.form_csrf(&alice.client, "/account").await;
+    let ticked = alice
+        .client
+        .post(app.url("/account/password"))
+        .form(&[
+            ("current_password", "a brand new password"),
+            ("new_password", "a third fine password"),
+            ("sign_out_everywhere", "on"),
+            ("csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ticked.status(), StatusCode::SEE_OTHER);
+    assert_eq!(ticked.headers()[LOCATION], "/account?changed=everywhere");
+    assert_eq!(me_with_token(&app, &token).await, StatusCode::UNAUTHORIZED);
+    // The browser that changed it keeps a fresh session.
+    assert_eq!(me(&app, &alice.client).await.status(), StatusCode::OK);
+    let page = alice
+        .client
+        .get(app.url("/account?changed=everywhere"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("every API token revoked"));
+}
+
+/// Posts the log-in form with a cookie and field pair the test made up.
+async fn log_in_with_planted_pair(app: &TestApp, value: &str) -> StatusCode {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(app.url("/login"))
+        .header(COOKIE, format!("filmroom_csrf={value}"))
+        .form(&[
+            ("username", "alice"),
+            ("password", PASSWORD),
+            ("csrf", value),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn a_planted_pre_login_csrf_pair_the_server_did_not_sign_gets_403() {
+    let app = spawn_app().await;
+    app.sign_up("alice", PASSWORD).await;
+    let unsigned = "ab".repeat(32);
+    let forged_signature = format!("{unsigned}.{}", "cd".repeat(32));
+    for planted in [unsigned.as_str(), forged_signature.as_str()] {
+        assert_eq!(
+            log_in_with_planted_pair(&app, planted).await,
+            StatusCode::FORBIDDEN
+        );
+    }
+    // A value the server signed passes the same way.
+    let client = app.client();
+    let signed = app.form_csrf(&client, "/login").await;
+    assert_ne!(signed, unsigned);
+    assert_eq!(
+        log_in_with_planted_pair(&app, &signed).await,
+        StatusCode::SEE_OTHER
+    );
+    // The log-in page replaces a planted cookie instead of adopting it.
+    let page = reqwest::Client::new()
+        .get(app.url("/login"))
+        .header(COOKIE, format!("filmroom_csrf={unsigned}"))
+        .send()
+        .await
+        .unwrap();
+    let set = page.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(
+        set.starts_with("filmroom_csrf=") && !set.contains(&unsigned),
+        "{set}"
+    );
+    assert!(!page.text().await.unwrap().contains(&unsigned));
+}
+
+#[tokio::test]
+async fn a_second_server_on_the_same_database_accepts_the_first_ones_log_in_form() {
+    let app = spawn_app().await;
+    app.sign_up("alice", PASSWORD).await;
+    let client = app.client();
+    let signed = app.form_csrf(&client, "/login").await;
+
+    let mut config = crate::test_config(app.dir.path());
+    config.jobs.workers = 0;
+    let second = filmroom_web::App::build(config).await.unwrap();
+    let second_addr = second.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(second.serve(async move {
+        let _ = stopped.await;
+    }));
+    let status = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("http://{second_addr}/login"))
+        .header(COOKIE, format!("filmroom_csrf={signed}"))
+        .form(&[
+            ("username", "alice"),
+            ("password", PASSWORD),
+            ("csrf", &signed),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn a_tokens_last_use_is_written_at_most_once_a_minute() {
+    let app = spawn_app_with_still_clock(|_| {}).await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let token = new_token(&app, &alice, "script").await;
+    let last_used = || async {
+        let tokens: Value = alice.get_json(&app, "/api/v1/tokens").await;
+        tokens["tokens"][0]["last_used_at"].as_i64()
+    };
+    assert_eq!(last_used().await, None);
+    assert_eq!(me_with_token(&app, &token).await, StatusCode::OK);
+    let first = last_used().await.expect("the first use is recorded");
+    for step in [1, 29, 29] {
+        app.advance_clock(step);
+        assert_eq!(me_with_token(&app, &token).await, StatusCode::OK);
+        assert_eq!(
+            last_used().await,
+            Some(first),
+            "within the minute: no write"
+        );
+    }
+    app.advance_clock(1);
+    assert_eq!(me_with_token(&app, &token).await, StatusCode::OK);
+    assert_eq!(last_used().await, Some(first + 60));
 }

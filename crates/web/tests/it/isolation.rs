@@ -167,7 +167,7 @@ async fn probe(app: &TestApp, bob: &User, id: RouteId, s: &Secrets) -> (reqwest:
                 "/account/password".into(),
                 vec![
                     ("current_password", PASSWORD.into()),
-                    ("new_password", "bob's second password".into()),
+                    ("new_password", BOBS_SECOND_PASSWORD.into()),
                 ],
             ),
             NoLeak,
@@ -202,10 +202,46 @@ async fn probe(app: &TestApp, bob: &User, id: RouteId, s: &Secrets) -> (reqwest:
             NoLeak,
         ),
         RouteId::ApiEvents => (get("/api/v1/events".into()), NoLeak),
-        // Ends Bob's session: probed last, below.
+        // These end Bob's session (and tokens): probed last, below.
+        RouteId::ApiSignOutEverywhere => (
+            c.post(app.url("/api/v1/sign-out-everywhere"))
+                .header("X-CSRF-Token", csrf),
+            NoLeak,
+        ),
+        RouteId::SignOutEverywhereForm => (
+            form("/account/sign-out-everywhere".into(), vec![]),
+            NoLeak,
+        ),
         RouteId::Logout => return (form("/logout".into(), vec![]).send().await.unwrap(), NoLeak),
     };
     (request.send().await.unwrap(), expect)
+}
+
+/// What the password-change probe sets Bob's password to.
+const BOBS_SECOND_PASSWORD: &str = "bob's second password";
+
+/// Routes after which Bob must sign in again, besides logging out.
+const ENDS_THE_SESSION: [RouteId; 2] = [
+    RouteId::ApiSignOutEverywhere,
+    RouteId::SignOutEverywhereForm,
+];
+
+/// Signs Bob in again on his client; his new session's CSRF token.
+async fn log_in_again(app: &TestApp, bob: &User) -> String {
+    let csrf = app.form_csrf(&bob.client, "/login").await;
+    let response = bob
+        .client
+        .post(app.url("/login"))
+        .form(&[
+            ("username", bob.username.as_str()),
+            ("password", BOBS_SECOND_PASSWORD),
+            ("csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.form_csrf(&bob.client, "/account").await
 }
 
 async fn body_text(response: reqwest::Response) -> String {
@@ -291,6 +327,9 @@ async fn a_second_user_gets_404_for_every_route_with_the_first_users_ids() {
             logout = Some(route);
             continue;
         }
+        if ENDS_THE_SESSION.contains(&route.id) {
+            continue;
+        }
         let (response, expect) = probe(&app, &bob, route.id, &secrets).await;
         let status = response.status();
         let body = body_text(response).await;
@@ -311,6 +350,16 @@ async fn a_second_user_gets_404_for_every_route_with_the_first_users_ids() {
         secrets.assert_absent(route.path, &body);
         // Some probes (password change) start a new session with a new token.
         bob.csrf = app.form_csrf(&bob.client, "/account").await;
+    }
+    for id in ENDS_THE_SESSION {
+        let (response, _) = probe(&app, &bob, id, &secrets).await;
+        let status = response.status();
+        assert!(
+            status == StatusCode::OK || status == StatusCode::SEE_OTHER,
+            "{id:?}: {status}"
+        );
+        secrets.assert_absent(&format!("{id:?}"), &body_text(response).await);
+        bob.csrf = log_in_again(&app, &bob).await;
     }
     let logout = logout.expect("a logout route");
     assert_eq!(logout.verb, Verb::Post);

@@ -44,13 +44,29 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_clocked(adjust, false).await
+}
+
+/// Like [`spawn_app_with`], but the app's clock stands still unless the test
+/// moves it: for limits whose outcome depends on how many seconds passed.
+pub async fn spawn_app_with_still_clock(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_clocked(adjust, true).await
+}
+
+async fn spawn_app_clocked(adjust: impl FnOnce(&mut Config), still: bool) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut config = test_config(dir.path());
     adjust(&mut config);
     let offset = Arc::new(AtomicI64::new(0));
     let clock_offset = offset.clone();
+    let started = time::OffsetDateTime::now_utc();
     let clock = Clock::from_fn(move || {
-        time::OffsetDateTime::now_utc() + time::Duration::seconds(offset.load(Ordering::SeqCst))
+        let base = if still {
+            started
+        } else {
+            time::OffsetDateTime::now_utc()
+        };
+        base + time::Duration::seconds(offset.load(Ordering::SeqCst))
     });
     let app = App::build_with_clock(config, clock).await.unwrap();
     let addr = app.local_addr().unwrap();
