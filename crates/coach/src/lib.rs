@@ -143,7 +143,7 @@ pub use profiles::{Profile, ProfileDomain, ProfileError, ProfileSet};
 pub use tools::{MAX_NOTE_CHARS, ToolOutcome, execute_tool, tool_definitions};
 pub use turn::{
     CallEstimate, CallOutcome, CallRecord, CoachEvent, Meter, MeterError, MeterTicket,
-    ProviderBinding, ToolCallRecord, TurnOutcome, TurnRequest, run_turn,
+    ProviderBinding, ToolCallRecord, TurnOutcome, TurnRequest, first_call_estimate, run_turn,
 };
 pub use types::{
     ApiKey, ChatRequest, Frame, FrameStream, Message, Part, Provider, Role, StopReason,

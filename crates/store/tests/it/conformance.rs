@@ -69,12 +69,15 @@ macro_rules! conformance_tests {
             notes_are_created_listed_newest_first_updated_and_deleted,
             another_user_cannot_read_update_or_delete_a_users_notes,
             usage_totals_and_history_cover_their_window_newest_first,
-            a_budget_reservation_is_settled_once_at_the_real_amount,
+            a_budget_reservation_is_settled_once_at_the_real_amount_capped_at_what_it_held,
             fifty_concurrent_reservations_hold_exactly_what_the_limit_allows,
             stale_reservations_are_settled_at_their_full_amount,
             a_rate_window_admits_up_to_its_max_then_refuses_until_it_slides,
             the_longer_full_window_decides_the_retry_after,
             fifty_concurrent_admissions_against_a_max_of_ten_admit_exactly_ten,
+            a_live_node_name_is_refused_and_a_dead_ones_reservations_are_released,
+            releasing_a_node_settles_only_its_own_reservations_once,
+            a_conversations_messages_come_in_pages_latest_first_with_a_cursor,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
