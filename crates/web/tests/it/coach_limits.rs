@@ -278,7 +278,7 @@ fn message(conversation: filmroom_store::ConversationId, n: usize) -> NewMessage
     NewMessage {
         id: MessageId::new(),
         conversation,
-        role: if n % 2 == 0 {
+        role: if n.is_multiple_of(2) {
             MessageRole::User
         } else {
             MessageRole::Assistant
@@ -408,4 +408,65 @@ async fn a_long_conversation_comes_in_pages_through_the_api_and_the_page() {
         .unwrap();
     assert!(html.contains(">message 79<") && html.contains(">message 30<"));
     assert!(!html.contains(">message 80<"));
+}
+
+#[tokio::test]
+async fn a_dead_processs_reservations_are_released_by_the_periodic_sweep_of_a_live_one() {
+    // A lease of 3 s: the live app beats and sweeps every second.
+    let app = spawn_app_with(|c| c.jobs.lease_secs = 3).await;
+    app.sign_up("alice", PASSWORD).await;
+    let alice = app.user_id("alice").await;
+    let store = app.store().await;
+    let now = time::OffsetDateTime::now_utc();
+    let period = budget_period(now);
+    // Another process on another host, registered an hour ago and silent since.
+    let hour_ago = now - time::Duration::hours(1);
+    store
+        .register_node(
+            &filmroom_store::NodeRecord {
+                name: "gone".to_owned(),
+                instance: "i-gone".to_owned(),
+                host: "another-host".to_owned(),
+                pid: 4242,
+                started_at: hour_ago,
+                heartbeat_at: hour_ago,
+            },
+            None,
+            hour_ago,
+            hour_ago,
+        )
+        .await
+        .unwrap();
+    store
+        .reserve_budget_for_node(alice, &period, 100_000, 1_234, Some("gone"), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.budget_status(alice, &period).await.unwrap().reserved,
+        1_234
+    );
+
+    // Wait (at most 30 s) for the live app's sweep.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        let status = store.budget_status(alice, &period).await.unwrap();
+        if status.reserved == 0 {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not swept: {status:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(status.spent, 1_234, "charged at what it held");
+    let names: Vec<String> = store
+        .nodes()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.name)
+        .collect();
+    assert!(!names.contains(&"gone".to_owned()), "{names:?}");
+    assert_eq!(names.len(), 1, "only the live app is left: {names:?}");
 }
