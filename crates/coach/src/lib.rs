@@ -23,7 +23,9 @@
 //!   call reserved before and settled after through the [`Meter`].
 //! - **Money**: a [`Price`] table and [`cost`] in exact micro-dollars, and the
 //!   [`BudgetLedger`] seam (reserve the maximum cost before a call, settle to the real
-//!   cost after) that the store implements; [`MeterError`] converts from its errors.
+//!   cost after, never above what was reserved) that the store implements;
+//!   [`MeterError`] converts from its errors. Prompt estimates count UTF-8 bytes
+//!   ([`turn::estimate_prompt_tokens`]), an upper bound for byte-level BPE tokenizers.
 //!
 //! A stream never hangs and never ends silently: a connection dropped or stalled
 //! before the provider's end marker, or an OpenAI-compatible stream without its usage
