@@ -131,3 +131,23 @@ async fn without_the_ca_file_the_answer_fails_with_a_clear_certificate_error() {
     // The handshake failed: no request reached the model.
     assert_eq!(server.model.calls.load(Ordering::SeqCst), 0);
 }
+
+#[tokio::test]
+async fn a_ca_file_that_is_missing_or_not_pem_stops_startup_with_a_message_naming_it() {
+    let model = FakeModel::start().await;
+    let certs = tempfile::tempdir().unwrap();
+    let not_pem = certs.path().join("not-a-ca.pem");
+    std::fs::write(&not_pem, "just some text\n").unwrap();
+    for path in [certs.path().join("missing.pem"), not_pem] {
+        let data = tempfile::tempdir().unwrap();
+        let mut config = crate::test_config(data.path());
+        use_fake_model(&mut config, &model, plan(1_000, 10));
+        config.coach.ca_file = Some(path.clone());
+        let error = filmroom_web::App::build(config)
+            .await
+            .err()
+            .expect("startup is refused");
+        let message = format!("{error:#}");
+        assert!(message.contains("coach.ca_file"), "{message}");
+    }
+}
