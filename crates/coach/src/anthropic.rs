@@ -26,6 +26,9 @@ pub struct AnthropicConfig {
     /// long silence is a dead connection.
     pub idle_timeout: Duration,
     pub connect_timeout: Duration,
+    /// PEM certificates trusted besides the system's roots: the CA of a
+    /// private model server.
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 impl AnthropicConfig {
@@ -35,6 +38,7 @@ impl AnthropicConfig {
             api_key,
             idle_timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
+            ca_pem: None,
         }
     }
 }
@@ -47,10 +51,7 @@ pub struct AnthropicProvider {
 
 impl AnthropicProvider {
     pub fn new(config: AnthropicConfig) -> Result<Self, ProviderError> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .build()
-            .map_err(ProviderError::Transport)?;
+        let client = crate::stream::client(config.connect_timeout, config.ca_pem.as_deref())?;
         Ok(Self { config, client })
     }
 }

@@ -4,7 +4,7 @@
 //! input price plus `max_tokens` at the output price); the reservation fails if the
 //! account cannot cover it, so concurrent calls can never together spend more than
 //! the budget. After the call, the reservation is settled to the real cost from the
-//! provider's usage, which releases the difference. The store will implement
+//! provider's usage, never above what was held, which releases the difference. The store will implement
 //! [`BudgetLedger`] with one atomic statement per step; [`InMemoryLedger`] is the
 //! reference implementation the store's conformance tests will be compared with.
 
@@ -45,9 +45,10 @@ pub trait BudgetLedger: Send + Sync {
     /// Holds `max_cost` against the account, or fails without holding anything.
     async fn reserve(&self, account: &str, max_cost: Micros) -> Result<Reservation, BudgetError>;
 
-    /// Replaces the reservation with the real cost. A real cost above the
-    /// reservation is still recorded in full (the money was spent); the excess is
-    /// returned so the caller can log the estimate that was wrong.
+    /// Replaces the reservation with the real cost, capped at the reservation:
+    /// a budget is a hard cap. A real cost above the reservation (the provider
+    /// overran the estimate) is not charged to the account; the excess is
+    /// returned so the caller can record it as the operator's.
     async fn settle(&self, reservation: Reservation, actual: Micros)
     -> Result<Micros, BudgetError>;
 
@@ -152,7 +153,7 @@ impl BudgetLedger for InMemoryLedger {
             .get_mut(&reservation.account)
             .ok_or_else(|| BudgetError::UnknownAccount(reservation.account.clone()))?;
         entry.reserved = entry.reserved.saturating_sub(held);
-        entry.spent = entry.spent.saturating_add(actual);
+        entry.spent = entry.spent.saturating_add(actual.min(held));
         Ok(actual.saturating_sub(held))
     }
 

@@ -11,6 +11,23 @@ pub enum ProviderError {
     #[error("could not reach the provider")]
     Transport(#[source] reqwest::Error),
 
+    /// The provider's TLS certificate is not trusted (or not valid for its name):
+    /// a private model server needs its CA added (the web app's `coach.ca_file`).
+    #[error(
+        "the provider's TLS certificate is not trusted ({detail}); for a private model server, \
+         add its CA certificate (coach.ca_file)"
+    )]
+    Certificate {
+        detail: String,
+        /// Kept for the operator's logs, not chained into the player's message
+        /// (it names the server's URL).
+        error: reqwest::Error,
+    },
+
+    /// The extra CA certificates given to the client cannot be used.
+    #[error("the CA certificates cannot be used: {0}")]
+    InvalidCa(String),
+
     /// The response headers did not come in time.
     #[error("the provider did not answer within {} s", waited.as_secs_f32())]
     Timeout { waited: Duration },
@@ -57,6 +74,23 @@ pub enum ProviderError {
 }
 
 impl ProviderError {
+    /// A send failure, told apart when it is the peer's certificate: that one
+    /// the operator fixes in the config, not by retrying.
+    pub(crate) fn transport(error: reqwest::Error) -> Self {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+        while let Some(e) = source {
+            let text = e.to_string();
+            if text.contains("certificate") {
+                return Self::Certificate {
+                    detail: text,
+                    error,
+                };
+            }
+            source = e.source();
+        }
+        Self::Transport(error)
+    }
+
     pub(crate) fn protocol(what: impl Into<String>) -> Self {
         Self::Protocol {
             what: what.into(),

@@ -23,7 +23,9 @@
 //!   call reserved before and settled after through the [`Meter`].
 //! - **Money**: a [`Price`] table and [`cost`] in exact micro-dollars, and the
 //!   [`BudgetLedger`] seam (reserve the maximum cost before a call, settle to the real
-//!   cost after) that the store implements; [`MeterError`] converts from its errors.
+//!   cost after, never above what was reserved) that the store implements;
+//!   [`MeterError`] converts from its errors. Prompt estimates count UTF-8 bytes
+//!   ([`turn::estimate_prompt_tokens`]), an upper bound for byte-level BPE tokenizers.
 //!
 //! A stream never hangs and never ends silently: a connection dropped or stalled
 //! before the provider's end marker, or an OpenAI-compatible stream without its usage
@@ -143,7 +145,7 @@ pub use profiles::{Profile, ProfileDomain, ProfileError, ProfileSet};
 pub use tools::{MAX_NOTE_CHARS, ToolOutcome, execute_tool, tool_definitions};
 pub use turn::{
     CallEstimate, CallOutcome, CallRecord, CoachEvent, Meter, MeterError, MeterTicket,
-    ProviderBinding, ToolCallRecord, TurnOutcome, TurnRequest, run_turn,
+    ProviderBinding, ToolCallRecord, TurnOutcome, TurnRequest, first_call_estimate, run_turn,
 };
 pub use types::{
     ApiKey, ChatRequest, Frame, FrameStream, Message, Part, Provider, Role, StopReason,

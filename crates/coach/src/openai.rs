@@ -25,6 +25,9 @@ pub struct OpenAiCompatConfig {
     /// a long prompt before the first token, hence the generous default.
     pub idle_timeout: Duration,
     pub connect_timeout: Duration,
+    /// PEM certificates trusted besides the system's roots: the CA of a
+    /// private model server.
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 impl OpenAiCompatConfig {
@@ -34,6 +37,7 @@ impl OpenAiCompatConfig {
             api_key,
             idle_timeout: Duration::from_secs(120),
             connect_timeout: Duration::from_secs(10),
+            ca_pem: None,
         }
     }
 }
@@ -46,10 +50,7 @@ pub struct OpenAiCompatProvider {
 
 impl OpenAiCompatProvider {
     pub fn new(config: OpenAiCompatConfig) -> Result<Self, ProviderError> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .build()
-            .map_err(ProviderError::Transport)?;
+        let client = crate::stream::client(config.connect_timeout, config.ca_pem.as_deref())?;
         Ok(Self { config, client })
     }
 }

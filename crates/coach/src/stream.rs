@@ -118,6 +118,39 @@ impl<D: Decoder> State<D> {
     }
 }
 
+/// The HTTP client of a provider: system root certificates (with the `rustls`
+/// feature, on by default) plus the PEM certificates in `ca_pem`.
+pub(crate) fn client(
+    connect_timeout: Duration,
+    ca_pem: Option<&[u8]>,
+) -> Result<reqwest::Client, ProviderError> {
+    #[allow(unused_mut)] // only the TLS build adds roots
+    let mut builder = reqwest::Client::builder().connect_timeout(connect_timeout);
+    match ca_pem {
+        None => {}
+        #[cfg(feature = "rustls")]
+        Some(pem) => {
+            let certificates = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| ProviderError::InvalidCa(e.to_string()))?;
+            if certificates.is_empty() {
+                return Err(ProviderError::InvalidCa(
+                    "no PEM certificate found".to_owned(),
+                ));
+            }
+            for certificate in certificates {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        #[cfg(not(feature = "rustls"))]
+        Some(_) => {
+            return Err(ProviderError::InvalidCa(
+                "this build has no TLS (the rustls feature is off)".to_owned(),
+            ));
+        }
+    }
+    builder.build().map_err(ProviderError::Transport)
+}
+
 /// Sends a request and waits at most `wait` for the response headers, so a server
 /// that accepts the connection and never answers cannot hang the caller. An error
 /// status becomes [`ProviderError::Http`]; `extract` pulls the provider's error type
@@ -130,7 +163,7 @@ pub(crate) async fn send(
     let response = tokio::time::timeout(wait, request.send())
         .await
         .map_err(|_| ProviderError::Timeout { waited: wait })?
-        .map_err(ProviderError::Transport)?;
+        .map_err(ProviderError::transport)?;
     if response.status().is_success() {
         Ok(response)
     } else {

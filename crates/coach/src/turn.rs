@@ -102,8 +102,9 @@ pub trait Meter: Send + Sync {
 pub struct CallEstimate {
     pub provider: String,
     pub model: String,
-    /// An over-estimate: a third of the characters sent (a token is about four),
-    /// plus [`IMAGE_TOKEN_ESTIMATE`] per image.
+    /// An upper bound: the UTF-8 bytes sent (a byte-level BPE token is at least
+    /// one byte, whatever the script), [`FRAMING_TOKENS`] per message, block
+    /// and tool for the chat template, and [`IMAGE_TOKEN_ESTIMATE`] per image.
     pub prompt_tokens: u64,
     pub max_output_tokens: u64,
     pub max_cost: Micros,
@@ -238,40 +239,152 @@ pub struct TurnOutcome {
 /// third of the base64 characters would reserve hundreds of thousands of tokens.
 pub const IMAGE_TOKEN_ESTIMATE: u64 = 2_000;
 
-fn ceil_third(chars: usize) -> u64 {
-    u64::try_from(chars.div_ceil(3)).unwrap_or(u64::MAX)
+/// Tokens a chat template adds around each message, system block and tool
+/// (role markers, separators): a few per item for every template we know.
+pub const FRAMING_TOKENS: u64 = 8;
+
+fn count(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
 }
 
-/// The prompt tokens of a request, over-estimated (see [`CallEstimate::prompt_tokens`]).
+/// The prompt tokens of a request, from above (see [`CallEstimate::prompt_tokens`]).
+/// Characters would undercount: a CJK character is one character, three UTF-8
+/// bytes, and often two or three tokens; the bytes never undercount.
 pub fn estimate_prompt_tokens(req: &ChatRequest) -> u64 {
-    let mut chars = 0usize;
+    let mut bytes = 0usize;
+    let mut items = 0usize;
     let mut images = 0u64;
     for block in &req.system {
-        chars += block.text.chars().count();
+        bytes += block.text.len();
+        items += 1;
     }
     for message in &req.messages {
+        items += 1;
         for part in &message.parts {
             match part {
-                Part::Text(t) => chars += t.chars().count(),
+                Part::Text(t) => bytes += t.len(),
                 Part::Image { .. } => images += 1,
                 Part::ToolCall {
                     id,
                     name,
                     arguments_json,
-                } => chars += id.len() + name.len() + arguments_json.chars().count(),
+                } => {
+                    items += 1;
+                    bytes += id.len() + name.len() + arguments_json.len();
+                }
                 Part::ToolResult {
                     tool_call_id,
                     content,
                     ..
-                } => chars += tool_call_id.len() + content.chars().count(),
+                } => {
+                    items += 1;
+                    bytes += tool_call_id.len() + content.len();
+                }
             }
         }
     }
     for tool in &req.tools {
-        chars += tool.name.len() + tool.description.chars().count();
-        chars += tool.input_schema.to_string().len();
+        items += 1;
+        bytes += tool.name.len() + tool.description.len();
+        bytes += tool.input_schema.to_string().len();
     }
-    ceil_third(chars).saturating_add(images.saturating_mul(IMAGE_TOKEN_ESTIMATE))
+    count(bytes)
+        .saturating_add(count(items).saturating_mul(FRAMING_TOKENS))
+        .saturating_add(images.saturating_mul(IMAGE_TOKEN_ESTIMATE))
+}
+
+/// The most the first model call of `req` can reserve, known before the turn
+/// starts: the caller can hold it at admission, before it stores anything, and
+/// hand the hold to its [`Meter`] (the turn's first reservation is never larger).
+pub fn first_call_estimate(binding: &ProviderBinding, req: &TurnRequest) -> CallEstimate {
+    let tools = tools_for(&req.profile);
+    let mut system = req.profile.system_blocks();
+    system.push(SystemBlock {
+        text: turn_block_bound(&tools, req.max_tool_rounds),
+        cacheable: false,
+    });
+    let mut messages = req.history.clone();
+    messages.push(req.user_message.clone());
+    let chat = ChatRequest {
+        model: binding.model.clone(),
+        system,
+        messages,
+        tools,
+        max_tokens: req.max_tokens,
+    };
+    let prompt_tokens = estimate_prompt_tokens(&chat);
+    CallEstimate {
+        provider: binding.name.clone(),
+        model: binding.model.clone(),
+        prompt_tokens,
+        max_output_tokens: u64::from(req.max_tokens),
+        max_cost: binding.price.max_cost(prompt_tokens, req.max_tokens),
+    }
+}
+
+fn tools_for(profile: &Profile) -> Vec<ToolDefinition> {
+    if profile.uses_game_tools() {
+        tool_definitions()
+    } else {
+        Vec::new()
+    }
+}
+
+/// What the player's data adds to the turn block.
+enum Latest {
+    /// The data could not be read, or the latest game has no date.
+    Unknown,
+    NoGames,
+    PlayedOn(time::Date),
+}
+
+/// The per-turn system block: today's date, the citation format and how to use
+/// the tools. Not cacheable: it changes every day.
+fn turn_block_text(
+    tools: &[ToolDefinition],
+    max_rounds: u8,
+    today: time::Date,
+    latest: Latest,
+) -> String {
+    let mut text = format!("Today is {today} (UTC).");
+    if tools.is_empty() {
+        text.push_str(
+            " No game data is available in this conversation: answer from the methodology \
+             and what the user tells you.",
+        );
+        return text;
+    }
+    text.push_str(&format!(
+        "\n\nYou read the player's games only through the tools ({}), in at most {max_rounds} \
+         rounds of tool calls before you answer.\n\nCite every number you state about a game as \
+         [game:<game_id>@<m:ss>], where <game_id> is an id from a tool result and <m:ss> the \
+         match time of the moment (minutes:seconds, from a moment's at_seconds; use 0:00 \
+         for a number about a whole game). Example: [game:3f2a9c@4:07]. An average cites \
+         the games it covers. Never cite a game the tools did not return.",
+        tools
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    match latest {
+        Latest::Unknown => {}
+        Latest::NoGames => text.push_str("\n\nThe player has no analysed games yet."),
+        Latest::PlayedOn(date) => text.push_str(&format!(
+            "\n\nThe player's most recent analysed game was played on {date}."
+        )),
+    }
+    text
+}
+
+/// The longest turn block `turn_block_text` can write: the widest dates are
+/// `Date::MIN` (`-9999-01-01`, 11 bytes) and `Date::MAX` (10 bytes).
+fn turn_block_bound(tools: &[ToolDefinition], max_rounds: u8) -> String {
+    [Latest::NoGames, Latest::PlayedOn(time::Date::MIN)]
+        .into_iter()
+        .map(|latest| turn_block_text(tools, max_rounds, time::Date::MIN, latest))
+        .max_by_key(String::len)
+        .unwrap_or_default()
 }
 
 fn add_usage(a: Usage, b: Usage) -> Usage {
@@ -388,11 +501,7 @@ impl Turn {
             return self.fail("images_not_accepted", message).await;
         }
 
-        let tools = if req.profile.uses_game_tools() {
-            tool_definitions()
-        } else {
-            Vec::new()
-        };
+        let tools = tools_for(&req.profile);
         let mut system = req.profile.system_blocks();
         system.push(self.turn_block(&tools, req.max_tool_rounds).await);
         let mut messages = req.history.clone();
@@ -572,46 +681,24 @@ impl Turn {
         call
     }
 
-    /// The per-turn system block: today's date, the citation format and how to use
-    /// the tools. Not cacheable: it changes every day.
+    /// The per-turn system block, with the player's latest game date.
     async fn turn_block(&self, tools: &[ToolDefinition], max_rounds: u8) -> SystemBlock {
         let today = OffsetDateTime::now_utc().date();
-        let mut text = format!("Today is {today} (UTC).");
-        if tools.is_empty() {
-            text.push_str(
-                " No game data is available in this conversation: answer from the methodology \
-                 and what the user tells you.",
-            );
+        let latest = if tools.is_empty() {
+            Latest::Unknown
         } else {
-            text.push_str(&format!(
-                "\n\nYou read the player's games only through the tools ({}), in at most {max_rounds} \
-                 rounds of tool calls before you answer.\n\nCite every number you state about a game as \
-                 [game:<game_id>@<m:ss>], where <game_id> is an id from a tool result and <m:ss> the \
-                 match time of the moment (minutes:seconds, from a moment's at_seconds; use 0:00 \
-                 for a number about a whole game). Example: [game:3f2a9c@4:07]. An average cites \
-                 the games it covers. Never cite a game the tools did not return.",
-                tools
-                    .iter()
-                    .map(|t| t.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-            if let Ok(latest) = self.data.games(&GameQuery::recent(1)).await {
-                match latest.first() {
-                    None => text.push_str("\n\nThe player has no analysed games yet."),
-                    Some(game) => {
-                        if let Some(at) = game.played_at {
-                            text.push_str(&format!(
-                                "\n\nThe player's most recent analysed game was played on {}.",
-                                at.date()
-                            ));
-                        }
-                    }
-                }
+            match self.data.games(&GameQuery::recent(1)).await {
+                Err(_) => Latest::Unknown,
+                Ok(games) => match games.first() {
+                    None => Latest::NoGames,
+                    Some(game) => game
+                        .played_at
+                        .map_or(Latest::Unknown, |at| Latest::PlayedOn(at.date())),
+                },
             }
-        }
+        };
         SystemBlock {
-            text,
+            text: turn_block_text(tools, max_rounds, today, latest),
             cacheable: false,
         }
     }

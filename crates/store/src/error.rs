@@ -25,6 +25,13 @@ pub enum StoreError {
         max: u64,
         retry_after_seconds: u64,
     },
+    /// Another live process is registered under this node name.
+    #[error("node {name:?} is in use by a live process (pid {pid} on {host})")]
+    NodeInUse {
+        name: String,
+        host: String,
+        pid: u32,
+    },
     /// The database URL could not be understood.
     #[error("invalid database URL: {0}")]
     InvalidUrl(String),

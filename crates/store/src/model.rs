@@ -635,6 +635,39 @@ pub struct BudgetStatus {
     pub spent: u64,
     /// Held by reservations not settled yet.
     pub reserved: u64,
+    /// Tokens providers reported beyond what their calls reserved: charged to
+    /// the operator, not counted in `spent`.
+    pub overrun: u64,
+}
+
+/// What settling a reservation charged.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BudgetSettlement {
+    /// Added to the user's `spent`: the real amount, at most what was held.
+    pub charged: u64,
+    /// The real amount beyond what was held (the operator's).
+    pub overrun: u64,
+}
+
+/// One process sharing the database, as the process registry knows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeRecord {
+    /// The configured node name (`jobs.node`), unique among live processes.
+    pub name: String,
+    /// Random per process start.
+    pub instance: String,
+    pub host: String,
+    pub pid: u32,
+    pub started_at: OffsetDateTime,
+    pub heartbeat_at: OffsetDateTime,
+}
+
+/// A page of a conversation's messages, oldest first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessagePage {
+    pub messages: Vec<StoredMessage>,
+    /// Whether older messages exist before the first one of the page.
+    pub has_older: bool,
 }
 
 /// A sliding rate-limit window: at most `max` events in any `seconds`.

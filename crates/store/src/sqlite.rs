@@ -19,21 +19,22 @@ use time::OffsetDateTime;
 
 use crate::error::StoreError;
 use crate::model::{
-    AnalysisOutput, ApiToken, Backoff, BudgetReservation, BudgetStatus, ClaimedJob, Conversation,
-    ConversationSummary, FailOutcome, IdentityLink, Job, JobCounts, MetricPoint, NewConversation,
-    NewMessage, NewSession, NewUpload, NewUsageRecord, Note, RateAdmission, RateWindow,
-    ReanalysisScope, Recording, RecordingFacets, RecordingFilter, RecordingPage, RecordingQuery,
-    RecordingSort, RecordingSummary, Session, StoredAnalysis, StoredMessage, UploadOutcome,
-    UsageRecord, UsageTotals, User, UserJob,
+    AnalysisOutput, ApiToken, Backoff, BudgetReservation, BudgetSettlement, BudgetStatus,
+    ClaimedJob, Conversation, ConversationSummary, FailOutcome, IdentityLink, Job, JobCounts,
+    MessagePage, MetricPoint, NewConversation, NewMessage, NewSession, NewUpload, NewUsageRecord,
+    NodeRecord, Note, RateAdmission, RateWindow, ReanalysisScope, Recording, RecordingFacets,
+    RecordingFilter, RecordingPage, RecordingQuery, RecordingSort, RecordingSummary, Session,
+    StoredAnalysis, StoredMessage, UploadOutcome, UsageRecord, UsageTotals, User, UserJob,
 };
 use crate::store::Store;
 use crate::types::{
-    ApiTokenId, BudgetReservationId, ConversationId, GameResult, JobId, JobState, NoteAuthor,
-    NoteId, RecordingId, RecordingKind, Sha256Hex, UserId, Username,
+    ApiTokenId, BudgetReservationId, ConversationId, GameResult, JobId, JobState, MessageId,
+    NoteAuthor, NoteId, RecordingId, RecordingKind, Sha256Hex, UserId, Username,
 };
 
 mod coach;
 mod neutral;
+mod nodes;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -1468,7 +1469,20 @@ impl Store for SqliteStore {
         amount: u64,
         now: OffsetDateTime,
     ) -> Result<BudgetReservation, StoreError> {
-        coach::reserve_budget(&self.pool, user, period, limit, amount, now).await
+        coach::reserve_budget(&self.pool, user, period, limit, amount, None, now).await
+    }
+
+    #[tracing::instrument(skip(self, now))]
+    async fn reserve_budget_for_node(
+        &self,
+        user: UserId,
+        period: &str,
+        limit: u64,
+        amount: u64,
+        node: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<BudgetReservation, StoreError> {
+        coach::reserve_budget(&self.pool, user, period, limit, amount, node, now).await
     }
 
     #[tracing::instrument(skip(self, now))]
@@ -1477,7 +1491,7 @@ impl Store for SqliteStore {
         reservation: BudgetReservationId,
         actual: u64,
         now: OffsetDateTime,
-    ) -> Result<(), StoreError> {
+    ) -> Result<BudgetSettlement, StoreError> {
         coach::settle_budget(&self.pool, reservation, actual, now).await
     }
 
@@ -1492,6 +1506,50 @@ impl Store for SqliteStore {
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
         coach::settle_stale_reservations(&self.pool, older_than, now).await
+    }
+
+    async fn nodes(&self) -> Result<Vec<NodeRecord>, StoreError> {
+        nodes::list(&self.pool).await
+    }
+
+    #[tracing::instrument(skip_all, fields(node = %node.name))]
+    async fn register_node(
+        &self,
+        node: &NodeRecord,
+        replacing: Option<&str>,
+        stale_before: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        nodes::register(&self.pool, node, replacing, stale_before, now).await
+    }
+
+    async fn node_heartbeat(
+        &self,
+        name: &str,
+        instance: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        nodes::heartbeat(&self.pool, name, instance, now).await
+    }
+
+    #[tracing::instrument(skip(self, now))]
+    async fn release_node(
+        &self,
+        name: &str,
+        instance: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        nodes::release(&self.pool, name, instance, now).await
+    }
+
+    async fn messages_page(
+        &self,
+        owner: UserId,
+        conversation: ConversationId,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> Result<MessagePage, StoreError> {
+        coach::messages_page(&self.pool, owner, conversation, before, limit).await
     }
 
     #[tracing::instrument(skip(self, windows, now))]

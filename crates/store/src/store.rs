@@ -7,16 +7,16 @@ use time::OffsetDateTime;
 
 use crate::error::StoreError;
 use crate::model::{
-    AnalysisOutput, ApiToken, Backoff, BudgetReservation, BudgetStatus, ClaimedJob, Conversation,
-    ConversationSummary, FailOutcome, IdentityLink, Job, JobCounts, MetricPoint, NewConversation,
-    NewMessage, NewSession, NewUpload, NewUsageRecord, Note, RateAdmission, RateWindow,
-    ReanalysisScope, Recording, RecordingFacets, RecordingFilter, RecordingPage, RecordingQuery,
-    RecordingSummary, Session, StoredAnalysis, StoredMessage, UploadOutcome, UsageRecord,
-    UsageTotals, User, UserJob,
+    AnalysisOutput, ApiToken, Backoff, BudgetReservation, BudgetSettlement, BudgetStatus,
+    ClaimedJob, Conversation, ConversationSummary, FailOutcome, IdentityLink, Job, JobCounts,
+    MessagePage, MetricPoint, NewConversation, NewMessage, NewSession, NewUpload, NewUsageRecord,
+    NodeRecord, Note, RateAdmission, RateWindow, ReanalysisScope, Recording, RecordingFacets,
+    RecordingFilter, RecordingPage, RecordingQuery, RecordingSummary, Session, StoredAnalysis,
+    StoredMessage, UploadOutcome, UsageRecord, UsageTotals, User, UserJob,
 };
 use crate::types::{
-    ApiTokenId, BudgetReservationId, ConversationId, JobId, NoteAuthor, NoteId, RecordingId,
-    Sha256Hex, UserId, Username,
+    ApiTokenId, BudgetReservationId, ConversationId, JobId, MessageId, NoteAuthor, NoteId,
+    RecordingId, Sha256Hex, UserId, Username,
 };
 
 /// How stale a token's recorded last use may get before a request writes it again.
@@ -406,16 +406,28 @@ pub trait Store: Send + Sync + 'static {
         amount: u64,
         now: OffsetDateTime,
     ) -> Result<BudgetReservation, StoreError>;
-    /// Replaces the reservation with the real amount (`reserved -= held`,
-    /// `spent += actual`, even when `actual > held`).
-    /// [`StoreError::NotFound`] if already settled or unknown, and then
-    /// nothing changes: settling twice never double-counts.
+    /// [`Store::reserve_budget`] on behalf of a registered node: the
+    /// reservation records it, so it is released when that node dies.
+    async fn reserve_budget_for_node(
+        &self,
+        user: UserId,
+        period: &str,
+        limit: u64,
+        amount: u64,
+        node: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<BudgetReservation, StoreError>;
+    /// Replaces the reservation with the real amount, capped at what it held:
+    /// `reserved -= held`, `spent += min(actual, held)`, and the rest goes to
+    /// the period's `overrun` (the operator's cost), so a budget can never be
+    /// overspent. [`StoreError::NotFound`] if already settled or unknown, and
+    /// then nothing changes: settling twice never double-counts.
     async fn settle_budget(
         &self,
         reservation: BudgetReservationId,
         actual: u64,
         now: OffsetDateTime,
-    ) -> Result<(), StoreError>;
+    ) -> Result<BudgetSettlement, StoreError>;
     /// Zeros for a period with no row.
     async fn budget_status(&self, user: UserId, period: &str) -> Result<BudgetStatus, StoreError>;
     /// Settles reservations made before `older_than` (their process died
@@ -425,6 +437,57 @@ pub trait Store: Send + Sync + 'static {
         older_than: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError>;
+
+    // ---- process registry ----
+
+    /// Every registered node.
+    async fn nodes(&self) -> Result<Vec<NodeRecord>, StoreError>;
+    /// Registers `node` under its name, atomically. A row with that name whose
+    /// heartbeat is at or after `stale_before` belongs to a live process and
+    /// refuses with [`StoreError::NodeInUse`], unless its instance is
+    /// `replacing` (the caller proved that process dead). Otherwise the old
+    /// process's reservations are settled at their full amount (never
+    /// undercharging) and the row becomes `node`'s. Returns how many
+    /// reservations were released.
+    async fn register_node(
+        &self,
+        node: &NodeRecord,
+        replacing: Option<&str>,
+        stale_before: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
+    /// Refreshes the heartbeat of this instance of the node.
+    /// [`StoreError::NotFound`] if another instance took the name over.
+    async fn node_heartbeat(
+        &self,
+        name: &str,
+        instance: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// Removes this instance of the node and settles the reservations it
+    /// still holds at their full amount. For a process that stopped, or one
+    /// found dead. Returns how many reservations were released; 0 and nothing
+    /// changes if the row is another instance's.
+    async fn release_node(
+        &self,
+        name: &str,
+        instance: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
+
+    // ---- coach: message pages ----
+
+    /// Up to `limit` messages of the conversation ending just before the
+    /// message `before` (the latest ones without it), oldest first.
+    /// [`StoreError::NotFound`] unless `owner` owns the conversation and
+    /// `before` is one of its messages.
+    async fn messages_page(
+        &self,
+        owner: UserId,
+        conversation: ConversationId,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> Result<MessagePage, StoreError>;
 
     // ---- coach: rate limits ----
 

@@ -20,6 +20,7 @@ use tokio::sync::{Notify, watch};
 use crate::coach::CoachService;
 use crate::config::Config;
 use crate::metrics::Metrics;
+use crate::node::NodeIdentity;
 use crate::pre_session::PreSessionCsrf;
 use crate::throttle::{LoginLimiter, SignupLimiter};
 
@@ -64,6 +65,8 @@ pub struct AppState {
     pub worker_count: usize,
     /// The coach's provider and profiles, built from the config at startup.
     pub coach: Arc<CoachService>,
+    /// This process in the process registry.
+    pub node: Arc<NodeIdentity>,
 }
 
 pub struct App {
@@ -118,18 +121,17 @@ impl App {
         if outdated > 0 {
             tracing::info!(outdated, "queued re-analyses for a new analysis revision");
         }
-        let node = &config.jobs.node;
-        if config.jobs.workers > 0 {
-            // Jobs a killed previous run of this node held would otherwise wait
-            // for their lease to run out before anyone retried them.
-            let freed = store
-                .expire_worker_leases(&format!("{node}-"), clock.now())
-                .await
-                .context("Failed to recover the jobs of a previous run")?;
-            if freed > 0 {
-                tracing::info!(freed, "recovered jobs left running by a previous run");
-            }
-        }
+        // Before any work: refuses a name a live process uses, and frees what
+        // a dead previous run of this name held.
+        let me = NodeIdentity::new(config.jobs.node.as_deref())?;
+        crate::node::register(
+            store.as_ref(),
+            &me,
+            Duration::from_secs(config.jobs.lease_secs),
+            &clock,
+        )
+        .await?;
+        let node = &me.name;
         let pid = std::process::id();
         let workers: Vec<Worker> = (0..config.jobs.workers)
             .map(|n| {
@@ -162,6 +164,7 @@ impl App {
             shutdown: shutdown_rx,
             worker_count: workers.len(),
             coach,
+            node: Arc::new(me),
             config: Arc::new(config),
             clock,
         };
@@ -212,6 +215,13 @@ impl App {
             }));
         }
 
+        let registry = tokio::spawn(crate::node::run(
+            state.store.clone(),
+            (*state.node).clone(),
+            Duration::from_secs(state.config.jobs.lease_secs),
+            state.clock.clone(),
+            state.shutdown.clone(),
+        ));
         let router = crate::routes::router(state);
         let signal_tx = shutdown_tx.clone();
         // Streams (the coach's tokens, job events) write many small chunks:
@@ -237,6 +247,10 @@ impl App {
             if let Err(error) = task.await {
                 tracing::error!(error = %error, "worker task panicked");
             }
+        }
+        // Last: it leaves the registry once the workers have handed back their jobs.
+        if let Err(error) = registry.await {
+            tracing::error!(error = %error, "node registry task panicked");
         }
         tracing::info!("shut down");
         served.context("HTTP server failed")

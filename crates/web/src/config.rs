@@ -131,10 +131,12 @@ impl Default for LimitsConfig {
 pub struct JobsConfig {
     /// Worker tasks in this process (0: the web only; run workers elsewhere).
     pub workers: usize,
-    /// This process's name in worker ids (`NODE-PID-wN`). At startup the jobs
-    /// its previous run died holding are freed at once, so processes sharing
-    /// one database must each have their own node name.
-    pub node: String,
+    /// This process's name in the process registry and in worker ids
+    /// (`NODE-PID-wN`). Unset: `HOST-PID-RANDOM`, unique to the process. Set it
+    /// to a stable name so a restart frees at once what its killed previous
+    /// run held (jobs, budget reservations); a second live process with the
+    /// same name is refused at startup.
+    pub node: Option<String>,
     pub job_timeout_secs: u64,
     /// Seconds a running job may go without a heartbeat before another worker takes it.
     pub lease_secs: u64,
@@ -145,7 +147,7 @@ impl Default for JobsConfig {
     fn default() -> Self {
         Self {
             workers: 2,
-            node: "local".to_owned(),
+            node: None,
             job_timeout_secs: 30,
             lease_secs: 60,
             poll_interval_ms: 500,
@@ -224,6 +226,9 @@ pub struct CoachConfig {
     #[serde(deserialize_with = "openai_keys")]
     pub openai: RemoteProviderConfig,
     pub local: LocalProviderConfig,
+    /// A PEM file of CA certificates trusted besides the system's roots, for a
+    /// model server behind a private CA (both remote providers use it).
+    pub ca_file: Option<PathBuf>,
     /// Prices by model name, in micro-dollars per million tokens. A model
     /// without a price costs nothing (local and self-hosted models).
     pub prices: filmroom_coach::PriceTable,
@@ -242,6 +247,7 @@ impl Default for CoachConfig {
             anthropic: RemoteProviderConfig::anthropic(),
             openai: RemoteProviderConfig::openai(),
             local: LocalProviderConfig::default(),
+            ca_file: None,
             prices: filmroom_coach::PriceTable::default(),
         }
     }

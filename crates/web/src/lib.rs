@@ -15,6 +15,7 @@ pub mod dto;
 pub mod error;
 mod game_view;
 pub mod metrics;
+pub mod node;
 mod ops;
 mod pages;
 pub mod pre_session;

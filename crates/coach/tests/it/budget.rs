@@ -79,3 +79,16 @@ async fn a_reservation_cannot_be_settled_twice() {
         Err(BudgetError::UnknownReservation(id))
     );
 }
+
+#[tokio::test]
+async fn a_call_that_overruns_its_reservation_is_charged_only_what_it_held() {
+    let ledger = InMemoryLedger::new();
+    ledger.set_limit("ada", 1_000).unwrap();
+    let reservation = ledger.reserve("ada", 900).await.unwrap();
+
+    // The provider reported more than the estimate allowed for.
+    let overrun = ledger.settle(reservation, 1_400).await.unwrap();
+    assert_eq!(overrun, 500, "the excess is returned as the operator's");
+    assert_eq!(ledger.spent("ada").unwrap(), 900);
+    assert_eq!(ledger.available("ada").await.unwrap(), 100);
+}

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use filmroom_coach::data::CoachData;
-use filmroom_coach::turn::{IMAGE_TOKEN_ESTIMATE, estimate_prompt_tokens};
+use filmroom_coach::turn::{FRAMING_TOKENS, IMAGE_TOKEN_ESTIMATE, estimate_prompt_tokens};
 use filmroom_coach::{
     CallEstimate, CallOutcome, CallRecord, ChatRequest, CoachEvent, Frame, FrameStream, Message,
     Meter, MeterError, MeterTicket, Micros, Part, Price, ProfileSet, Provider, ProviderBinding,
@@ -316,7 +316,7 @@ async fn a_tool_round_runs_between_two_calls_each_reserved_and_settled_once_with
 }
 
 #[test]
-fn the_prompt_estimate_is_a_third_of_the_characters_sent_and_a_flat_cost_per_image() {
+fn the_prompt_estimate_is_the_utf8_bytes_sent_with_framing_and_a_flat_cost_per_image() {
     let mut req = ChatRequest {
         model: "m".into(),
         system: vec![filmroom_coach::SystemBlock {
@@ -327,12 +327,71 @@ fn the_prompt_estimate_is_a_third_of_the_characters_sent_and_a_flat_cost_per_ima
         tools: vec![],
         max_tokens: 10,
     };
-    assert_eq!(estimate_prompt_tokens(&req), 21);
+    // One system block and one message: two items of framing.
+    assert_eq!(estimate_prompt_tokens(&req), 61 + 2 * FRAMING_TOKENS);
     req.messages[0].parts.push(Part::Image {
         media_type: "image/png".into(),
         data_base64: "A".repeat(3_000_000),
     });
-    assert_eq!(estimate_prompt_tokens(&req), 21 + IMAGE_TOKEN_ESTIMATE);
+    assert_eq!(
+        estimate_prompt_tokens(&req),
+        61 + 2 * FRAMING_TOKENS + IMAGE_TOKEN_ESTIMATE
+    );
+}
+
+#[test]
+fn non_latin_text_is_estimated_from_its_bytes_never_below_its_characters() {
+    // 7,990 CJK characters: 23,970 UTF-8 bytes. A third of the characters
+    // (2,664) undercounted what tokenizers make of it (often 1-2 per character).
+    let question = "漢".repeat(7_990);
+    let req = ChatRequest {
+        model: "m".into(),
+        system: vec![],
+        messages: vec![Message::user(question.clone())],
+        tools: vec![],
+        max_tokens: 10,
+    };
+    let estimate = estimate_prompt_tokens(&req);
+    assert_eq!(estimate, 23_970 + FRAMING_TOKENS);
+    assert!(estimate >= 2 * question.chars().count() as u64);
+}
+
+#[tokio::test]
+async fn the_first_call_estimate_known_before_the_turn_covers_the_turns_first_reservation() {
+    let profiles = ProfileSet::builtin();
+    for (profile, games) in [
+        (profiles.default_profile(), data()),
+        (
+            profiles.default_profile(),
+            filmroom_coach::InMemoryData::new(vec![]),
+        ),
+        (profiles.get("trading").unwrap(), data()),
+    ] {
+        let mut req = request("How was my last game? 最後の試合はどうだった？");
+        req.profile = profile;
+        req.history = vec![Message::user("earlier"), Message::assistant("an answer")];
+        let provider = Scripted::new(vec![Ok(vec![
+            text("Fine."),
+            Ok(Frame::Usage(usage(10, 2))),
+            Ok(Frame::Stop(StopReason::EndTurn)),
+        ])]);
+        let binding = binding(provider, false);
+        let bound = filmroom_coach::first_call_estimate(&binding, &req);
+        let meter = Arc::new(RecordingMeter::default());
+        run(binding, Arc::new(games), meter.clone(), req).await;
+        let first = &meter.estimates()[0];
+        assert!(
+            first.prompt_tokens <= bound.prompt_tokens,
+            "{first:?} > {bound:?}"
+        );
+        // The bound is tight: only the date and latest-game sentence can differ.
+        assert!(
+            bound.prompt_tokens - first.prompt_tokens < 64,
+            "{first:?} {bound:?}"
+        );
+        assert_eq!(first.max_output_tokens, bound.max_output_tokens);
+        assert!(first.max_cost <= bound.max_cost);
+    }
 }
 
 #[tokio::test]

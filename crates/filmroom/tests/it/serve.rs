@@ -23,12 +23,17 @@ pub fn free_port() -> u16 {
 }
 
 pub async fn start(data: &Path, port: u16) -> Server {
+    start_with(data, port, &[]).await
+}
+
+async fn start_with(data: &Path, port: u16, env: &[(&str, String)]) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_filmroom"))
         .arg("serve")
         .env("FILMROOM__SERVER__LISTEN", format!("127.0.0.1:{port}"))
         .env("FILMROOM__STORAGE__DATA_DIR", data)
         .env("FILMROOM__JOBS__WORKERS", "1")
         .env("FILMROOM__JOBS__POLL_INTERVAL_MS", "50")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -262,4 +267,83 @@ fn user_create_list_and_reset_password_work_on_the_configured_database() {
     let (code, out, _) = run(&["user", "plan", "second", "default"], "");
     assert_eq!(code, 0);
     assert!(out.contains("second is on the free plan"), "{out}");
+}
+
+/// A model server that starts an answer and never finishes it: the call
+/// stays in flight, holding its budget reservation, until the client goes.
+async fn stalled_model() -> String {
+    use futures_util::StreamExt;
+    async fn completions() -> axum::response::Response {
+        let first = "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\
+            \"model\":\"stalled\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\
+            \"content\":\"Thinking\"},\"finish_reason\":null}]}\n\n";
+        let body = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(first)])
+            .chain(futures_util::stream::pending());
+        axum::response::Response::builder()
+            .header("content-type", "text/event-stream")
+            .body(axum::body::Body::from_stream(body))
+            .unwrap()
+    }
+    let router =
+        axum::Router::new().route("/v1/chat/completions", axum::routing::post(completions));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn a_server_killed_with_a_chat_in_flight_leaves_no_reservation_open_after_a_restart() {
+    let data = scratch("serve-kill-reservation");
+    let port = free_port();
+    let env = [
+        ("FILMROOM__JOBS__NODE", "web-a".to_owned()),
+        ("FILMROOM__COACH__PROVIDER", "openai".to_owned()),
+        ("FILMROOM__COACH__OPENAI__BASE_URL", stalled_model().await),
+        ("FILMROOM__COACH__OPENAI__MODEL", "stalled".to_owned()),
+    ];
+    let server = start_with(&data, port, &env).await;
+    let token = sign_up_with_token(&server.base).await;
+
+    // Open a chat and read until the model's first words: its call is in flight.
+    let mut response = reqwest::Client::new()
+        .post(format!("{}/api/v1/coach/chat", server.base))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "message": "How much should I risk?", "profile": "trading" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let mut seen = String::new();
+    while !seen.contains("event: delta") && !seen.contains("event:delta") {
+        let chunk = tokio::time::timeout(Duration::from_secs(30), response.chunk())
+            .await
+            .expect("the answer starts")
+            .unwrap()
+            .expect("the stream stays open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+
+    let store =
+        filmroom_store::connect(&format!("sqlite://{}", data.join("filmroom.db").display()))
+            .await
+            .unwrap();
+    let alice = store
+        .user_by_username(&filmroom_store::Username::parse("alice").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let period = filmroom_web::coach::limits::budget_period(time::OffsetDateTime::now_utc());
+    let open = store.budget_status(alice.id, &period).await.unwrap();
+    assert!(open.reserved > 0, "the call holds a reservation: {open:?}");
+    assert_eq!(open.spent, 0);
+
+    // kill -9, then start again under the same node name.
+    drop(response);
+    drop(server);
+    let _server = start_with(&data, port, &env).await;
+    let after = store.budget_status(alice.id, &period).await.unwrap();
+    assert_eq!(after.reserved, 0, "nothing stays reserved: {after:?}");
+    // Charged at what it held: the call may have run to its end.
+    assert_eq!(after.spent, open.reserved);
 }

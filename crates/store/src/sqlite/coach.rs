@@ -15,12 +15,12 @@ use time::OffsetDateTime;
 use super::{from_ts, parse_id, to_i64, to_u64, ts};
 use crate::error::StoreError;
 use crate::model::{
-    BudgetReservation, BudgetStatus, Citation, Conversation, ConversationSummary, NewConversation,
-    NewMessage, NewUsageRecord, Note, RateAdmission, RateWindow, StoredMessage, UsageRecord,
-    UsageTotals, WindowState,
+    BudgetReservation, BudgetSettlement, BudgetStatus, Citation, Conversation, ConversationSummary,
+    MessagePage, NewConversation, NewMessage, NewUsageRecord, Note, RateAdmission, RateWindow,
+    StoredMessage, UsageRecord, UsageTotals, WindowState,
 };
 use crate::types::{
-    BudgetReservationId, ConversationId, MessageRole, NoteAuthor, NoteId, UsageOutcome,
+    BudgetReservationId, ConversationId, MessageId, MessageRole, NoteAuthor, NoteId, UsageOutcome,
     UsageRecordId, UserId,
 };
 
@@ -290,45 +290,135 @@ pub(super) async fn messages(
                 label: row.try_get("label")?,
             });
     }
-    let rows = sqlx::query(
-        "SELECT id, conversation_id, role, text, tool_calls_json, attachments_json, provider,
-            model, stop_reason, input_tokens, output_tokens, cache_read_tokens,
-            cache_write_tokens, cost_micros, created_at
-         FROM messages WHERE conversation_id = ?
-         ORDER BY created_at, rowid",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT {MESSAGE_COLS} FROM messages WHERE conversation_id = ? ORDER BY created_at, rowid"
+    ))
     .bind(conversation.to_string())
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
     rows.iter()
-        .map(|row| {
-            let id: String = row.try_get("id")?;
-            let role: String = row.try_get("role")?;
-            Ok(StoredMessage {
-                id: parse_id(&id, "message id")?,
-                conversation: parse_id(
-                    &row.try_get::<String, _>("conversation_id")?,
-                    "conversation id",
-                )?,
-                role: MessageRole::parse(&role)
-                    .ok_or_else(|| StoreError::Corrupt(format!("message role {role:?}")))?,
-                text: row.try_get("text")?,
-                tool_calls_json: row.try_get("tool_calls_json")?,
-                attachments_json: row.try_get("attachments_json")?,
-                citations: citations.remove(&id).unwrap_or_default(),
-                provider: row.try_get("provider")?,
-                model: row.try_get("model")?,
-                stop_reason: row.try_get("stop_reason")?,
-                input_tokens: get_u64(row, "input_tokens")?,
-                output_tokens: get_u64(row, "output_tokens")?,
-                cache_read_tokens: get_u64(row, "cache_read_tokens")?,
-                cache_write_tokens: get_u64(row, "cache_write_tokens")?,
-                cost_micros: get_u64(row, "cost_micros")?,
-                created_at: from_ts(row.try_get("created_at")?)?,
-            })
-        })
+        .map(|row| message_from_row(row, &mut citations))
         .collect()
+}
+
+const MESSAGE_COLS: &str = "id, conversation_id, role, text, tool_calls_json, attachments_json, \
+    provider, model, stop_reason, input_tokens, output_tokens, cache_read_tokens, \
+    cache_write_tokens, cost_micros, created_at";
+
+fn message_from_row(
+    row: &SqliteRow,
+    citations: &mut HashMap<String, Vec<Citation>>,
+) -> Result<StoredMessage, StoreError> {
+    let id: String = row.try_get("id")?;
+    let role: String = row.try_get("role")?;
+    Ok(StoredMessage {
+        id: parse_id(&id, "message id")?,
+        conversation: parse_id(
+            &row.try_get::<String, _>("conversation_id")?,
+            "conversation id",
+        )?,
+        role: MessageRole::parse(&role)
+            .ok_or_else(|| StoreError::Corrupt(format!("message role {role:?}")))?,
+        text: row.try_get("text")?,
+        tool_calls_json: row.try_get("tool_calls_json")?,
+        attachments_json: row.try_get("attachments_json")?,
+        citations: citations.remove(&id).unwrap_or_default(),
+        provider: row.try_get("provider")?,
+        model: row.try_get("model")?,
+        stop_reason: row.try_get("stop_reason")?,
+        input_tokens: get_u64(row, "input_tokens")?,
+        output_tokens: get_u64(row, "output_tokens")?,
+        cache_read_tokens: get_u64(row, "cache_read_tokens")?,
+        cache_write_tokens: get_u64(row, "cache_write_tokens")?,
+        cost_micros: get_u64(row, "cost_micros")?,
+        created_at: from_ts(row.try_get("created_at")?)?,
+    })
+}
+
+pub(super) async fn messages_page(
+    pool: &SqlitePool,
+    owner: UserId,
+    conversation: ConversationId,
+    before: Option<MessageId>,
+    limit: u32,
+) -> Result<MessagePage, StoreError> {
+    let mut tx = pool.begin().await?;
+    let owned: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM conversations WHERE id = ? AND owner_id = ?)",
+    )
+    .bind(conversation.to_string())
+    .bind(owner.to_string())
+    .fetch_one(&mut *tx)
+    .await?;
+    if !owned {
+        tx.rollback().await?;
+        return Err(not_found("conversation"));
+    }
+    // The cursor is the message's place in the conversation's order
+    // (created_at, then rowid), so a page boundary inside one second holds.
+    let cursor: Option<(i64, i64)> = match before {
+        None => None,
+        Some(id) => {
+            let place = sqlx::query_as::<_, (i64, i64)>(
+                "SELECT created_at, rowid FROM messages WHERE id = ? AND conversation_id = ?",
+            )
+            .bind(id.to_string())
+            .bind(conversation.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            match place {
+                Some(place) => Some(place),
+                None => {
+                    tx.rollback().await?;
+                    return Err(not_found("message"));
+                }
+            }
+        }
+    };
+    let (at, seq) = cursor.unwrap_or((i64::MAX, i64::MAX));
+    // One more than asked: whether older messages exist, without a COUNT.
+    let mut rows = sqlx::query(&format!(
+        "SELECT {MESSAGE_COLS} FROM messages
+         WHERE conversation_id = ?1 AND (created_at < ?2 OR (created_at = ?2 AND rowid < ?3))
+         ORDER BY created_at DESC, rowid DESC LIMIT ?4"
+    ))
+    .bind(conversation.to_string())
+    .bind(at)
+    .bind(seq)
+    .bind(i64::from(limit).saturating_add(1))
+    .fetch_all(&mut *tx)
+    .await?;
+    let has_older = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    rows.reverse();
+    let mut citations: HashMap<String, Vec<Citation>> = HashMap::new();
+    for row in &rows {
+        let id: String = row.try_get("id")?;
+        let cited = sqlx::query(
+            "SELECT recording_id, at_seconds, label FROM message_citations
+             WHERE message_id = ? ORDER BY position",
+        )
+        .bind(&id)
+        .fetch_all(&mut *tx)
+        .await?;
+        for c in &cited {
+            citations.entry(id.clone()).or_default().push(Citation {
+                recording: parse_id(&c.try_get::<String, _>("recording_id")?, "recording id")?,
+                at_seconds: c.try_get("at_seconds")?,
+                label: c.try_get("label")?,
+            });
+        }
+    }
+    tx.commit().await?;
+    let messages = rows
+        .iter()
+        .map(|row| message_from_row(row, &mut citations))
+        .collect::<Result<_, _>>()?;
+    Ok(MessagePage {
+        messages,
+        has_older,
+    })
 }
 
 // ---- notes ----
@@ -546,6 +636,7 @@ pub(super) async fn reserve_budget(
     period: &str,
     limit: u64,
     amount: u64,
+    node: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<BudgetReservation, StoreError> {
     let (limit_i, amount_i) = (to_i64(limit, "budget limit")?, to_i64(amount, "amount")?);
@@ -585,14 +676,15 @@ pub(super) async fn reserve_budget(
     }
     let id = BudgetReservationId::new();
     sqlx::query(
-        "INSERT INTO budget_reservations (id, user_id, period, amount, created_at)
-         VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO budget_reservations (id, user_id, period, amount, created_at, node)
+         VALUES (?, ?, ?, ?, ?, ?)",
     )
     .bind(id.to_string())
     .bind(user.to_string())
     .bind(period)
     .bind(amount_i)
     .bind(ts(now))
+    .bind(node)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -609,22 +701,25 @@ async fn read_status(
     user: UserId,
     period: &str,
 ) -> Result<BudgetStatus, StoreError> {
-    let row =
-        sqlx::query("SELECT spent, reserved FROM budget_periods WHERE user_id = ? AND period = ?")
-            .bind(user.to_string())
-            .bind(period)
-            .fetch_optional(executor)
-            .await?;
+    let row = sqlx::query(
+        "SELECT spent, reserved, overrun FROM budget_periods WHERE user_id = ? AND period = ?",
+    )
+    .bind(user.to_string())
+    .bind(period)
+    .fetch_optional(executor)
+    .await?;
     match row {
         Some(row) => Ok(BudgetStatus {
             spent: get_u64(&row, "spent")?,
             reserved: get_u64(&row, "reserved")?,
+            overrun: get_u64(&row, "overrun")?,
         }),
         None => Ok(BudgetStatus::default()),
     }
 }
 
-/// Moves one settled reservation from `reserved` to `spent` (`actual` of it).
+/// Moves one settled reservation from `reserved` to `spent`: `actual` of it
+/// but never more than was held; the rest is the operator's overrun.
 async fn settle_into_period(
     tx: &mut Transaction<'_, Sqlite>,
     user_id: &str,
@@ -632,19 +727,43 @@ async fn settle_into_period(
     held: i64,
     actual: i64,
     now: OffsetDateTime,
-) -> Result<(), StoreError> {
+) -> Result<BudgetSettlement, StoreError> {
+    let charged = actual.min(held);
+    let overrun = actual.saturating_sub(charged);
     sqlx::query(
-        "UPDATE budget_periods SET reserved = reserved - ?1, spent = spent + ?2, updated_at = ?3
-         WHERE user_id = ?4 AND period = ?5",
+        "UPDATE budget_periods SET reserved = reserved - ?1, spent = spent + ?2,
+            overrun = overrun + ?3, updated_at = ?4
+         WHERE user_id = ?5 AND period = ?6",
     )
     .bind(held)
-    .bind(actual)
+    .bind(charged)
+    .bind(overrun)
     .bind(ts(now))
     .bind(user_id)
     .bind(period)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(BudgetSettlement {
+        charged: to_u64(charged, "charged")?,
+        overrun: to_u64(overrun, "overrun")?,
+    })
+}
+
+/// Settles, inside `tx`, reservations just deleted with `RETURNING user_id,
+/// period, amount`, each at its full amount: their call may have run to the
+/// end, and charging what was held never undercharges nor passes the budget.
+pub(super) async fn settle_released(
+    tx: &mut Transaction<'_, Sqlite>,
+    rows: &[SqliteRow],
+    now: OffsetDateTime,
+) -> Result<u64, StoreError> {
+    for row in rows {
+        let user_id: String = row.try_get("user_id")?;
+        let period: String = row.try_get("period")?;
+        let amount: i64 = row.try_get("amount")?;
+        settle_into_period(tx, &user_id, &period, amount, amount, now).await?;
+    }
+    Ok(rows.len() as u64)
 }
 
 pub(super) async fn settle_budget(
@@ -652,7 +771,7 @@ pub(super) async fn settle_budget(
     reservation: BudgetReservationId,
     actual: u64,
     now: OffsetDateTime,
-) -> Result<(), StoreError> {
+) -> Result<BudgetSettlement, StoreError> {
     let actual = to_i64(actual, "actual amount")?;
     let mut tx = pool.begin().await?;
     // Deleting the reservation is what makes settling happen once.
@@ -668,7 +787,7 @@ pub(super) async fn settle_budget(
     };
     let user_id: String = row.try_get("user_id")?;
     let period: String = row.try_get("period")?;
-    settle_into_period(
+    let settled = settle_into_period(
         &mut tx,
         &user_id,
         &period,
@@ -678,7 +797,7 @@ pub(super) async fn settle_budget(
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(settled)
 }
 
 pub(super) async fn budget_status(
@@ -701,15 +820,9 @@ pub(super) async fn settle_stale_reservations(
     .bind(ts(older_than))
     .fetch_all(&mut *tx)
     .await?;
-    for row in &rows {
-        let user_id: String = row.try_get("user_id")?;
-        let period: String = row.try_get("period")?;
-        let amount: i64 = row.try_get("amount")?;
-        // The call may have run to the end: charge everything that was held.
-        settle_into_period(&mut tx, &user_id, &period, amount, amount, now).await?;
-    }
+    let released = settle_released(&mut tx, &rows, now).await?;
     tx.commit().await?;
-    Ok(rows.len() as u64)
+    Ok(released)
 }
 
 // ---- rate limits ----

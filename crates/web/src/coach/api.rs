@@ -13,7 +13,8 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use filmroom_coach::{
-    CoachEvent, MAX_NOTE_CHARS, Message, Part, Role, TurnOutcome, TurnRequest, run_turn,
+    CoachEvent, MAX_NOTE_CHARS, Message, Part, Role, TurnOutcome, TurnRequest, first_call_estimate,
+    run_turn,
 };
 use filmroom_store::{
     Citation, ConversationId, MessageId, MessageRole, NewConversation, NewMessage, NoteAuthor,
@@ -27,7 +28,7 @@ use tokio::sync::mpsc;
 use super::data::StoreCoachData;
 use super::dto::*;
 use super::limits::{self, budget_period, period_start};
-use super::meter::StoreMeter;
+use super::meter::{StoreMeter, UNMETERED_PROVIDER};
 use crate::api::parse_id;
 use crate::app::AppState;
 use crate::auth::ApiUser;
@@ -246,71 +247,51 @@ pub async fn chat(
     };
 
     let (_, plan) = user_plan(&state, user).await?;
-    let admission = limits::admit_chat(&state, user, &plan).await?;
-
-    let now = state.clock.now();
-    let conversation = match existing {
-        Some(c) => c,
-        None => {
-            store
-                .create_conversation(
-                    &NewConversation {
-                        owner: user,
-                        title: title_of(&text),
-                        profile: profile.id.clone(),
-                    },
-                    now,
-                )
-                .await?
-        }
+    let earlier = match &existing {
+        Some(c) => history(store.as_ref(), user, c.id).await?,
+        None => Vec::new(),
     };
-    let earlier = history(store.as_ref(), user, conversation.id).await?;
-
-    let mut attachment_meta = Vec::new();
     let mut parts = vec![Part::Text(text.clone())];
     for image in &images {
-        let key = Sha256Hex::digest(&image.bytes);
-        state
-            .objects
-            .put(&key, &image.bytes)
-            .await
-            .map_err(AppError::internal)?;
-        attachment_meta.push(json!({
-            "media_type": image.media_type,
-            "bytes": image.bytes.len(),
-            "sha256": key.as_str(),
-        }));
         parts.push(Part::Image {
             media_type: image.media_type.to_owned(),
             data_base64: base64::engine::general_purpose::STANDARD.encode(&image.bytes),
         });
     }
-    let question = store
-        .append_message(
-            user,
-            &NewMessage {
-                id: MessageId::new(),
-                conversation: conversation.id,
-                role: MessageRole::User,
-                text: text.clone(),
-                tool_calls_json: "[]".to_owned(),
-                attachments_json: serde_json::Value::Array(attachment_meta).to_string(),
-                citations: Vec::new(),
-                provider: None,
-                model: None,
-                stop_reason: None,
-                input_tokens: 0,
-                output_tokens: 0,
-                cache_read_tokens: 0,
-                cache_write_tokens: 0,
-                cost_micros: 0,
-            },
-            now,
-        )
-        .await?;
+    let request = TurnRequest {
+        profile: profile.clone(),
+        history: earlier,
+        user_message: Message {
+            role: Role::User,
+            parts,
+        },
+        max_tokens: coach.max_tokens,
+        max_tool_rounds: coach.max_tool_rounds,
+    };
+    // Admission before any write: the first call's budget is held now, so a
+    // question the budget cannot take stores no conversation and no message.
+    let first_call_tokens = (binding.name != UNMETERED_PROVIDER).then(|| {
+        let estimate = first_call_estimate(&binding, &request);
+        estimate
+            .prompt_tokens
+            .saturating_add(estimate.max_output_tokens)
+    });
+    let admission = limits::admit_chat(&state, user, &plan, first_call_tokens).await?;
+
+    let now = state.clock.now();
+    let saved = save_question(&state, user, existing, &profile.id, &text, &images, now).await;
+    let (conversation, question) = match saved {
+        Ok(saved) => saved,
+        Err(error) => {
+            if let Some(hold) = &admission.hold {
+                limits::release(&state, hold).await;
+            }
+            return Err(error);
+        }
+    };
 
     let answer_id = MessageId::new();
-    let meter = StoreMeter {
+    let meter = Arc::new(StoreMeter {
         store: store.clone(),
         clock: state.clock.clone(),
         user,
@@ -318,23 +299,11 @@ pub async fn chat(
         message: answer_id,
         period: budget_period(now),
         monthly_tokens: plan.monthly_tokens,
-    };
+        node: state.node.name.clone(),
+        admitted: std::sync::Mutex::new(admission.hold.clone()),
+    });
     let data = StoreCoachData::new(store.clone(), user, now);
-    let turn = run_turn(
-        binding,
-        Arc::new(data),
-        Arc::new(meter),
-        TurnRequest {
-            profile,
-            history: earlier,
-            user_message: Message {
-                role: Role::User,
-                parts,
-            },
-            max_tokens: coach.max_tokens,
-            max_tool_rounds: coach.max_tool_rounds,
-        },
-    );
+    let turn = run_turn(binding, Arc::new(data), meter.clone(), request);
 
     let (tx, rx) = mpsc::channel::<Event>(64);
     let opening = json!({
@@ -353,6 +322,7 @@ pub async fn chat(
         conversation: conversation.id,
         answer_id,
         plan,
+        meter,
     };
     tokio::spawn(job.run(turn, tx));
 
@@ -368,6 +338,73 @@ pub async fn chat(
         response.headers_mut().insert(name, value);
     }
     Ok(response)
+}
+
+/// Stores what an admitted question creates: its conversation (when new), its
+/// images and the question itself.
+async fn save_question(
+    state: &AppState,
+    user: UserId,
+    existing: Option<filmroom_store::Conversation>,
+    profile: &str,
+    text: &str,
+    images: &[Image],
+    now: time::OffsetDateTime,
+) -> Result<(filmroom_store::Conversation, filmroom_store::StoredMessage), AppError> {
+    let store = &state.store;
+    let conversation = match existing {
+        Some(c) => c,
+        None => {
+            store
+                .create_conversation(
+                    &NewConversation {
+                        owner: user,
+                        title: title_of(text),
+                        profile: profile.to_owned(),
+                    },
+                    now,
+                )
+                .await?
+        }
+    };
+    let mut attachment_meta = Vec::new();
+    for image in images {
+        let key = Sha256Hex::digest(&image.bytes);
+        state
+            .objects
+            .put(&key, &image.bytes)
+            .await
+            .map_err(AppError::internal)?;
+        attachment_meta.push(json!({
+            "media_type": image.media_type,
+            "bytes": image.bytes.len(),
+            "sha256": key.as_str(),
+        }));
+    }
+    let question = store
+        .append_message(
+            user,
+            &NewMessage {
+                id: MessageId::new(),
+                conversation: conversation.id,
+                role: MessageRole::User,
+                text: text.to_owned(),
+                tool_calls_json: "[]".to_owned(),
+                attachments_json: serde_json::Value::Array(attachment_meta).to_string(),
+                citations: Vec::new(),
+                provider: None,
+                model: None,
+                stop_reason: None,
+                input_tokens: 0,
+                output_tokens: 0,
+                cache_read_tokens: 0,
+                cache_write_tokens: 0,
+                cost_micros: 0,
+            },
+            now,
+        )
+        .await?;
+    Ok((conversation, question))
 }
 
 fn sse_event(name: &str, data: &impl Serialize) -> Event {
@@ -399,11 +436,22 @@ struct AnswerJob {
     conversation: ConversationId,
     answer_id: MessageId,
     plan: crate::config::PlanConfig,
+    meter: Arc<StoreMeter>,
 }
 
 impl AnswerJob {
     async fn run(
         self,
+        turn: futures_util::stream::BoxStream<'static, CoachEvent>,
+        tx: mpsc::Sender<Event>,
+    ) {
+        self.relay(turn, tx).await;
+        // A turn that failed before its first call leaves the admission hold.
+        self.meter.release_unused().await;
+    }
+
+    async fn relay(
+        &self,
         mut turn: futures_util::stream::BoxStream<'static, CoachEvent>,
         tx: mpsc::Sender<Event>,
     ) {
@@ -587,14 +635,49 @@ pub async fn conversations(
 #[derive(Serialize)]
 pub struct ConversationDetailJson {
     pub conversation: ConversationJson,
+    /// One page, oldest first: the latest messages unless `before` was given.
     pub messages: Vec<MessageJson>,
+    /// Whether messages older than this page exist.
+    pub has_older: bool,
+    /// Pass as `before` for the previous page (the page's first message id);
+    /// null when there is none.
+    pub older_before: Option<String>,
+}
+
+/// Messages per page when the client does not say.
+const DEFAULT_MESSAGE_PAGE: u32 = 100;
+const MAX_MESSAGE_PAGE: u32 = 500;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConversationQuery {
+    /// A message id of this conversation: the page ends just before it.
+    pub before: Option<String>,
+    /// 1 to 500, default 100.
+    pub limit: Option<u32>,
 }
 
 pub async fn conversation(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
     Path(id): Path<String>,
+    query: Result<Query<ConversationQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<ConversationDetailJson>, AppError> {
+    let Query(query) = query.map_err(|e| AppError::bad_request("invalid_query", e.body_text()))?;
+    let limit = query.limit.unwrap_or(DEFAULT_MESSAGE_PAGE);
+    if !(1..=MAX_MESSAGE_PAGE).contains(&limit) {
+        return Err(AppError::bad_request(
+            "invalid_query",
+            format!("limit must be 1 to {MAX_MESSAGE_PAGE}."),
+        ));
+    }
+    let before: Option<MessageId> =
+        match &query.before {
+            Some(raw) => Some(raw.parse().map_err(|_| {
+                AppError::bad_request("invalid_query", "before is not a message id.")
+            })?),
+            None => None,
+        };
     let user = identity.user.id;
     let id: ConversationId = parse_id(&id)?;
     let conversation = state
@@ -602,10 +685,17 @@ pub async fn conversation(
         .conversation_for_owner(user, id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let messages = state.store.messages(user, id).await?;
+    let page = state.store.messages_page(user, id, before, limit).await?;
+    let older_before = page
+        .messages
+        .first()
+        .filter(|_| page.has_older)
+        .map(|m| m.id.to_string());
     Ok(Json(ConversationDetailJson {
         conversation: ConversationJson::from(&conversation),
-        messages: messages.iter().map(MessageJson::from).collect(),
+        messages: page.messages.iter().map(MessageJson::from).collect(),
+        has_older: page.has_older,
+        older_before,
     }))
 }
 

@@ -1,11 +1,13 @@
 //! The plan's limits on the coach: the monthly token budget and the request
 //! windows (per minute, per hour, and messages per day as a sliding 24 hours).
-//! Admission is one atomic store call, so the limits hold across processes.
-//! Over a limit the caller gets 429 with `Retry-After` and `X-RateLimit-*`
-//! headers; at 80% of the budget, a warning.
+//! Admission is atomic store calls made before anything is stored: the first
+//! model call's budget hold, then a slot in every request window, so the
+//! limits hold across processes and a refused request stores nothing. Over a
+//! limit the caller gets 429 with `Retry-After` and `X-RateLimit-*` headers; at
+//! 80% of the budget actually spent, a warning.
 
 use axum::http::{HeaderName, HeaderValue, StatusCode};
-use filmroom_store::{RateWindow, StoreError, UserId};
+use filmroom_store::{BudgetReservation, RateWindow, StoreError, UserId};
 use serde::Serialize;
 use time::{Date, Month, OffsetDateTime, Time};
 
@@ -51,6 +53,10 @@ pub struct BudgetState {
     pub spent_tokens: u64,
     /// Held by calls in flight.
     pub reserved_tokens: u64,
+    /// Tokens providers used beyond what their calls reserved: the
+    /// operator's cost, not counted in `spent_tokens`.
+    pub overrun_tokens: u64,
+    /// Of the limit, spent (settled calls only: holds are not spending).
     pub percent_used: u64,
     pub warning: bool,
     pub resets_at: i64,
@@ -71,27 +77,30 @@ pub async fn budget_state(
     let now = state.clock.now();
     let period = budget_period(now);
     let status = state.store.budget_status(user, &period).await?;
-    let used = status.spent.saturating_add(status.reserved);
     let percent_used = if plan.monthly_tokens == 0 {
         100
     } else {
-        u64::try_from(u128::from(used) * 100 / u128::from(plan.monthly_tokens)).unwrap_or(u64::MAX)
+        u64::try_from(u128::from(status.spent) * 100 / u128::from(plan.monthly_tokens))
+            .unwrap_or(u64::MAX)
     };
     Ok(BudgetState {
         period,
         limit_tokens: plan.monthly_tokens,
         spent_tokens: status.spent,
         reserved_tokens: status.reserved,
+        overrun_tokens: status.overrun,
         percent_used,
         warning: percent_used >= WARN_PERCENT,
         resets_at: period_end(now).unix_timestamp(),
     })
 }
 
-/// What an admitted request learns: the headers to send and the budget.
+/// What an admitted request learns: the headers to send, the budget, and
+/// the first model call's hold (for metered models).
 pub struct Admission {
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub budget: BudgetState,
+    pub hold: Option<BudgetReservation>,
 }
 
 fn header(name: &'static str, value: u64) -> (HeaderName, HeaderValue) {
@@ -131,20 +140,13 @@ fn window_name(seconds: u64) -> &'static str {
     }
 }
 
-/// Checks the budget, then takes a slot in every request window, or refuses
-/// with 429. A refused request takes no slot.
-pub async fn admit_chat(
-    state: &AppState,
-    user: UserId,
-    plan: &PlanConfig,
-) -> Result<Admission, AppError> {
-    let now = state.clock.now();
-    let budget = budget_state(state, user, plan).await?;
-    if budget.remaining() == 0 {
-        let wait = u64::try_from(budget.resets_at - now.unix_timestamp())
-            .unwrap_or(0)
-            .max(1);
-        let mut error = AppError::new(
+fn budget_refusal(budget: &BudgetState, now: OffsetDateTime, requested: u64) -> AppError {
+    let wait = u64::try_from(budget.resets_at - now.unix_timestamp())
+        .unwrap_or(0)
+        .max(1);
+    let available = budget.remaining();
+    let mut error = if available == 0 {
+        AppError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "budget_exhausted",
             format!(
@@ -152,49 +154,129 @@ pub async fn admit_chat(
                 budget.limit_tokens, budget.period
             ),
         )
-        .with_retry_after(wait);
-        error.headers = rate_headers(budget.limit_tokens, 0, wait);
-        return Err(error);
-    }
-    match state
+    } else {
+        AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "budget_exceeded",
+            format!(
+                "This question may take up to {requested} tokens and your plan has {available} left \
+                 for {}: ask a shorter question, or wait for answers in progress to finish.",
+                budget.period
+            ),
+        )
+    };
+    error = error.with_retry_after(wait);
+    error.headers = rate_headers(budget.limit_tokens, 0, wait);
+    error
+}
+
+/// Holds `first_call_tokens` of the budget (for a metered model), then takes
+/// a slot in every request window, or refuses with 429. A refused request
+/// holds nothing and takes no slot.
+pub async fn admit_chat(
+    state: &AppState,
+    user: UserId,
+    plan: &PlanConfig,
+    first_call_tokens: Option<u64>,
+) -> Result<Admission, AppError> {
+    let now = state.clock.now();
+    let hold = match first_call_tokens {
+        None => {
+            let budget = budget_state(state, user, plan).await?;
+            if budget.remaining() == 0 {
+                return Err(budget_refusal(&budget, now, 1));
+            }
+            None
+        }
+        Some(amount) => match state
+            .store
+            .reserve_budget_for_node(
+                user,
+                &budget_period(now),
+                plan.monthly_tokens,
+                amount,
+                Some(&state.node.name),
+                now,
+            )
+            .await
+        {
+            Ok(hold) => Some(hold),
+            Err(StoreError::BudgetExceeded { requested, .. }) => {
+                let budget = budget_state(state, user, plan).await?;
+                return Err(budget_refusal(&budget, now, requested));
+            }
+            Err(other) => return Err(other.into()),
+        },
+    };
+    let admitted = state
         .store
         .admit_request(user, CHAT_REQUEST, &windows(plan), now)
+        .await;
+    let admission = match admitted {
+        Ok(admission) => admission,
+        Err(error) => {
+            if let Some(hold) = &hold {
+                release(state, hold).await;
+            }
+            return Err(match error {
+                StoreError::RateLimited {
+                    window_seconds,
+                    max,
+                    retry_after_seconds,
+                } => {
+                    let mut error = AppError::new(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "rate_limited",
+                        format!(
+                            "Your plan allows {max} {}; try again in {retry_after_seconds} s.",
+                            window_name(window_seconds)
+                        ),
+                    )
+                    .with_retry_after(retry_after_seconds);
+                    error.headers = rate_headers(max, 0, retry_after_seconds);
+                    error
+                }
+                other => other.into(),
+            });
+        }
+    };
+    // Report the window closest to its limit.
+    let tightest = admission
+        .windows
+        .iter()
+        .min_by_key(|w| w.max.saturating_sub(w.used));
+    let headers = match tightest {
+        Some(w) => rate_headers(
+            w.max,
+            w.max.saturating_sub(w.used),
+            u64::try_from((w.reset_at - now).whole_seconds()).unwrap_or(0),
+        ),
+        None => Vec::new(),
+    };
+    let budget = match budget_state(state, user, plan).await {
+        Ok(budget) => budget,
+        Err(error) => {
+            if let Some(hold) = &hold {
+                release(state, hold).await;
+            }
+            return Err(error);
+        }
+    };
+    Ok(Admission {
+        headers,
+        budget,
+        hold,
+    })
+}
+
+/// Gives a hold back untouched (settled at zero).
+pub async fn release(state: &AppState, hold: &BudgetReservation) {
+    if let Err(error) = state
+        .store
+        .settle_budget(hold.id, 0, state.clock.now())
         .await
     {
-        Ok(admission) => {
-            // Report the window closest to its limit.
-            let tightest = admission
-                .windows
-                .iter()
-                .min_by_key(|w| w.max.saturating_sub(w.used));
-            let headers = match tightest {
-                Some(w) => rate_headers(
-                    w.max,
-                    w.max.saturating_sub(w.used),
-                    u64::try_from((w.reset_at - now).whole_seconds()).unwrap_or(0),
-                ),
-                None => Vec::new(),
-            };
-            Ok(Admission { headers, budget })
-        }
-        Err(StoreError::RateLimited {
-            window_seconds,
-            max,
-            retry_after_seconds,
-        }) => {
-            let mut error = AppError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!(
-                    "Your plan allows {max} {}; try again in {retry_after_seconds} s.",
-                    window_name(window_seconds)
-                ),
-            )
-            .with_retry_after(retry_after_seconds);
-            error.headers = rate_headers(max, 0, retry_after_seconds);
-            Err(error)
-        }
-        Err(other) => Err(other.into()),
+        tracing::warn!(error = %error, "coach: failed to release a budget hold");
     }
 }
 

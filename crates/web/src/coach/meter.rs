@@ -1,22 +1,27 @@
 //! Metering of the coach's model calls over the store: before a call its
 //! maximum (prompt estimate + `max_tokens`) is reserved against the user's
 //! monthly token budget; after it, whatever happened, the reservation is
-//! settled to the tokens the provider reported and one usage record is
-//! written. The store does both atomically, so concurrent requests, even in
-//! several processes, can never together spend past the budget.
+//! settled to the tokens the provider reported, capped at what it held (the
+//! excess is the operator's overrun), and one usage record is written. The
+//! store does both atomically, so concurrent requests, even in several
+//! processes, can never together spend past the budget.
+//!
+//! The first call's reservation is made at admission, before the question is
+//! stored ([`StoreMeter::admitted`]): a question the budget cannot take
+//! stores nothing.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use filmroom_coach::{CallEstimate, CallOutcome, CallRecord, Meter, MeterError, MeterTicket};
 use filmroom_store::{
-    BudgetReservationId, ConversationId, MessageId, NewUsageRecord, Store, StoreError,
-    UsageOutcome, UserId,
+    BudgetReservation, BudgetReservationId, ConversationId, MessageId, NewUsageRecord, Store,
+    StoreError, UsageOutcome, UserId,
 };
 
 use crate::app::Clock;
 
 /// The built-in analyst runs no model: its calls are recorded but hold no budget.
-const UNMETERED_PROVIDER: &str = "builtin";
+pub const UNMETERED_PROVIDER: &str = "builtin";
 
 pub struct StoreMeter {
     pub store: Arc<dyn Store>,
@@ -28,6 +33,25 @@ pub struct StoreMeter {
     /// The budget period key, e.g. `2026-11`.
     pub period: String,
     pub monthly_tokens: u64,
+    /// The node the reservations are made for (released if it dies).
+    pub node: String,
+    /// The hold taken at admission, used by the first call.
+    pub admitted: Mutex<Option<BudgetReservation>>,
+}
+
+impl StoreMeter {
+    fn take_admitted(&self) -> Option<BudgetReservation> {
+        self.admitted.lock().ok().and_then(|mut hold| hold.take())
+    }
+
+    /// Gives back a hold no call used (the turn ended before its first call).
+    pub async fn release_unused(&self) {
+        if let Some(hold) = self.take_admitted()
+            && let Err(error) = self.store.settle_budget(hold.id, 0, self.clock.now()).await
+        {
+            tracing::warn!(error = %error, "coach: failed to release an unused budget hold");
+        }
+    }
 }
 
 /// Tokens count against the budget whatever kind they are: cached tokens are
@@ -49,13 +73,29 @@ impl Meter for StoreMeter {
         let amount = estimate
             .prompt_tokens
             .saturating_add(estimate.max_output_tokens);
+        if let Some(hold) = self.take_admitted() {
+            if hold.amount >= amount {
+                return Ok(MeterTicket(hold.id.to_string()));
+            }
+            // Cannot happen while the admission bound holds; stay correct anyway.
+            tracing::warn!(
+                held = hold.amount,
+                needed = amount,
+                "coach: the admission hold was below the first call's estimate"
+            );
+            self.store
+                .settle_budget(hold.id, 0, self.clock.now())
+                .await
+                .map_err(|e| MeterError::Backend(e.to_string()))?;
+        }
         match self
             .store
-            .reserve_budget(
+            .reserve_budget_for_node(
                 self.user,
                 &self.period,
                 self.monthly_tokens,
                 amount,
+                Some(&self.node),
                 self.clock.now(),
             )
             .await
@@ -79,11 +119,26 @@ impl Meter for StoreMeter {
             Ok(())
         } else {
             match ticket.0.parse::<BudgetReservationId>() {
-                Ok(id) => self
+                Ok(id) => match self
                     .store
                     .settle_budget(id, budget_tokens(&record.usage), now)
                     .await
-                    .map_err(|e| MeterError::Backend(e.to_string())),
+                {
+                    Ok(settled) => {
+                        if settled.overrun > 0 {
+                            tracing::warn!(
+                                user = %self.user,
+                                overrun = settled.overrun,
+                                provider = %record.provider,
+                                model = %record.model,
+                                "coach: the provider used more tokens than the call reserved; \
+                                 the excess is charged to the operator"
+                            );
+                        }
+                        Ok(())
+                    }
+                    Err(e) => Err(MeterError::Backend(e.to_string())),
+                },
                 Err(_) => Err(MeterError::Backend(format!(
                     "not a reservation id: {:?}",
                     ticket.0

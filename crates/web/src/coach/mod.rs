@@ -81,6 +81,16 @@ impl CoachService {
 /// Builds the client of one provider kind from its config section.
 fn binding_for(kind: CoachProviderKind, config: &CoachConfig) -> anyhow::Result<ProviderBinding> {
     let price = |model: &str| config.prices.get(model).copied().unwrap_or_default();
+    let ca_pem = || -> anyhow::Result<Option<Vec<u8>>> {
+        config
+            .ca_file
+            .as_ref()
+            .map(|path| {
+                std::fs::read(path)
+                    .with_context(|| format!("Failed to read coach.ca_file {}", path.display()))
+            })
+            .transpose()
+    };
     Ok(match kind {
         CoachProviderKind::Builtin => ProviderBinding::builtin(),
         CoachProviderKind::Anthropic => {
@@ -89,9 +99,10 @@ fn binding_for(kind: CoachProviderKind, config: &CoachConfig) -> anyhow::Result<
                 "the coach uses anthropic but coach.anthropic.api_key is not set \
                  (FILMROOM__COACH__ANTHROPIC__API_KEY)",
             )?;
-            let provider =
-                AnthropicProvider::new(AnthropicConfig::new(&remote.base_url, ApiKey::new(key)))
-                    .context("Failed to set up the Anthropic client")?;
+            let mut client = AnthropicConfig::new(&remote.base_url, ApiKey::new(key));
+            client.ca_pem = ca_pem()?;
+            let provider = AnthropicProvider::new(client)
+                .context("Failed to set up the Anthropic client (coach.ca_file?)")?;
             ProviderBinding {
                 name: "anthropic".to_owned(),
                 provider: Arc::new(provider),
@@ -102,11 +113,11 @@ fn binding_for(kind: CoachProviderKind, config: &CoachConfig) -> anyhow::Result<
         }
         CoachProviderKind::Openai => {
             let remote = &config.openai;
-            let provider = OpenAiCompatProvider::new(OpenAiCompatConfig::new(
-                &remote.base_url,
-                remote.api_key.clone().map(ApiKey::new),
-            ))
-            .context("Failed to set up the OpenAI-compatible client")?;
+            let mut client =
+                OpenAiCompatConfig::new(&remote.base_url, remote.api_key.clone().map(ApiKey::new));
+            client.ca_pem = ca_pem()?;
+            let provider = OpenAiCompatProvider::new(client)
+                .context("Failed to set up the OpenAI-compatible client (coach.ca_file?)")?;
             ProviderBinding {
                 name: "openai".to_owned(),
                 provider: Arc::new(provider),

@@ -5,11 +5,11 @@ use std::collections::{HashMap, HashSet};
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use filmroom_coach::{extract_citations, format_clock};
 use filmroom_store::{
-    ConversationId, ConversationSummary, MessageRole, NoteAuthor, NoteId, StoredMessage,
+    ConversationId, ConversationSummary, MessageId, MessageRole, NoteAuthor, NoteId, StoredMessage,
 };
 use serde::Deserialize;
 
@@ -98,6 +98,8 @@ pub struct CoachPage {
     /// Empty for a new conversation.
     pub conversation_id: String,
     pub messages: Vec<MessageView>,
+    /// The link to the page of older messages, when there are some.
+    pub older: Option<String>,
     pub profiles: Vec<ProfileOption>,
     pub accepts_images: bool,
     pub notes: Vec<NoteRow>,
@@ -208,37 +210,58 @@ fn message_view(m: &StoredMessage) -> MessageView {
     }
 }
 
+/// Messages a conversation page shows at once: the latest, with a link to
+/// the ones before.
+const PAGE_MESSAGES: u32 = 50;
+
 pub async fn coach_page(state: State<AppState>, user: PageUser) -> PageResult {
-    render_coach(state, user, None).await
+    render_coach(state, user, None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ConversationPageQuery {
+    /// Show the messages before this one (a message id).
+    pub before: Option<String>,
 }
 
 pub async fn conversation_page(
     state: State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
+    Query(query): Query<ConversationPageQuery>,
 ) -> PageResult {
     let id: ConversationId = parse_id(&id)?;
-    render_coach(state, user, Some(id)).await
+    let before: Option<MessageId> = query.before.as_deref().map(parse_id).transpose()?;
+    render_coach(state, user, Some(id), before).await
 }
 
 async fn render_coach(
     State(state): State<AppState>,
     PageUser(identity): PageUser,
     selected: Option<ConversationId>,
+    before: Option<MessageId>,
 ) -> PageResult {
     let user = identity.user.id;
     let coach = &state.coach;
-    let (conversation, messages) = match selected {
+    let (conversation, messages, older) = match selected {
         Some(id) => {
             let conversation = state
                 .store
                 .conversation_for_owner(user, id)
                 .await?
                 .ok_or_else(AppError::not_found)?;
-            let messages = state.store.messages(user, id).await?;
-            (Some(conversation), messages)
+            let page = state
+                .store
+                .messages_page(user, id, before, PAGE_MESSAGES)
+                .await?;
+            let older = page
+                .messages
+                .first()
+                .filter(|_| page.has_older)
+                .map(|m| format!("/coach/{id}?before={}", m.id));
+            (Some(conversation), page.messages, older)
         }
-        None => (None, Vec::new()),
+        None => (None, Vec::new(), None),
     };
     let profile = match &conversation {
         Some(c) => coach.profiles.get(&c.profile),
@@ -269,6 +292,7 @@ async fn render_coach(
             .collect(),
         conversation_id: selected.map(|id| id.to_string()).unwrap_or_default(),
         messages: messages.iter().map(message_view).collect(),
+        older,
         profiles: coach
             .profiles
             .list()

@@ -207,6 +207,17 @@ async fn fake_completions(
 
 impl FakeModel {
     pub async fn start() -> FakeModel {
+        let (router, mut model) = FakeModel::routes();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        model.base_url = format!("http://{addr}");
+        model
+    }
+
+    /// The model's routes and the counters they feed, to serve over any
+    /// transport; `base_url` is left for the caller to set.
+    pub fn routes() -> (axum::Router, FakeModel) {
         let state = FakeState {
             input_tokens: Arc::default(),
             output_tokens: Arc::default(),
@@ -219,16 +230,14 @@ impl FakeModel {
                 axum::routing::post(fake_completions),
             )
             .with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        FakeModel {
-            base_url: format!("http://{addr}"),
+        let model = FakeModel {
+            base_url: String::new(),
             input_tokens: state.input_tokens,
             output_tokens: state.output_tokens,
             calls: state.calls,
             requests: state.requests,
-        }
+        };
+        (router, model)
     }
 
     pub fn reported_tokens(&self) -> u64 {
@@ -236,7 +245,7 @@ impl FakeModel {
     }
 }
 
-fn plan(monthly_tokens: u64, per_minute: u64) -> PlanConfig {
+pub fn plan(monthly_tokens: u64, per_minute: u64) -> PlanConfig {
     PlanConfig {
         monthly_tokens,
         messages_per_day: 10_000,
@@ -245,7 +254,7 @@ fn plan(monthly_tokens: u64, per_minute: u64) -> PlanConfig {
     }
 }
 
-fn use_fake_model(config: &mut Config, model: &FakeModel, plan: PlanConfig) {
+pub fn use_fake_model(config: &mut Config, model: &FakeModel, plan: PlanConfig) {
     config.coach.provider = CoachProviderKind::Openai;
     config.coach.openai.base_url = model.base_url.clone();
     config.coach.openai.model = "fake-model".to_owned();
@@ -262,14 +271,14 @@ fn use_fake_model(config: &mut Config, model: &FakeModel, plan: PlanConfig) {
     config.plans = Plans([("free".to_owned(), plan)].into_iter().collect());
 }
 
-async fn usage_records(user: &User, app: &TestApp) -> Vec<Value> {
+pub async fn usage_records(user: &User, app: &TestApp) -> Vec<Value> {
     user.get_json(app, "/api/v1/usage/history?limit=500").await["records"]
         .as_array()
         .unwrap()
         .clone()
 }
 
-fn record_tokens(records: &[Value]) -> u64 {
+pub fn record_tokens(records: &[Value]) -> u64 {
     records
         .iter()
         .map(|r| {
@@ -520,10 +529,14 @@ async fn over_the_request_limit_the_coach_answers_429_with_retry_after_and_rate_
 async fn at_eighty_percent_of_the_budget_the_coach_warns_and_then_stops_before_overspending() {
     let model = FakeModel::start().await;
     // The trading coach offers no tools: one call of 158 tokens per message,
-    // each reserving its prompt estimate plus max_tokens first.
-    let limit = 7_000;
+    // each reserving its prompt estimate (about 3,800 tokens: its bytes) plus
+    // max_tokens first. Three quarters spent already, the warning (at 80%
+    // spent) comes some messages before a hold no longer fits (near 85%).
+    let limit = 25_000;
     let app = spawn_app_with(|c| use_fake_model(c, &model, plan(limit, 1_000))).await;
     let alice = app.sign_up("alice", PASSWORD).await;
+    let already = 19_000;
+    crate::coach_limits::pre_spend(&app, app.user_id("alice").await, limit, already).await;
     let mut warned = false;
     let mut stopped = None;
     for _ in 0..80 {
@@ -553,7 +566,7 @@ async fn at_eighty_percent_of_the_budget_the_coach_warns_and_then_stops_before_o
     assert!(current["budget"]["warning"].as_bool().unwrap());
     let spent = current["budget"]["spent_tokens"].as_u64().unwrap();
     assert!(spent <= limit, "spent {spent} of {limit}");
-    assert_eq!(spent, model.reported_tokens());
+    assert_eq!(spent, already + model.reported_tokens());
 }
 
 #[tokio::test]

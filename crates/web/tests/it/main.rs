@@ -5,6 +5,8 @@
 mod accounts;
 mod browser;
 mod coach;
+mod coach_limits;
+mod coach_tls;
 mod isolation;
 mod operations;
 mod recordings;
@@ -143,6 +145,12 @@ impl TestApp {
     }
 
     pub async fn shutdown(mut self) {
+        self.stop_server().await;
+    }
+
+    /// Shuts the server down gracefully and waits for it, keeping the data
+    /// directory (for a restart on the same database).
+    pub async fn stop_server(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -153,6 +161,25 @@ impl TestApp {
                 .unwrap()
                 .unwrap();
         }
+    }
+
+    /// A second connection to the app's database, as another process would
+    /// have: for arranging state and checking what was stored.
+    pub async fn store(&self) -> Arc<dyn filmroom_store::Store> {
+        let url = format!("sqlite://{}", self.dir.path().join("filmroom.db").display());
+        filmroom_store::connect(&url).await.unwrap()
+    }
+
+    /// The stored user with this name.
+    pub async fn user_id(&self, username: &str) -> filmroom_store::UserId {
+        let name = filmroom_store::Username::parse(username).unwrap();
+        self.store()
+            .await
+            .user_by_username(&name)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
     }
 
     pub fn object_files(&self) -> usize {

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use filmroom_store::{
     BudgetReservationId, Citation, ConversationId, MessageId, MessageRole, NewConversation,
-    NewMessage, NewUsageRecord, NoteAuthor, NoteId, RateWindow, RecordingId, Store, StoreError,
-    UsageOutcome, UserId,
+    NewMessage, NewUsageRecord, NodeRecord, NoteAuthor, NoteId, RateWindow, RecordingId, Store,
+    StoreError, UsageOutcome, UserId,
 };
 
 use super::{at, upload, user};
@@ -495,7 +495,9 @@ pub async fn usage_totals_and_history_cover_their_window_newest_first(store: Arc
 
 // ---- budget ----
 
-pub async fn a_budget_reservation_is_settled_once_at_the_real_amount(store: Arc<dyn Store>) {
+pub async fn a_budget_reservation_is_settled_once_at_the_real_amount_capped_at_what_it_held(
+    store: Arc<dyn Store>,
+) {
     let alice = user(&store, "alice").await;
     let bob = user(&store, "bob").await;
     assert_eq!(
@@ -536,10 +538,12 @@ pub async fn a_budget_reservation_is_settled_once_at_the_real_amount(store: Arc<
         .await
         .unwrap();
 
-    // The real cost may exceed what was held: it is charged in full.
-    store.settle_budget(held.id, 75, at(2)).await.unwrap();
+    // The real cost may exceed what was held: the user is charged what was
+    // held, the rest is the operator's overrun.
+    let settled = store.settle_budget(held.id, 75, at(2)).await.unwrap();
+    assert_eq!((settled.charged, settled.overrun), (60, 15));
     let status = store.budget_status(alice.id, "2026-11").await.unwrap();
-    assert_eq!((status.spent, status.reserved), (75, 0));
+    assert_eq!((status.spent, status.reserved, status.overrun), (60, 0, 15));
 
     // Settling twice is NotFound and changes nothing.
     assert!(is_not_found(store.settle_budget(held.id, 75, at(3)).await));
@@ -553,18 +557,27 @@ pub async fn a_budget_reservation_is_settled_once_at_the_real_amount(store: Arc<
         status
     );
     let refused = store
-        .reserve_budget(alice.id, "2026-11", 100, 26, at(4))
+        .reserve_budget(alice.id, "2026-11", 100, 41, at(4))
         .await;
     assert!(
         matches!(
             refused,
             Err(StoreError::BudgetExceeded {
-                requested: 26,
-                available: 25
+                requested: 41,
+                available: 40
             })
         ),
         "{refused:?}"
     );
+    // Under the real amount, the rest of the hold goes back.
+    let small = store
+        .reserve_budget(alice.id, "2026-11", 100, 40, at(5))
+        .await
+        .unwrap();
+    let settled = store.settle_budget(small.id, 10, at(6)).await.unwrap();
+    assert_eq!((settled.charged, settled.overrun), (10, 0));
+    let status = store.budget_status(alice.id, "2026-11").await.unwrap();
+    assert_eq!((status.spent, status.reserved, status.overrun), (70, 0, 15));
     assert!(is_not_found(
         store
             .reserve_budget(UserId::new(), "2026-11", 100, 1, at(0))
@@ -644,7 +657,18 @@ pub async fn fifty_concurrent_reservations_hold_exactly_what_the_limit_allows(
     }
     let status = store.budget_status(alice.id, "p").await.unwrap();
     assert_eq!(status.reserved, 0);
-    assert_eq!(status.spent, actuals.iter().sum::<u64>());
+    assert_eq!(
+        status.spent,
+        actuals.iter().map(|&a| a.min(AMOUNT)).sum::<u64>()
+    );
+    assert_eq!(
+        status.overrun,
+        actuals
+            .iter()
+            .map(|&a| a.saturating_sub(AMOUNT))
+            .sum::<u64>()
+    );
+    assert!(status.spent <= LIMIT);
     // A second settlement of every one is refused and changes nothing.
     for reservation in &held {
         assert!(is_not_found(
@@ -848,4 +872,196 @@ pub async fn fifty_concurrent_admissions_against_a_max_of_ten_admit_exactly_ten(
     admitted.sort_unstable();
     assert_eq!(admitted, (1..=10).collect::<Vec<u64>>());
     assert_eq!(refused, 40);
+}
+
+// ---- process registry ----
+
+fn node(name: &str, instance: &str, pid: u32, t: i64) -> NodeRecord {
+    NodeRecord {
+        name: name.to_owned(),
+        instance: instance.to_owned(),
+        host: "host-a".to_owned(),
+        pid,
+        started_at: at(t),
+        heartbeat_at: at(t),
+    }
+}
+
+pub async fn a_live_node_name_is_refused_and_a_dead_ones_reservations_are_released(
+    store: Arc<dyn Store>,
+) {
+    let alice = user(&store, "alice").await;
+    assert_eq!(
+        store
+            .register_node(&node("web", "one", 10, 0), None, at(-60), at(0))
+            .await
+            .unwrap(),
+        0
+    );
+    let held = store
+        .reserve_budget_for_node(alice.id, "p", 1000, 300, Some("web"), at(1))
+        .await
+        .unwrap();
+    store
+        .reserve_budget_for_node(alice.id, "p", 1000, 200, Some("worker"), at(1))
+        .await
+        .unwrap();
+    store
+        .reserve_budget(alice.id, "p", 1000, 100, at(1))
+        .await
+        .unwrap();
+    store.node_heartbeat("web", "one", at(30)).await.unwrap();
+
+    // Its heartbeat is fresh: a second process cannot take the name.
+    let refused = store
+        .register_node(&node("web", "two", 11, 40), None, at(40 - 60), at(40))
+        .await;
+    assert!(
+        matches!(&refused, Err(StoreError::NodeInUse { name, pid: 10, .. }) if name == "web"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store.budget_status(alice.id, "p").await.unwrap().reserved,
+        600
+    );
+    assert_eq!(store.nodes().await.unwrap()[0].instance, "one");
+
+    // Proven dead (named as the instance replaced): taken over, and only its
+    // own reservation is settled, at the full amount held.
+    let released = store
+        .register_node(
+            &node("web", "two", 11, 41),
+            Some("one"),
+            at(41 - 60),
+            at(41),
+        )
+        .await
+        .unwrap();
+    assert_eq!(released, 1);
+    let status = store.budget_status(alice.id, "p").await.unwrap();
+    assert_eq!((status.spent, status.reserved), (300, 300));
+    assert!(matches!(
+        store.settle_budget(held.id, 5, at(42)).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    // The old instance's heartbeat no longer counts; the new one's does.
+    assert!(matches!(
+        store.node_heartbeat("web", "one", at(43)).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    store.node_heartbeat("web", "two", at(43)).await.unwrap();
+
+    // Whatever was held under a name before it registers is released by the
+    // registration; after that, a stale heartbeat is dead without proof.
+    assert_eq!(
+        store
+            .register_node(&node("worker", "w1", 12, 0), None, at(-60), at(0))
+            .await
+            .unwrap(),
+        1
+    );
+    store
+        .reserve_budget_for_node(alice.id, "p", 1000, 50, Some("worker"), at(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .register_node(&node("worker", "w2", 13, 100), None, at(100 - 60), at(100))
+            .await
+            .unwrap(),
+        1
+    );
+    let status = store.budget_status(alice.id, "p").await.unwrap();
+    assert_eq!((status.spent, status.reserved), (550, 100));
+}
+
+pub async fn releasing_a_node_settles_only_its_own_reservations_once(store: Arc<dyn Store>) {
+    let alice = user(&store, "alice").await;
+    store
+        .register_node(&node("a", "a1", 1, 0), None, at(-60), at(0))
+        .await
+        .unwrap();
+    store
+        .register_node(&node("b", "b1", 2, 0), None, at(-60), at(0))
+        .await
+        .unwrap();
+    store
+        .reserve_budget_for_node(alice.id, "p", 1000, 70, Some("a"), at(1))
+        .await
+        .unwrap();
+    store
+        .reserve_budget_for_node(alice.id, "p", 1000, 30, Some("b"), at(1))
+        .await
+        .unwrap();
+    // Another instance's name: nothing happens.
+    assert_eq!(store.release_node("a", "other", at(2)).await.unwrap(), 0);
+    assert_eq!(store.release_node("a", "a1", at(2)).await.unwrap(), 1);
+    assert_eq!(store.release_node("a", "a1", at(3)).await.unwrap(), 0);
+    let status = store.budget_status(alice.id, "p").await.unwrap();
+    assert_eq!((status.spent, status.reserved), (70, 30));
+    let names: Vec<String> = store
+        .nodes()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.name)
+        .collect();
+    assert_eq!(names, ["b"]);
+}
+
+// ---- message pages ----
+
+pub async fn a_conversations_messages_come_in_pages_latest_first_with_a_cursor(
+    store: Arc<dyn Store>,
+) {
+    let alice = user(&store, "alice").await;
+    let bob = user(&store, "bob").await;
+    let c = store
+        .create_conversation(&conversation(alice.id, "long"), at(0))
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    // Several messages share a second: the cursor must still split them right.
+    for n in 0..7 {
+        let m = message(c.id, MessageRole::User, &format!("m{n}"));
+        ids.push(m.id);
+        store.append_message(alice.id, &m, at(n / 3)).await.unwrap();
+    }
+    let texts = |page: &filmroom_store::MessagePage| -> Vec<String> {
+        page.messages.iter().map(|m| m.text.clone()).collect()
+    };
+    let latest = store.messages_page(alice.id, c.id, None, 3).await.unwrap();
+    assert_eq!(texts(&latest), ["m4", "m5", "m6"]);
+    assert!(latest.has_older);
+    let middle = store
+        .messages_page(alice.id, c.id, Some(latest.messages[0].id), 3)
+        .await
+        .unwrap();
+    assert_eq!(texts(&middle), ["m1", "m2", "m3"]);
+    assert!(middle.has_older);
+    let first = store
+        .messages_page(alice.id, c.id, Some(middle.messages[0].id), 3)
+        .await
+        .unwrap();
+    assert_eq!(texts(&first), ["m0"]);
+    assert!(!first.has_older);
+    let all = store.messages_page(alice.id, c.id, None, 7).await.unwrap();
+    assert_eq!(all.messages.len(), 7);
+    assert!(!all.has_older);
+
+    // Another user's conversation, or a cursor from another conversation: not found.
+    assert!(matches!(
+        store.messages_page(bob.id, c.id, None, 3).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let other = store
+        .create_conversation(&conversation(alice.id, "other"), at(0))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .messages_page(alice.id, other.id, Some(ids[0]), 3)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
 }
