@@ -60,6 +60,8 @@ pub struct AppState {
     pub worker_count: usize,
     /// The coach's provider and profiles, built from the config at startup.
     pub coach: Arc<CoachService>,
+    /// Upload room and staging shared by all upload requests.
+    pub uploads: Arc<crate::uploads::UploadGate>,
 }
 
 pub struct App {
@@ -142,6 +144,7 @@ impl App {
             shutdown: shutdown_rx,
             worker_count: workers.len(),
             coach,
+            uploads: Arc::new(crate::uploads::UploadGate::new(&config)),
             config: Arc::new(config),
             clock,
         };

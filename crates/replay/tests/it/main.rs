@@ -2,5 +2,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 mod accuracy;
 mod corpus;
+mod framing;
 mod model;
 mod support;

@@ -7,6 +7,7 @@ mod browser;
 mod coach;
 mod isolation;
 mod operations;
+mod upload_limits;
 mod uploads;
 
 use std::net::SocketAddr;
@@ -140,6 +141,11 @@ impl TestApp {
 
     pub fn object_files(&self) -> usize {
         count_files(&self.dir.path().join("objects"))
+    }
+
+    /// Files waiting in the uploads' temporary directory.
+    pub fn temp_files(&self) -> usize {
+        count_files(&self.dir.path().join("tmp"))
     }
 }
 
