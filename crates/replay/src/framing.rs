@@ -149,7 +149,7 @@ mod tests {
             Err(FramingError::HeaderTooLarge { .. })
         ));
         let mut file = framed(&[0; 4], &[]);
-        file[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
+        file[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(matches!(framing(&file), Err(FramingError::TooLarge { .. })));
     }
 

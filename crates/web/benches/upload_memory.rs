@@ -101,7 +101,7 @@ fn padded_replay(source: &[u8], target: usize) -> Vec<u8> {
         };
     }
     let keyframes = u32_at(at);
-    at += 4 + 12 * keyframes as usize;
+    at += 4 + 12 * keyframes;
     let network_len_at = at;
     let network_len = u32_at(at);
     let network_end = at + 4 + network_len;
@@ -152,9 +152,8 @@ async fn run_client() {
     let file_bytes = env_usize("BENCH_FILE_BYTES").unwrap_or(9_900_000);
     // What one batch may hold: the per-batch byte limit where there is one.
     let files = env_usize("BENCH_FILES").unwrap_or_else(|| {
-        let by_bytes = batch_limit(&config).map_or(usize::MAX, |limit| {
-            (limit.saturating_sub(64 * 1024) / (file_bytes + 512)).max(1)
-        });
+        let by_bytes =
+            (config.limits.max_batch_bytes.saturating_sub(64 * 1024) / (file_bytes + 512)).max(1);
         config.limits.max_files_per_batch.min(by_bytes)
     });
 
@@ -251,13 +250,4 @@ async fn run_client() {
         mb(max_rss.load(Ordering::Relaxed)),
         mb(after_kb)
     );
-}
-
-/// The configured body limit of one batch, read from the config as TOML so
-/// this bench runs unchanged on code that does not have the key.
-fn batch_limit(config: &Config) -> Option<usize> {
-    let _ = config;
-    std::env::var("FILMROOM__LIMITS__MAX_BATCH_BYTES")
-        .ok()
-        .and_then(|v| v.parse().ok())
 }
