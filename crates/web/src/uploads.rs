@@ -12,8 +12,9 @@
 //! Results are per owner: uploading bytes someone else already uploaded looks
 //! like a first upload (`newly_stored`, a job id of one's own).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use axum::Json;
 use axum::extract::State;
@@ -51,8 +52,20 @@ pub struct UploadGate {
     commit: Mutex<()>,
 }
 
+/// A temporary upload file this old belongs to a process that was killed
+/// mid-upload: no upload takes that long.
+const STALE_TEMP_FILE: Duration = Duration::from_secs(24 * 60 * 60);
+
 impl UploadGate {
+    /// Also removes the temporary files that killed processes left behind
+    /// (those older than a day: other processes sharing the data directory
+    /// may be receiving uploads right now).
     pub fn new(config: &Config) -> Self {
+        let tmp_dir = config.storage.data_dir.join("tmp");
+        let removed = remove_stale_temp_files(&tmp_dir, SystemTime::now());
+        if removed > 0 {
+            tracing::info!(removed, "removed upload files left by a killed process");
+        }
         let room = config
             .limits
             .max_concurrent_upload_bytes
@@ -61,7 +74,7 @@ impl UploadGate {
             room: Arc::new(Semaphore::new(room)),
             // Beside the objects in the default layout, so storing a file is
             // a rename, not a copy.
-            tmp_dir: config.storage.data_dir.join("tmp"),
+            tmp_dir,
             commit: Mutex::new(()),
         }
     }
@@ -76,6 +89,28 @@ impl UploadGate {
         .map_err(AppError::internal)?
         .map_err(AppError::internal)
     }
+}
+
+/// Removes `upload-*` files older than [`STALE_TEMP_FILE`] at `now`;
+/// returns how many. A directory that cannot be read has nothing to remove.
+fn remove_stale_temp_files(dir: &Path, now: SystemTime) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with("upload-"))
+        .filter(|entry| {
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|modified| {
+                    now.duration_since(modified)
+                        .is_ok_and(|age| age > STALE_TEMP_FILE)
+                })
+        })
+        .filter(|entry| std::fs::remove_file(entry.path()).is_ok())
+        .count()
 }
 
 /// The upload room one request holds: taken chunk by chunk as bytes arrive

@@ -301,3 +301,28 @@ async fn a_client_that_disconnects_mid_upload_leaves_no_temporary_file() {
     eventually("the temporary file is removed", || app.temp_files() == 0).await;
     assert_nothing_stored(&app, &alice).await;
 }
+
+#[tokio::test]
+async fn upload_files_a_killed_process_left_are_removed_at_startup_and_recent_ones_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let old = tmp.join("upload-old");
+    let recent = tmp.join("upload-recent");
+    for path in [&old, &recent] {
+        std::fs::write(path, b"part of a replay").unwrap();
+    }
+    let two_days_ago = std::time::SystemTime::now() - Duration::from_secs(2 * 24 * 60 * 60);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(two_days_ago)
+        .unwrap();
+
+    let config = crate::test_config(dir.path());
+    let app = filmroom_web::App::build(config).await.unwrap();
+    assert!(!old.exists(), "a day-old upload file is removed");
+    assert!(recent.exists(), "an upload in progress elsewhere is kept");
+    drop(app);
+}
