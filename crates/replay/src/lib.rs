@@ -9,6 +9,7 @@
 pub mod ballchasing;
 pub mod domain;
 pub mod frames;
+pub mod framing;
 pub mod header;
 pub mod report;
 pub mod stats;
@@ -18,6 +19,7 @@ mod analyze;
 mod events;
 
 pub use analyze::{analyze, inspect};
+pub use framing::{Framing, framing, inspect_header};
 pub use report::{
     Analysis, AnalysisStatus, DegradedCode, DegradedReason, Event, EventKind, PlayerId,
     PlayerReport, Position, ReplayInfo, SCHEMA_VERSION, TeamReport,
@@ -38,6 +40,9 @@ pub enum ReplayError {
     /// The file is far larger than any replay the game writes.
     #[error("file is {size} bytes, larger than the {limit}-byte limit for a replay")]
     TooLarge { size: usize, limit: usize },
+    /// The first bytes cannot frame a replay (see [`framing`]).
+    #[error("not a readable Rocket League replay: {0}")]
+    Framing(#[source] framing::FramingDefect),
 }
 
 /// The game caps replays at `MaxReplaySizeMB` (10 MB in every version seen);

@@ -111,6 +111,9 @@ pub struct UploadOutcome {
     pub newly_stored: bool,
     /// The analysis job enqueued by this call: only for a new recording.
     pub job: Option<JobId>,
+    /// `false` when this owner had already uploaded the same bytes. Unlike
+    /// `newly_stored`, it says nothing about other owners.
+    pub new_for_owner: bool,
 }
 
 /// A recording without any owner's view of it (for workers and operators).

@@ -4,13 +4,13 @@
 //! directory (the embedded default). S3-compatible storage is the next
 //! backend: [`connect`] already refuses `s3://` with a clear error.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::types::Sha256Hex;
+use crate::types::{Sha256Hex, Sha256Stream};
 
 /// What an object store call can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +37,14 @@ pub trait ObjectStore: Send + Sync + 'static {
     /// Stores `bytes` under `key` atomically: readers see all of it or nothing.
     /// Refuses bytes whose SHA-256 is not `key`. Storing existing bytes again is fine.
     async fn put(&self, key: &Sha256Hex, bytes: &[u8]) -> Result<(), ObjectError>;
+    /// Stores the file at `path` under `key` like [`ObjectStore::put`], taking
+    /// the file over: it is moved, or removed once copied. A backend that can
+    /// should never hold the file in memory; this default reads it whole.
+    async fn put_file(&self, key: &Sha256Hex, path: &Path) -> Result<(), ObjectError> {
+        let bytes = tokio::fs::read(path).await.map_err(io_error(key))?;
+        self.put(key, &bytes).await?;
+        tokio::fs::remove_file(path).await.map_err(io_error(key))
+    }
     async fn get(&self, key: &Sha256Hex) -> Result<Option<Vec<u8>>, ObjectError>;
     async fn exists(&self, key: &Sha256Hex) -> Result<bool, ObjectError>;
     /// Returns whether there was something to delete.
@@ -100,6 +108,49 @@ impl LocalObjectStore {
         }
         result
     }
+
+    /// Hashes `source` in small pieces, then renames it into place (copying
+    /// only when it is on another filesystem). `Ok(false)`: wrong hash.
+    fn put_file_blocking(&self, key: &Sha256Hex, source: &Path) -> std::io::Result<bool> {
+        let mut file = std::fs::File::open(source)?;
+        if sha256_of(&mut file)? != *key {
+            return Ok(false);
+        }
+        // What was written through other handles reaches the disk before
+        // the name does, as `put` guarantees.
+        file.sync_all()?;
+        drop(file);
+        let target = self.path_of(key);
+        let dir = target.parent().unwrap_or(&self.root);
+        std::fs::create_dir_all(dir)?;
+        match std::fs::rename(source, &target) {
+            Ok(()) => return Ok(true),
+            Err(e) if e.kind() != std::io::ErrorKind::CrossesDevices => return Err(e),
+            Err(_) => {}
+        }
+        let mut temp = tempfile_in(dir)?;
+        let result = (|| {
+            std::io::copy(&mut std::fs::File::open(source)?, &mut temp.1)?;
+            temp.1.sync_all()?;
+            std::fs::rename(&temp.0, &target)?;
+            std::fs::remove_file(source)
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&temp.0);
+        }
+        result.map(|()| true)
+    }
+}
+
+fn sha256_of(file: &mut std::fs::File) -> std::io::Result<Sha256Hex> {
+    let mut hash = Sha256Stream::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        match file.read(&mut buffer)? {
+            0 => return Ok(hash.finish()),
+            n => hash.update(buffer.get(..n).unwrap_or_default()),
+        }
+    }
 }
 
 /// A new, uniquely named temporary file in `dir`.
@@ -141,6 +192,22 @@ impl ObjectStore for LocalObjectStore {
         .await
         .map_err(|e| join_error(key, e))?
         .map_err(io_error(key))?;
+        if !hashed {
+            return Err(ObjectError::HashMismatch {
+                key: key.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    async fn put_file(&self, key: &Sha256Hex, path: &Path) -> Result<(), ObjectError> {
+        let this = self.clone();
+        let (owned_key, owned_path) = (key.clone(), path.to_path_buf());
+        let hashed =
+            tokio::task::spawn_blocking(move || this.put_file_blocking(&owned_key, &owned_path))
+                .await
+                .map_err(|e| join_error(key, e))?
+                .map_err(io_error(key))?;
         if !hashed {
             return Err(ObjectError::HashMismatch {
                 key: key.to_string(),

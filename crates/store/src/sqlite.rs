@@ -897,7 +897,7 @@ impl Store for SqliteStore {
                 .await?;
             parse_id(&id, "recording id")?
         };
-        sqlx::query(
+        let new_for_owner = sqlx::query(
             "INSERT INTO recording_owners (recording_id, user_id, original_filename, uploaded_at)
              VALUES (?, ?, ?, ?) ON CONFLICT (user_id, recording_id) DO NOTHING",
         )
@@ -912,7 +912,9 @@ impl Store for SqliteStore {
                 StoreError::NotFound { entity: "user" }
             }
             _ => StoreError::Database(e),
-        })?;
+        })?
+        .rows_affected()
+            == 1;
         let job = if inserted {
             let job = JobId::new_random();
             insert_job(&mut tx, job, recording, now, crate::DEFAULT_MAX_ATTEMPTS).await?;
@@ -934,7 +936,37 @@ impl Store for SqliteStore {
             recording,
             newly_stored: inserted,
             job,
+            new_for_owner,
         })
+    }
+
+    async fn storage_used(&self, owner: UserId) -> Result<u64, StoreError> {
+        let used: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(SUM(r.size), 0)
+             FROM recording_owners o JOIN recordings r ON r.id = o.recording_id
+             WHERE o.user_id = ?",
+        )
+        .bind(owner.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        to_u64(used, "storage used")
+    }
+
+    async fn owns_recording_with_hash(
+        &self,
+        owner: UserId,
+        sha256: &Sha256Hex,
+    ) -> Result<bool, StoreError> {
+        let owned: i64 = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1
+             FROM recording_owners o JOIN recordings r ON r.id = o.recording_id
+             WHERE o.user_id = ? AND r.sha256 = ?)",
+        )
+        .bind(owner.to_string())
+        .bind(sha256.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(owned != 0)
     }
 
     async fn list_recordings(

@@ -138,6 +138,15 @@ pub trait Store: Send + Sync + 'static {
         now: OffsetDateTime,
         max_queue_depth: u64,
     ) -> Result<UploadOutcome, StoreError>;
+    /// The bytes of every recording `owner` uploaded, each counted once,
+    /// whoever else also uploaded it (what a storage quota counts).
+    async fn storage_used(&self, owner: UserId) -> Result<u64, StoreError>;
+    /// Whether `owner` already uploaded a recording with these bytes.
+    async fn owns_recording_with_hash(
+        &self,
+        owner: UserId,
+        sha256: &Sha256Hex,
+    ) -> Result<bool, StoreError>;
     async fn list_recordings(
         &self,
         owner: UserId,

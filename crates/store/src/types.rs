@@ -171,9 +171,12 @@ impl Sha256Hex {
 
     /// The digest of `bytes`.
     pub fn digest(bytes: &[u8]) -> Self {
-        let digest = Sha256::digest(bytes);
+        Self::from_digest(&Sha256::digest(bytes))
+    }
+
+    fn from_digest(digest: &[u8]) -> Self {
         let mut hex = String::with_capacity(64);
-        for byte in digest.iter() {
+        for byte in digest {
             hex.push(char::from(HEX[usize::from(byte >> 4)]));
             hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
         }
@@ -186,6 +189,43 @@ impl Sha256Hex {
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// A SHA-256 computed piece by piece, for bytes that arrive in chunks and
+/// are never all in memory at once.
+#[derive(Clone, Default)]
+pub struct Sha256Stream(Sha256);
+
+impl Sha256Stream {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    pub fn finish(self) -> Sha256Hex {
+        Sha256Hex::from_digest(&self.0.finalize())
+    }
+}
+
+impl JobId {
+    /// The id `owner` knows this job by. A job belongs to a recording, which
+    /// every owner of the same bytes shares; showing each owner a different
+    /// id keeps one owner from learning, through an id, that someone else
+    /// uploaded those bytes first. Derived, not stored: stable for an owner,
+    /// and unguessable without the real id.
+    pub fn as_seen_by(self, owner: UserId) -> JobId {
+        let mut hash = Sha256::new();
+        hash.update(b"filmroom job as seen by its owner\0");
+        hash.update(self.0.as_bytes());
+        hash.update(owner.0.as_bytes());
+        let digest = hash.finalize();
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        JobId(uuid::Builder::from_random_bytes(bytes).into_uuid())
+    }
+}
 
 impl fmt::Display for Sha256Hex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

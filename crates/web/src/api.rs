@@ -127,7 +127,10 @@ pub async fn uploads(
 ) -> Result<Json<UploadsJson>, AppError> {
     let jobs = state.store.jobs_for_user(identity.user.id, 200).await?;
     Ok(Json(UploadsJson {
-        jobs: jobs.iter().map(JobJson::from).collect(),
+        jobs: jobs
+            .iter()
+            .map(|j| JobJson::seen_by(j, identity.user.id))
+            .collect(),
     }))
 }
 
@@ -150,7 +153,7 @@ pub async fn events(
             let mut events = Vec::new();
             match store.jobs_for_user(user, 200).await {
                 Ok(jobs) => {
-                    for job in jobs.iter().map(JobJson::from) {
+                    for job in jobs.iter().map(|j| JobJson::seen_by(j, user)) {
                         if seen.get(&job.job_id) != Some(&job) {
                             if let Ok(event) = Event::default().event("job").json_data(&job) {
                                 events.push(Ok(event));

@@ -67,6 +67,8 @@ pub struct AppState {
     pub coach: Arc<CoachService>,
     /// This process in the process registry.
     pub node: Arc<NodeIdentity>,
+    /// Upload room and staging shared by all upload requests.
+    pub uploads: Arc<crate::uploads::UploadGate>,
 }
 
 pub struct App {
@@ -165,6 +167,7 @@ impl App {
             worker_count: workers.len(),
             coach,
             node: Arc::new(me),
+            uploads: Arc::new(crate::uploads::UploadGate::new(&config)),
             config: Arc::new(config),
             clock,
         };

@@ -114,6 +114,11 @@ pub struct LimitsConfig {
     pub max_file_bytes: usize,
     /// Queued plus running jobs above which new uploads get 503.
     pub max_queue_depth: u64,
+    /// The largest request body of one upload batch (files and form fields).
+    pub max_batch_bytes: usize,
+    /// Upload bytes this process holds at once (received, not yet stored or
+    /// refused), across all requests; past it, uploads get 503 with Retry-After.
+    pub max_concurrent_upload_bytes: usize,
 }
 
 impl Default for LimitsConfig {
@@ -122,6 +127,8 @@ impl Default for LimitsConfig {
             max_files_per_batch: 50,
             max_file_bytes: 10 * 1024 * 1024,
             max_queue_depth: 1000,
+            max_batch_bytes: 100 * 1024 * 1024,
+            max_concurrent_upload_bytes: 512 * 1024 * 1024,
         }
     }
 }
@@ -347,6 +354,10 @@ pub struct PlanConfig {
     pub messages_per_day: u64,
     pub requests_per_minute: u64,
     pub requests_per_hour: u64,
+    /// Bytes of recordings a user may have uploaded (each counted once, even
+    /// when another user uploaded the same bytes); 0 means no limit.
+    #[serde(default)]
+    pub storage_bytes: u64,
 }
 
 /// The plans by name. Without a `[plans.*]` section there are two, `free` and
@@ -365,6 +376,7 @@ impl Default for Plans {
                     messages_per_day: 50,
                     requests_per_minute: 5,
                     requests_per_hour: 60,
+                    storage_bytes: 2 * 1024 * 1024 * 1024,
                 },
             ),
             (
@@ -374,6 +386,7 @@ impl Default for Plans {
                     messages_per_day: 1_000,
                     requests_per_minute: 30,
                     requests_per_hour: 600,
+                    storage_bytes: 50 * 1024 * 1024 * 1024,
                 },
             ),
         ]))

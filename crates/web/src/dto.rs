@@ -2,7 +2,8 @@
 //! accept, parsed at the edge into the store's [`RecordingFilter`].
 
 use filmroom_store::{
-    ApiToken, GameResult, JobState, RecordingFilter, RecordingSort, RecordingSummary, UserJob,
+    ApiToken, GameResult, JobState, RecordingFilter, RecordingSort, RecordingSummary, UserId,
+    UserJob,
 };
 use serde::{Deserialize, Serialize};
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
@@ -63,10 +64,12 @@ pub struct JobJson {
     pub uploaded_at: i64,
 }
 
-impl From<&UserJob> for JobJson {
-    fn from(j: &UserJob) -> Self {
+impl JobJson {
+    /// The job as `owner` sees it: by the id they know it by (see
+    /// [`filmroom_store::JobId::as_seen_by`]), never another owner's.
+    pub fn seen_by(j: &UserJob, owner: UserId) -> Self {
         Self {
-            job_id: j.job.id.to_string(),
+            job_id: j.job.id.as_seen_by(owner).to_string(),
             game_id: j.recording_id.to_string(),
             filename: j.original_filename.clone(),
             state: j.job.state.as_str(),

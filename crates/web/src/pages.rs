@@ -806,7 +806,7 @@ pub async fn uploads_page(
         jobs: jobs
             .iter()
             .map(|j| JobRow {
-                job_id: j.job.id.to_string(),
+                job_id: j.job.id.as_seen_by(identity.user.id).to_string(),
                 game_id: j.recording_id.to_string(),
                 filename: j.original_filename.clone(),
                 uploaded: fmt_time(j.uploaded_at),

@@ -232,14 +232,10 @@ fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
         R::ApiRecording => get(recordings::detail),
         R::ApiRecordingReport => get(recordings::report),
         R::ApiUploadReplays => {
-            // The whole batch may be this large; each file is checked on its own
-            // while it streams in, so one oversized file fails early.
-            let limit = config
-                .limits
-                .max_files_per_batch
-                .saturating_mul(config.limits.max_file_bytes)
-                .saturating_add(1024 * 1024);
-            post(uploads::upload_replays).layer(DefaultBodyLimit::max(limit))
+            // One batch, not files x file size: files stream to disk, and each
+            // is checked on its own as it arrives, so one oversized file fails early.
+            post(uploads::upload_replays)
+                .layer(DefaultBodyLimit::max(config.limits.max_batch_bytes))
         }
         R::ApiUploads => get(api::uploads),
         R::ApiEvents => get(api::events),

@@ -1,23 +1,149 @@
-//! `POST /api/v1/replays`: many replay files in one multipart request. Every
-//! file is read under the size limit and its header parsed before anything is
-//! stored, so a bad file leaves no object, no row and no job behind. The batch
-//! is all or nothing up to storage; a full queue mid-batch keeps the files
-//! already stored (each is a complete upload) and refuses the rest with 503.
+//! `POST /api/v1/replays`: many replay files in one multipart request.
+//!
+//! Each file streams to a temporary file in the data directory (hashed as it
+//! arrives, its size and its replay framing checked per chunk), so memory
+//! stays small whatever the batch. Only the header is parsed before storing.
+//! Nothing is stored until every file of the batch has been checked and the
+//! owner's storage quota allows it, so a bad file leaves no object, no row and
+//! no job behind; temporary files go on every path (errors, a client that
+//! disconnects). A full queue mid-batch keeps the files already stored (each
+//! is a complete upload) and refuses the rest with 503.
+//!
+//! Results are per owner: uploading bytes someone else already uploaded looks
+//! like a first upload (`newly_stored`, a job id of one's own).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::multipart::{Multipart, MultipartError};
+use axum::extract::multipart::{Field, Multipart, MultipartError};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use filmroom_store::{NewUpload, RecordingKind, Sha256Hex, StoreError};
+use filmroom_replay::Framing;
+use filmroom_store::{NewUpload, RecordingKind, Sha256Hex, Sha256Stream, StoreError, UserId};
 use serde::Serialize;
+use tempfile::NamedTempFile;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore};
 
 use crate::app::AppState;
 use crate::auth::ApiUser;
+use crate::config::{Config, LimitsConfig};
 use crate::error::AppError;
 
 /// Longest filename kept (in characters); longer names are cut, not refused.
 const MAX_FILENAME_CHARS: usize = 255;
+
+/// Seconds a client refused for lack of upload room is asked to wait.
+const BUSY_RETRY_AFTER_SECS: u64 = 10;
+
+/// What all uploads of this process share: the room for bytes in flight,
+/// where files wait while their batch is checked, and the lock under which a
+/// batch is checked against its owner's quota and stored.
+pub struct UploadGate {
+    /// One permit per byte received and not yet stored or refused.
+    room: Arc<Semaphore>,
+    tmp_dir: PathBuf,
+    /// Held from the quota check to the last row of a batch, so two batches
+    /// of one user cannot both pass the same check. Storing is quick (a
+    /// rename and a row per file); receiving, the slow part, is outside it.
+    commit: Mutex<()>,
+}
+
+/// A temporary upload file this old belongs to a process that was killed
+/// mid-upload: no upload takes that long.
+const STALE_TEMP_FILE: Duration = Duration::from_secs(24 * 60 * 60);
+
+impl UploadGate {
+    /// Also removes the temporary files that killed processes left behind
+    /// (those older than a day: other processes sharing the data directory
+    /// may be receiving uploads right now).
+    pub fn new(config: &Config) -> Self {
+        let tmp_dir = config.storage.data_dir.join("tmp");
+        let removed = remove_stale_temp_files(&tmp_dir, SystemTime::now());
+        if removed > 0 {
+            tracing::info!(removed, "removed upload files left by a killed process");
+        }
+        let room = config
+            .limits
+            .max_concurrent_upload_bytes
+            .min(Semaphore::MAX_PERMITS);
+        Self {
+            room: Arc::new(Semaphore::new(room)),
+            // Beside the objects in the default layout, so storing a file is
+            // a rename, not a copy.
+            tmp_dir,
+            commit: Mutex::new(()),
+        }
+    }
+
+    async fn temp_file(&self) -> Result<NamedTempFile, AppError> {
+        let dir = self.tmp_dir.clone();
+        tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&dir)?;
+            tempfile::Builder::new().prefix("upload-").tempfile_in(&dir)
+        })
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)
+    }
+}
+
+/// Removes `upload-*` files older than [`STALE_TEMP_FILE`] at `now`;
+/// returns how many. A directory that cannot be read has nothing to remove.
+fn remove_stale_temp_files(dir: &Path, now: SystemTime) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with("upload-"))
+        .filter(|entry| {
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|modified| {
+                    now.duration_since(modified)
+                        .is_ok_and(|age| age > STALE_TEMP_FILE)
+                })
+        })
+        .filter(|entry| std::fs::remove_file(entry.path()).is_ok())
+        .count()
+}
+
+/// The upload room one request holds: taken chunk by chunk as bytes arrive
+/// (a declared length could lie), given back when the request ends.
+#[derive(Default)]
+struct Room(Option<OwnedSemaphorePermit>);
+
+impl Room {
+    fn take(&mut self, gate: &UploadGate, bytes: usize) -> Result<(), AppError> {
+        let Ok(bytes) = u32::try_from(bytes) else {
+            return Err(busy());
+        };
+        let permit = gate
+            .room
+            .clone()
+            .try_acquire_many_owned(bytes)
+            .map_err(|_| busy())?;
+        match &mut self.0 {
+            Some(held) => held.merge(permit),
+            None => self.0 = Some(permit),
+        }
+        Ok(())
+    }
+}
+
+fn busy() -> AppError {
+    AppError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "server_busy",
+        "The server is receiving too many uploads right now; try again shortly.",
+    )
+    .with_retry_after(BUSY_RETRY_AFTER_SECS)
+}
 
 #[derive(Debug, Serialize)]
 pub struct UploadResponse {
@@ -30,14 +156,20 @@ pub struct UploadedFile {
     pub game_id: String,
     pub sha256: String,
     pub size_bytes: u64,
-    /// `false` when the same bytes were already stored: the existing game is returned.
+    /// `false` when you had already uploaded the same bytes: your existing
+    /// game is returned. Whether anyone else has them is never shown.
     pub newly_stored: bool,
+    /// The analysis job of a game new to you, by the id you know it by.
     pub job_id: Option<String>,
 }
 
-struct Incoming {
+/// A file received whole and checked, waiting for the rest of its batch.
+struct Staged {
     filename: String,
-    bytes: Vec<u8>,
+    /// Removed when dropped, unless storing took it over.
+    temp: NamedTempFile,
+    sha256: Sha256Hex,
+    size: u64,
 }
 
 pub async fn upload_replays(
@@ -57,6 +189,7 @@ pub async fn upload_replays(
     })?;
     let limits = &state.config.limits;
 
+    let mut room = Room::default();
     let mut files = Vec::new();
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         let Some(raw_name) = field.file_name().map(str::to_owned) else {
@@ -80,23 +213,7 @@ pub async fn upload_replays(
             ));
         }
         let filename = clean_filename(&raw_name);
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-            if bytes.len().saturating_add(chunk.len()) > limits.max_file_bytes {
-                return Err(AppError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "file_too_large",
-                    format!(
-                        "{filename:?} is larger than the {} MB limit for one file.",
-                        limits.max_file_bytes / (1024 * 1024)
-                    ),
-                ));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        // Checked as soon as it has arrived, so a bad file fails the batch
-        // before the rest is read; nothing is stored until all are checked.
-        files.push(validate(Incoming { filename, bytes }).await?);
+        files.push(receive(&state.uploads, limits, &mut field, filename, &mut room).await?);
     }
     if !csrf_ok {
         return Err(AppError::csrf());
@@ -108,10 +225,16 @@ pub async fn upload_replays(
         ));
     }
 
-    let mut uploads = Vec::with_capacity(files.len());
-    for file in files {
-        uploads.push(store_one(&state, &identity.user, file).await?);
-    }
+    let uploads = {
+        let _commit = state.uploads.commit.lock().await;
+        check_quota(&state, identity.user.id, &files).await?;
+        let mut uploads = Vec::with_capacity(files.len());
+        for file in files {
+            uploads.push(store_one(&state, identity.user.id, file).await?);
+        }
+        uploads
+    };
+    drop(room);
     state.wake.notify_waiters();
     let from_a_form = headers
         .get(axum::http::header::ACCEPT)
@@ -123,13 +246,145 @@ pub async fn upload_replays(
     Ok((StatusCode::OK, Json(UploadResponse { uploads })).into_response())
 }
 
+/// Streams one file part to a temporary file, checking it chunk by chunk:
+/// the upload room, the size limit, the replay's framing (refusing bytes past
+/// the length the replay declares), and at the end its header.
+async fn receive(
+    gate: &UploadGate,
+    limits: &LimitsConfig,
+    field: &mut Field<'_>,
+    filename: String,
+    room: &mut Room,
+) -> Result<Staged, AppError> {
+    let temp = gate.temp_file().await?;
+    let mut out = tokio::fs::File::from_std(temp.reopen().map_err(AppError::internal)?);
+    let mut hash = Sha256Stream::new();
+    // The first bytes, until they frame the replay: at most its header
+    // (which `framing` caps at 1 MB) plus one chunk.
+    let mut prefix = Vec::new();
+    let mut declared = None;
+    let mut size = 0usize;
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        room.take(gate, chunk.len())?;
+        size = size.saturating_add(chunk.len());
+        if size > limits.max_file_bytes {
+            return Err(file_too_large(&filename, limits));
+        }
+        if declared.is_none() {
+            prefix.extend_from_slice(&chunk);
+            match filmroom_replay::framing(&prefix) {
+                Ok(Framing::Complete { total_len, .. }) if total_len > limits.max_file_bytes => {
+                    return Err(file_too_large(&filename, limits));
+                }
+                Ok(Framing::Complete { total_len, .. }) => declared = Some(total_len),
+                Ok(Framing::Incomplete { .. }) => {}
+                Err(error) => return Err(not_a_replay(&filename, Some(error.into()))),
+            }
+        }
+        if let Some(total) = declared
+            && size > total
+        {
+            return Err(AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "trailing_bytes",
+                format!(
+                    "{filename:?} goes on past the end of the replay it holds ({total} bytes): \
+                     upload the .replay file as the game saved it."
+                ),
+            ));
+        }
+        hash.update(&chunk);
+        out.write_all(&chunk).await.map_err(AppError::internal)?;
+    }
+    // Writes finish before the file is renamed into place.
+    out.flush().await.map_err(AppError::internal)?;
+    drop(out);
+    if declared != Some(size) {
+        return Err(not_a_replay(&filename, None));
+    }
+    let checked = tokio::task::spawn_blocking(move || filmroom_replay::inspect_header(&prefix))
+        .await
+        .map_err(AppError::internal)?;
+    if let Err(error) = checked {
+        return Err(not_a_replay(&filename, Some(error.into())));
+    }
+    Ok(Staged {
+        filename,
+        temp,
+        sha256: hash.finish(),
+        size: u64::try_from(size).unwrap_or(u64::MAX),
+    })
+}
+
+fn file_too_large(filename: &str, limits: &LimitsConfig) -> AppError {
+    AppError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "file_too_large",
+        format!(
+            "{filename:?} is larger than the {} MB limit for one file.",
+            limits.max_file_bytes / (1024 * 1024)
+        ),
+    )
+}
+
+fn not_a_replay(filename: &str, source: Option<anyhow::Error>) -> AppError {
+    AppError {
+        source,
+        ..AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_a_replay",
+            format!("{filename:?} is not a readable Rocket League replay (or it is truncated)."),
+        )
+    }
+}
+
+/// Refuses the batch when the owner's plan cannot hold it. Bytes the owner
+/// already uploaded do not count twice; bytes someone else uploaded do count
+/// (to this owner, it is their upload), though they are stored only once.
+async fn check_quota(state: &AppState, owner: UserId, files: &[Staged]) -> Result<(), AppError> {
+    let assigned = state.store.user_plan(owner).await?;
+    // Without any plan configured there is nothing to enforce.
+    let Some((plan_name, plan)) = state.config.plan(assigned.as_deref()) else {
+        return Ok(());
+    };
+    if plan.storage_bytes == 0 {
+        return Ok(());
+    }
+    let mut adding = 0u64;
+    let mut seen = std::collections::HashSet::new();
+    for file in files {
+        if seen.insert(&file.sha256)
+            && !state
+                .store
+                .owns_recording_with_hash(owner, &file.sha256)
+                .await?
+        {
+            adding = adding.saturating_add(file.size);
+        }
+    }
+    let used = state.store.storage_used(owner).await?;
+    if used.saturating_add(adding) <= plan.storage_bytes {
+        return Ok(());
+    }
+    let mb = |bytes: u64| bytes.div_ceil(1024 * 1024);
+    Err(AppError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "storage_quota_exceeded",
+        format!(
+            "These replays need {} MB but the {plan_name} plan's {} MB of storage has {} MB left; nothing was stored.",
+            mb(adding),
+            mb(plan.storage_bytes),
+            mb(plan.storage_bytes.saturating_sub(used)),
+        ),
+    ))
+}
+
 async fn store_one(
     state: &AppState,
-    user: &filmroom_store::User,
-    file: Incoming,
+    owner: UserId,
+    file: Staged,
 ) -> Result<UploadedFile, AppError> {
-    let sha256 = Sha256Hex::digest(&file.bytes);
-    let size = u64::try_from(file.bytes.len()).unwrap_or(u64::MAX);
+    let sha256 = file.sha256;
     let existed = state
         .objects
         .exists(&sha256)
@@ -138,14 +393,15 @@ async fn store_one(
     if !existed {
         state
             .objects
-            .put(&sha256, &file.bytes)
+            .put_file(&sha256, file.temp.path())
             .await
             .map_err(AppError::internal)?;
     }
+    drop(file.temp);
     let upload = NewUpload {
-        owner: user.id,
+        owner,
         sha256: sha256.clone(),
-        size,
+        size: file.size,
         original_filename: file.filename.clone(),
         kind: RecordingKind::RocketLeagueReplay,
     };
@@ -155,14 +411,27 @@ async fn store_one(
         .add_upload(&upload, now, state.config.limits.max_queue_depth)
         .await
     {
-        Ok(outcome) => Ok(UploadedFile {
-            filename: file.filename,
-            game_id: outcome.recording.to_string(),
-            sha256: sha256.as_str().to_owned(),
-            size_bytes: size,
-            newly_stored: outcome.newly_stored,
-            job_id: outcome.job.map(|j| j.to_string()),
-        }),
+        Ok(outcome) => {
+            // A game new to this owner shows its job by the owner's own id,
+            // even when another owner's upload created that job.
+            let job = match (outcome.new_for_owner, outcome.job) {
+                (false, _) => None,
+                (true, Some(job)) => Some(job),
+                (true, None) => state
+                    .store
+                    .job_for_recording(outcome.recording)
+                    .await?
+                    .map(|job| job.id),
+            };
+            Ok(UploadedFile {
+                filename: file.filename,
+                game_id: outcome.recording.to_string(),
+                sha256: sha256.as_str().to_owned(),
+                size_bytes: file.size,
+                newly_stored: outcome.new_for_owner,
+                job_id: job.map(|j| j.as_seen_by(owner).to_string()),
+            })
+        }
         Err(error @ StoreError::QueueFull { .. }) => {
             // Only a recording that was not stored can be refused, so the object
             // we just wrote is referenced by nothing, unless it was there before.
@@ -173,26 +442,6 @@ async fn store_one(
         }
         Err(error) => Err(error.into()),
     }
-}
-
-/// Parses the replay header (on the blocking pool: it is CPU work).
-async fn validate(file: Incoming) -> Result<Incoming, AppError> {
-    tokio::task::spawn_blocking(move || match filmroom_replay::inspect(&file.bytes) {
-        Ok(_) => Ok(file),
-        Err(error) => Err(AppError {
-            source: Some(anyhow::Error::new(error)),
-            ..AppError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "not_a_replay",
-                format!(
-                    "{:?} is not a readable Rocket League replay (or it is truncated).",
-                    file.filename
-                ),
-            )
-        }),
-    })
-    .await
-    .map_err(AppError::internal)?
 }
 
 fn multipart_error(error: MultipartError) -> AppError {

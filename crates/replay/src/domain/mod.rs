@@ -77,6 +77,9 @@ impl RocketLeague {
             ReplayError::Header(source) => AnalysisError::Invalid {
                 reason: format!("not a readable Rocket League replay: {source}"),
             },
+            ReplayError::Framing(defect) => AnalysisError::Invalid {
+                reason: format!("not a readable Rocket League replay: {defect}"),
+            },
             ReplayError::TooLarge { size, limit } => AnalysisError::TooLarge {
                 size: size as u64,
                 limit: limit as u64,

@@ -3,5 +3,6 @@
 mod accuracy;
 mod corpus;
 mod domain;
+mod framing;
 mod model;
 mod support;

@@ -47,6 +47,7 @@ macro_rules! conformance_tests {
             a_reupload_returns_the_existing_recording_with_no_new_job,
             one_recording_uploaded_by_two_owners_is_stored_once_analysed_once_and_seen_by_both,
             a_user_who_does_not_own_a_recording_gets_none,
+            storage_used_counts_each_of_an_owners_recordings_once_shared_or_not,
             a_full_queue_refuses_a_new_upload_and_stores_nothing,
             a_full_queue_still_accepts_a_reupload_of_a_stored_recording,
             completing_a_job_saves_the_analysis_and_fills_the_summary_columns,
@@ -496,6 +497,7 @@ pub async fn a_reupload_returns_the_existing_recording_with_no_new_job(store: Ar
     let second = store.add_upload(&again, at(5), 100).await.unwrap();
     assert_eq!(second.recording, first.recording);
     assert!(!second.newly_stored);
+    assert!(first.new_for_owner && !second.new_for_owner);
     assert_eq!(second.job, None);
     assert_eq!(store.job_counts().await.unwrap().queued, 1);
     let listed = store
@@ -504,6 +506,42 @@ pub async fn a_reupload_returns_the_existing_recording_with_no_new_job(store: Ar
         .unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].original_filename, "game-1.replay");
+}
+
+pub async fn storage_used_counts_each_of_an_owners_recordings_once_shared_or_not(
+    store: Arc<dyn Store>,
+) {
+    let alice = user(&store, "alice").await;
+    let bob = user(&store, "bob").await;
+    assert_eq!(store.storage_used(alice.id).await.unwrap(), 0);
+    for (owner, n) in [(alice.id, 1), (alice.id, 2), (alice.id, 1), (bob.id, 2)] {
+        store
+            .add_upload(&upload(owner, n), at(0), 100)
+            .await
+            .unwrap();
+    }
+    // Recordings 1 and 2 are 1001 and 1002 bytes: alice's re-upload of 1
+    // counts once, and bob's copy of 2 is his as much as hers.
+    assert_eq!(store.storage_used(alice.id).await.unwrap(), 2003);
+    assert_eq!(store.storage_used(bob.id).await.unwrap(), 1002);
+    assert!(
+        store
+            .owns_recording_with_hash(alice.id, &sha(1))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .owns_recording_with_hash(bob.id, &sha(1))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .owns_recording_with_hash(alice.id, &sha(3))
+            .await
+            .unwrap()
+    );
 }
 
 pub async fn one_recording_uploaded_by_two_owners_is_stored_once_analysed_once_and_seen_by_both(
@@ -521,6 +559,7 @@ pub async fn one_recording_uploaded_by_two_owners_is_stored_once_analysed_once_a
         .unwrap();
     assert_eq!(a.recording, b.recording);
     assert!(a.newly_stored && !b.newly_stored);
+    assert!(a.new_for_owner && b.new_for_owner, "new to each owner");
     assert!(a.job.is_some() && b.job.is_none());
     assert_eq!(store.job_counts().await.unwrap().queued, 1);
     for owner in [alice.id, bob.id] {

@@ -35,6 +35,36 @@ async fn an_object_round_trips_under_its_sharded_key() {
 }
 
 #[tokio::test]
+async fn a_file_is_moved_into_place_under_its_hash_and_a_wrong_one_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let objects = LocalObjectStore::new(dir.path().join("objects"));
+    // Larger than one read buffer, so the hash is taken over several pieces.
+    let bytes: Vec<u8> = (0..200_000u32).map(|n| (n % 251) as u8).collect();
+    let key = Sha256Hex::digest(&bytes);
+    let mut streamed = filmroom_store::Sha256Stream::new();
+    for piece in bytes.chunks(7_000) {
+        streamed.update(piece);
+    }
+    assert_eq!(streamed.finish(), key);
+
+    let wrong = dir.path().join("wrong");
+    std::fs::write(&wrong, b"not those bytes").unwrap();
+    let error = objects.put_file(&key, &wrong).await.unwrap_err();
+    assert!(
+        matches!(error, ObjectError::HashMismatch { .. }),
+        "{error:?}"
+    );
+    assert!(wrong.is_file(), "a refused file stays with its caller");
+    assert!(!objects.exists(&key).await.unwrap());
+
+    let upload = dir.path().join("upload");
+    std::fs::write(&upload, &bytes).unwrap();
+    objects.put_file(&key, &upload).await.unwrap();
+    assert!(!upload.exists(), "the file was taken over");
+    assert_eq!(objects.get(&key).await.unwrap(), Some(bytes));
+}
+
+#[tokio::test]
 async fn bytes_that_do_not_hash_to_the_key_are_refused_and_not_stored() {
     let dir = tempfile::tempdir().unwrap();
     let objects = LocalObjectStore::new(dir.path());

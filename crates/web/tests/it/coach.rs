@@ -251,6 +251,7 @@ pub fn plan(monthly_tokens: u64, per_minute: u64) -> PlanConfig {
         messages_per_day: 10_000,
         requests_per_minute: per_minute,
         requests_per_hour: 10_000,
+        storage_bytes: 0,
     }
 }
 

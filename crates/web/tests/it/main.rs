@@ -10,6 +10,7 @@ mod coach_tls;
 mod isolation;
 mod operations;
 mod recordings;
+mod upload_limits;
 mod uploads;
 
 use std::net::SocketAddr;
@@ -184,6 +185,11 @@ impl TestApp {
 
     pub fn object_files(&self) -> usize {
         count_files(&self.dir.path().join("objects"))
+    }
+
+    /// Files waiting in the uploads' temporary directory.
+    pub fn temp_files(&self) -> usize {
+        count_files(&self.dir.path().join("tmp"))
     }
 }
 

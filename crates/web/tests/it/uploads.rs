@@ -20,7 +20,7 @@ async fn jobs(app: &TestApp, user: &User) -> Vec<Value> {
     api_list(app, user, "/api/v1/uploads", "jobs").await
 }
 
-/// Nothing at all was stored: no game, no job, no object file.
+/// Nothing at all was stored: no game, no job, no object file, no temporary file.
 async fn assert_nothing_stored(app: &TestApp, user: &User) {
     assert!(
         games(app, user).await.is_empty(),
@@ -28,6 +28,7 @@ async fn assert_nothing_stored(app: &TestApp, user: &User) {
     );
     assert!(jobs(app, user).await.is_empty(), "a job was left behind");
     assert_eq!(app.object_files(), 0, "an object file was left behind");
+    assert_eq!(app.temp_files(), 0, "a temporary file was left behind");
 }
 
 #[tokio::test]
