@@ -258,7 +258,7 @@ pub struct Event {
 
 /// Where in the recording a passage lies.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "span", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Span {
     /// From `start_s` to `end_s` seconds (equal for a moment).
     Time {
@@ -320,7 +320,7 @@ mod tests {
         );
         assert_eq!(
             serde_json::to_value(Span::Page { page: 3 }).unwrap(),
-            serde_json::json!({"span": "page", "page": 3})
+            serde_json::json!({"kind": "page", "page": 3})
         );
     }
 }

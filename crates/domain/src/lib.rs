@@ -10,6 +10,8 @@
 //!
 //! This crate depends on no domain and on nothing of HTTP, SQL or the disk.
 
+#![warn(missing_docs)]
+
 mod analysis;
 mod domain;
 mod keys;

@@ -121,6 +121,24 @@ fn header_only_replays_are_degraded_with_a_reason_and_still_carry_facts_and_part
             "{file}: frame metrics in a header-only analysis"
         );
         assert!(a.passages[0].text.contains("Header-only"), "{file}");
+        // Its page shows the facts, the scoreboard and why, nothing from frames.
+        let sections = RocketLeague.page_sections(&a.report).unwrap();
+        let titles: Vec<&str> = sections.iter().map(|s| s.title.as_str()).collect();
+        assert!(
+            titles
+                .iter()
+                .all(|t| ["Match", "Scoreboard", "Teams"].contains(t)),
+            "{file}: {titles:?}"
+        );
+        let SectionBody::Facts { facts } = &sections[0].body else {
+            panic!("{file}: the match section is facts");
+        };
+        assert!(
+            facts
+                .iter()
+                .any(|f| f.label == "Analysis" && f.value.starts_with("header only")),
+            "{file}: {facts:?}"
+        );
     }
 }
 
