@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use filmroom_jobs::{Worker, WorkerConfig};
 use filmroom_store::objects::{self, ObjectStore};
 use filmroom_store::{Backoff, Store};
@@ -20,6 +19,8 @@ use tokio::sync::{Notify, watch};
 use crate::auth::LoginLimiter;
 use crate::coach::CoachService;
 use crate::config::Config;
+use crate::conn::ConnectionRules;
+use crate::events::JobFeed;
 use crate::metrics::Metrics;
 
 /// A budget reservation older than this belongs to a call whose process died:
@@ -60,6 +61,8 @@ pub struct AppState {
     pub worker_count: usize,
     /// The coach's provider and profiles, built from the config at startup.
     pub coach: Arc<CoachService>,
+    /// Job state changes for every event stream, read once per change.
+    pub job_feed: Arc<JobFeed>,
 }
 
 pub struct App {
@@ -67,6 +70,7 @@ pub struct App {
     state: AppState,
     workers: Vec<Worker>,
     shutdown_tx: watch::Sender<bool>,
+    extra_routes: axum::Router<AppState>,
 }
 
 impl App {
@@ -98,7 +102,25 @@ impl App {
         if stale > 0 {
             tracing::info!(stale, "settled budget reservations left by a previous run");
         }
+        // Checked here so a bad value stops startup, not the first connection.
+        ConnectionRules::from_config(&config.server)?;
+        crate::conn::seconds("server.body_timeout_secs", config.server.body_timeout_secs)?;
+        crate::conn::seconds(
+            "server.request_timeout_secs",
+            config.server.request_timeout_secs,
+        )?;
         let wake = Arc::new(Notify::new());
+        let job_feed = Arc::new(JobFeed::new(
+            store.clone(),
+            config.limits.max_event_streams_per_user,
+            // Workers in this process say when a job changes; jobs run by
+            // other processes are only seen by polling.
+            if config.jobs.workers > 0 {
+                Duration::from_secs(5)
+            } else {
+                Duration::from_millis(config.jobs.poll_interval_ms)
+            },
+        ));
         let analyzer = crate::analyzer::replay_analyzer();
         let node = &config.jobs.node;
         if config.jobs.workers > 0 {
@@ -129,6 +151,7 @@ impl App {
                     worker_config,
                 )
                 .with_wake(wake.clone())
+                .with_changes(job_feed.changed_handle())
             })
             .collect();
 
@@ -142,6 +165,7 @@ impl App {
             shutdown: shutdown_rx,
             worker_count: workers.len(),
             coach,
+            job_feed,
             config: Arc::new(config),
             clock,
         };
@@ -150,7 +174,15 @@ impl App {
             state,
             workers,
             shutdown_tx,
+            extra_routes: axum::Router::new(),
         })
+    }
+
+    /// Serves `routes` too, behind the same layers as every route: for tests
+    /// that need a handler the product has no business with (one that panics).
+    pub fn with_extra_routes(mut self, routes: axum::Router<AppState>) -> Self {
+        self.extra_routes = routes;
+        self
     }
 
     pub fn port(&self) -> u16 {
@@ -177,6 +209,7 @@ impl App {
             state,
             workers,
             shutdown_tx,
+            extra_routes,
         } = self;
         let shutdown_tx = Arc::new(shutdown_tx);
 
@@ -192,25 +225,17 @@ impl App {
             }));
         }
 
-        let router = crate::routes::router(state);
+        let rules = ConnectionRules::from_config(&state.config.server)?;
+        let feed = tokio::spawn(state.job_feed.clone().run(state.shutdown.clone()));
+        let stop = state.shutdown.clone();
+        let router = crate::routes::router_with_extra(state, extra_routes);
         let signal_tx = shutdown_tx.clone();
-        // Streams (the coach's tokens, job events) write many small chunks:
-        // without TCP_NODELAY each waits for the client's delayed ACK (40 ms).
-        let listener = listener.tap_io(|tcp| {
-            if let Err(error) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %error, "could not set TCP_NODELAY");
-            }
-        });
-        let served = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        tokio::spawn(async move {
             shutdown.await;
             tracing::info!("shutting down: no new connections");
             let _ = signal_tx.send(true);
-        })
-        .await;
+        });
+        crate::conn::serve(listener, router, rules, stop).await;
         // Also when the server failed: the workers must stop either way.
         let _ = shutdown_tx.send(true);
         for task in worker_tasks {
@@ -218,8 +243,11 @@ impl App {
                 tracing::error!(error = %error, "worker task panicked");
             }
         }
+        if let Err(error) = feed.await {
+            tracing::error!(error = %error, "job event feed panicked");
+        }
         tracing::info!("shut down");
-        served.context("HTTP server failed")
+        Ok(())
     }
 }
 

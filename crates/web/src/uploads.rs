@@ -113,6 +113,7 @@ pub async fn upload_replays(
         uploads.push(store_one(&state, &identity.user, file).await?);
     }
     state.wake.notify_waiters();
+    state.job_feed.job_changed();
     let from_a_form = headers
         .get(axum::http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())

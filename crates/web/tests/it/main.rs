@@ -5,6 +5,9 @@
 mod accounts;
 mod browser;
 mod coach;
+mod connections;
+mod events;
+mod layers;
 mod isolation;
 mod operations;
 mod uploads;
@@ -43,6 +46,15 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_with_routes(adjust, axum::Router::new()).await
+}
+
+/// An app that also serves `routes` (handlers only tests need), behind the
+/// same layers as every product route.
+pub async fn spawn_app_with_routes(
+    adjust: impl FnOnce(&mut Config),
+    routes: axum::Router<filmroom_web::AppState>,
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut config = test_config(dir.path());
     adjust(&mut config);
@@ -51,7 +63,10 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let clock = Clock::from_fn(move || {
         time::OffsetDateTime::now_utc() + time::Duration::seconds(offset.load(Ordering::SeqCst))
     });
-    let app = App::build_with_clock(config, clock).await.unwrap();
+    let app = App::build_with_clock(config, clock)
+        .await
+        .unwrap()
+        .with_extra_routes(routes);
     let addr = app.local_addr().unwrap();
     assert_ne!(app.port(), 0);
     let (tx, rx) = oneshot::channel::<()>();
