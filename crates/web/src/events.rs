@@ -317,6 +317,10 @@ mod tests {
         }
         assert_eq!(feed.open_streams(user), 1);
         drop(stream);
-        assert_eq!(feed.open_streams(user), 0, "a dropped stream frees its place");
+        assert_eq!(
+            feed.open_streams(user),
+            0,
+            "a dropped stream frees its place"
+        );
     }
 }

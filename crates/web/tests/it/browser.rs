@@ -191,7 +191,11 @@ impl Driver {
     /// script or style the Content-Security-Policy blocked.
     async fn assert_no_console_errors(&self, when: &str) {
         let entries = self
-            .call(reqwest::Method::POST, "/se/log", json!({ "type": "browser" }))
+            .call(
+                reqwest::Method::POST,
+                "/se/log",
+                json!({ "type": "browser" }),
+            )
             .await;
         let errors: Vec<&Value> = entries
             .as_array()

@@ -146,7 +146,11 @@ async fn an_event_stream_outlives_the_idle_timeout_and_still_delivers() {
     let mut seen = String::new();
     tokio::time::timeout(Duration::from_secs(60), async {
         while !seen.contains("\"state\":\"done\"") {
-            let chunk = stream.chunk().await.unwrap().expect("the stream stays open");
+            let chunk = stream
+                .chunk()
+                .await
+                .unwrap()
+                .expect("the stream stays open");
             seen.push_str(&String::from_utf8_lossy(&chunk));
         }
     })

@@ -17,7 +17,11 @@ async fn open(app: &TestApp, user: &User) -> reqwest::Response {
 }
 
 /// Reads the stream into `seen` until `done` holds for what was read.
-async fn read_until(stream: &mut reqwest::Response, seen: &mut String, done: impl Fn(&str) -> bool) {
+async fn read_until(
+    stream: &mut reqwest::Response,
+    seen: &mut String,
+    done: impl Fn(&str) -> bool,
+) {
     tokio::time::timeout(Duration::from_secs(60), async {
         while !done(seen) {
             let chunk = stream

@@ -149,7 +149,12 @@ async fn a_panicking_handler_gives_a_500_with_the_request_id_and_the_server_keep
 #[tokio::test]
 async fn a_handler_slower_than_the_request_timeout_gets_a_503_saying_so() {
     let app = spawn_app_with_routes(|c| c.server.request_timeout_secs = 0.3, test_routes()).await;
-    let response = app.client().get(app.url("/test/stall")).send().await.unwrap();
+    let response = app
+        .client()
+        .get(app.url("/test/stall"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(response.headers()["retry-after"], "1");
     assert_eq!(error_code(response).await, "timeout");

@@ -7,8 +7,8 @@ mod browser;
 mod coach;
 mod connections;
 mod events;
-mod layers;
 mod isolation;
+mod layers;
 mod operations;
 mod uploads;
 
