@@ -64,6 +64,7 @@ impl IntoResponse for PageError {
                 .unwrap_or("Error")
                 .to_owned(),
             message: error.message.clone(),
+            request_id: crate::error::current_request_id(),
         };
         let status = error.status;
         let retry = error.retry_after;

@@ -231,3 +231,31 @@ fn no_template_has_inline_scripts_styles_or_event_handlers() {
     }
     assert!(checked >= 10, "the templates were found");
 }
+
+#[tokio::test]
+async fn error_pages_and_json_errors_show_the_request_id_to_quote() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let page = alice
+        .client
+        .get(app.url("/games/not-a-game"))
+        .header("x-request-id", "quote-me-7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("<code class=\"request-id\">quote-me-7</code>"),
+        "{html}"
+    );
+    let json = alice
+        .client
+        .get(app.url("/api/v1/games/not-a-game"))
+        .send()
+        .await
+        .unwrap();
+    let id = json.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let body: Value = json.json().await.unwrap();
+    assert_eq!(body["error"]["request_id"], id.as_str());
+}
