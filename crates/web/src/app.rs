@@ -228,6 +228,7 @@ impl App {
         let rules = ConnectionRules::from_config(&state.config.server)?;
         let feed = tokio::spawn(state.job_feed.clone().run(state.shutdown.clone()));
         let stop = state.shutdown.clone();
+        let metrics = state.metrics.clone();
         let router = crate::routes::router_with_extra(state, extra_routes);
         let signal_tx = shutdown_tx.clone();
         tokio::spawn(async move {
@@ -235,7 +236,7 @@ impl App {
             tracing::info!("shutting down: no new connections");
             let _ = signal_tx.send(true);
         });
-        crate::conn::serve(listener, router, rules, stop).await;
+        crate::conn::serve(listener, router, rules, metrics, stop).await;
         // Also when the server failed: the workers must stop either way.
         let _ = shutdown_tx.send(true);
         for task in worker_tasks {

@@ -32,6 +32,7 @@ use tokio::time::Instant;
 use tower_service::Service;
 
 use crate::config::ServerConfig;
+use crate::metrics::Metrics;
 
 /// The connection rules from `[server]`, checked once at startup.
 #[derive(Debug, Clone)]
@@ -70,6 +71,7 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     rules: ConnectionRules,
+    metrics: Arc<Metrics>,
     mut stop: watch::Receiver<bool>,
 ) {
     let limits = Arc::new(Limits::new(&rules));
@@ -97,6 +99,7 @@ pub async fn serve(
             Ok(slot) => slot,
             Err(refusal) => {
                 tracing::warn!(%remote, ?refusal, "connection refused: too many open");
+                metrics.connection_refused();
                 tokio::spawn(refuse(stream));
                 continue;
             }
@@ -114,8 +117,11 @@ pub async fn serve(
             stop: stop.clone(),
         };
         let alive = alive.clone();
+        let metrics = metrics.clone();
+        metrics.connection_opened();
         tokio::spawn(async move {
             connection.run().await;
+            metrics.connection_closed();
             drop(slot);
             drop(alive);
         });

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
@@ -22,6 +23,8 @@ pub struct Metrics {
     /// (method, route template, status) -> count. Route templates, never raw
     /// paths, so the label set stays small whatever clients send.
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    connections_open: AtomicU64,
+    connections_refused: AtomicU64,
 }
 
 impl Metrics {
@@ -31,8 +34,37 @@ impl Metrics {
             .or_insert(0) += 1;
     }
 
+    pub fn connection_opened(&self) {
+        self.connections_open.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn connection_closed(&self) {
+        self.connections_open.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// A connection over the caps, answered 503 and closed.
+    pub fn connection_refused(&self) {
+        self.connections_refused.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub fn render(&self, jobs: Option<JobCounts>, workers: usize) -> String {
         let mut out = String::new();
+        out.push_str("# HELP filmroom_http_connections_open Open HTTP connections.\n");
+        out.push_str("# TYPE filmroom_http_connections_open gauge\n");
+        let _ = writeln!(
+            out,
+            "filmroom_http_connections_open {}",
+            self.connections_open.load(Ordering::Relaxed)
+        );
+        out.push_str(
+            "# HELP filmroom_http_connections_refused_total Connections refused over the caps.\n",
+        );
+        out.push_str("# TYPE filmroom_http_connections_refused_total counter\n");
+        let _ = writeln!(
+            out,
+            "filmroom_http_connections_refused_total {}",
+            self.connections_refused.load(Ordering::Relaxed)
+        );
         out.push_str("# HELP filmroom_http_requests_total HTTP requests by route and status.\n");
         out.push_str("# TYPE filmroom_http_requests_total counter\n");
         let map = self.requests.lock().unwrap_or_else(|p| p.into_inner());

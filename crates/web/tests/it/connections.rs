@@ -43,16 +43,24 @@ async fn connect_from(local: &str, app: &TestApp) -> TcpStream {
     socket.connect(app.addr).await.unwrap()
 }
 
-/// One `GET /health` on a fresh connection: the status line's code, or
-/// `None` when the connection was refused or closed without an answer.
-async fn health_status(app: &TestApp, local: &str) -> Option<u16> {
+/// One `GET path` on a fresh connection: the whole answer.
+async fn get_raw(app: &TestApp, local: &str, path: &str) -> String {
     let mut stream = connect_from(local, app).await;
-    stream
-        .write_all(b"GET /health HTTP/1.1\r\nhost: filmroom\r\nconnection: close\r\n\r\n")
+    let request = format!("GET {path} HTTP/1.1\r\nhost: filmroom\r\nconnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).await.is_err() {
+        return String::new();
+    }
+    String::from_utf8_lossy(&read_until_closed(&mut stream).await).into_owned()
+}
+
+/// One `GET /health` on a fresh connection: the status line's code, or
+/// `None` when the connection was closed without an answer.
+async fn health_status(app: &TestApp, local: &str) -> Option<u16> {
+    get_raw(app, local, "/health")
         .await
-        .ok()?;
-    let answer = String::from_utf8_lossy(&read_until_closed(&mut stream).await).into_owned();
-    answer.get(9..12)?.parse().ok()
+        .get(9..12)?
+        .parse()
+        .ok()
 }
 
 #[tokio::test]
@@ -260,6 +268,26 @@ async fn connections_over_the_global_cap_get_503_until_one_closes() {
     })
     .await;
     assert!(served.is_ok(), "a closed connection gives its slot back");
+    let metrics = tokio::time::timeout(BOUND, async {
+        loop {
+            let answer = get_raw(&app, "127.0.0.1", "/metrics").await;
+            if answer.starts_with("HTTP/1.1 200") {
+                return answer;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the metrics answer once a slot is free");
+    let refused: u64 = crate::extract(&metrics, "\nfilmroom_http_connections_refused_total ", "\n")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(refused >= 1, "{metrics}");
+    assert!(
+        metrics.contains("filmroom_http_connections_open 2\n"),
+        "the idle second connection and this one (the cap is 2): {metrics}"
+    );
 }
 
 #[tokio::test]
