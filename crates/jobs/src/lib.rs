@@ -138,6 +138,8 @@ pub struct Worker {
     analyzers: Analyzers,
     config: WorkerConfig,
     wake: Arc<Notify>,
+    /// Told (`notify_one`) after each change of a job's state this worker makes.
+    changes: Option<Arc<Notify>>,
 }
 
 impl std::fmt::Debug for Worker {
@@ -184,6 +186,7 @@ impl Worker {
             analyzers,
             config,
             wake: Arc::new(Notify::new()),
+            changes: None,
         }
     }
 
@@ -200,6 +203,20 @@ impl Worker {
     pub fn with_wake(mut self, wake: Arc<Notify>) -> Self {
         self.wake = wake;
         self
+    }
+
+    /// Calls `notify_one()` on `changes` after every job state change this
+    /// worker makes (claimed, done, failed, handed back), so a watcher can
+    /// read the new states at once instead of polling.
+    pub fn with_changes(mut self, changes: Arc<Notify>) -> Self {
+        self.changes = Some(changes);
+        self
+    }
+
+    fn changed(&self) {
+        if let Some(changes) = &self.changes {
+            changes.notify_one();
+        }
     }
 
     /// Call `notify_waiters()` on it after enqueuing work, so idle workers
@@ -224,7 +241,10 @@ impl Worker {
         else {
             return Ok(ExecutionOutcome::EmptyQueue);
         };
-        self.execute(job, now, &mut Shutdown::never()).await
+        self.changed();
+        let outcome = self.execute(job, now, &mut Shutdown::never()).await;
+        self.changed();
+        outcome
     }
 
     /// Runs jobs until `shutdown` completes. A job running then may finish
@@ -242,7 +262,7 @@ impl Worker {
             let now = OffsetDateTime::now_utc();
             let claimed = self.store.claim_job(worker, now, self.config.lease).await;
             match claimed {
-                Ok(Some(job)) => match self.execute(job, now, &mut shutdown).await {
+                Ok(Some(job)) => match self.execute_and_tell(job, now, &mut shutdown).await {
                     Ok(outcome) => tracing::debug!(worker, ?outcome, "job finished"),
                     Err(error) => {
                         tracing::error!(
@@ -265,6 +285,18 @@ impl Worker {
             }
         }
         tracing::info!(worker, "worker stopped");
+    }
+
+    async fn execute_and_tell(
+        &self,
+        claimed: ClaimedJob,
+        claimed_at: OffsetDateTime,
+        shutdown: &mut Shutdown<'_>,
+    ) -> Result<ExecutionOutcome, WorkerError> {
+        self.changed();
+        let outcome = self.execute(claimed, claimed_at, shutdown).await;
+        self.changed();
+        outcome
     }
 
     async fn idle(&self, shutdown: &mut Shutdown<'_>) {

@@ -5,6 +5,9 @@
 //!    replays one by one and waiting until each is analysed.
 //! 2. Requests per second on the games-list API and the game API (with the
 //!    full analysis), 8 clients at once for 3 s each.
+//! 3. 300 open job-event streams of one user: this process's CPU time over
+//!    5 s while they sit open, then how long one upload's `done` event takes
+//!    to reach all of them (Linux: CPU from /proc/self/stat).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,6 +22,95 @@ const UPLOADERS: usize = 10;
 const PER_UPLOADER: usize = 4;
 const CLIENTS: usize = 8;
 const RUN_FOR: Duration = Duration::from_secs(3);
+const STREAMS: usize = 300;
+const STREAMS_IDLE_FOR: Duration = Duration::from_secs(5);
+
+/// This process's user plus system CPU time, in clock ticks (100 per second).
+fn cpu_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) in parentheses.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
+async fn event_streams(http: &reqwest::Client, base: &str, token: &str) {
+    let mut streams = Vec::new();
+    for _ in 0..STREAMS {
+        let Ok(mut stream) = http
+            .get(format!("{base}/api/v1/events"))
+            .bearer_auth(token)
+            .send()
+            .await
+        else {
+            println!("event streams: opening one failed");
+            return;
+        };
+        // The first chunk is the user's jobs: the stream is live after it.
+        let _ = stream.chunk().await;
+        streams.push(stream);
+    }
+    let before = cpu_ticks();
+    tokio::time::sleep(STREAMS_IDLE_FOR).await;
+    if let (Some(before), Some(after)) = (before, cpu_ticks()) {
+        #[allow(clippy::cast_precision_loss)]
+        let percent = (after - before) as f64 / STREAMS_IDLE_FOR.as_secs_f64();
+        println!("{STREAMS} open event streams of one user, idle: {percent:.1}% of one core");
+    }
+    let Some(path) = corpus().into_iter().last() else {
+        return;
+    };
+    let Ok(bytes) = std::fs::read(&path) else {
+        return;
+    };
+    let started = Instant::now();
+    let form = reqwest::multipart::Form::new().part(
+        "files",
+        reqwest::multipart::Part::bytes(bytes).file_name("fan-out.replay"),
+    );
+    let Ok(uploaded) = http
+        .post(format!("{base}/api/v1/replays"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+    else {
+        return;
+    };
+    let body: Value = uploaded.json().await.unwrap_or_default();
+    let Some(game) = body["uploads"][0]["game_id"].as_str().map(str::to_owned) else {
+        println!("event streams: the upload was refused: {body}");
+        return;
+    };
+    let mut waits = Vec::new();
+    for mut stream in streams {
+        let game = game.clone();
+        waits.push(tokio::spawn(async move {
+            let mut seen = String::new();
+            while !(seen.contains(&game) && seen.contains("\"state\":\"done\"")) {
+                match stream.chunk().await {
+                    Ok(Some(chunk)) => seen.push_str(&String::from_utf8_lossy(&chunk)),
+                    _ => return None,
+                }
+            }
+            Some(started.elapsed())
+        }));
+    }
+    let mut latencies = Vec::new();
+    for wait in waits {
+        if let Ok(Some(latency)) = wait.await {
+            latencies.push(latency);
+        }
+    }
+    latencies.sort();
+    println!(
+        "one upload's done event on {} of {STREAMS} streams: last after {:.0} ms (upload and analysis included)",
+        latencies.len(),
+        percentile(&latencies, 1.0).as_secs_f64() * 1000.0,
+    );
+}
 
 fn corpus() -> Vec<PathBuf> {
     let dir = PathBuf::from(concat!(
@@ -123,6 +215,9 @@ async fn main() {
     config.server.listen = ([127, 0, 0, 1], 0).into();
     config.storage.data_dir = dir.path().to_path_buf();
     config.jobs.poll_interval_ms = 50;
+    config.limits.max_event_streams_per_user = STREAMS;
+    // Every client here is one address, like behind a proxy.
+    config.server.max_connections_per_address = 0;
     let workers = config.jobs.workers;
     let app = App::build(config)
         .await
@@ -213,4 +308,6 @@ async fn main() {
             "GET /api/v1/games/{{id}} (full analysis), {CLIENTS} clients: {one:.0} requests/s"
         );
     }
+
+    event_streams(&http, &base, token).await;
 }

@@ -1,26 +1,21 @@
 //! The JSON API under `/api/v1`: the same data the pages show. Another user's
 //! ids answer 404, exactly like ids that do not exist.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::str::FromStr;
-use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use filmroom_store::{ApiTokenId, RecordingId, UserId};
-use futures_util::{Stream, StreamExt, stream};
+use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
 use crate::auth::{self, ApiUser};
 use crate::dto::{GameJson, GamesQuery, JobJson, TokenJson};
 use crate::error::AppError;
-
-/// How often the events stream looks for job changes.
-const EVENTS_POLL: Duration = Duration::from_millis(500);
 
 #[derive(Serialize)]
 pub struct MeJson {
@@ -135,44 +130,16 @@ pub async fn uploads(
 }
 
 /// Server-sent events: one `job` event per job of the caller whenever its
-/// state changes (all of them first). Polls the store, which is what every
-/// server process shares, so it works whichever process ran the job.
+/// state changes (all of them first), from the shared job feed.
 pub async fn events(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let user = identity.user.id;
-    let store = state.store.clone();
-    let mut shutdown = state.shutdown.clone();
-    let changes = stream::unfold(
-        (store, HashMap::<String, JobJson>::new(), true),
-        move |(store, mut seen, first)| async move {
-            if !first {
-                tokio::time::sleep(EVENTS_POLL).await;
-            }
-            let mut events = Vec::new();
-            match store.jobs_for_user(user, 200).await {
-                Ok(jobs) => {
-                    for job in jobs.iter().map(|j| JobJson::seen_by(j, user)) {
-                        if seen.get(&job.job_id) != Some(&job) {
-                            if let Ok(event) = Event::default().event("job").json_data(&job) {
-                                events.push(Ok(event));
-                            }
-                            seen.insert(job.job_id.clone(), job);
-                        }
-                    }
-                }
-                Err(error) => tracing::warn!(error = %error, "events: failed to read jobs"),
-            }
-            Some((stream::iter(events), (store, seen, false)))
-        },
-    )
-    .flatten()
-    // Open streams would otherwise keep a graceful shutdown waiting forever.
-    .take_until(async move {
-        let _ = shutdown.wait_for(|stop| *stop).await;
-    });
-    Sse::new(changes).keep_alive(KeepAlive::default())
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let changes = state
+        .job_feed
+        .open_stream(identity.user.id, state.shutdown.clone())
+        .await?;
+    Ok(Sse::new(changes).keep_alive(KeepAlive::default()))
 }
 
 #[derive(Serialize)]
@@ -239,7 +206,7 @@ pub async fn create_token(
     body: Result<Json<NewTokenJson>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<CreatedTokenJson>), AppError> {
     identity.check_csrf_header(&headers)?;
-    let Json(body) = body.map_err(|e| AppError::bad_request("invalid_json", e.body_text()))?;
+    let Json(body) = body.map_err(AppError::from_json_rejection)?;
     let name = parse_token_name(&body.name)?;
     let created = issue_token(&state, identity.user.id, &name).await?;
     Ok((StatusCode::CREATED, Json(created)))

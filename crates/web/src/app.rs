@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use filmroom_jobs::{Worker, WorkerConfig};
 use filmroom_store::objects::{self, ObjectStore};
 use filmroom_store::{Backoff, Store};
@@ -19,6 +18,8 @@ use tokio::sync::{Notify, watch};
 
 use crate::coach::CoachService;
 use crate::config::Config;
+use crate::conn::ConnectionRules;
+use crate::events::JobFeed;
 use crate::metrics::Metrics;
 use crate::node::NodeIdentity;
 use crate::pre_session::PreSessionCsrf;
@@ -69,6 +70,8 @@ pub struct AppState {
     pub node: Arc<NodeIdentity>,
     /// Upload room and staging shared by all upload requests.
     pub uploads: Arc<crate::uploads::UploadGate>,
+    /// Job state changes for every event stream, read once per change.
+    pub job_feed: Arc<JobFeed>,
 }
 
 pub struct App {
@@ -76,6 +79,7 @@ pub struct App {
     state: AppState,
     workers: Vec<Worker>,
     shutdown_tx: watch::Sender<bool>,
+    extra_routes: axum::Router<AppState>,
 }
 
 impl App {
@@ -107,6 +111,24 @@ impl App {
         if stale > 0 {
             tracing::info!(stale, "settled budget reservations left by a previous run");
         }
+        // Checked here so a bad value stops startup, not the first connection.
+        ConnectionRules::from_config(&config.server)?;
+        crate::conn::seconds("server.body_timeout_secs", config.server.body_timeout_secs)?;
+        crate::conn::seconds(
+            "server.request_timeout_secs",
+            config.server.request_timeout_secs,
+        )?;
+        let job_feed = Arc::new(JobFeed::new(
+            store.clone(),
+            config.limits.max_event_streams_per_user,
+            // Workers in this process say when a job changes; jobs run by
+            // other processes are only seen by polling.
+            if config.jobs.workers > 0 {
+                Duration::from_secs(5)
+            } else {
+                Duration::from_millis(config.jobs.poll_interval_ms)
+            },
+        ));
         let pre_session_key = store
             .server_secret(
                 crate::pre_session::KEY_NAME,
@@ -151,6 +173,7 @@ impl App {
                     worker_config,
                 )
                 .with_wake(wake.clone())
+                .with_changes(job_feed.changed_handle())
             })
             .collect();
 
@@ -168,6 +191,7 @@ impl App {
             coach,
             node: Arc::new(me),
             uploads: Arc::new(crate::uploads::UploadGate::new(&config)),
+            job_feed,
             config: Arc::new(config),
             clock,
         };
@@ -176,7 +200,15 @@ impl App {
             state,
             workers,
             shutdown_tx,
+            extra_routes: axum::Router::new(),
         })
+    }
+
+    /// Serves `routes` too, behind the same layers as every route: for tests
+    /// that need a handler the product has no business with (one that panics).
+    pub fn with_extra_routes(mut self, routes: axum::Router<AppState>) -> Self {
+        self.extra_routes = routes;
+        self
     }
 
     pub fn port(&self) -> u16 {
@@ -203,6 +235,7 @@ impl App {
             state,
             workers,
             shutdown_tx,
+            extra_routes,
         } = self;
         let shutdown_tx = Arc::new(shutdown_tx);
 
@@ -225,25 +258,18 @@ impl App {
             state.clock.clone(),
             state.shutdown.clone(),
         ));
-        let router = crate::routes::router(state);
+        let rules = ConnectionRules::from_config(&state.config.server)?;
+        let feed = tokio::spawn(state.job_feed.clone().run(state.shutdown.clone()));
+        let stop = state.shutdown.clone();
+        let metrics = state.metrics.clone();
+        let router = crate::routes::router_with_extra(state, extra_routes);
         let signal_tx = shutdown_tx.clone();
-        // Streams (the coach's tokens, job events) write many small chunks:
-        // without TCP_NODELAY each waits for the client's delayed ACK (40 ms).
-        let listener = listener.tap_io(|tcp| {
-            if let Err(error) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %error, "could not set TCP_NODELAY");
-            }
-        });
-        let served = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        tokio::spawn(async move {
             shutdown.await;
             tracing::info!("shutting down: no new connections");
             let _ = signal_tx.send(true);
-        })
-        .await;
+        });
+        crate::conn::serve(listener, router, rules, metrics, stop).await;
         // Also when the server failed: the workers must stop either way.
         let _ = shutdown_tx.send(true);
         for task in worker_tasks {
@@ -251,12 +277,15 @@ impl App {
                 tracing::error!(error = %error, "worker task panicked");
             }
         }
+        if let Err(error) = feed.await {
+            tracing::error!(error = %error, "job event feed panicked");
+        }
         // Last: it leaves the registry once the workers have handed back their jobs.
         if let Err(error) = registry.await {
             tracing::error!(error = %error, "node registry task panicked");
         }
         tracing::info!("shut down");
-        served.context("HTTP server failed")
+        Ok(())
     }
 }
 

@@ -61,6 +61,23 @@ pub struct ServerConfig {
     /// Take the client address from `X-Forwarded-For` (its last entry) for the
     /// login and sign-up limits: only behind a reverse proxy that sets it.
     pub trust_forwarded_for: bool,
+    /// Seconds from the first byte of a request to the end of its headers:
+    /// a client sending headers slower is disconnected.
+    pub header_read_timeout_secs: f64,
+    /// Seconds a connection may wait, between requests or before its first,
+    /// without sending anything before it is closed.
+    pub idle_timeout_secs: f64,
+    /// Seconds a request body may stall (no new bytes) before the request
+    /// fails; a slow upload that keeps moving is never cut.
+    pub body_timeout_secs: f64,
+    /// Seconds a handler may take to answer, except the streams (job events,
+    /// the coach's chat) and replay uploads.
+    pub request_timeout_secs: f64,
+    /// Open connections at most; more are answered 503 and closed.
+    pub max_connections: usize,
+    /// Open connections per client IP address at most (0: no such cap).
+    /// Behind a reverse proxy every client has the proxy's address.
+    pub max_connections_per_address: usize,
 }
 
 impl Default for ServerConfig {
@@ -68,6 +85,12 @@ impl Default for ServerConfig {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             trust_forwarded_for: false,
+            header_read_timeout_secs: 10.0,
+            idle_timeout_secs: 60.0,
+            body_timeout_secs: 30.0,
+            request_timeout_secs: 30.0,
+            max_connections: 4096,
+            max_connections_per_address: 256,
         }
     }
 }
@@ -119,6 +142,9 @@ pub struct LimitsConfig {
     /// Upload bytes this process holds at once (received, not yet stored or
     /// refused), across all requests; past it, uploads get 503 with Retry-After.
     pub max_concurrent_upload_bytes: usize,
+    /// Live job-event streams (`/api/v1/events`) one user may hold open; one
+    /// more is refused with 429.
+    pub max_event_streams_per_user: usize,
 }
 
 impl Default for LimitsConfig {
@@ -129,6 +155,7 @@ impl Default for LimitsConfig {
             max_queue_depth: 1000,
             max_batch_bytes: 100 * 1024 * 1024,
             max_concurrent_upload_bytes: 512 * 1024 * 1024,
+            max_event_streams_per_user: 8,
         }
     }
 }

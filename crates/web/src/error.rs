@@ -4,6 +4,7 @@
 //! the request's span, so it carries the request id).
 
 use axum::Json;
+use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use filmroom_store::StoreError;
@@ -29,6 +30,37 @@ struct Body<'a> {
 struct Inner<'a> {
     code: &'a str,
     message: &'a str,
+    /// The id to quote when reporting a problem; it is in every log line of
+    /// the request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+}
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// Runs `f` (a request's handling) with `id` as its request id.
+pub async fn with_request_id<F: std::future::Future>(id: String, f: F) -> F::Output {
+    REQUEST_ID.scope(id, f).await
+}
+
+/// The id of the request being handled, if any.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// The answer when a handler panics (the catch-panic layer): a logged 500
+/// like any other internal error, and the server keeps serving.
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a non-string panic payload".to_owned()
+    };
+    AppError::internal(anyhow::anyhow!("the handler panicked: {message}")).into_response()
 }
 
 impl AppError {
@@ -82,6 +114,23 @@ impl AppError {
         }
     }
 
+    pub fn payload_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "The request body is larger than this endpoint accepts.",
+        )
+    }
+
+    /// A JSON body the extractor refused: 413 when it was too large, 400 otherwise.
+    pub fn from_json_rejection(rejection: JsonRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::payload_too_large()
+        } else {
+            Self::bad_request("invalid_json", rejection.body_text())
+        }
+    }
+
     pub fn with_retry_after(mut self, seconds: u64) -> Self {
         self.retry_after = Some(seconds);
         self
@@ -132,6 +181,7 @@ impl IntoResponse for AppError {
             error: Inner {
                 code: self.code,
                 message: &self.message,
+                request_id: current_request_id(),
             },
         };
         let mut response = (self.status, Json(body)).into_response();

@@ -65,6 +65,7 @@ impl IntoResponse for PageError {
                 .unwrap_or("Error")
                 .to_owned(),
             message: error.message.clone(),
+            request_id: crate::error::current_request_id(),
         };
         let status = error.status;
         let retry = error.retry_after;
@@ -205,10 +206,14 @@ pub struct CredentialsForm {
 
 fn form<T>(form: Result<Form<T>, FormRejection>) -> Result<T, PageError> {
     form.map(|Form(f)| f).map_err(|e| {
-        PageError(AppError::bad_request(
-            "malformed_form",
-            format!("The form could not be read: {}", e.body_text()),
-        ))
+        PageError(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::payload_too_large()
+        } else {
+            AppError::bad_request(
+                "malformed_form",
+                format!("The form could not be read: {}", e.body_text()),
+            )
+        })
     })
 }
 

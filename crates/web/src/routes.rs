@@ -3,9 +3,20 @@
 //! the same list with an exhaustive `match` on [`RouteId`], so adding a route
 //! without deciding how a stranger is kept out of it fails the build of the tests.
 
+use std::time::Duration;
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::routing::{MethodRouter, delete, get, patch, post};
+
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use crate::app::AppState;
 use crate::config::Config;
@@ -281,10 +292,41 @@ fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
     }
 }
 
+/// Routes whose answer outlives a normal request: streams and uploads. The
+/// request timeout leaves them alone (their bodies have their own timeouts).
+fn is_long_lived(id: RouteId) -> bool {
+    matches!(id, R::ApiEvents | R::ApiCoachChat | R::ApiUploadReplays)
+}
+
+/// The pages' scripts and styles are files under `/static`: no inline code.
+/// Images may be `data:`/`blob:` URLs (screenshot previews for the coach).
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+    style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; \
+    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 pub fn router(state: AppState) -> Router {
+    router_with_extra(state, Router::new())
+}
+
+/// The app's router plus `extra` routes outside [`ROUTES`], behind the same
+/// layers. Only tests use `extra` (a handler that panics or stalls); product
+/// routes belong in [`ROUTES`].
+pub fn router_with_extra(state: AppState, extra: Router<AppState>) -> Router {
+    // Checked by `App::build`; the fallbacks only matter to hand-built states.
+    let server = &state.config.server;
+    let request_timeout =
+        crate::conn::seconds("", server.request_timeout_secs).unwrap_or(Duration::from_secs(30));
+    let body_timeout =
+        crate::conn::seconds("", server.body_timeout_secs).unwrap_or(Duration::from_secs(30));
     let mut by_path: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
     for route in ROUTES {
-        let method_router = handler(route.id, &state.config);
+        let mut method_router = handler(route.id, &state.config);
+        if !is_long_lived(route.id) {
+            method_router = method_router.layer(axum::middleware::from_fn_with_state(
+                request_timeout,
+                metrics::request_timeout,
+            ));
+        }
         match by_path.iter_mut().find(|(path, _)| *path == route.path) {
             Some((_, existing)) => {
                 let merged = std::mem::take(existing).merge(method_router);
@@ -297,12 +339,53 @@ pub fn router(state: AppState) -> Router {
     for (path, method_router) in by_path {
         router = router.route(path, method_router);
     }
+    with_layers(
+        router
+            .merge(extra.layer(axum::middleware::from_fn_with_state(
+                request_timeout,
+                metrics::request_timeout,
+            )))
+            .fallback(ops::not_found),
+        state,
+        body_timeout,
+    )
+}
+
+/// The layers every answer goes through, innermost first.
+fn with_layers(router: Router<AppState>, state: AppState, body_timeout: Duration) -> Router {
+    let header = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
     router
-        .fallback(ops::not_found)
+        // A panic is caught inside the route's label, so the metrics count
+        // it under its route; the outer catch is for the layers themselves.
+        .route_layer(CatchPanicLayer::custom(crate::error::panic_response))
         .route_layer(axum::middleware::from_fn(metrics::route_label))
+        .layer(RequestBodyTimeoutLayer::new(body_timeout))
+        .layer(CatchPanicLayer::custom(crate::error::panic_response))
+        .layer(header(
+            header::CONTENT_SECURITY_POLICY,
+            CONTENT_SECURITY_POLICY,
+        ))
+        .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header(header::REFERRER_POLICY, "same-origin"))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(metrics::request_span::<axum::body::Body>)
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::request_context,
         ))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(metrics::RandomRequestId))
+        .layer(axum::middleware::map_request(
+            metrics::drop_unusable_request_id,
+        ))
+        // SSE (`text/event-stream`) is never compressed: the default predicate
+        // skips it, so events are not held back in a compressor's buffer.
+        .layer(CompressionLayer::new())
         .with_state(state)
 }

@@ -236,6 +236,7 @@ pub async fn upload_replays(
     };
     drop(room);
     state.wake.notify_waiters();
+    state.job_feed.job_changed();
     let from_a_form = headers
         .get(axum::http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())

@@ -17,6 +17,8 @@ pub struct ErrorPage {
     pub nav: Option<Nav>,
     pub heading: String,
     pub message: String,
+    /// Shown so a user can quote it when reporting the problem.
+    pub request_id: Option<String>,
 }
 
 #[derive(Template)]

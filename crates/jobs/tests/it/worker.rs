@@ -518,3 +518,27 @@ async fn a_worker_restarted_under_its_old_id_finishes_its_orphaned_job_at_once()
     );
     assert_eq!(h.state(recording).await, JobState::Done);
 }
+
+#[tokio::test]
+async fn a_worker_tells_its_change_watcher_when_it_takes_and_finishes_a_job_and_not_otherwise() {
+    let h = harness().await;
+    let changes = Arc::new(tokio::sync::Notify::new());
+    let worker = h.worker("w", analyzer()).with_changes(changes.clone());
+    assert_eq!(
+        worker.try_execute_task(at(1)).await.unwrap(),
+        ExecutionOutcome::EmptyQueue
+    );
+    // A waiting permit would make `notified` ready at its first poll, which
+    // a zero timeout still makes.
+    let told = tokio::time::timeout(Duration::ZERO, changes.notified()).await;
+    assert!(told.is_err(), "an empty queue changes no job");
+
+    let recording = h.upload(b"good").await;
+    let outcome = worker.try_execute_task(at(2)).await.unwrap();
+    assert!(matches!(outcome, ExecutionOutcome::Done(_)), "{outcome:?}");
+    assert_eq!(h.state(recording).await, JobState::Done);
+    // The notification waits as a permit until the watcher looks.
+    tokio::time::timeout(Duration::from_secs(5), changes.notified())
+        .await
+        .expect("the watcher was told");
+}

@@ -44,8 +44,7 @@ const HISTORY_MESSAGES: usize = 20;
 const TITLE_CHARS: usize = 60;
 
 fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
-    body.map(|Json(b)| b)
-        .map_err(|e| AppError::bad_request("invalid_json", e.body_text()))
+    body.map(|Json(b)| b).map_err(AppError::from_json_rejection)
 }
 
 /// A question as asked: trimmed, 1 to [`MAX_MESSAGE_CHARS`] characters.

@@ -76,6 +76,7 @@ impl Driver {
                 "/session",
                 json!({ "capabilities": { "alwaysMatch": {
                     "browserName": "chrome",
+                    "goog:loggingPrefs": { "browser": "ALL" },
                     "goog:chromeOptions": {
                         "binary": "/usr/bin/chromium",
                         "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
@@ -186,6 +187,30 @@ impl Driver {
         }
     }
 
+    /// Fails the test on any console error since the last call, such as a
+    /// script or style the Content-Security-Policy blocked.
+    async fn assert_no_console_errors(&self, when: &str) {
+        let entries = self
+            .call(
+                reqwest::Method::POST,
+                "/se/log",
+                json!({ "type": "browser" }),
+            )
+            .await;
+        let errors: Vec<&Value> = entries
+            .as_array()
+            .expect("the browser log is a list")
+            .iter()
+            .filter(|e| {
+                e["level"] == "SEVERE"
+                    || e["message"]
+                        .as_str()
+                        .is_some_and(|m| m.contains("Content Security Policy"))
+            })
+            .collect();
+        assert!(errors.is_empty(), "console errors {when}: {errors:?}");
+    }
+
     async fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", Value::Null)
             .await
@@ -207,6 +232,7 @@ async fn in_a_browser_a_player_signs_up_uploads_replays_and_opens_every_tab_of_a
         .await;
     browser.click("button[type=submit]").await;
     browser.wait_for_url(|url| url.ends_with("/uploads")).await;
+    browser.assert_no_console_errors("signing up").await;
 
     let files: Vec<String> = ["07e9.replay", "00bb.replay"]
         .iter()
@@ -242,6 +268,7 @@ async fn in_a_browser_a_player_signs_up_uploads_replays_and_opens_every_tab_of_a
         .script("return Array.from(document.querySelectorAll('#progress progress')).map(function (p) { return p.value; });")
         .await;
     assert_eq!(progress, json!([100, 100]));
+    browser.assert_no_console_errors("on the upload page").await;
 
     browser.goto(&app.url("/games")).await;
     browser.click("tr.game-row a").await;
@@ -281,6 +308,8 @@ async fn in_a_browser_a_player_signs_up_uploads_replays_and_opens_every_tab_of_a
             )
             .await;
     }
+
+    browser.assert_no_console_errors("on the game's tabs").await;
 
     // The coach streams a cited answer; a citation opens the game at its moment.
     browser.goto(&app.url("/coach")).await;
@@ -324,5 +353,14 @@ async fn in_a_browser_a_player_signs_up_uploads_replays_and_opens_every_tab_of_a
             json!(1),
         )
         .await;
+    browser
+        .assert_no_console_errors("asking the coach and following a citation")
+        .await;
+    for page in ["/account", "/usage", "/games", "/login"] {
+        browser.goto(&app.url(page)).await;
+        browser
+            .assert_no_console_errors(&format!("on {page}"))
+            .await;
+    }
     let _ = browser.call(reqwest::Method::DELETE, "", Value::Null).await;
 }

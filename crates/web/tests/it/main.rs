@@ -7,7 +7,10 @@ mod browser;
 mod coach;
 mod coach_limits;
 mod coach_tls;
+mod connections;
+mod events;
 mod isolation;
+mod layers;
 mod operations;
 mod recordings;
 mod upload_limits;
@@ -47,16 +50,29 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
-    spawn_app_clocked(adjust, false).await
+    spawn_app_clocked(adjust, false, axum::Router::new()).await
 }
 
 /// Like [`spawn_app_with`], but the app's clock stands still unless the test
 /// moves it: for limits whose outcome depends on how many seconds passed.
 pub async fn spawn_app_with_still_clock(adjust: impl FnOnce(&mut Config)) -> TestApp {
-    spawn_app_clocked(adjust, true).await
+    spawn_app_clocked(adjust, true, axum::Router::new()).await
 }
 
-async fn spawn_app_clocked(adjust: impl FnOnce(&mut Config), still: bool) -> TestApp {
+/// An app that also serves `routes` (handlers only tests need), behind the
+/// same layers as every product route.
+pub async fn spawn_app_with_routes(
+    adjust: impl FnOnce(&mut Config),
+    routes: axum::Router<filmroom_web::AppState>,
+) -> TestApp {
+    spawn_app_clocked(adjust, false, routes).await
+}
+
+async fn spawn_app_clocked(
+    adjust: impl FnOnce(&mut Config),
+    still: bool,
+    routes: axum::Router<filmroom_web::AppState>,
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut config = test_config(dir.path());
     adjust(&mut config);
@@ -71,7 +87,10 @@ async fn spawn_app_clocked(adjust: impl FnOnce(&mut Config), still: bool) -> Tes
         };
         base + time::Duration::seconds(offset.load(Ordering::SeqCst))
     });
-    let app = App::build_with_clock(config, clock).await.unwrap();
+    let app = App::build_with_clock(config, clock)
+        .await
+        .unwrap()
+        .with_extra_routes(routes);
     let addr = app.local_addr().unwrap();
     assert_ne!(app.port(), 0);
     let (tx, rx) = oneshot::channel::<()>();
