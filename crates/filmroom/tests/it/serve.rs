@@ -60,28 +60,31 @@ impl Drop for Server {
     }
 }
 
-pub fn between(haystack: &str, start: &str, end: &str) -> String {
+fn between(haystack: &str, start: &str, end: &str) -> String {
     let from = haystack.find(start).unwrap() + start.len();
     let to = haystack[from..].find(end).unwrap() + from;
     haystack[from..to].to_owned()
 }
 
-/// Signs up through the forms and returns an API token for the account.
-async fn sign_up_with_token(base: &str) -> String {
-    let client = reqwest::Client::builder()
+/// A browser-like client: keeps cookies, does not follow redirects.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .unwrap();
-    let page = client
-        .get(format!("{base}/signup"))
-        .send()
-        .await
         .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = between(&page, "name=\"csrf\" value=\"", "\"");
+}
+
+/// The hidden `csrf` field of the form at `url`.
+pub async fn form_csrf(client: &reqwest::Client, url: &str) -> String {
+    let page = client.get(url).send().await.unwrap().text().await.unwrap();
+    between(&page, "name=\"csrf\" value=\"", "\"")
+}
+
+/// Signs up through the forms and returns an API token for the account.
+async fn sign_up_with_token(base: &str) -> String {
+    let client = browser();
+    let csrf = form_csrf(&client, &format!("{base}/signup")).await;
     let r = client
         .post(format!("{base}/signup"))
         .form(&[
@@ -93,15 +96,7 @@ async fn sign_up_with_token(base: &str) -> String {
         .await
         .unwrap();
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
-    let page = client
-        .get(format!("{base}/account"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = between(&page, "name=\"csrf\" value=\"", "\"");
+    let csrf = form_csrf(&client, &format!("{base}/account")).await;
     let token: Value = client
         .post(format!("{base}/api/v1/tokens"))
         .header("X-CSRF-Token", csrf)

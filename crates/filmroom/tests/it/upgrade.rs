@@ -19,7 +19,7 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{Row, SqlitePool};
 
-use crate::serve::{Server, between, free_port, start};
+use crate::serve::{Server, browser, form_csrf, free_port, start};
 use crate::{BOTH_TEAMS, corpus, filmroom, scratch};
 
 /// The last migration of the release whose data this test upgrades.
@@ -393,20 +393,8 @@ fn session(secret: &str) -> (&'static str, String) {
 
 /// The old argon2 hash still verifies: the login form signs the user in.
 async fn assert_password_login_works(base: &str, username: &str, password: &str) {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let page = client
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = between(&page, "name=\"csrf\" value=\"", "\"");
+    let client = browser();
+    let csrf = form_csrf(&client, &format!("{base}/login")).await;
     let r = client
         .post(format!("{base}/login"))
         .form(&[
