@@ -45,6 +45,7 @@ pub enum RouteId {
     ApiRecording,
     ApiRecordingReport,
     ApiUploadReplays,
+    ApiUploadRecordings,
     ApiUploads,
     ApiEvents,
     ApiTokens,
@@ -147,6 +148,7 @@ pub const ROUTES: &[Route] = &[
         SignedIn,
     ),
     r(R::ApiUploadReplays, Post, "/api/v1/replays", SignedIn),
+    r(R::ApiUploadRecordings, Post, "/api/v1/recordings", SignedIn),
     r(R::ApiUploads, Get, "/api/v1/uploads", SignedIn),
     r(R::ApiEvents, Get, "/api/v1/events", SignedIn),
     r(R::ApiTokens, Get, "/api/v1/tokens", SignedIn),
@@ -248,6 +250,8 @@ fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
             post(uploads::upload_replays)
                 .layer(DefaultBodyLimit::max(config.limits.max_batch_bytes))
         }
+        R::ApiUploadRecordings => post(uploads::upload_recordings)
+            .layer(DefaultBodyLimit::max(config.limits.max_batch_bytes)),
         R::ApiUploads => get(api::uploads),
         R::ApiEvents => get(api::events),
         R::ApiTokens => get(api::tokens),
@@ -295,7 +299,10 @@ fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
 /// Routes whose answer outlives a normal request: streams and uploads. The
 /// request timeout leaves them alone (their bodies have their own timeouts).
 fn is_long_lived(id: RouteId) -> bool {
-    matches!(id, R::ApiEvents | R::ApiCoachChat | R::ApiUploadReplays)
+    matches!(
+        id,
+        R::ApiEvents | R::ApiCoachChat | R::ApiUploadReplays | R::ApiUploadRecordings
+    )
 }
 
 /// The pages' scripts and styles are files under `/static`: no inline code.

@@ -247,6 +247,186 @@ pub async fn upload_replays(
     Ok((StatusCode::OK, Json(UploadResponse { uploads })).into_response())
 }
 
+/// Errors that belong to one file of a `POST /api/v1/recordings` batch: that
+/// file is refused with its own error and the rest of the batch goes on.
+/// Anything else (the request is malformed or too large, the server is busy
+/// or failing) ends the whole request.
+const PER_FILE_CODES: [&str; 5] = [
+    "file_too_large",
+    "not_a_replay",
+    "trailing_bytes",
+    "storage_quota_exceeded",
+    "queue_full",
+];
+
+#[derive(Debug, Serialize)]
+pub struct RecordingsUploadResponse {
+    /// One entry per file, in the order they were sent.
+    pub recordings: Vec<FileOutcome>,
+    pub stored: usize,
+    pub refused: usize,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum FileOutcome {
+    Stored {
+        filename: String,
+        recording_id: String,
+        kind: &'static str,
+        sha256: String,
+        size_bytes: u64,
+        /// `false` when you had already uploaded the same bytes.
+        newly_stored: bool,
+        /// The analysis job of a recording new to you, by the id you know it by.
+        job_id: Option<String>,
+    },
+    Refused {
+        filename: String,
+        error: FileError,
+    },
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// `POST /api/v1/recordings`: many files of any registered kind (today
+/// Rocket League replays), each stored or refused on its own. A refused file
+/// leaves nothing behind; the good files of the batch are stored. Answers
+/// 200 when any file was stored, 422 when every file was refused, with the
+/// outcome of each file either way.
+pub async fn upload_recordings(
+    State(state): State<AppState>,
+    ApiUser(identity): ApiUser,
+    headers: HeaderMap,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, AppError> {
+    let mut csrf_ok = identity.check_csrf_header(&headers).is_ok();
+    let mut multipart = multipart.map_err(|e| {
+        AppError::bad_request(
+            "malformed_multipart",
+            format!("Send the recordings as multipart/form-data: {e}"),
+        )
+    })?;
+    let limits = &state.config.limits;
+    let owner = identity.user.id;
+
+    let mut room = Room::default();
+    let mut outcomes = Vec::new();
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        let Some(raw_name) = field.file_name().map(str::to_owned) else {
+            if field.name() == Some("csrf") && !csrf_ok {
+                let token = field.text().await.map_err(multipart_error)?;
+                csrf_ok = identity.check_csrf(Some(token.trim())).is_ok();
+            }
+            continue;
+        };
+        if !csrf_ok {
+            return Err(AppError::csrf());
+        }
+        if outcomes.len() >= limits.max_files_per_batch {
+            return Err(AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_many_files",
+                format!(
+                    "At most {} files can be uploaded at once.",
+                    limits.max_files_per_batch
+                ),
+            ));
+        }
+        let filename = clean_filename(&raw_name);
+        // What is left of a refused file's part is skipped by the next
+        // `next_field`; its temporary file is gone with its `Staged`.
+        let stored = match receive(
+            &state.uploads,
+            limits,
+            &mut field,
+            filename.clone(),
+            &mut room,
+        )
+        .await
+        {
+            Ok(file) => store_checked(&state, owner, file).await,
+            Err(error) => Err(error),
+        };
+        outcomes.push(match stored {
+            Ok(file) => FileOutcome::Stored {
+                filename: file.filename,
+                recording_id: file.game_id,
+                kind: RecordingKind::RocketLeagueReplay.as_str(),
+                sha256: file.sha256,
+                size_bytes: file.size_bytes,
+                newly_stored: file.newly_stored,
+                job_id: file.job_id,
+            },
+            Err(error) if PER_FILE_CODES.contains(&error.code) => {
+                tracing::info!(
+                    code = error.code,
+                    error = ?error.source,
+                    file = %filename,
+                    "refused one file of a batch"
+                );
+                FileOutcome::Refused {
+                    filename,
+                    error: FileError {
+                        code: error.code,
+                        message: error.message,
+                    },
+                }
+            }
+            Err(error) => return Err(error),
+        });
+    }
+    if !csrf_ok {
+        return Err(AppError::csrf());
+    }
+    if outcomes.is_empty() {
+        return Err(AppError::bad_request(
+            "no_files",
+            "The request contains no files: send each recording as a multipart file field.",
+        ));
+    }
+    drop(room);
+    let stored = outcomes
+        .iter()
+        .filter(|o| matches!(o, FileOutcome::Stored { .. }))
+        .count();
+    if stored > 0 {
+        state.wake.notify_waiters();
+        state.job_feed.job_changed();
+    }
+    let status = if stored > 0 {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let refused = outcomes.len() - stored;
+    Ok((
+        status,
+        Json(RecordingsUploadResponse {
+            recordings: outcomes,
+            stored,
+            refused,
+        }),
+    )
+        .into_response())
+}
+
+/// Stores one checked file if the owner's plan can hold it: one file's quota
+/// check and storing, under the commit lock so batches never race past it.
+async fn store_checked(
+    state: &AppState,
+    owner: UserId,
+    file: Staged,
+) -> Result<UploadedFile, AppError> {
+    let _commit = state.uploads.commit.lock().await;
+    check_quota(state, owner, std::slice::from_ref(&file)).await?;
+    store_one(state, owner, file).await
+}
+
 /// Streams one file part to a temporary file, checking it chunk by chunk:
 /// the upload room, the size limit, the replay's framing (refusing bytes past
 /// the length the replay declares), and at the end its header.

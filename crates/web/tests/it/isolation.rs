@@ -201,6 +201,18 @@ async fn probe(app: &TestApp, bob: &User, id: RouteId, s: &Secrets) -> (reqwest:
                 ),
             NoLeak,
         ),
+        RouteId::ApiUploadRecordings => (
+            c.post(app.url("/api/v1/recordings"))
+                .header("X-CSRF-Token", csrf)
+                .multipart(
+                    reqwest::multipart::Form::new().part(
+                        "files",
+                        reqwest::multipart::Part::bytes(replay_bytes("07e9.replay"))
+                            .file_name("bob-recording.replay"),
+                    ),
+                ),
+            NoLeak,
+        ),
         RouteId::ApiEvents => (get("/api/v1/events".into()), NoLeak),
         // These end Bob's session (and tokens): probed last, below.
         RouteId::ApiSignOutEverywhere => (

@@ -197,3 +197,117 @@ async fn a_recording_not_analysed_yet_has_no_facts_and_no_report() {
 async fn spawn_app_without_workers() -> crate::TestApp {
     crate::spawn_app_with(|config| config.jobs.workers = 0).await
 }
+
+/// A multipart batch of named files, sent by `user` to `POST /api/v1/recordings`.
+async fn upload_recordings(
+    app: &crate::TestApp,
+    user: &crate::User,
+    files: Vec<(&str, Vec<u8>)>,
+) -> (StatusCode, Value) {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, bytes) in files {
+        form = form.part(
+            "files",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+        );
+    }
+    let response = user
+        .client
+        .post(app.url("/api/v1/recordings"))
+        .header("X-CSRF-Token", &user.csrf)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_bad_file_in_a_batch_is_refused_on_its_own_and_the_good_files_are_stored() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", crate::PASSWORD).await;
+    let good = replay_bytes("07e9.replay");
+    let mut padded = replay_bytes("dropshot_rumble.replay");
+    padded.extend_from_slice(&[0u8; 4096]);
+    let truncated = good[..good.len() / 2].to_vec();
+    let (status, body) = upload_recordings(
+        &app,
+        &alice,
+        vec![
+            (
+                "notes.txt",
+                b"these are not the replays you are looking for".to_vec(),
+            ),
+            ("first.replay", good.clone()),
+            ("padded.replay", padded),
+            ("half.replay", truncated),
+            ("second.replay", replay_bytes("heatseeker.replay")),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["stored"], 2);
+    assert_eq!(body["refused"], 3);
+    let files = body["recordings"].as_array().unwrap();
+    let summary: Vec<(&str, &str, &str)> = files
+        .iter()
+        .map(|f| {
+            (
+                f["filename"].as_str().unwrap(),
+                f["status"].as_str().unwrap(),
+                f["error"]["code"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("notes.txt", "refused", "not_a_replay"),
+            ("first.replay", "stored", ""),
+            ("padded.replay", "refused", "trailing_bytes"),
+            ("half.replay", "refused", "not_a_replay"),
+            ("second.replay", "stored", ""),
+        ]
+    );
+    assert!(
+        files[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("notes.txt")
+    );
+    assert_eq!(files[1]["kind"], "rl_replay");
+    assert_eq!(files[1]["newly_stored"], true);
+
+    // Only the two good files left anything behind.
+    assert_eq!(app.object_files(), 2);
+    assert_eq!(app.temp_files(), 0);
+    let list = alice.get_json(&app, "/api/v1/recordings").await;
+    assert_eq!(list["total"], 2);
+    let id = files[1]["recording_id"].as_str().unwrap();
+    alice.wait_until_done(&app, id).await;
+    let detail = alice
+        .get_json(&app, &format!("/api/v1/recordings/{id}"))
+        .await;
+    assert_eq!(detail["filename"], "first.replay");
+}
+
+#[tokio::test]
+async fn a_batch_of_only_bad_files_gets_422_with_each_files_error_and_stores_nothing() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", crate::PASSWORD).await;
+    let (status, body) = upload_recordings(
+        &app,
+        &alice,
+        vec![("a.replay", vec![0u8; 100]), ("b.replay", Vec::new())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["stored"], 0);
+    assert_eq!(body["refused"], 2);
+    assert_eq!(body["recordings"][1]["error"]["code"], "not_a_replay");
+    assert_eq!(app.object_files(), 0);
+    assert_eq!(app.temp_files(), 0);
+    let list = alice.get_json(&app, "/api/v1/recordings").await;
+    assert_eq!(list["total"], 0);
+}
