@@ -9,14 +9,16 @@
 //!    5 s while they sit open, then how long one upload's `done` event takes
 //!    to reach all of them (Linux: CPU from /proc/self/stat).
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use filmroom_store::Username;
 use filmroom_web::{App, Config};
 use serde_json::Value;
+use support::percentile;
 
 const UPLOADERS: usize = 10;
 const PER_UPLOADER: usize = 4;
@@ -127,20 +129,6 @@ fn corpus() -> Vec<PathBuf> {
     files
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let last = sorted.len() - 1;
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
-    let index = ((last as f64) * p).round() as usize;
-    sorted[index.min(last)]
-}
-
 async fn upload_and_wait(
     http: &reqwest::Client,
     base: &str,
@@ -185,27 +173,9 @@ async fn upload_and_wait(
 }
 
 async fn requests_per_second(http: &reqwest::Client, url: String, token: &str) -> f64 {
-    let done = Arc::new(AtomicU64::new(0));
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..CLIENTS {
-        let (http, url, token, done) = (http.clone(), url.clone(), token.to_owned(), done.clone());
-        tasks.push(tokio::spawn(async move {
-            while started.elapsed() < RUN_FOR {
-                if let Ok(r) = http.get(&url).bearer_auth(&token).send().await
-                    && r.bytes().await.is_ok()
-                {
-                    done.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        }));
-    }
-    for task in tasks {
-        let _ = task.await;
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let count = done.load(Ordering::Relaxed) as f64;
-    count / started.elapsed().as_secs_f64()
+    support::load(http, &url, Some(token), CLIENTS, RUN_FOR)
+        .await
+        .requests_per_second
 }
 
 #[tokio::main]

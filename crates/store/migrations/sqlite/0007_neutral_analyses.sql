@@ -105,6 +105,13 @@ ALTER TABLE recording_owners ADD COLUMN me TEXT;
 ALTER TABLE recording_owners ADD COLUMN outcome TEXT NOT NULL DEFAULT 'unknown'
     CHECK (outcome IN ('win', 'loss', 'draw', 'unknown'));
 CREATE INDEX recording_owners_user_outcome ON recording_owners (user_id, outcome);
+-- When the recording happened, copied from `recordings` with the outcome, so
+-- a user's newest recordings are an index range, not a sort of all of them.
+ALTER TABLE recording_owners ADD COLUMN occurred_at INTEGER;
+CREATE INDEX recording_owners_user_occurred ON recording_owners (user_id, occurred_at, recording_id);
+CREATE INDEX recording_owners_user_uploaded ON recording_owners (user_id, uploaded_at, recording_id);
+UPDATE recording_owners
+SET occurred_at = (SELECT played_at FROM recordings WHERE id = recording_owners.recording_id);
 
 -- The old player names that are platform ids become Rocket League links;
 -- plain names become name links (the key the Rocket League domain gives a

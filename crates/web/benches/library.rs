@@ -1,0 +1,212 @@
+//! `cargo bench -p filmroom-web --bench library`: one user with 10,000
+//! analysed recordings (generated into the store), measured from the outside
+//! against `/health` on the same server in the same run. It prints numbers;
+//! nothing asserts a time.
+//!
+//! Every recording carries the full neutral analysis of a real corpus replay
+//! (its participants, ~560 metrics, events and passages, with the date, map
+//! and result varied), so the list, filter and trend queries run over
+//! realistic row counts. The stored report is a stub: no measured query reads
+//! it, and 10,000 real reports would add 2 GB to the database.
+//!
+//! 1. Requests per second and p50/p99 latency at 16 connections: `/health`,
+//!    `GET /api/v1/recordings` (newest 50), the same filtered by a facet and
+//!    an outcome, and the older `GET /api/v1/games`.
+//! 2. A metric's trend over all 10,000 recordings (`my_metric_series`): p50/p95.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use std::time::{Duration, Instant};
+
+use filmroom_domain::Outcome;
+use filmroom_store::{NewUpload, RecordingKind, Sha256Hex, Username};
+use filmroom_web::{App, Config};
+
+const RECORDINGS: u32 = 10_000;
+const CLIENTS: usize = 16;
+const RUN_FOR: Duration = Duration::from_secs(3);
+const TREND_RUNS: usize = 40;
+const MAPS: [&str; 5] = [
+    "Stadium_P",
+    "EuroStadium_P",
+    "Park_P",
+    "TrainStation_P",
+    "Wasteland_P",
+];
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let mut config = Config::default();
+    config.server.listen = ([127, 0, 0, 1], 0).into();
+    config.storage.data_dir = dir.path().to_path_buf();
+    // The jobs are completed here, by hand: no worker may take them.
+    config.jobs.workers = 0;
+    config.limits.max_queue_depth = u64::MAX;
+    config.server.max_connections_per_address = 0;
+    let app = App::build(config)
+        .await
+        .unwrap_or_else(|e| panic!("build: {e:#}"));
+    let base = format!(
+        "http://{}",
+        app.local_addr().unwrap_or_else(|e| panic!("{e}"))
+    );
+    let store = app.state().store.clone();
+    let now = time::OffsetDateTime::now_utc();
+    let user = store
+        .create_user(
+            &Username::parse("bench").unwrap_or_else(|e| panic!("{e}")),
+            "x",
+            now,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let token = "frt_bench_token";
+    store
+        .create_api_token(
+            user.id,
+            "bench",
+            &filmroom_web::auth::secret_hash(token),
+            now,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    // One real analysis, varied per recording.
+    let replay = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/replays/corpus/181d6.replay"
+    ))
+    .unwrap_or_else(|e| panic!("corpus replay: {e}"));
+    let analysis = filmroom_replay::analyze(&replay).unwrap_or_else(|e| panic!("{e}"));
+    let template = filmroom_web::analyzer::to_output(&analysis).unwrap_or_else(|e| panic!("{e}"));
+    let neutral = template
+        .neutral
+        .clone()
+        .unwrap_or_else(|| panic!("neutral"));
+    let me = neutral.participants[0].key.clone();
+    let per_recording = (
+        neutral.metrics.len(),
+        neutral.events.len(),
+        neutral.passages.len(),
+    );
+    store
+        .link_identity(
+            user.id,
+            RecordingKind::RocketLeagueReplay.as_str(),
+            &me,
+            now,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let started = Instant::now();
+    for i in 0..RECORDINGS {
+        let upload = NewUpload {
+            owner: user.id,
+            sha256: Sha256Hex::digest(&i.to_le_bytes()),
+            size: 1_500_000,
+            original_filename: format!("game-{i}.replay"),
+            kind: RecordingKind::RocketLeagueReplay,
+        };
+        store
+            .add_upload(&upload, now, u64::MAX)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let claimed = store
+            .claim_job("bench", now, Duration::from_secs(600))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("no job"));
+        let mut output = template.clone();
+        output.report_json = "{}".to_owned();
+        let played = now - time::Duration::hours(i64::from(i));
+        output.summary.played_at = Some(played);
+        let mut varied = neutral.clone();
+        varied.facts.occurred_at = Some(played);
+        let map = MAPS[i as usize % MAPS.len()];
+        varied.facts.facets.insert("map".to_owned(), map.to_owned());
+        output.summary.map = Some(map.to_owned());
+        varied.facts.outcome = Outcome::Winner {
+            side: if i % 3 == 0 { "orange" } else { "blue" }.to_owned(),
+        };
+        output.neutral = Some(varied);
+        store
+            .complete_job(claimed.job.id, "bench", &output, now)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    println!(
+        "generated {RECORDINGS} recordings ({} metrics, {} events, {} passages each) in {:.1} s",
+        per_recording.0,
+        per_recording.1,
+        per_recording.2,
+        started.elapsed().as_secs_f64()
+    );
+    tokio::spawn(app.serve(std::future::pending()));
+
+    let http = reqwest::Client::new();
+    let health = support::load(&http, &format!("{base}/health"), None, CLIENTS, RUN_FOR).await;
+    let report = |name: &str, load: &support::Load| {
+        println!(
+            "{name}, {CLIENTS} connections: {:.0} requests/s ({:.2}x /health), p50 {:.1} ms, p99 {:.1} ms, failures {}",
+            load.requests_per_second,
+            load.requests_per_second / health.requests_per_second,
+            load.percentile_ms(0.5),
+            load.percentile_ms(0.99),
+            load.failures,
+        );
+    };
+    report("GET /health", &health);
+    for (name, path) in [
+        (
+            "GET /api/v1/recordings (newest 50 of 10,000)",
+            "/api/v1/recordings".to_owned(),
+        ),
+        (
+            "GET /api/v1/recordings?facet.map&outcome=win",
+            format!("/api/v1/recordings?facet.map={}&outcome=win", MAPS[1]),
+        ),
+        (
+            "GET /api/v1/recordings?sort=title&offset=5000",
+            "/api/v1/recordings?sort=title&order=asc&offset=5000".to_owned(),
+        ),
+        (
+            "GET /api/v1/games (the older list)",
+            "/api/v1/games".to_owned(),
+        ),
+    ] {
+        let load = support::load(
+            &http,
+            &format!("{base}{path}"),
+            Some(token),
+            CLIENTS,
+            RUN_FOR,
+        )
+        .await;
+        report(name, &load);
+    }
+
+    let mut trend = Vec::with_capacity(TREND_RUNS);
+    let mut points = 0;
+    for _ in 0..TREND_RUNS {
+        let sent = Instant::now();
+        let series = store
+            .my_metric_series(
+                user.id,
+                RecordingKind::RocketLeagueReplay.as_str(),
+                "boost.bpm",
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        trend.push(sent.elapsed());
+        points = series.len();
+    }
+    trend.sort();
+    println!(
+        "trend of boost.bpm over {points} recordings (store query): p50 {:.1} ms, p95 {:.1} ms",
+        support::percentile(&trend, 0.5).as_secs_f64() * 1000.0,
+        support::percentile(&trend, 0.95).as_secs_f64() * 1000.0,
+    );
+}

@@ -1,0 +1,87 @@
+//! What the web benches share: a closed-loop HTTP load generator that reports
+//! requests per second and latency percentiles. Numbers only, never asserts.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Mutex;
+
+/// The result of [`load`]: throughput and each request's latency, sorted.
+pub struct Load {
+    pub requests_per_second: f64,
+    pub latencies: Vec<Duration>,
+    /// Requests that failed or did not answer 2xx (not counted above).
+    pub failures: u64,
+}
+
+impl Load {
+    pub fn percentile_ms(&self, p: f64) -> f64 {
+        percentile(&self.latencies, p).as_secs_f64() * 1000.0
+    }
+}
+
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let last = sorted.len() - 1;
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let index = ((last as f64) * p).round() as usize;
+    sorted[index.min(last)]
+}
+
+/// `clients` connections each sending GET `url` one after another for
+/// `run_for`, with the bearer `token` when given.
+pub async fn load(
+    http: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    clients: usize,
+    run_for: Duration,
+) -> Load {
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let failures = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (http, url, token) = (http.clone(), url.to_owned(), token.map(str::to_owned));
+        let (latencies, failures) = (latencies.clone(), failures.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            while started.elapsed() < run_for {
+                let sent = Instant::now();
+                let mut request = http.get(&url);
+                if let Some(token) = &token {
+                    request = request.bearer_auth(token);
+                }
+                let answered = match request.send().await {
+                    Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+                    _ => false,
+                };
+                if answered {
+                    mine.push(sent.elapsed());
+                } else {
+                    failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+            latencies.lock().await.extend(mine);
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut latencies = std::mem::take(&mut *latencies.lock().await);
+    latencies.sort();
+    #[allow(clippy::cast_precision_loss)]
+    let requests_per_second = latencies.len() as f64 / elapsed;
+    Load {
+        requests_per_second,
+        latencies,
+        failures: failures.load(std::sync::atomic::Ordering::Relaxed),
+    }
+}
