@@ -1,6 +1,9 @@
 //! What the web benches share: a closed-loop HTTP load generator that reports
 //! requests per second and latency percentiles. Numbers only, never asserts.
 
+// Each bench includes this module and uses only part of it.
+#![allow(dead_code)]
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
