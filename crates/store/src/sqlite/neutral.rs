@@ -563,7 +563,8 @@ pub(super) async fn list_for_owner(
     for (facet, value) in &query.facets {
         conditions.push_str(
             " AND EXISTS (SELECT 1 FROM recording_facets f
-                WHERE f.recording_id = r.id AND f.facet = ? AND f.value = ? COLLATE NOCASE)",
+                WHERE f.recording_id = o.recording_id AND f.facet = ?
+                  AND f.value = ? COLLATE NOCASE)",
         );
         binds.push(super::Bind::Text(facet.clone()));
         binds.push(super::Bind::Text(value.clone()));
@@ -580,9 +581,14 @@ pub(super) async fn list_for_owner(
         conditions.push_str(" AND o.occurred_at < ?");
         binds.push(super::Bind::Int(ts(to)));
     }
-    let count_sql = format!(
-        "SELECT COUNT(*) FROM recording_owners o JOIN recordings r ON r.id = o.recording_id WHERE {conditions}"
-    );
+    // Only the kind filter needs the recording itself: otherwise the count
+    // is a range of the owner links' primary key.
+    let join = if query.kind.is_some() {
+        "JOIN recordings r ON r.id = o.recording_id"
+    } else {
+        ""
+    };
+    let count_sql = format!("SELECT COUNT(*) FROM recording_owners o {join} WHERE {conditions}");
     let total: i64 = super::bind_all(sqlx::query(&count_sql), binds.clone())
         .fetch_one(pool)
         .await?
