@@ -178,52 +178,18 @@ pub async fn upload_replays(
     headers: HeaderMap,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, AppError> {
-    // Scripts send the token as a header; the plain HTML form (no JavaScript)
-    // sends a `csrf` field, which must come before the files.
-    let mut csrf_ok = identity.check_csrf_header(&headers).is_ok();
-    let mut multipart = multipart.map_err(|e| {
-        AppError::bad_request(
-            "malformed_multipart",
-            format!("Send the replays as multipart/form-data: {e}"),
-        )
-    })?;
+    let (mut batch, mut multipart) = Batch::open(&identity, &headers, multipart, "replay")?;
     let limits = &state.config.limits;
 
     let mut room = Room::default();
     let mut files = Vec::new();
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
-        let Some(raw_name) = field.file_name().map(str::to_owned) else {
-            if field.name() == Some("csrf") && !csrf_ok {
-                let token = field.text().await.map_err(multipart_error)?;
-                csrf_ok = identity.check_csrf(Some(token.trim())).is_ok();
-            }
+        let Some(filename) = batch.file_name(&identity, &mut field, limits).await? else {
             continue;
         };
-        if !csrf_ok {
-            return Err(AppError::csrf());
-        }
-        if files.len() >= limits.max_files_per_batch {
-            return Err(AppError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_many_files",
-                format!(
-                    "At most {} files can be uploaded at once.",
-                    limits.max_files_per_batch
-                ),
-            ));
-        }
-        let filename = clean_filename(&raw_name);
         files.push(receive(&state.uploads, limits, &mut field, filename, &mut room).await?);
     }
-    if !csrf_ok {
-        return Err(AppError::csrf());
-    }
-    if files.is_empty() {
-        return Err(AppError::bad_request(
-            "no_files",
-            "The request contains no files: send each replay as a multipart file field.",
-        ));
-    }
+    batch.finish()?;
 
     let uploads = {
         let _commit = state.uploads.commit.lock().await;
@@ -245,6 +211,96 @@ pub async fn upload_replays(
         return Ok(Redirect::to("/uploads").into_response());
     }
     Ok((StatusCode::OK, Json(UploadResponse { uploads })).into_response())
+}
+
+/// What both upload routes check of a multipart batch, part by part: the
+/// CSRF token (a header from scripts, or a `csrf` field before the files from
+/// the plain HTML form), the number of files, and that there was a file.
+struct Batch {
+    csrf_ok: bool,
+    files: usize,
+    /// What the files are called in messages: "replay" or "recording".
+    noun: &'static str,
+}
+
+impl Batch {
+    fn open(
+        identity: &crate::auth::Identity,
+        headers: &HeaderMap,
+        multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+        noun: &'static str,
+    ) -> Result<(Self, Multipart), AppError> {
+        let multipart = multipart.map_err(|e| {
+            AppError::bad_request(
+                "malformed_multipart",
+                format!("Send the {noun}s as multipart/form-data: {e}"),
+            )
+        })?;
+        let batch = Self {
+            csrf_ok: identity.check_csrf_header(headers).is_ok(),
+            files: 0,
+            noun,
+        };
+        Ok((batch, multipart))
+    }
+
+    /// The cleaned name of a file part, or `None` for another part (a `csrf`
+    /// field is checked on the way). Refuses a file before a valid token and
+    /// one file more than a batch may hold.
+    async fn file_name(
+        &mut self,
+        identity: &crate::auth::Identity,
+        field: &mut Field<'_>,
+        limits: &LimitsConfig,
+    ) -> Result<Option<String>, AppError> {
+        let Some(raw_name) = field.file_name().map(str::to_owned) else {
+            if field.name() == Some("csrf") && !self.csrf_ok {
+                // A token is 64 hex digits: anything much longer is not one.
+                let mut token = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                    token.extend_from_slice(&chunk);
+                    if token.len() > 1024 {
+                        return Err(AppError::csrf());
+                    }
+                }
+                let token = String::from_utf8_lossy(&token);
+                self.csrf_ok = identity.check_csrf(Some(token.trim())).is_ok();
+            }
+            return Ok(None);
+        };
+        if !self.csrf_ok {
+            return Err(AppError::csrf());
+        }
+        if self.files >= limits.max_files_per_batch {
+            return Err(AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_many_files",
+                format!(
+                    "At most {} files can be uploaded at once.",
+                    limits.max_files_per_batch
+                ),
+            ));
+        }
+        self.files += 1;
+        Ok(Some(clean_filename(&raw_name)))
+    }
+
+    /// At the end of the body: a batch without a valid token or a file.
+    fn finish(&self) -> Result<(), AppError> {
+        if !self.csrf_ok {
+            return Err(AppError::csrf());
+        }
+        if self.files == 0 {
+            return Err(AppError::bad_request(
+                "no_files",
+                format!(
+                    "The request contains no files: send each {} as a multipart file field.",
+                    self.noun
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Errors that belong to one file of a `POST /api/v1/recordings` batch: that
@@ -304,40 +360,16 @@ pub async fn upload_recordings(
     headers: HeaderMap,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let mut csrf_ok = identity.check_csrf_header(&headers).is_ok();
-    let mut multipart = multipart.map_err(|e| {
-        AppError::bad_request(
-            "malformed_multipart",
-            format!("Send the recordings as multipart/form-data: {e}"),
-        )
-    })?;
+    let (mut batch, mut multipart) = Batch::open(&identity, &headers, multipart, "recording")?;
     let limits = &state.config.limits;
     let owner = identity.user.id;
 
     let mut room = Room::default();
     let mut outcomes = Vec::new();
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
-        let Some(raw_name) = field.file_name().map(str::to_owned) else {
-            if field.name() == Some("csrf") && !csrf_ok {
-                let token = field.text().await.map_err(multipart_error)?;
-                csrf_ok = identity.check_csrf(Some(token.trim())).is_ok();
-            }
+        let Some(filename) = batch.file_name(&identity, &mut field, limits).await? else {
             continue;
         };
-        if !csrf_ok {
-            return Err(AppError::csrf());
-        }
-        if outcomes.len() >= limits.max_files_per_batch {
-            return Err(AppError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_many_files",
-                format!(
-                    "At most {} files can be uploaded at once.",
-                    limits.max_files_per_batch
-                ),
-            ));
-        }
-        let filename = clean_filename(&raw_name);
         // What is left of a refused file's part is skipped by the next
         // `next_field`; its temporary file is gone with its `Staged`.
         let stored = match receive(
@@ -380,15 +412,7 @@ pub async fn upload_recordings(
             Err(error) => return Err(error),
         });
     }
-    if !csrf_ok {
-        return Err(AppError::csrf());
-    }
-    if outcomes.is_empty() {
-        return Err(AppError::bad_request(
-            "no_files",
-            "The request contains no files: send each recording as a multipart file field.",
-        ));
-    }
+    batch.finish()?;
     drop(room);
     let stored = outcomes
         .iter()
