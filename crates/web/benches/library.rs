@@ -20,8 +20,8 @@ mod support;
 use std::time::{Duration, Instant};
 
 use filmroom_domain::Outcome;
-use filmroom_store::{NewUpload, RecordingKind, Sha256Hex, Username};
-use filmroom_web::{App, Config};
+use filmroom_store::{NewUpload, RecordingKind, Sha256Hex};
+use filmroom_web::Config;
 
 const RECORDINGS: u32 = 10_000;
 const CLIENTS: usize = 16;
@@ -39,39 +39,15 @@ const MAPS: [&str; 5] = [
 async fn main() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let mut config = Config::default();
-    config.server.listen = ([127, 0, 0, 1], 0).into();
     config.storage.data_dir = dir.path().to_path_buf();
     // The jobs are completed here, by hand: no worker may take them.
     config.jobs.workers = 0;
     config.limits.max_queue_depth = u64::MAX;
     config.server.max_connections_per_address = 0;
-    let app = App::build(config)
-        .await
-        .unwrap_or_else(|e| panic!("build: {e:#}"));
-    let base = format!(
-        "http://{}",
-        app.local_addr().unwrap_or_else(|e| panic!("{e}"))
-    );
+    let (app, base, user) = support::app_with_user(config).await;
+    let token = support::TOKEN;
     let store = app.state().store.clone();
     let now = time::OffsetDateTime::now_utc();
-    let user = store
-        .create_user(
-            &Username::parse("bench").unwrap_or_else(|e| panic!("{e}")),
-            "x",
-            now,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let token = "frt_bench_token";
-    store
-        .create_api_token(
-            user.id,
-            "bench",
-            &filmroom_web::auth::secret_hash(token),
-            now,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
 
     // One real analysis, varied per recording.
     let replay = std::fs::read(concat!(

@@ -15,8 +15,7 @@ mod support;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use filmroom_store::Username;
-use filmroom_web::{App, Config};
+use filmroom_web::Config;
 use serde_json::Value;
 use support::percentile;
 
@@ -182,42 +181,14 @@ async fn requests_per_second(http: &reqwest::Client, url: String, token: &str) -
 async fn main() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let mut config = Config::default();
-    config.server.listen = ([127, 0, 0, 1], 0).into();
     config.storage.data_dir = dir.path().to_path_buf();
     config.jobs.poll_interval_ms = 50;
     config.limits.max_event_streams_per_user = STREAMS;
     // Every client here is one address, like behind a proxy.
     config.server.max_connections_per_address = 0;
     let workers = config.jobs.workers;
-    let app = App::build(config)
-        .await
-        .unwrap_or_else(|e| panic!("build: {e:#}"));
-    let base = format!(
-        "http://{}",
-        app.local_addr().unwrap_or_else(|e| panic!("{e}"))
-    );
-
-    // An account and a token, straight through the store.
-    let store = app.state().store.clone();
-    let now = time::OffsetDateTime::now_utc();
-    let user = store
-        .create_user(
-            &Username::parse("bench").unwrap_or_else(|e| panic!("{e}")),
-            "x",
-            now,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let token = "frt_bench_token";
-    store
-        .create_api_token(
-            user.id,
-            "bench",
-            &filmroom_web::auth::secret_hash(token),
-            now,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (app, base, _user) = support::app_with_user(config).await;
+    let token = support::TOKEN;
     tokio::spawn(app.serve(std::future::pending()));
 
     let http = reqwest::Client::new();

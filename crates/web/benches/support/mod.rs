@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
 
+/// The bench user's API token (see [`app_with_user`]).
+pub const TOKEN: &str = "frt_bench_token";
+
 /// The result of [`load`]: throughput and each request's latency, sorted.
 pub struct Load {
     pub requests_per_second: f64,
@@ -87,4 +90,40 @@ pub async fn load(
         latencies,
         failures: failures.load(std::sync::atomic::Ordering::Relaxed),
     }
+}
+
+/// Builds the app from `config` (listening on a free loopback port) and
+/// creates the user `bench` with the API token [`TOKEN`], straight through
+/// the store. Returns the app (not serving yet), its base URL and the user.
+pub async fn app_with_user(
+    mut config: filmroom_web::Config,
+) -> (filmroom_web::App, String, filmroom_store::User) {
+    config.server.listen = ([127, 0, 0, 1], 0).into();
+    let app = filmroom_web::App::build(config)
+        .await
+        .unwrap_or_else(|e| panic!("build: {e:#}"));
+    let base = format!(
+        "http://{}",
+        app.local_addr().unwrap_or_else(|e| panic!("{e}"))
+    );
+    let store = app.state().store.clone();
+    let now = time::OffsetDateTime::now_utc();
+    let user = store
+        .create_user(
+            &filmroom_store::Username::parse("bench").unwrap_or_else(|e| panic!("{e}")),
+            "x",
+            now,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .create_api_token(
+            user.id,
+            "bench",
+            &filmroom_web::auth::secret_hash(TOKEN),
+            now,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    (app, base, user)
 }
