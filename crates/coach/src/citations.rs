@@ -22,13 +22,7 @@ pub fn format_citation(game_id: &str, at_seconds: f64) -> String {
 
 /// `m:ss`, seconds truncated (a moment at 247.9 s is shown at 4:07, as the game's clock does).
 pub fn format_clock(at_seconds: f64) -> String {
-    let total = if at_seconds.is_finite() && at_seconds > 0.0 {
-        // Truncation is the intent; the cast saturates on absurd values.
-        at_seconds.floor() as u64
-    } else {
-        0
-    };
-    format!("{}:{:02}", total / 60, total % 60)
+    filmroom_domain::format_clock(at_seconds)
 }
 
 fn is_id_char(c: char) -> bool {

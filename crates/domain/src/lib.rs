@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 mod analysis;
+mod clock;
 mod domain;
 mod keys;
 mod page;
@@ -23,6 +24,7 @@ pub use analysis::{
     Analysis, Degraded, Event, Facts, Metric, Outcome, Participant, Passage, Side, SideOutcome,
     Span, Subject, Unit,
 };
+pub use clock::{format_clock, parse_clock};
 pub use domain::{
     AnalysisError, AnalysisInput, CoachProfile, Domain, InputMode, Limits, MetricDefinition,
     RECOGNITION_HEAD_BYTES, Recognition, ReportError,

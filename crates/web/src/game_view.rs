@@ -38,10 +38,7 @@ fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {
 }
 
 pub fn clock(seconds: f64) -> String {
-    let total = seconds.max(0.0).round();
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let total = total as u64;
-    format!("{}:{:02}", total / 60, total % 60)
+    filmroom_domain::format_clock(seconds)
 }
 
 fn headers(names: &[&str]) -> Vec<String> {

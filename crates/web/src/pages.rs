@@ -775,9 +775,8 @@ pub async fn game_page(
             .collect(),
         notice: match (moment, notice) {
             (Some(t), None) if tab == "timeline" => Some(format!(
-                "Cited moment: {}:{:02}",
-                (t / 60.0).floor(),
-                (t % 60.0).floor()
+                "Cited moment: {}",
+                filmroom_domain::format_clock(t)
             )),
             (_, notice) => notice,
         },

@@ -6,15 +6,8 @@
 pub mod csv;
 pub mod md;
 
-/// m:ss, as the game's clock shows it.
-pub fn clock(seconds: f64) -> String {
-    if !seconds.is_finite() || seconds < 0.0 {
-        return "-:--".to_owned();
-    }
-    // Truncation is intended: the game clock shows whole seconds.
-    let total = seconds as u64;
-    format!("{}:{:02}", total / 60, total % 60)
-}
+/// m:ss, as the game's clock shows it (the one formatter every layer uses).
+pub use filmroom_domain::format_clock as clock;
 
 pub fn team_color(team: u8) -> &'static str {
     if team == 0 { "blue" } else { "orange" }

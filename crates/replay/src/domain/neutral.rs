@@ -16,15 +16,7 @@ use crate::report::{Analysis, AnalysisStatus, Event, EventKind, PlayerReport};
 use crate::stats::fields::Family;
 use crate::{ANALYSIS_REVISION, analyze::team_color};
 
-/// m:ss from the start of the replay, as the CLI's timeline prints it.
-pub(crate) fn clock(seconds: f64) -> String {
-    if !seconds.is_finite() || seconds < 0.0 {
-        return "-:--".to_owned();
-    }
-    // Truncation is intended: the game clock shows whole seconds.
-    let total = seconds as u64;
-    format!("{}:{:02}", total / 60, total % 60)
-}
+pub(crate) use filmroom_domain::format_clock as clock;
 
 /// The header's date: `YYYY-MM-DD HH-MM-SS` in current replays,
 /// `YYYY-MM-DD:HH-MM` in 2016's. It is the recorder's local time with no
