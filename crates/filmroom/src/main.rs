@@ -4,6 +4,7 @@
 //! (turning analyses into text). The analysis itself is `filmroom-replay`.
 
 mod commands;
+mod domains;
 mod inputs;
 mod render;
 

@@ -47,9 +47,15 @@ async fn run_server(dir: PathBuf) {
     config.server.listen = ([127, 0, 0, 1], 0).into();
     config.storage.data_dir = dir;
     config.jobs.workers = 0;
-    let app = App::build(config)
-        .await
-        .unwrap_or_else(|e| panic!("build: {e:#}"));
+    let app = App::build(config, {
+        let mut domains = filmroom_domain::Registry::new();
+        domains
+            .register(Arc::new(filmroom_replay::domain::RocketLeague))
+            .unwrap_or_else(|e| panic!("{e}"));
+        domains
+    })
+    .await
+    .unwrap_or_else(|e| panic!("build: {e:#}"));
     let store = app.state().store.clone();
     let now = time::OffsetDateTime::now_utc();
     let user = store

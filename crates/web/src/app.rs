@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use filmroom_domain::Registry;
 use filmroom_jobs::{Worker, WorkerConfig};
 use filmroom_store::objects::{self, ObjectStore};
 use filmroom_store::{Backoff, Store};
@@ -72,6 +73,8 @@ pub struct AppState {
     pub uploads: Arc<crate::uploads::UploadGate>,
     /// Job state changes for every event stream, read once per change.
     pub job_feed: Arc<JobFeed>,
+    /// The kinds of recording this deployment handles, registered by the binary.
+    pub domains: Arc<Registry>,
 }
 
 pub struct App {
@@ -83,12 +86,17 @@ pub struct App {
 }
 
 impl App {
-    /// Builds the app from `config` with the system clock.
-    pub async fn build(config: Config) -> anyhow::Result<App> {
-        Self::build_with_clock(config, Clock::system()).await
+    /// Builds the app from `config` and the kinds of recording it handles
+    /// (`domains`), with the system clock.
+    pub async fn build(config: Config, domains: Registry) -> anyhow::Result<App> {
+        Self::build_with_clock(config, Clock::system(), domains).await
     }
 
-    pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<App> {
+    pub async fn build_with_clock(
+        config: Config,
+        clock: Clock,
+        domains: Registry,
+    ) -> anyhow::Result<App> {
         let database_url = config.storage.database_url();
         let store = filmroom_store::connect(&database_url)
             .await
@@ -192,6 +200,7 @@ impl App {
             node: Arc::new(me),
             uploads: Arc::new(crate::uploads::UploadGate::new(&config)),
             job_feed,
+            domains: Arc::new(domains),
             config: Arc::new(config),
             clock,
         };

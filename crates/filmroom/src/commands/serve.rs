@@ -14,7 +14,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let config = Config::from_env(args.config.as_deref())?;
     init_logging(&config);
     runtime()?.block_on(async {
-        let app = App::build(config).await?;
+        let app = App::build(config, crate::domains::registry()?).await?;
         let addr = app
             .local_addr()
             .context("Failed to read the listening address")?;

@@ -99,7 +99,7 @@ pub async fn app_with_user(
     mut config: filmroom_web::Config,
 ) -> (filmroom_web::App, String, filmroom_store::User) {
     config.server.listen = ([127, 0, 0, 1], 0).into();
-    let app = filmroom_web::App::build(config)
+    let app = filmroom_web::App::build(config, rl_domains())
         .await
         .unwrap_or_else(|e| panic!("build: {e:#}"));
     let base = format!(
@@ -126,4 +126,13 @@ pub async fn app_with_user(
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     (app, base, user)
+}
+
+/// The registry the binary builds: the Rocket League domain alone.
+pub fn rl_domains() -> filmroom_domain::Registry {
+    let mut domains = filmroom_domain::Registry::new();
+    domains
+        .register(std::sync::Arc::new(filmroom_replay::domain::RocketLeague))
+        .unwrap_or_else(|e| panic!("{e}"));
+    domains
 }

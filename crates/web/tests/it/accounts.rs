@@ -826,7 +826,9 @@ async fn a_second_server_on_the_same_database_accepts_the_first_ones_log_in_form
 
     let mut config = crate::test_config(app.dir.path());
     config.jobs.workers = 0;
-    let second = filmroom_web::App::build(config).await.unwrap();
+    let second = filmroom_web::App::build(config, crate::rl_domains())
+        .await
+        .unwrap();
     let second_addr = second.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(second.serve(async move {

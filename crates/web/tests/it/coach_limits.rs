@@ -257,7 +257,7 @@ async fn a_second_live_process_with_the_same_node_name_is_refused_with_a_clear_m
     let first = spawn_app_with(|c| c.jobs.node = Some("web-1".to_owned())).await;
     let mut config = test_config(first.dir.path());
     config.jobs.node = Some("web-1".to_owned());
-    let refused = filmroom_web::App::build(config.clone()).await;
+    let refused = filmroom_web::App::build(config.clone(), crate::rl_domains()).await;
     let message = format!("{:#}", refused.err().expect("the second start is refused"));
     assert!(
         message.contains("\"web-1\"") && message.contains("jobs.node"),
@@ -266,12 +266,16 @@ async fn a_second_live_process_with_the_same_node_name_is_refused_with_a_clear_m
     // Two processes on the default name never collide.
     let mut default = test_config(first.dir.path());
     default.jobs.node = None;
-    filmroom_web::App::build(default).await.unwrap();
+    filmroom_web::App::build(default, crate::rl_domains())
+        .await
+        .unwrap();
 
     // Once the first has stopped, its name is free again.
     let mut first = first;
     first.stop_server().await;
-    filmroom_web::App::build(config).await.unwrap();
+    filmroom_web::App::build(config, crate::rl_domains())
+        .await
+        .unwrap();
 }
 
 fn message(conversation: filmroom_store::ConversationId, n: usize) -> NewMessage {

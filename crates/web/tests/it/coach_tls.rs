@@ -143,7 +143,7 @@ async fn a_ca_file_that_is_missing_or_not_pem_stops_startup_with_a_message_namin
         let mut config = crate::test_config(data.path());
         use_fake_model(&mut config, &model, plan(1_000, 10));
         config.coach.ca_file = Some(path.clone());
-        let error = filmroom_web::App::build(config)
+        let error = filmroom_web::App::build(config, crate::rl_domains())
             .await
             .err()
             .expect("startup is refused");

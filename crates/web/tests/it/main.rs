@@ -87,7 +87,7 @@ async fn spawn_app_clocked(
         };
         base + time::Duration::seconds(offset.load(Ordering::SeqCst))
     });
-    let app = App::build_with_clock(config, clock)
+    let app = App::build_with_clock(config, clock, rl_domains())
         .await
         .unwrap()
         .with_extra_routes(routes);
@@ -319,4 +319,13 @@ pub async fn error_code(response: reqwest::Response) -> String {
         .as_str()
         .unwrap_or_default()
         .to_owned()
+}
+
+/// The registry the binary builds: the Rocket League domain alone.
+pub fn rl_domains() -> filmroom_domain::Registry {
+    let mut domains = filmroom_domain::Registry::new();
+    domains
+        .register(std::sync::Arc::new(filmroom_replay::domain::RocketLeague))
+        .unwrap();
+    domains
 }

@@ -321,7 +321,9 @@ async fn upload_files_a_killed_process_left_are_removed_at_startup_and_recent_on
         .unwrap();
 
     let config = crate::test_config(dir.path());
-    let app = filmroom_web::App::build(config).await.unwrap();
+    let app = filmroom_web::App::build(config, crate::rl_domains())
+        .await
+        .unwrap();
     assert!(!old.exists(), "a day-old upload file is removed");
     assert!(recent.exists(), "an upload in progress elsewhere is kept");
     drop(app);
