@@ -27,6 +27,23 @@ pub enum Recognition {
     ByContent,
 }
 
+/// What a recording's first bytes say about its length, for uploads that
+/// check a file while it streams in (see [`Domain::declared_length`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeclaredLength {
+    /// The format states no length: the file ends where it ends.
+    Unstated,
+    /// Not enough bytes yet to tell: ask again with a longer prefix.
+    NeedMore,
+    /// The recording is exactly this many bytes; bytes after it are not
+    /// part of it, and a shorter file is truncated.
+    Bytes(u64),
+}
+
+/// The code an upload that cannot be read is refused with, unless a domain
+/// names its own ([`Domain::unreadable_code`]).
+pub const UNREADABLE_CODE: &str = "unreadable_recording";
+
 /// What a domain reads: the bytes, or a path for media too large to hold
 /// in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,4 +178,32 @@ pub trait Domain: Send + Sync {
     /// Lays out a stored report (see [`Analysis::report`]) as neutral page
     /// sections; the web renders them with its own templates.
     fn page_sections(&self, report: &serde_json::Value) -> Result<Vec<Section>, ReportError>;
+
+    /// The length the file's first bytes declare, so an upload can refuse
+    /// bytes past the recording's end (or a declared size over the limit)
+    /// while the file streams in. `prefix` starts at the file's first byte
+    /// and grows while the answer is [`DeclaredLength::NeedMore`]; an error
+    /// means the file cannot be one of this domain's. Cheap and pure. By
+    /// default a format states no length.
+    fn declared_length(&self, prefix: &[u8]) -> Result<DeclaredLength, AnalysisError> {
+        let _ = prefix;
+        Ok(DeclaredLength::Unstated)
+    }
+
+    /// A quick look at a received file before it is stored, so a file that
+    /// cannot be read is refused at upload rather than failing its job.
+    /// `prefix` holds the first bytes the upload kept: at least the
+    /// recognition head (or the whole file, if shorter) and, for a format
+    /// that declares its length, every byte up to where it did. By default
+    /// nothing is checked.
+    fn check_head(&self, prefix: &[u8]) -> Result<(), AnalysisError> {
+        let _ = prefix;
+        Ok(())
+    }
+
+    /// The error code (`[a-z0-9_]+`) an upload of this kind that cannot be
+    /// read is refused with; clients match on it.
+    fn unreadable_code(&self) -> &'static str {
+        UNREADABLE_CODE
+    }
 }

@@ -26,8 +26,8 @@ pub use analysis::{
 };
 pub use clock::{format_clock, parse_clock};
 pub use domain::{
-    AnalysisError, AnalysisInput, CoachProfile, Domain, InputMode, Limits, MetricDefinition,
-    RECOGNITION_HEAD_BYTES, Recognition, ReportError,
+    AnalysisError, AnalysisInput, CoachProfile, DeclaredLength, Domain, InputMode, Limits,
+    MetricDefinition, RECOGNITION_HEAD_BYTES, Recognition, ReportError, UNREADABLE_CODE,
 };
 pub use keys::{Kind, KindError, is_metric_key, is_name_key};
 pub use page::{Cell, Column, Fact, Section, SectionBody, Table, TableRow, TimelineEntry};

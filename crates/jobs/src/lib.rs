@@ -8,23 +8,27 @@
 //! records the failure (retry with backoff, then dead-letter). A panic or a
 //! timeout in the analyzer fails that job only.
 //!
-//! Jobs are dispatched on their recording's kind: [`Analyzers`] holds one
-//! plain function from bytes to [`AnalysisOutput`] per kind, with that
-//! domain's time limit, so this crate knows nothing about any domain engine:
-//! the binary wires the domains in. A job of a kind this process has no
-//! analyzer for fails with that reason. Tests drive the queue deterministically with
-//! [`Worker::try_execute_task`], passing the time in.
+//! Jobs are dispatched on their recording's kind: [`Analyzers`] holds, per
+//! kind, either a registered domain ([`Analyzers::from_registry`]: its
+//! `analyze` runs on the bytes or on a file path, as its
+//! [`Limits::input`](filmroom_domain::Limits) asks, within its size and time
+//! limits, and its neutral analysis is validated and stored) or a plain
+//! function from bytes to [`AnalysisOutput`] ([`Analyzers::with`]). This
+//! crate knows no domain: the binary registers them. A job of a kind this
+//! process cannot analyse fails with that reason. Tests drive the queue
+//! deterministically with [`Worker::try_execute_task`], passing the time in.
 //!
-//! What "result for a user" needs is not decided here: the analyzer fills
-//! [`AnalysisSummary`] with the team scores and every player's name, id and
-//! team, and the store works out each owner's win or loss when it lists games.
+//! What "result for a user" needs is not decided here: the store derives
+//! each owner's outcome from the stored neutral analysis.
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use filmroom_domain::{AnalysisInput, Domain, InputMode, Kind, Registry};
 use time::OffsetDateTime;
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -43,13 +47,60 @@ pub type Analyzer = Arc<dyn Fn(&[u8]) -> Result<AnalysisOutput, String> + Send +
 /// The analyzers of one process, by the kind of recording they analyse.
 #[derive(Clone, Default)]
 pub struct Analyzers {
-    by_kind: HashMap<RecordingKind, KindAnalyzer>,
+    by_kind: HashMap<Kind, KindAnalyzer>,
 }
 
 #[derive(Clone)]
 struct KindAnalyzer {
-    analyze: Analyzer,
+    run: Run,
     time_limit: Duration,
+    /// A larger recording fails its job without being read.
+    max_bytes: u64,
+}
+
+#[derive(Clone)]
+enum Run {
+    Bytes(Analyzer),
+    Domain(Arc<dyn Domain>),
+}
+
+/// A recording handed to an analysis: its bytes, or a file on disk (kept
+/// alive, if it is a temporary copy, until the analysis ends).
+enum Input {
+    Bytes(Vec<u8>),
+    Path(PathBuf, #[allow(dead_code)] Option<tempfile::TempPath>),
+}
+
+impl Run {
+    /// Runs on a blocking thread.
+    fn analyze(&self, input: &Input) -> Result<AnalysisOutput, String> {
+        match (self, input) {
+            (Run::Bytes(analyze), Input::Bytes(bytes)) => analyze(bytes),
+            (Run::Bytes(_), Input::Path(..)) => {
+                Err("this analyzer reads bytes, not a file".to_owned())
+            }
+            (Run::Domain(domain), input) => {
+                let input = match input {
+                    Input::Bytes(bytes) => AnalysisInput::Bytes(bytes),
+                    Input::Path(path, _) => AnalysisInput::Path(path),
+                };
+                let analysis = domain.analyze(input).map_err(|e| e.to_string())?;
+                // The platform refuses to store an analysis that breaks the seam's rules.
+                analysis
+                    .validate()
+                    .map_err(|e| format!("the analysis is not valid: {e}"))?;
+                AnalysisOutput::from_neutral(analysis)
+                    .map_err(|e| format!("the report could not be serialized: {e}"))
+            }
+        }
+    }
+
+    fn input_mode(&self) -> InputMode {
+        match self {
+            Run::Bytes(_) => InputMode::Bytes,
+            Run::Domain(domain) => domain.limits().input,
+        }
+    }
 }
 
 impl Analyzers {
@@ -57,17 +108,43 @@ impl Analyzers {
         Self::default()
     }
 
-    /// Adds (or replaces) the analyzer of `kind`; an analysis of that kind
-    /// fails after `time_limit` (or the worker's `job_timeout`, if shorter).
+    /// Every domain of `registry`, each with its own limits.
+    pub fn from_registry(registry: &Registry) -> Self {
+        let by_kind = registry
+            .domains()
+            .map(|domain| {
+                let limits = domain.limits();
+                (
+                    domain.kind(),
+                    KindAnalyzer {
+                        run: Run::Domain(domain.clone()),
+                        time_limit: limits.time_limit,
+                        max_bytes: limits.max_bytes,
+                    },
+                )
+            })
+            .collect();
+        Self { by_kind }
+    }
+
+    /// Adds (or replaces) the analyzer of `kind`, a function of the bytes
+    /// with no size limit of its own; an analysis of that kind fails after
+    /// `time_limit` (or the worker's `job_timeout`, if shorter).
     pub fn with(mut self, kind: RecordingKind, analyze: Analyzer, time_limit: Duration) -> Self {
         self.by_kind.insert(
             kind,
             KindAnalyzer {
-                analyze,
+                run: Run::Bytes(analyze),
                 time_limit,
+                max_bytes: u64::MAX,
             },
         );
         self
+    }
+
+    /// The kinds these analyzers cover.
+    pub fn kinds(&self) -> impl Iterator<Item = &Kind> {
+        self.by_kind.keys()
     }
 }
 
@@ -330,30 +407,13 @@ impl Worker {
         };
         let job_timeout = self.config.job_timeout.min(kind_analyzer.time_limit);
 
-        let bytes = match self.objects.get(&claimed.sha256).await {
-            Ok(Some(bytes)) => bytes,
-            Ok(None) => {
-                return self
-                    .fail(
-                        job,
-                        "the recording's file is missing from object storage",
-                        clock(),
-                    )
-                    .await;
-            }
-            Err(error) => {
-                return self
-                    .fail(
-                        job,
-                        &format!("reading the recording failed: {error}"),
-                        clock(),
-                    )
-                    .await;
-            }
+        let input = match self.input(&claimed, kind_analyzer).await {
+            Ok(input) => input,
+            Err(message) => return self.fail(job, &message, clock()).await,
         };
 
-        let analyzer = kind_analyzer.analyze.clone();
-        let mut analysis = tokio::task::spawn_blocking(move || analyzer(&bytes));
+        let run = kind_analyzer.run.clone();
+        let mut analysis = tokio::task::spawn_blocking(move || run.analyze(&input));
         let timeout = tokio::time::sleep(job_timeout);
         tokio::pin!(timeout);
         let mut heartbeat = tokio::time::interval_at(
@@ -425,6 +485,58 @@ impl Worker {
         }
     }
 
+    /// The recording as its analyzer reads it, within its size limit; the
+    /// error is the job's failure message.
+    async fn input(&self, claimed: &ClaimedJob, analyzer: &KindAnalyzer) -> Result<Input, String> {
+        let too_large = |size: u64| {
+            format!(
+                "the recording is {size} bytes, more than the {}-byte limit of {} recordings",
+                analyzer.max_bytes,
+                claimed.kind.as_str()
+            )
+        };
+        let local = match analyzer.run.input_mode() {
+            InputMode::Path => self.objects.local_path(&claimed.sha256),
+            InputMode::Bytes => None,
+        };
+        if let Some(path) = local {
+            let size = match tokio::fs::metadata(&path).await {
+                Ok(meta) => meta.len(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(MISSING.to_owned());
+                }
+                Err(e) => return Err(format!("reading the recording failed: {e}")),
+            };
+            if size > analyzer.max_bytes {
+                return Err(too_large(size));
+            }
+            return Ok(Input::Path(path, None));
+        }
+        let bytes = match self.objects.get(&claimed.sha256).await {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return Err(MISSING.to_owned()),
+            Err(error) => return Err(format!("reading the recording failed: {error}")),
+        };
+        let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        if size > analyzer.max_bytes {
+            return Err(too_large(size));
+        }
+        match analyzer.run.input_mode() {
+            InputMode::Bytes => Ok(Input::Bytes(bytes)),
+            // A remote object for a reader that wants a path: a temporary
+            // copy, removed when the analysis ends.
+            InputMode::Path => tokio::task::spawn_blocking(move || {
+                let mut file = tempfile::NamedTempFile::new()?;
+                std::io::Write::write_all(&mut file, &bytes)?;
+                let path = file.into_temp_path();
+                Ok::<_, std::io::Error>(Input::Path(path.to_path_buf(), Some(path)))
+            })
+            .await
+            .map_err(|e| format!("copying the recording failed: {e}"))?
+            .map_err(|e| format!("copying the recording failed: {e}")),
+        }
+    }
+
     async fn fail(
         &self,
         job: JobId,
@@ -448,6 +560,8 @@ impl Worker {
         })
     }
 }
+
+const MISSING: &str = "the recording's file is missing from object storage";
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {

@@ -299,6 +299,66 @@ pub struct AnalysisOutput {
     pub neutral: Option<filmroom_domain::Analysis>,
 }
 
+/// The facets and the side metric the legacy summary columns were filled
+/// from. Those columns (`map`, `team_size`, `score_blue`...) are Rocket
+/// League's shape and stay filled, from the neutral analysis, until nothing
+/// reads them; a domain without these facets leaves them empty.
+const LEGACY_MAP_FACET: &str = "map";
+const LEGACY_MATCH_TYPE_FACET: &str = "playlist";
+const LEGACY_TEAM_SIZE_FACET: &str = "team_size";
+const LEGACY_SCORE_METRIC: &str = "core.goals";
+
+impl AnalysisOutput {
+    /// What the store keeps of a domain's neutral analysis: the rows, the
+    /// report as JSON text and the legacy summary columns derived from the
+    /// neutral facts (never from a domain's own types).
+    pub fn from_neutral(analysis: filmroom_domain::Analysis) -> Result<Self, serde_json::Error> {
+        use filmroom_domain::Subject;
+        let facts = &analysis.facts;
+        let facet = |name: &str| facts.facets.get(name).cloned();
+        // Sides in display order are the legacy teams 0 and 1.
+        let side_index = |side: &Option<String>| {
+            side.as_ref()
+                .and_then(|s| analysis.sides.iter().position(|x| &x.key == s))
+        };
+        let mut score = [0u32; 2];
+        for (slot, side) in score.iter_mut().zip(&analysis.sides) {
+            *slot = analysis
+                .metrics
+                .iter()
+                .find(|m| {
+                    m.key == LEGACY_SCORE_METRIC && m.subject == Subject::Side(side.key.clone())
+                })
+                .map_or(0, |m| m.value.max(0.0).min(f64::from(u32::MAX)) as u32);
+        }
+        let players = analysis
+            .participants
+            .iter()
+            .map(|p| SummaryPlayer {
+                name: p.display_name.clone(),
+                // Keys without a platform account are names, not ids.
+                id: (!p.is_bot && !p.key.starts_with("name:")).then(|| p.key.clone()),
+                team: side_index(&p.side)
+                    .and_then(|i| u8::try_from(i).ok())
+                    .unwrap_or(0),
+            })
+            .collect();
+        let summary = AnalysisSummary {
+            played_at: facts.occurred_at,
+            map: facet(LEGACY_MAP_FACET),
+            match_type: facet(LEGACY_MATCH_TYPE_FACET),
+            team_size: facet(LEGACY_TEAM_SIZE_FACET).and_then(|n| n.parse().ok()),
+            score,
+            players,
+        };
+        Ok(Self {
+            report_json: serde_json::to_string(&analysis.report)?,
+            summary,
+            neutral: Some(analysis),
+        })
+    }
+}
+
 /// A participant identity key a user says is them, for one kind.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentityLink {
@@ -696,4 +756,111 @@ pub struct WindowState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RateAdmission {
     pub windows: Vec<WindowState>,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use filmroom_domain::{Analysis, Facts, Metric, Outcome, Participant, Side, Subject, Unit};
+
+    fn analysis(facets: &[(&str, &str)], sides: &[&str], metrics: Vec<Metric>) -> Analysis {
+        Analysis {
+            facts: Facts {
+                title: "t".into(),
+                occurred_at: Some(OffsetDateTime::UNIX_EPOCH),
+                duration_s: Some(300.0),
+                facets: facets
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+                outcome: Outcome::None,
+            },
+            sides: sides
+                .iter()
+                .map(|s| Side {
+                    key: (*s).into(),
+                    display_name: (*s).into(),
+                })
+                .collect(),
+            participants: vec![
+                Participant {
+                    key: "steam:1".into(),
+                    display_name: "Ann".into(),
+                    side: Some("orange".into()),
+                    is_bot: false,
+                },
+                Participant {
+                    key: "name:Bot".into(),
+                    display_name: "Bot".into(),
+                    side: Some("blue".into()),
+                    is_bot: true,
+                },
+            ],
+            metrics,
+            events: vec![],
+            passages: vec![],
+            report: serde_json::json!({"b": 1, "a": [2]}),
+            revision: 4,
+            degraded: None,
+        }
+    }
+
+    fn goals(side: &str, value: f64) -> Metric {
+        Metric {
+            subject: Subject::Side(side.into()),
+            key: "core.goals".into(),
+            value,
+            unit: Unit::Count,
+            higher_is_better: Some(true),
+        }
+    }
+
+    #[test]
+    fn the_legacy_summary_comes_from_the_neutral_facets_sides_and_participants() {
+        let neutral = analysis(
+            &[("map", "stadium_p"), ("playlist", "Ranked"), ("team_size", "2")],
+            &["blue", "orange"],
+            vec![goals("orange", 1.0), goals("blue", 3.0)],
+        );
+        let output = AnalysisOutput::from_neutral(neutral.clone()).unwrap();
+        let summary = &output.summary;
+        assert_eq!(summary.played_at, Some(OffsetDateTime::UNIX_EPOCH));
+        assert_eq!(summary.map.as_deref(), Some("stadium_p"));
+        assert_eq!(summary.match_type.as_deref(), Some("Ranked"));
+        assert_eq!(summary.team_size, Some(2));
+        assert_eq!(summary.score, [3, 1]);
+        assert_eq!(
+            summary.players,
+            [
+                SummaryPlayer {
+                    name: "Ann".into(),
+                    id: Some("steam:1".into()),
+                    team: 1
+                },
+                SummaryPlayer {
+                    name: "Bot".into(),
+                    id: None,
+                    team: 0
+                },
+            ]
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&output.report_json).unwrap(),
+            neutral.report
+        );
+        assert_eq!(output.neutral, Some(neutral));
+    }
+
+    #[test]
+    fn a_recording_without_those_facets_or_sides_leaves_the_legacy_columns_empty() {
+        let output = AnalysisOutput::from_neutral(analysis(&[("speaker", "ann")], &[], vec![]))
+            .unwrap();
+        let summary = &output.summary;
+        assert_eq!(
+            (&summary.map, &summary.match_type, summary.team_size),
+            (&None, &None, None)
+        );
+        assert_eq!(summary.score, [0, 0]);
+    }
 }

@@ -49,6 +49,12 @@ pub trait ObjectStore: Send + Sync + 'static {
     async fn exists(&self, key: &Sha256Hex) -> Result<bool, ObjectError>;
     /// Returns whether there was something to delete.
     async fn delete(&self, key: &Sha256Hex) -> Result<bool, ObjectError>;
+    /// Where the object lives on this machine's disk, for readers that take
+    /// a path (large media); `None` for remote backends, whose readers
+    /// fetch the bytes instead. No I/O: the object may not exist.
+    fn local_path(&self, _key: &Sha256Hex) -> Option<PathBuf> {
+        None
+    }
 }
 
 /// Opens the object store named by `url`: `file://PATH` or a bare path.
@@ -222,6 +228,10 @@ impl ObjectStore for LocalObjectStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_error(key)(e)),
         }
+    }
+
+    fn local_path(&self, key: &Sha256Hex) -> Option<PathBuf> {
+        Some(self.path_of(key))
     }
 
     async fn exists(&self, key: &Sha256Hex) -> Result<bool, ObjectError> {

@@ -208,7 +208,7 @@ fn parse_sha(s: &str) -> Result<Sha256Hex, StoreError> {
 }
 
 fn parse_kind(s: &str) -> Result<RecordingKind, StoreError> {
-    RecordingKind::parse(s).ok_or_else(|| StoreError::Corrupt(format!("recording kind {s:?}")))
+    RecordingKind::parse(s).map_err(|_| StoreError::Corrupt(format!("recording kind {s:?}")))
 }
 
 /// A user's view of their recordings: the owner link, the recording, its
@@ -606,7 +606,8 @@ impl Store for SqliteStore {
         // Until the identity prompt replaces this form, the player names are
         // the user's Rocket League links: a platform id as it is, a plain
         // name as a `name:` link (matched by display name).
-        let kind = RecordingKind::RocketLeagueReplay.as_str();
+        // The player-names form predates the domains and is Rocket League's.
+        let kind = "rl_replay";
         sqlx::query("DELETE FROM identity_links WHERE user_id = ? AND kind = ?")
             .bind(id.to_string())
             .bind(kind)

@@ -255,29 +255,10 @@ impl<'de> Deserialize<'de> for Username {
     }
 }
 
-/// What a recording is, which decides the analysis that runs on it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RecordingKind {
-    /// A Rocket League `.replay` file.
-    #[serde(rename = "rl_replay")]
-    RocketLeagueReplay,
-}
-
-impl RecordingKind {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            RecordingKind::RocketLeagueReplay => "rl_replay",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "rl_replay" => Some(RecordingKind::RocketLeagueReplay),
-            _ => None,
-        }
-    }
-}
+/// What a recording is, which decides the analysis that runs on it: the
+/// kind of the domain that analyses it (`rl_replay`), as the domain seam
+/// spells it. Stored as text; the store knows no domain.
+pub type RecordingKind = filmroom_domain::Kind;
 
 /// Where a job is in its life.
 ///

@@ -56,7 +56,10 @@ async fn main() {
     ))
     .unwrap_or_else(|e| panic!("corpus replay: {e}"));
     let analysis = filmroom_replay::analyze(&replay).unwrap_or_else(|e| panic!("{e}"));
-    let template = filmroom_web::analyzer::to_output(&analysis).unwrap_or_else(|e| panic!("{e}"));
+    let neutral =
+        filmroom_replay::domain::to_neutral(&analysis).unwrap_or_else(|e| panic!("{e}"));
+    let template =
+        filmroom_store::AnalysisOutput::from_neutral(neutral).unwrap_or_else(|e| panic!("{e}"));
     let neutral = template
         .neutral
         .clone()
@@ -70,7 +73,7 @@ async fn main() {
     store
         .link_identity(
             user.id,
-            RecordingKind::RocketLeagueReplay.as_str(),
+            RecordingKind::from_static("rl_replay").as_str(),
             &me,
             now,
         )
@@ -84,7 +87,7 @@ async fn main() {
             sha256: Sha256Hex::digest(&i.to_le_bytes()),
             size: 1_500_000,
             original_filename: format!("game-{i}.replay"),
-            kind: RecordingKind::RocketLeagueReplay,
+            kind: RecordingKind::from_static("rl_replay"),
         };
         store
             .add_upload(&upload, now, u64::MAX)
@@ -171,7 +174,7 @@ async fn main() {
         let series = store
             .my_metric_series(
                 user.id,
-                RecordingKind::RocketLeagueReplay.as_str(),
+                RecordingKind::from_static("rl_replay").as_str(),
                 "boost.bpm",
             )
             .await

@@ -146,8 +146,8 @@ impl App {
             .await
             .context("Failed to load the key that signs the log-in forms")?;
         let wake = Arc::new(Notify::new());
-        let analyzers = crate::analyzer::analyzers();
-        let outdated = crate::analyzer::queue_outdated(store.as_ref(), clock.now())
+        let analyzers = crate::analyzer::analyzers(&domains);
+        let outdated = crate::analyzer::queue_outdated(store.as_ref(), &domains, clock.now())
             .await
             .context("Failed to queue the re-analysis of outdated recordings")?;
         if outdated > 0 {

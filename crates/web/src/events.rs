@@ -299,7 +299,7 @@ mod tests {
                 sha256: Sha256Hex::digest(&bytes),
                 size: 16,
                 original_filename: format!("file-{n}.replay"),
-                kind: RecordingKind::RocketLeagueReplay,
+                kind: RecordingKind::from_static("rl_replay"),
             };
             store.add_upload(&upload, now, 100).await.unwrap();
             feed.publish_changes(&mut told).await;

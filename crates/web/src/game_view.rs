@@ -17,6 +17,13 @@ pub const TABS: &[(&str, &str)] = &[
     ("timeline", "Timeline"),
 ];
 
+/// Whether these tabs lay out recordings of `kind` (Rocket League's, until
+/// its layout moves behind the domain's page sections); every other kind
+/// is laid out from its domain's sections.
+pub fn lays_out(kind: &filmroom_domain::Kind) -> bool {
+    *kind == filmroom_replay::domain::KIND
+}
+
 /// The tab named in the query, or the first.
 pub fn tab_key(raw: Option<&str>) -> &'static str {
     TABS.iter()

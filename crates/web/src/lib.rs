@@ -21,6 +21,8 @@ pub mod node;
 mod ops;
 mod pages;
 pub mod pre_session;
+mod recognize;
+mod sections;
 pub mod recordings;
 pub mod routes;
 pub mod throttle;

@@ -716,6 +716,9 @@ pub async fn game_page(
 ) -> PageResult {
     let (game, report) = api::load_game(&state, identity.user.id, &id).await?;
     let moment = q.t.filter(|t| t.is_finite() && *t >= 0.0);
+    if !game_view::lays_out(&game.kind) {
+        return recording_page(&state, &identity, &game, report, moment);
+    }
     let tab = match (q.tab.as_deref(), moment) {
         (None, Some(_)) => "timeline",
         (raw, _) => game_view::tab_key(raw),
@@ -790,6 +793,76 @@ pub async fn game_page(
                 sections
             })
             .unwrap_or_default(),
+    };
+    Ok(html(&page)?.into_response())
+}
+
+/// The page of a recording whose kind the web has no layout of its own for:
+/// its domain's sections, rendered with the web's tables.
+fn recording_page(
+    state: &AppState,
+    identity: &crate::auth::Identity,
+    game: &filmroom_store::RecordingSummary,
+    report: Option<String>,
+    moment: Option<f64>,
+) -> PageResult {
+    let domain = state.domains.get(&game.kind);
+    let mut subtitle = vec![format!(
+        "{} · uploaded {} UTC",
+        domain.map_or(game.kind.as_str(), |d| d.display_name()),
+        fmt_time(game.uploaded_at)
+    )];
+    if let Some(result) = game.result {
+        subtitle.push(result.as_str().to_owned());
+    }
+    let mut notice = None;
+    let mut sections = Vec::new();
+    match (report, domain) {
+        (Some(text), Some(domain)) => {
+            let report: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| PageError(AppError::internal(e)))?;
+            match domain.page_sections(&report) {
+                Ok(laid_out) => sections = laid_out.iter().map(crate::sections::render).collect(),
+                Err(error) => {
+                    tracing::warn!(error = %error, kind = %game.kind, "a stored report cannot be laid out");
+                    notice = Some(
+                        "This recording's analysis cannot be shown; it will be analysed again."
+                            .to_owned(),
+                    );
+                }
+            }
+        }
+        (Some(_), None) => {
+            notice = Some(format!(
+                "This server no longer analyses {} recordings.",
+                game.kind
+            ));
+        }
+        (None, _) => {
+            notice = Some(match game.job_state {
+                Some(state) => format!(
+                    "Not analysed yet (job {}). {}",
+                    state.as_str(),
+                    game.last_error.clone().unwrap_or_default()
+                ),
+                None => "Not analysed yet.".to_owned(),
+            });
+        }
+    }
+    if let Some(t) = moment {
+        crate::sections::highlight_moment(&mut sections, t);
+        notice = notice.or_else(|| Some(format!("Cited moment: {}", filmroom_domain::format_clock(t))));
+    }
+    let page = GamePage {
+        title: game.original_filename.clone(),
+        nav: nav(identity),
+        id: game.id.to_string(),
+        heading: game.original_filename.clone(),
+        subtitle: subtitle.join(" · "),
+        tab: "overview",
+        tabs: Vec::new(),
+        notice,
+        sections,
     };
     Ok(html(&page)?.into_response())
 }

@@ -1,8 +1,11 @@
-//! `POST /api/v1/replays`: many replay files in one multipart request.
+//! `POST /api/v1/recordings` and `POST /api/v1/replays`: many files of any
+//! registered kind in one multipart request.
 //!
 //! Each file streams to a temporary file in the data directory (hashed as it
-//! arrives, its size and its replay framing checked per chunk), so memory
-//! stays small whatever the batch. Only the header is parsed before storing.
+//! arrives; its domain recognized from its name and first bytes, then its
+//! size and the length it declares checked per chunk: see
+//! [`crate::recognize`]), so memory stays small whatever the batch. Only the
+//! domain's quick head check runs before storing.
 //! Nothing is stored until every file of the batch has been checked and the
 //! owner's storage quota allows it, so a bad file leaves no object, no row and
 //! no job behind; temporary files go on every path (errors, a client that
@@ -21,8 +24,8 @@ use axum::extract::State;
 use axum::extract::multipart::{Field, Multipart, MultipartError};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use filmroom_replay::Framing;
-use filmroom_store::{NewUpload, RecordingKind, Sha256Hex, Sha256Stream, StoreError, UserId};
+use filmroom_domain::{Kind, Registry};
+use filmroom_store::{NewUpload, Sha256Hex, Sha256Stream, StoreError, UserId};
 use serde::Serialize;
 use tempfile::NamedTempFile;
 use tokio::io::AsyncWriteExt;
@@ -32,6 +35,7 @@ use crate::app::AppState;
 use crate::auth::ApiUser;
 use crate::config::{Config, LimitsConfig};
 use crate::error::AppError;
+use crate::recognize::{Recognized, Refusal, Sniffer};
 
 /// Longest filename kept (in characters); longer names are cut, not refused.
 const MAX_FILENAME_CHARS: usize = 255;
@@ -166,6 +170,7 @@ pub struct UploadedFile {
 /// A file received whole and checked, waiting for the rest of its batch.
 struct Staged {
     filename: String,
+    kind: Kind,
     /// Removed when dropped, unless storing took it over.
     temp: NamedTempFile,
     sha256: Sha256Hex,
@@ -187,7 +192,16 @@ pub async fn upload_replays(
         let Some(filename) = batch.file_name(&identity, &mut field, limits).await? else {
             continue;
         };
-        files.push(receive(&state.uploads, limits, &mut field, filename, &mut room).await?);
+        let receiving = Receiving {
+            gate: &state.uploads,
+            domains: &state.domains,
+            limits,
+            unrecognized_code: REPLAYS_UNRECOGNIZED_CODE,
+        };
+        let file = receive(&receiving, &mut field, filename, &mut room)
+            .await
+            .map_err(Received::into_error)?;
+        files.push(file);
     }
     batch.finish()?;
 
@@ -303,17 +317,19 @@ impl Batch {
     }
 }
 
-/// Errors that belong to one file of a `POST /api/v1/recordings` batch: that
-/// file is refused with its own error and the rest of the batch goes on.
+/// Errors of storing one checked file of a `POST /api/v1/recordings` batch
+/// that belong to that file: it is refused with its own error and the rest
+/// of the batch goes on, as with a file refused while it is received.
 /// Anything else (the request is malformed or too large, the server is busy
 /// or failing) ends the whole request.
-const PER_FILE_CODES: [&str; 5] = [
-    "file_too_large",
-    "not_a_replay",
-    "trailing_bytes",
-    "storage_quota_exceeded",
-    "queue_full",
-];
+const PER_FILE_CODES: [&str; 2] = ["storage_quota_exceeded", "queue_full"];
+
+/// A file no registered domain recognizes, on `POST /api/v1/recordings`.
+const UNRECOGNIZED_CODE: &str = "unrecognized_file";
+
+/// The same on `POST /api/v1/replays`, whose clients have always been told
+/// `not_a_replay` for a file it cannot take.
+const REPLAYS_UNRECOGNIZED_CODE: &str = "not_a_replay";
 
 #[derive(Debug, Serialize)]
 pub struct RecordingsUploadResponse {
@@ -329,7 +345,7 @@ pub enum FileOutcome {
     Stored {
         filename: String,
         recording_id: String,
-        kind: &'static str,
+        kind: String,
         sha256: String,
         size_bytes: u64,
         /// `false` when you had already uploaded the same bytes.
@@ -349,8 +365,8 @@ pub struct FileError {
     pub message: String,
 }
 
-/// `POST /api/v1/recordings`: many files of any registered kind (today
-/// Rocket League replays), each stored or refused on its own. A refused file
+/// `POST /api/v1/recordings`: many files of any registered kind, each
+/// recognized by its domain and stored or refused on its own. A refused file
 /// leaves nothing behind; the good files of the batch are stored. Answers
 /// 200 when any file was stored, 422 when every file was refused, with the
 /// outcome of each file either way.
@@ -372,29 +388,39 @@ pub async fn upload_recordings(
         };
         // What is left of a refused file's part is skipped by the next
         // `next_field`; its temporary file is gone with its `Staged`.
-        let stored = match receive(
-            &state.uploads,
+        let receiving = Receiving {
+            gate: &state.uploads,
+            domains: &state.domains,
             limits,
-            &mut field,
-            filename.clone(),
-            &mut room,
-        )
-        .await
-        {
-            Ok(file) => store_checked(&state, owner, file).await,
+            unrecognized_code: UNRECOGNIZED_CODE,
+        };
+        let stored = match receive(&receiving, &mut field, filename.clone(), &mut room).await {
+            Ok(file) => {
+                let kind = file.kind.to_string();
+                store_checked(&state, owner, file)
+                    .await
+                    .map(|stored| (kind, stored))
+                    .map_err(|error| {
+                        if PER_FILE_CODES.contains(&error.code) {
+                            Received::File(error)
+                        } else {
+                            Received::Request(error)
+                        }
+                    })
+            }
             Err(error) => Err(error),
         };
         outcomes.push(match stored {
-            Ok(file) => FileOutcome::Stored {
+            Ok((kind, file)) => FileOutcome::Stored {
                 filename: file.filename,
                 recording_id: file.game_id,
-                kind: RecordingKind::RocketLeagueReplay.as_str(),
+                kind,
                 sha256: file.sha256,
                 size_bytes: file.size_bytes,
                 newly_stored: file.newly_stored,
                 job_id: file.job_id,
             },
-            Err(error) if PER_FILE_CODES.contains(&error.code) => {
+            Err(Received::File(error)) => {
                 tracing::info!(
                     code = error.code,
                     error = ?error.source,
@@ -409,7 +435,7 @@ pub async fn upload_recordings(
                     },
                 }
             }
-            Err(error) => return Err(error),
+            Err(Received::Request(error)) => return Err(error),
         });
     }
     batch.finish()?;
@@ -451,95 +477,152 @@ async fn store_checked(
     store_one(state, owner, file).await
 }
 
+/// What receiving a file needs to know.
+struct Receiving<'a> {
+    gate: &'a UploadGate,
+    domains: &'a Registry,
+    limits: &'a LimitsConfig,
+    /// The code of a file no domain recognizes (it differs per route).
+    unrecognized_code: &'static str,
+}
+
+/// Why receiving a file failed: the file's own fault (on
+/// `POST /api/v1/recordings` it is refused alone), or the request's.
+enum Received {
+    File(AppError),
+    Request(AppError),
+}
+
+impl Received {
+    fn into_error(self) -> AppError {
+        match self {
+            Received::File(error) | Received::Request(error) => error,
+        }
+    }
+}
+
+impl From<AppError> for Received {
+    fn from(error: AppError) -> Self {
+        Received::Request(error)
+    }
+}
+
 /// Streams one file part to a temporary file, checking it chunk by chunk:
-/// the upload room, the size limit, the replay's framing (refusing bytes past
-/// the length the replay declares), and at the end its header.
+/// the upload room, which domain it is, the size limit, the length its
+/// first bytes declare (refusing bytes past it), and at the end its
+/// domain's head check.
 async fn receive(
-    gate: &UploadGate,
-    limits: &LimitsConfig,
+    receiving: &Receiving<'_>,
     field: &mut Field<'_>,
     filename: String,
     room: &mut Room,
-) -> Result<Staged, AppError> {
-    let temp = gate.temp_file().await?;
+) -> Result<Staged, Received> {
+    let temp = receiving.gate.temp_file().await?;
     let mut out = tokio::fs::File::from_std(temp.reopen().map_err(AppError::internal)?);
     let mut hash = Sha256Stream::new();
-    // The first bytes, until they frame the replay: at most its header
-    // (which `framing` caps at 1 MB) plus one chunk.
-    let mut prefix = Vec::new();
-    let mut declared = None;
-    let mut size = 0usize;
+    let max_bytes = u64::try_from(receiving.limits.max_file_bytes).unwrap_or(u64::MAX);
+    let mut sniffer = Sniffer::new(receiving.domains, &filename, max_bytes);
+    let mut size = 0u64;
     while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-        room.take(gate, chunk.len())?;
-        size = size.saturating_add(chunk.len());
-        if size > limits.max_file_bytes {
-            return Err(file_too_large(&filename, limits));
-        }
-        if declared.is_none() {
-            prefix.extend_from_slice(&chunk);
-            match filmroom_replay::framing(&prefix) {
-                Ok(Framing::Complete { total_len, .. }) if total_len > limits.max_file_bytes => {
-                    return Err(file_too_large(&filename, limits));
-                }
-                Ok(Framing::Complete { total_len, .. }) => declared = Some(total_len),
-                Ok(Framing::Incomplete { .. }) => {}
-                Err(error) => return Err(not_a_replay(&filename, Some(error.into()))),
-            }
-        }
-        if let Some(total) = declared
-            && size > total
-        {
-            return Err(AppError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "trailing_bytes",
-                format!(
-                    "{filename:?} goes on past the end of the replay it holds ({total} bytes): \
-                     upload the .replay file as the game saved it."
-                ),
-            ));
-        }
+        room.take(receiving.gate, chunk.len())?;
+        size = size.saturating_add(u64::try_from(chunk.len()).unwrap_or(u64::MAX));
+        sniffer
+            .feed(&chunk)
+            .map_err(|refusal| refused(receiving, &filename, refusal))?;
         hash.update(&chunk);
         out.write_all(&chunk).await.map_err(AppError::internal)?;
     }
     // Writes finish before the file is renamed into place.
     out.flush().await.map_err(AppError::internal)?;
     drop(out);
-    if declared != Some(size) {
-        return Err(not_a_replay(&filename, None));
-    }
-    let checked = tokio::task::spawn_blocking(move || filmroom_replay::inspect_header(&prefix))
+    let Recognized { domain, prefix } = sniffer
+        .finish()
+        .map_err(|refusal| refused(receiving, &filename, refusal))?;
+    let checker = domain.clone();
+    let checked = tokio::task::spawn_blocking(move || checker.check_head(&prefix))
         .await
         .map_err(AppError::internal)?;
     if let Err(error) = checked {
-        return Err(not_a_replay(&filename, Some(error.into())));
+        return Err(refused(
+            receiving,
+            &filename,
+            Refusal::Unreadable {
+                domain,
+                error: Some(error),
+            },
+        ));
     }
     Ok(Staged {
         filename,
+        kind: domain.kind(),
         temp,
         sha256: hash.finish(),
-        size: u64::try_from(size).unwrap_or(u64::MAX),
+        size,
     })
 }
 
-fn file_too_large(filename: &str, limits: &LimitsConfig) -> AppError {
+/// The error a refused file gets: clear to its sender, the domain's own
+/// reason kept for the logs.
+fn refused(receiving: &Receiving<'_>, filename: &str, refusal: Refusal) -> Received {
+    Received::File(match refusal {
+        Refusal::Unrecognized => {
+            let known: Vec<&str> = receiving
+                .domains
+                .domains()
+                .map(|d| d.display_name())
+                .collect();
+            AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                receiving.unrecognized_code,
+                format!(
+                    "{filename:?} is not a kind of recording this server can analyse \
+                     (it reads: {}).",
+                    known.join(", ")
+                ),
+            )
+        }
+        Refusal::TooLarge { limit } => file_too_large(filename, limit),
+        Refusal::TrailingBytes { domain, declared } => AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "trailing_bytes",
+            format!(
+                "{filename:?} goes on past the end of the {} it holds ({declared} bytes): \
+                 upload the file as it was saved.",
+                domain.display_name()
+            ),
+        ),
+        Refusal::Unreadable { domain, error } => AppError {
+            source: error.map(anyhow::Error::from),
+            ..AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                domain.unreadable_code(),
+                format!(
+                    "{filename:?} is not a readable {} (or it is truncated).",
+                    domain.display_name()
+                ),
+            )
+        },
+    })
+}
+
+fn file_too_large(filename: &str, limit: u64) -> AppError {
     AppError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "file_too_large",
         format!(
-            "{filename:?} is larger than the {} MB limit for one file.",
-            limits.max_file_bytes / (1024 * 1024)
+            "{filename:?} is larger than the {} limit for one file of its kind.",
+            human_size(limit)
         ),
     )
 }
 
-fn not_a_replay(filename: &str, source: Option<anyhow::Error>) -> AppError {
-    AppError {
-        source,
-        ..AppError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "not_a_replay",
-            format!("{filename:?} is not a readable Rocket League replay (or it is truncated)."),
-        )
+/// `10 MB`, or `50 KB` for limits under a megabyte.
+fn human_size(bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if bytes >= MB {
+        format!("{} MB", bytes / MB)
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
     }
 }
 
@@ -576,7 +659,7 @@ async fn check_quota(state: &AppState, owner: UserId, files: &[Staged]) -> Resul
         StatusCode::PAYLOAD_TOO_LARGE,
         "storage_quota_exceeded",
         format!(
-            "These replays need {} MB but the {plan_name} plan's {} MB of storage has {} MB left; nothing was stored.",
+            "These files need {} MB but the {plan_name} plan's {} MB of storage has {} MB left; nothing was stored.",
             mb(adding),
             mb(plan.storage_bytes),
             mb(plan.storage_bytes.saturating_sub(used)),
@@ -608,7 +691,7 @@ async fn store_one(
         sha256: sha256.clone(),
         size: file.size,
         original_filename: file.filename.clone(),
-        kind: RecordingKind::RocketLeagueReplay,
+        kind: file.kind.clone(),
     };
     let now = state.clock.now();
     match state

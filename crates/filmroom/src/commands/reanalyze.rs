@@ -5,27 +5,16 @@
 //! Running workers pick the jobs up after any waiting upload.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use filmroom_domain::Registry;
 use filmroom_store::ReanalysisScope;
 use filmroom_web::Config;
 
 use crate::ReanalyzeArgs;
 use crate::commands::serve::runtime;
 
-/// The domains this binary analyses.
-pub fn registry() -> anyhow::Result<Registry> {
-    let mut registry = Registry::new();
-    registry
-        .register(Arc::new(filmroom_replay::domain::RocketLeague))
-        .context("Failed to register the Rocket League domain")?;
-    Ok(registry)
-}
-
 pub fn run(args: &ReanalyzeArgs) -> anyhow::Result<ExitCode> {
-    let registry = registry()?;
+    let registry = crate::domains::registry()?;
     let domains: Vec<_> = match &args.kind {
         Some(kind) => match registry.get_str(kind) {
             Some(domain) => vec![domain.clone()],

@@ -114,7 +114,8 @@ async fn insert_game(
     std::fs::write(dir.join(&sha), &bytes).unwrap();
 
     let analysis = filmroom_replay::analyze(&bytes).unwrap();
-    let output = filmroom_web::analyzer::to_output(&analysis).unwrap();
+    let neutral = filmroom_replay::domain::to_neutral(&analysis).unwrap();
+    let output = filmroom_store::AnalysisOutput::from_neutral(neutral).unwrap();
     let summary = &output.summary;
     sqlx::query(
         "INSERT INTO recordings (id, sha256, size, kind, created_at, analysis_json, analyzed_at,

@@ -11,6 +11,10 @@ use filmroom_store::{
     JobState, NewUpload, RecordingFilter, RecordingId, RecordingKind, Sha256Hex, Store, UserId,
     Username, connect,
 };
+use filmroom_domain::{
+    Analysis, AnalysisError, AnalysisInput, CoachProfile, Domain, Facts, InputMode, Kind, Limits,
+    Metric, MetricDefinition, Recognition, Registry, ReportError, Section, Subject, Unit,
+};
 use time::OffsetDateTime;
 
 struct Harness {
@@ -44,6 +48,11 @@ async fn harness() -> Harness {
 
 impl Harness {
     async fn upload(&self, bytes: &[u8]) -> RecordingId {
+        self.upload_as(RecordingKind::from_static("rl_replay"), bytes)
+            .await
+    }
+
+    async fn upload_as(&self, kind: RecordingKind, bytes: &[u8]) -> RecordingId {
         let sha256 = Sha256Hex::digest(bytes);
         self.objects.put(&sha256, bytes).await.unwrap();
         let upload = NewUpload {
@@ -51,7 +60,7 @@ impl Harness {
             sha256,
             size: bytes.len() as u64,
             original_filename: "x.replay".to_owned(),
-            kind: RecordingKind::RocketLeagueReplay,
+            kind,
         };
         self.store
             .add_upload(&upload, at(0), 100)
@@ -86,7 +95,7 @@ impl Harness {
 
 /// `analyzer` for replays, with no time limit of its own.
 fn replays(analyzer: Analyzer) -> Analyzers {
-    Analyzers::new().with(RecordingKind::RocketLeagueReplay, analyzer, Duration::MAX)
+    Analyzers::new().with(RecordingKind::from_static("rl_replay"), analyzer, Duration::MAX)
 }
 
 /// Succeeds with the bytes as the report, panics on "panic", sleeps on
@@ -205,7 +214,7 @@ async fn the_time_limit_of_the_recordings_kind_applies_when_shorter_than_the_wor
         h.store.clone(),
         h.objects.clone(),
         Analyzers::new().with(
-            RecordingKind::RocketLeagueReplay,
+            RecordingKind::from_static("rl_replay"),
             analyzer(),
             Duration::from_millis(100),
         ),
@@ -541,4 +550,167 @@ async fn a_worker_tells_its_change_watcher_when_it_takes_and_finishes_a_job_and_
     tokio::time::timeout(Duration::from_secs(5), changes.notified())
         .await
         .expect("the watcher was told");
+}
+
+/// A domain that reads its recording from a file path: one line, one
+/// metric; a file starting with "untitled" gives an analysis without a
+/// title, which breaks the seam's rules.
+struct Lines;
+
+impl Domain for Lines {
+    fn kind(&self) -> Kind {
+        Kind::from_static("test_lines")
+    }
+    fn display_name(&self) -> &str {
+        "lines"
+    }
+    fn recognize(&self, _: &str, _: &[u8]) -> Recognition {
+        Recognition::No
+    }
+    fn limits(&self) -> Limits {
+        Limits {
+            max_bytes: 64,
+            time_limit: Duration::from_secs(10),
+            input: InputMode::Path,
+        }
+    }
+    fn revision(&self) -> u32 {
+        3
+    }
+    fn analyze(&self, input: AnalysisInput<'_>) -> Result<Analysis, AnalysisError> {
+        let AnalysisInput::Path(path) = input else {
+            return Err(AnalysisError::Internal("a path was expected".into()));
+        };
+        let text = std::fs::read_to_string(path).map_err(AnalysisError::Read)?;
+        let lines = text.lines().count();
+        Ok(Analysis {
+            facts: Facts {
+                title: if text.starts_with("untitled") {
+                    String::new()
+                } else {
+                    format!("{lines} lines")
+                },
+                ..Facts::default()
+            },
+            sides: vec![],
+            participants: vec![],
+            metrics: vec![Metric {
+                subject: Subject::Recording,
+                key: "text.lines".into(),
+                value: lines as f64,
+                unit: Unit::Count,
+                higher_is_better: None,
+            }],
+            events: vec![],
+            passages: vec![],
+            report: serde_json::json!({ "lines": lines }),
+            revision: 3,
+            degraded: None,
+        })
+    }
+    fn metric_definitions(&self) -> Vec<MetricDefinition> {
+        vec![]
+    }
+    fn coach_profile(&self) -> CoachProfile {
+        CoachProfile {
+            name: "lines".into(),
+            markdown: String::new(),
+        }
+    }
+    fn page_sections(&self, _: &serde_json::Value) -> Result<Vec<Section>, ReportError> {
+        Ok(vec![])
+    }
+}
+
+async fn last_error(h: &Harness, recording: RecordingId) -> String {
+    h.store
+        .job_for_recording(recording)
+        .await
+        .unwrap()
+        .unwrap()
+        .last_error
+        .unwrap()
+}
+
+fn lines_worker(h: &Harness) -> Worker {
+    let mut domains = Registry::new();
+    domains.register(Arc::new(Lines)).unwrap();
+    Worker::new(
+        h.store.clone(),
+        h.objects.clone(),
+        Analyzers::from_registry(&domains),
+        WorkerConfig::new("w"),
+    )
+}
+
+#[tokio::test]
+async fn a_registered_domain_reads_its_file_by_path_and_its_neutral_analysis_is_stored() {
+    let h = harness().await;
+    let kind = RecordingKind::from_static("test_lines");
+    let recording = h.upload_as(kind, b"one\ntwo\nthree\n").await;
+    let outcome = lines_worker(&h).try_execute_task(at(1)).await.unwrap();
+    assert!(matches!(outcome, ExecutionOutcome::Done(_)), "{outcome:?}");
+    let stored = h
+        .store
+        .stored_analysis_for_owner(h.owner, recording)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.kind, "test_lines");
+    assert_eq!(stored.facts.title, "3 lines");
+    assert_eq!(stored.metrics[0].key, "text.lines");
+    assert_eq!(stored.metrics[0].value, 3.0);
+    let report = h
+        .store
+        .analysis_for_owner(h.owner, recording)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report, r#"{"lines":3}"#);
+}
+
+#[tokio::test]
+async fn a_recording_over_its_domains_size_limit_or_with_an_invalid_analysis_fails_its_job() {
+    let h = harness().await;
+    let kind = RecordingKind::from_static("test_lines");
+    let large = h.upload_as(kind.clone(), &[b'x'; 65]).await;
+    let untitled = h.upload_as(kind, b"untitled\n").await;
+    let worker = lines_worker(&h);
+    for _ in 0..2 {
+        let outcome = worker.try_execute_task(at(1)).await.unwrap();
+        assert!(
+            matches!(outcome, ExecutionOutcome::Failed(..)),
+            "{outcome:?}"
+        );
+    }
+    let too_large = last_error(&h, large).await;
+    assert!(
+        too_large.contains("65 bytes, more than the 64-byte limit"),
+        "{too_large}"
+    );
+    let invalid = last_error(&h, untitled).await;
+    assert!(invalid.contains("not valid"), "{invalid}");
+    for recording in [large, untitled] {
+        assert!(
+            h.store
+                .stored_analysis_for_owner(h.owner, recording)
+                .await
+                .unwrap()
+                .is_none(),
+            "nothing is stored for a failed analysis"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_job_of_a_kind_no_domain_analyses_fails_with_that_reason() {
+    let h = harness().await;
+    let recording = h.upload(b"good").await;
+    let outcome = lines_worker(&h).try_execute_task(at(1)).await.unwrap();
+    assert!(matches!(outcome, ExecutionOutcome::Failed(..)), "{outcome:?}");
+    let job = h.store.job_for_recording(recording).await.unwrap().unwrap();
+    assert!(
+        job.last_error.unwrap().contains("cannot analyse rl_replay"),
+        "the reason names the kind"
+    );
 }

@@ -10,14 +10,17 @@ mod pages;
 use std::time::Duration;
 
 use filmroom_domain::{
-    Analysis as Neutral, AnalysisError, AnalysisInput, CoachProfile, Domain, InputMode, Kind,
-    Limits, MetricDefinition, Recognition, ReportError, Section,
+    Analysis as Neutral, AnalysisError, AnalysisInput, CoachProfile, DeclaredLength, Domain,
+    InputMode, Kind, Limits, MetricDefinition, Recognition, ReportError, Section,
 };
 
 pub use definitions::{metric_definitions, unit as field_unit};
 pub use neutral::to_neutral;
 
-use crate::ReplayError;
+use crate::{Framing, ReplayError};
+
+/// The code uploads of unreadable replays have always been refused with.
+const UNREADABLE_CODE: &str = "not_a_replay";
 
 /// The kind of Rocket League recordings.
 pub const KIND: Kind = Kind::from_static("rl_replay");
@@ -150,6 +153,33 @@ impl Domain for RocketLeague {
 
     fn page_sections(&self, report: &serde_json::Value) -> Result<Vec<Section>, ReportError> {
         pages::sections(report)
+    }
+
+    /// The framing's header and content sizes: a replay is exactly as long
+    /// as they say.
+    fn declared_length(&self, prefix: &[u8]) -> Result<DeclaredLength, AnalysisError> {
+        match crate::framing(prefix) {
+            Ok(Framing::Incomplete { .. }) => Ok(DeclaredLength::NeedMore),
+            Ok(Framing::Complete { total_len, .. }) => Ok(DeclaredLength::Bytes(
+                u64::try_from(total_len).unwrap_or(u64::MAX),
+            )),
+            Err(error) => Err(AnalysisError::Invalid {
+                reason: format!("not a readable Rocket League replay: {error}"),
+            }),
+        }
+    }
+
+    /// Parses the header (players, map, date) without the network frames.
+    fn check_head(&self, prefix: &[u8]) -> Result<(), AnalysisError> {
+        crate::inspect_header(prefix)
+            .map(|_| ())
+            .map_err(|error| AnalysisError::Invalid {
+                reason: format!("not a readable Rocket League replay: {error}"),
+            })
+    }
+
+    fn unreadable_code(&self) -> &'static str {
+        UNREADABLE_CODE
     }
 }
 

@@ -122,7 +122,7 @@ fn upload(owner: UserId, n: u32) -> NewUpload {
         sha256: sha(n),
         size: 1000 + u64::from(n),
         original_filename: format!("game-{n}.replay"),
-        kind: RecordingKind::RocketLeagueReplay,
+        kind: RecordingKind::from_static("rl_replay"),
     }
 }
 
@@ -933,7 +933,7 @@ pub async fn a_claimed_job_is_leased_to_one_worker_and_heartbeats_extend_the_lea
         .unwrap();
     let claimed = store.claim_job("a", at(0), LEASE).await.unwrap().unwrap();
     assert_eq!(claimed.sha256, sha(1));
-    assert_eq!(claimed.kind, RecordingKind::RocketLeagueReplay);
+    assert_eq!(claimed.kind, RecordingKind::from_static("rl_replay"));
     assert_eq!(claimed.job.state, JobState::Running);
     assert_eq!(claimed.job.attempts, 1);
     assert_eq!(claimed.job.worker_id.as_deref(), Some("a"));

@@ -159,7 +159,7 @@ async fn deleting_a_user_deletes_all_of_their_coach_data() {
                 sha256: Sha256Hex::digest(b"game"),
                 size: 4,
                 original_filename: "g.replay".to_owned(),
-                kind: RecordingKind::RocketLeagueReplay,
+                kind: RecordingKind::from_static("rl_replay"),
             },
             now,
             10,

@@ -13,6 +13,7 @@ mod isolation;
 mod layers;
 mod operations;
 mod recordings;
+mod second_domain;
 mod upload_limits;
 mod uploads;
 
@@ -53,6 +54,11 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     spawn_app_clocked(adjust, false, axum::Router::new()).await
 }
 
+/// An app that handles the kinds of `domains` instead of the binary's.
+pub async fn spawn_app_with_domains(domains: filmroom_domain::Registry) -> TestApp {
+    spawn_app_built(|_| {}, false, axum::Router::new(), domains).await
+}
+
 /// Like [`spawn_app_with`], but the app's clock stands still unless the test
 /// moves it: for limits whose outcome depends on how many seconds passed.
 pub async fn spawn_app_with_still_clock(adjust: impl FnOnce(&mut Config)) -> TestApp {
@@ -73,6 +79,15 @@ async fn spawn_app_clocked(
     still: bool,
     routes: axum::Router<filmroom_web::AppState>,
 ) -> TestApp {
+    spawn_app_built(adjust, still, routes, rl_domains()).await
+}
+
+async fn spawn_app_built(
+    adjust: impl FnOnce(&mut Config),
+    still: bool,
+    routes: axum::Router<filmroom_web::AppState>,
+    domains: filmroom_domain::Registry,
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut config = test_config(dir.path());
     adjust(&mut config);
@@ -87,7 +102,7 @@ async fn spawn_app_clocked(
         };
         base + time::Duration::seconds(offset.load(Ordering::SeqCst))
     });
-    let app = App::build_with_clock(config, clock, rl_domains())
+    let app = App::build_with_clock(config, clock, domains)
         .await
         .unwrap()
         .with_extra_routes(routes);
