@@ -819,7 +819,11 @@ mod tests {
     #[test]
     fn the_legacy_summary_comes_from_the_neutral_facets_sides_and_participants() {
         let neutral = analysis(
-            &[("map", "stadium_p"), ("playlist", "Ranked"), ("team_size", "2")],
+            &[
+                ("map", "stadium_p"),
+                ("playlist", "Ranked"),
+                ("team_size", "2"),
+            ],
             &["blue", "orange"],
             vec![goals("orange", 1.0), goals("blue", 3.0)],
         );
@@ -854,8 +858,8 @@ mod tests {
 
     #[test]
     fn a_recording_without_those_facets_or_sides_leaves_the_legacy_columns_empty() {
-        let output = AnalysisOutput::from_neutral(analysis(&[("speaker", "ann")], &[], vec![]))
-            .unwrap();
+        let output =
+            AnalysisOutput::from_neutral(analysis(&[("speaker", "ann")], &[], vec![])).unwrap();
         let summary = &output.summary;
         assert_eq!(
             (&summary.map, &summary.match_type, summary.team_size),

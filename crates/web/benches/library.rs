@@ -56,8 +56,7 @@ async fn main() {
     ))
     .unwrap_or_else(|e| panic!("corpus replay: {e}"));
     let analysis = filmroom_replay::analyze(&replay).unwrap_or_else(|e| panic!("{e}"));
-    let neutral =
-        filmroom_replay::domain::to_neutral(&analysis).unwrap_or_else(|e| panic!("{e}"));
+    let neutral = filmroom_replay::domain::to_neutral(&analysis).unwrap_or_else(|e| panic!("{e}"));
     let template =
         filmroom_store::AnalysisOutput::from_neutral(neutral).unwrap_or_else(|e| panic!("{e}"));
     let neutral = template

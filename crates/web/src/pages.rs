@@ -851,7 +851,12 @@ fn recording_page(
     }
     if let Some(t) = moment {
         crate::sections::highlight_moment(&mut sections, t);
-        notice = notice.or_else(|| Some(format!("Cited moment: {}", filmroom_domain::format_clock(t))));
+        notice = notice.or_else(|| {
+            Some(format!(
+                "Cited moment: {}",
+                filmroom_domain::format_clock(t)
+            ))
+        });
     }
     let page = GamePage {
         title: game.original_filename.clone(),

@@ -6,9 +6,7 @@
 
 use std::sync::Arc;
 
-use filmroom_domain::{
-    AnalysisError, DeclaredLength, Domain, RECOGNITION_HEAD_BYTES, Registry,
-};
+use filmroom_domain::{AnalysisError, DeclaredLength, Domain, RECOGNITION_HEAD_BYTES, Registry};
 
 /// A domain still asking for more of the file after this many bytes cannot
 /// be framing it: the file is refused. (Rocket League's header, the

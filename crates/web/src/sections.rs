@@ -75,7 +75,11 @@ pub fn render(section: &filmroom_domain::Section) -> Section {
                 .iter()
                 .map(|e| TableRow {
                     class: "",
-                    cells: vec![format_clock(e.t_s), format!("{:.1}", e.t_s), e.label.clone()],
+                    cells: vec![
+                        format_clock(e.t_s),
+                        format!("{:.1}", e.t_s),
+                        e.label.clone(),
+                    ],
                 })
                 .collect(),
         },
@@ -139,7 +143,10 @@ mod tests {
                 }],
             }),
         });
-        assert_eq!(table.table.headers, ["", "Words (count)", "Pace (/min)", "Note"]);
+        assert_eq!(
+            table.table.headers,
+            ["", "Words (count)", "Pace (/min)", "Note"]
+        );
         assert_eq!(table.table.rows[0].cells, ["Ann", "20", "17.1", "–"]);
 
         let mut timeline = vec![

@@ -2,6 +2,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use filmroom_domain::{
+    Analysis, AnalysisError, AnalysisInput, CoachProfile, Domain, Facts, InputMode, Kind, Limits,
+    Metric, MetricDefinition, Recognition, Registry, ReportError, Section, Subject, Unit,
+};
 use filmroom_jobs::{
     AnalysisOutput, AnalysisSummary, Analyzer, Analyzers, Backoff, ExecutionOutcome, FailOutcome,
     Worker, WorkerConfig,
@@ -10,10 +14,6 @@ use filmroom_store::objects::{LocalObjectStore, ObjectStore};
 use filmroom_store::{
     JobState, NewUpload, RecordingFilter, RecordingId, RecordingKind, Sha256Hex, Store, UserId,
     Username, connect,
-};
-use filmroom_domain::{
-    Analysis, AnalysisError, AnalysisInput, CoachProfile, Domain, Facts, InputMode, Kind, Limits,
-    Metric, MetricDefinition, Recognition, Registry, ReportError, Section, Subject, Unit,
 };
 use time::OffsetDateTime;
 
@@ -95,7 +95,11 @@ impl Harness {
 
 /// `analyzer` for replays, with no time limit of its own.
 fn replays(analyzer: Analyzer) -> Analyzers {
-    Analyzers::new().with(RecordingKind::from_static("rl_replay"), analyzer, Duration::MAX)
+    Analyzers::new().with(
+        RecordingKind::from_static("rl_replay"),
+        analyzer,
+        Duration::MAX,
+    )
 }
 
 /// Succeeds with the bytes as the report, panics on "panic", sleeps on
@@ -707,7 +711,10 @@ async fn a_job_of_a_kind_no_domain_analyses_fails_with_that_reason() {
     let h = harness().await;
     let recording = h.upload(b"good").await;
     let outcome = lines_worker(&h).try_execute_task(at(1)).await.unwrap();
-    assert!(matches!(outcome, ExecutionOutcome::Failed(..)), "{outcome:?}");
+    assert!(
+        matches!(outcome, ExecutionOutcome::Failed(..)),
+        "{outcome:?}"
+    );
     let job = h.store.job_for_recording(recording).await.unwrap().unwrap();
     assert!(
         job.last_error.unwrap().contains("cannot analyse rl_replay"),

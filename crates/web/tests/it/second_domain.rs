@@ -359,7 +359,10 @@ async fn a_domain_defined_in_a_test_goes_from_upload_to_stored_rows_api_and_page
     assert_eq!(kinds, [("line", 0.0), ("filler", 7.0), ("line", 65.0)]);
     let passages = detail["passages"].as_array().unwrap();
     assert_eq!(passages.len(), 3);
-    assert_eq!(passages[2]["text"], "the second idea is the one that matters");
+    assert_eq!(
+        passages[2]["text"],
+        "the second idea is the one that matters"
+    );
 
     // The list by kind, beside Rocket League.
     let (status, _) = upload(
