@@ -121,7 +121,10 @@ mod tests {
             (RecordingOrder::OccurredAt, CursorKey::Int(-1_700_000_000)),
             (RecordingOrder::Duration, CursorKey::Real(f64::NEG_INFINITY)),
             (RecordingOrder::Duration, CursorKey::Real(312.25)),
-            (RecordingOrder::Title, CursorKey::Text("Ünder · 3v3. x".into())),
+            (
+                RecordingOrder::Title,
+                CursorKey::Text("Ünder · 3v3. x".into()),
+            ),
             (RecordingOrder::Title, CursorKey::Blob(Vec::new())),
             (RecordingOrder::UploadedAt, CursorKey::Int(0)),
         ] {

@@ -8,9 +8,9 @@ use time::OffsetDateTime;
 
 use crate::cursor::RecordingCursor;
 use crate::types::{
-    ApiTokenId, BudgetReservationId, ConversationId, JobId, JobState, MessageId,
-    MessageRole, NoteAuthor, NoteId, RecordingId, RecordingKind, Sha256Hex, UsageOutcome,
-    UsageRecordId, UserId, Username,
+    ApiTokenId, BudgetReservationId, ConversationId, JobId, JobState, MessageId, MessageRole,
+    NoteAuthor, NoteId, RecordingId, RecordingKind, Sha256Hex, UsageOutcome, UsageRecordId, UserId,
+    Username,
 };
 
 /// A job gets this many attempts unless the caller says otherwise.

@@ -23,13 +23,13 @@ use crate::model::{
     ClaimedJob, Conversation, ConversationSummary, FailOutcome, IdentityLink, Job, JobCounts,
     MessagePage, MetricPoint, NewConversation, NewMessage, NewSession, NewUpload, NewUsageRecord,
     NodeRecord, Note, RateAdmission, RateWindow, ReanalysisScope, Recording, RecordingFacets,
-    RecordingFilter, RecordingPage, RecordingQuery, RecordingSummary, Session,
-    StoredAnalysis, StoredMessage, UploadOutcome, UsageRecord, UsageTotals, User, UserJob,
+    RecordingFilter, RecordingPage, RecordingQuery, RecordingSummary, Session, StoredAnalysis,
+    StoredMessage, UploadOutcome, UsageRecord, UsageTotals, User, UserJob,
 };
 use crate::store::Store;
 use crate::types::{
-    ApiTokenId, BudgetReservationId, ConversationId, JobId, JobState, MessageId,
-    NoteAuthor, NoteId, RecordingId, RecordingKind, Sha256Hex, UserId, Username,
+    ApiTokenId, BudgetReservationId, ConversationId, JobId, JobState, MessageId, NoteAuthor,
+    NoteId, RecordingId, RecordingKind, Sha256Hex, UserId, Username,
 };
 
 mod coach;

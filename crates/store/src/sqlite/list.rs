@@ -20,9 +20,9 @@ use super::{Bind, bind_all, from_opt_ts, from_ts, parse_id, to_u64, ts};
 use crate::cursor::{CursorKey, RecordingCursor};
 use crate::error::StoreError;
 use crate::model::{
-    GAMES_MAP_FACET, GAMES_PLAYLIST_FACET, GAMES_SCORE_METRIC, GAMES_TEAM_SIZE_FACET,
-    OwnerOutcome, RecordingFacets, RecordingFilter, RecordingListItem, RecordingOrder,
-    RecordingPage, RecordingQuery, RecordingSort, RecordingSummary,
+    GAMES_MAP_FACET, GAMES_PLAYLIST_FACET, GAMES_SCORE_METRIC, GAMES_TEAM_SIZE_FACET, OwnerOutcome,
+    RecordingFacets, RecordingFilter, RecordingListItem, RecordingOrder, RecordingPage,
+    RecordingQuery, RecordingSort, RecordingSummary,
 };
 use crate::types::JobState;
 
@@ -205,10 +205,9 @@ fn sort_key(sort: RecordingOrder, descending: bool) -> (&'static str, &'static s
         (RecordingOrder::Duration, true) => ("COALESCE(o.duration_s, -9e999)", ""),
         (RecordingOrder::Duration, false) => ("COALESCE(o.duration_s, '')", ""),
         (RecordingOrder::Title, true) => ("COALESCE(o.title, 0) COLLATE NOCASE", " COLLATE NOCASE"),
-        (RecordingOrder::Title, false) => (
-            "COALESCE(o.title, x'') COLLATE NOCASE",
-            " COLLATE NOCASE",
-        ),
+        (RecordingOrder::Title, false) => {
+            ("COALESCE(o.title, x'') COLLATE NOCASE", " COLLATE NOCASE")
+        }
     }
 }
 
@@ -307,7 +306,10 @@ pub(super) async fn recordings_page(
         .await?
         .try_get(0)?;
     let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
-    let next = match (rows.len() > limit, limit.checked_sub(1).and_then(|i| rows.get(i))) {
+    let next = match (
+        rows.len() > limit,
+        limit.checked_sub(1).and_then(|i| rows.get(i)),
+    ) {
         (true, Some(last)) => Some(RecordingCursor {
             sort: query.sort,
             descending: query.descending,

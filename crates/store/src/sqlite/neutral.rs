@@ -15,9 +15,7 @@ use time::OffsetDateTime;
 
 use super::{from_opt_ts, to_i64, ts};
 use crate::error::StoreError;
-use crate::model::{
-    IdentityLink, MetricPoint, OwnerOutcome, StoredAnalysis,
-};
+use crate::model::{IdentityLink, MetricPoint, OwnerOutcome, StoredAnalysis};
 
 /// Rows in one multi-row INSERT: 100 rows of at most 11 columns stay far
 /// below SQLite's limit of bound variables per statement.

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use filmroom_store::{
-    AnalysisOutput, AnalysisSummary, Backoff, FailOutcome, JobState, NewSession, OwnerOutcome,
-    NewUpload, RecordingFilter, RecordingKind, RecordingSort, Sha256Hex, Store, StoreError,
+    AnalysisOutput, AnalysisSummary, Backoff, FailOutcome, JobState, NewSession, NewUpload,
+    OwnerOutcome, RecordingFilter, RecordingKind, RecordingSort, Sha256Hex, Store, StoreError,
     SummaryPlayer, User, UserId, Username,
 };
 use time::OffsetDateTime;

@@ -253,7 +253,11 @@ pub async fn list_totals_follow_uploads_analyses_links_and_new_owners(store: Arc
     let job = store.enqueue_job(id, at(10), 3).await.unwrap();
     // The two waiting uploads go first, to workers of their own.
     for worker in ["p1", "p2"] {
-        store.claim_job(worker, at(10), LEASE).await.unwrap().unwrap();
+        store
+            .claim_job(worker, at(10), LEASE)
+            .await
+            .unwrap()
+            .unwrap();
     }
     let claimed = store.claim_job("w", at(10), LEASE).await.unwrap().unwrap();
     assert_eq!(claimed.job.id, job);
@@ -266,7 +270,10 @@ pub async fn list_totals_follow_uploads_analyses_links_and_new_owners(store: Arc
     assert_totals_match_rows(&store, alice.id).await;
     // Bob uploads alice's analysed recording: his own outcome and facets.
     let bob = user(&store, "bob").await;
-    store.add_upload(&upload(bob.id, 5), at(20), 100).await.unwrap();
+    store
+        .add_upload(&upload(bob.id, 5), at(20), 100)
+        .await
+        .unwrap();
     assert_totals_match_rows(&store, bob.id).await;
     assert_totals_match_rows(&store, alice.id).await;
     let bobs = store
