@@ -154,7 +154,7 @@ mod tests {
             "od".to_owned(),
             format!("xd.{id}.i1"),
             format!("odd.{id}.i1"),
-            format!("od.not-an-id.i1"),
+            "od.not-an-id.i1".to_owned(),
             format!("od.{id}.q1"),
             format!("od.{id}.i"),
             format!("od.{id}.r12"),
