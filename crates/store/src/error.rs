@@ -32,6 +32,10 @@ pub enum StoreError {
         host: String,
         pid: u32,
     },
+    /// A list's cursor was made for another sort or direction than the
+    /// query it was given with.
+    #[error("the cursor belongs to another sort or order of the list")]
+    InvalidCursor,
     /// The database URL could not be understood.
     #[error("invalid database URL: {0}")]
     InvalidUrl(String),

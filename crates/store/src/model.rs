@@ -6,10 +6,11 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::cursor::RecordingCursor;
 use crate::types::{
-    ApiTokenId, BudgetReservationId, ConversationId, GameResult, JobId, JobState, MessageId,
-    MessageRole, NoteAuthor, NoteId, RecordingId, RecordingKind, Sha256Hex, UsageOutcome,
-    UsageRecordId, UserId, Username,
+    ApiTokenId, BudgetReservationId, ConversationId, JobId, JobState, MessageId, MessageRole,
+    NoteAuthor, NoteId, RecordingId, RecordingKind, Sha256Hex, UsageOutcome, UsageRecordId, UserId,
+    Username,
 };
 
 /// A job gets this many attempts unless the caller says otherwise.
@@ -145,11 +146,25 @@ pub struct RecordingSummary {
     pub map: Option<String>,
     pub match_type: Option<String>,
     pub team_size: Option<u32>,
-    /// Goals `[blue, orange]`, once analysed.
+    /// The first two sides' [`GAMES_SCORE_METRIC`] (`[blue, orange]` for
+    /// Rocket League), once analysed.
     pub score: Option<[u32; 2]>,
-    /// From this user's side; `None` for a draw or when none of the players is them.
-    pub result: Option<GameResult>,
+    /// The owner's stored outcome (see [`OwnerOutcome`]).
+    pub outcome: OwnerOutcome,
 }
+
+/// The per-side metric a games-list row shows as its score: a Rocket League
+/// side's goals. The games list is the Rocket League list from before every
+/// kind was stored the same way; it reads the neutral rows like any list.
+pub const GAMES_SCORE_METRIC: &str = "core.goals";
+
+/// The facets the games list shows and filters as its map, playlist and
+/// team size columns (Rocket League's facet keys).
+pub const GAMES_MAP_FACET: &str = "map";
+/// See [`GAMES_MAP_FACET`].
+pub const GAMES_PLAYLIST_FACET: &str = "playlist";
+/// See [`GAMES_MAP_FACET`].
+pub const GAMES_TEAM_SIZE_FACET: &str = "team_size";
 
 /// How to order a games list.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,7 +189,7 @@ pub struct RecordingFilter {
     pub match_type: Option<String>,
     pub map: Option<String>,
     pub team_size: Option<u32>,
-    pub result: Option<GameResult>,
+    pub result: Option<OwnerOutcome>,
     pub sort: RecordingSort,
     pub descending: bool,
     pub limit: u32,
@@ -434,6 +449,10 @@ pub struct RecordingQuery {
     pub descending: bool,
     pub limit: u32,
     pub offset: u32,
+    /// Continue after this row (a previous page's [`RecordingPage::next`]):
+    /// keyset paging, as cheap at row 9,000 as at row 0. Must have been made
+    /// with the same sort and direction.
+    pub cursor: Option<RecordingCursor>,
 }
 
 impl Default for RecordingQuery {
@@ -448,6 +467,7 @@ impl Default for RecordingQuery {
             descending: true,
             limit: 50,
             offset: 0,
+            cursor: None,
         }
     }
 }
@@ -466,6 +486,8 @@ pub enum RecordingOrder {
 pub struct RecordingPage {
     pub items: Vec<RecordingListItem>,
     pub total: u64,
+    /// Where the next page starts, when there are more rows after this one.
+    pub next: Option<RecordingCursor>,
 }
 
 /// A recording as its owner's list shows it: stored facts only.

@@ -23,16 +23,17 @@ use crate::model::{
     ClaimedJob, Conversation, ConversationSummary, FailOutcome, IdentityLink, Job, JobCounts,
     MessagePage, MetricPoint, NewConversation, NewMessage, NewSession, NewUpload, NewUsageRecord,
     NodeRecord, Note, RateAdmission, RateWindow, ReanalysisScope, Recording, RecordingFacets,
-    RecordingFilter, RecordingPage, RecordingQuery, RecordingSort, RecordingSummary, Session,
-    StoredAnalysis, StoredMessage, UploadOutcome, UsageRecord, UsageTotals, User, UserJob,
+    RecordingFilter, RecordingPage, RecordingQuery, RecordingSummary, Session, StoredAnalysis,
+    StoredMessage, UploadOutcome, UsageRecord, UsageTotals, User, UserJob,
 };
 use crate::store::Store;
 use crate::types::{
-    ApiTokenId, BudgetReservationId, ConversationId, GameResult, JobId, JobState, MessageId,
-    NoteAuthor, NoteId, RecordingId, RecordingKind, Sha256Hex, UserId, Username,
+    ApiTokenId, BudgetReservationId, ConversationId, JobId, JobState, MessageId, NoteAuthor,
+    NoteId, RecordingId, RecordingKind, Sha256Hex, UserId, Username,
 };
 
 mod coach;
+mod list;
 mod neutral;
 mod nodes;
 
@@ -102,6 +103,18 @@ impl SqliteStore {
     /// The underlying pool, for diagnostics (`/status`) and tests.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// `EXPLAIN QUERY PLAN` of the statements [`Store::list_recordings_page`]
+    /// runs for `query` (the page, then the total), one line per step,
+    /// indented by depth: for tests that hold every list query to an index,
+    /// and for diagnosing a slow list.
+    pub async fn list_plans(
+        &self,
+        owner: UserId,
+        query: &RecordingQuery,
+    ) -> Result<Vec<Vec<String>>, StoreError> {
+        list::list_plans(&self.pool, &owner.to_string(), query).await
     }
 }
 
@@ -211,113 +224,13 @@ fn parse_kind(s: &str) -> Result<RecordingKind, StoreError> {
     RecordingKind::parse(s).map_err(|_| StoreError::Corrupt(format!("recording kind {s:?}")))
 }
 
-/// A user's view of their recordings: the owner link, the recording, its
-/// latest job, and the team of the first player who is this user (by one of
-/// their player names or ids, or their username), which decides the result.
-const SUMMARY_SELECT: &str = "
-SELECT t.*,
-    CASE
-        WHEN t.my_team IS NULL OR t.score_blue IS NULL OR t.score_blue = t.score_orange THEN NULL
-        WHEN (t.my_team = 0) = (t.score_blue > t.score_orange) THEN 'win'
-        ELSE 'loss'
-    END AS result
-FROM (
-    SELECT r.id, r.sha256, r.size, r.kind, r.played_at, r.map, r.match_type, r.team_size,
-        r.score_blue, r.score_orange,
-        (r.analysis_json IS NOT NULL) AS analyzed,
-        o.original_filename, o.uploaded_at,
-        j.state AS job_state, j.last_error AS job_last_error,
-        (SELECT p.team FROM recording_players p
-            WHERE p.recording_id = r.id AND (
-                p.name = (SELECT username FROM users WHERE id = o.user_id) COLLATE NOCASE
-                OR EXISTS (SELECT 1 FROM user_player_names n
-                    WHERE n.user_id = o.user_id
-                      AND (n.name = p.name COLLATE NOCASE OR n.name = p.player_id COLLATE NOCASE)))
-            ORDER BY p.position LIMIT 1) AS my_team
-    FROM recording_owners o
-    JOIN recordings r ON r.id = o.recording_id
-    LEFT JOIN jobs j ON j.id = (
-        SELECT id FROM jobs WHERE recording_id = r.id AND purpose = 'upload'
-        ORDER BY created_at DESC, rowid DESC LIMIT 1)
-    WHERE o.user_id = ?
-) AS t
-WHERE 1 = 1";
-
-fn summary_from_row(row: &SqliteRow) -> Result<RecordingSummary, StoreError> {
-    let job_state: Option<String> = row.try_get("job_state")?;
-    let job_state = job_state
-        .map(|s| JobState::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("job state {s:?}"))))
-        .transpose()?;
-    let blue: Option<i64> = row.try_get("score_blue")?;
-    let orange: Option<i64> = row.try_get("score_orange")?;
-    let score = match (blue, orange) {
-        (Some(b), Some(o)) => Some([to_u32(b, "score")?, to_u32(o, "score")?]),
-        _ => None,
-    };
-    let result: Option<String> = row.try_get("result")?;
-    Ok(RecordingSummary {
-        id: parse_id(&row.try_get::<String, _>("id")?, "recording id")?,
-        sha256: parse_sha(&row.try_get::<String, _>("sha256")?)?,
-        size: to_u64(row.try_get("size")?, "size")?,
-        kind: parse_kind(&row.try_get::<String, _>("kind")?)?,
-        original_filename: row.try_get("original_filename")?,
-        uploaded_at: from_ts(row.try_get("uploaded_at")?)?,
-        job_state,
-        last_error: row.try_get("job_last_error")?,
-        analyzed: row.try_get::<i64, _>("analyzed")? != 0,
-        played_at: from_opt_ts(row.try_get("played_at")?)?,
-        map: row.try_get("map")?,
-        match_type: row.try_get("match_type")?,
-        team_size: row
-            .try_get::<Option<i64>, _>("team_size")?
-            .map(|v| to_u32(v, "team size"))
-            .transpose()?,
-        score,
-        result: match result.as_deref() {
-            Some("win") => Some(GameResult::Win),
-            Some("loss") => Some(GameResult::Loss),
-            _ => None,
-        },
-    })
-}
-
 /// A value bound to a `?` of a dynamically built query.
 #[derive(Clone)]
 enum Bind {
     Int(i64),
+    Real(f64),
     Text(String),
-}
-
-/// The owner's summaries with `filter`'s conditions (not its order or page);
-/// the first `?` is the owner, then `binds` in order.
-fn filtered_summaries(filter: &RecordingFilter) -> (String, Vec<Bind>) {
-    let mut sql = String::from(SUMMARY_SELECT);
-    let mut binds = Vec::new();
-    if let Some(from) = filter.played_from {
-        sql.push_str(" AND t.played_at >= ?");
-        binds.push(Bind::Int(ts(from)));
-    }
-    if let Some(to) = filter.played_to {
-        sql.push_str(" AND t.played_at < ?");
-        binds.push(Bind::Int(ts(to)));
-    }
-    if let Some(match_type) = &filter.match_type {
-        sql.push_str(" AND t.match_type = ? COLLATE NOCASE");
-        binds.push(Bind::Text(match_type.clone()));
-    }
-    if let Some(map) = &filter.map {
-        sql.push_str(" AND t.map = ? COLLATE NOCASE");
-        binds.push(Bind::Text(map.clone()));
-    }
-    if let Some(team_size) = filter.team_size {
-        sql.push_str(" AND t.team_size = ?");
-        binds.push(Bind::Int(i64::from(team_size)));
-    }
-    if let Some(result) = filter.result {
-        sql.push_str(" AND result = ?");
-        binds.push(Bind::Text(result.as_str().to_owned()));
-    }
-    (sql, binds)
+    Blob(Vec<u8>),
 }
 
 fn bind_all<'q>(
@@ -327,7 +240,9 @@ fn bind_all<'q>(
     for bind in binds {
         query = match bind {
             Bind::Int(n) => query.bind(n),
+            Bind::Real(x) => query.bind(x),
             Bind::Text(s) => query.bind(s),
+            Bind::Blob(b) => query.bind(b),
         };
     }
     query
@@ -410,7 +325,7 @@ impl Store for SqliteStore {
         owner: UserId,
         query: &RecordingQuery,
     ) -> Result<RecordingPage, StoreError> {
-        neutral::list_for_owner(&self.pool, &owner.to_string(), query).await
+        list::recordings_page(&self.pool, &owner.to_string(), query).await
     }
 
     async fn my_metric_series(
@@ -899,13 +814,16 @@ impl Store for SqliteStore {
             parse_id(&id, "recording id")?
         };
         let new_for_owner = sqlx::query(
-            "INSERT INTO recording_owners (recording_id, user_id, original_filename, uploaded_at)
-             VALUES (?, ?, ?, ?) ON CONFLICT (user_id, recording_id) DO NOTHING",
+            "INSERT INTO recording_owners (recording_id, user_id, original_filename, uploaded_at,
+                kind)
+             SELECT ?, ?, ?, ?, kind FROM recordings WHERE id = ?
+             ON CONFLICT (user_id, recording_id) DO NOTHING",
         )
         .bind(recording.to_string())
         .bind(upload.owner.to_string())
         .bind(&upload.original_filename)
         .bind(ts(now))
+        .bind(recording.to_string())
         .execute(&mut *tx)
         .await
         .map_err(|e| match &e {
@@ -975,26 +893,7 @@ impl Store for SqliteStore {
         owner: UserId,
         filter: &RecordingFilter,
     ) -> Result<Vec<RecordingSummary>, StoreError> {
-        let (mut sql, binds) = filtered_summaries(filter);
-        let key = match filter.sort {
-            RecordingSort::PlayedAt => "COALESCE(t.played_at, t.uploaded_at)",
-            RecordingSort::UploadedAt => "t.uploaded_at",
-            RecordingSort::Map => "t.map",
-            RecordingSort::MatchType => "t.match_type",
-            RecordingSort::TeamSize => "t.team_size",
-        };
-        let direction = if filter.descending { "DESC" } else { "ASC" };
-        // Unknown values last whichever the direction; then a stable tie-break.
-        sql.push_str(&format!(
-            " ORDER BY ({key}) IS NULL, {key} {direction}, t.uploaded_at {direction}, t.id \
-             LIMIT ? OFFSET ?"
-        ));
-        let rows = bind_all(sqlx::query(&sql).bind(owner.to_string()), binds)
-            .bind(i64::from(filter.limit))
-            .bind(i64::from(filter.offset))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(summary_from_row).collect()
+        list::games(&self.pool, &owner.to_string(), filter).await
     }
 
     async fn count_recordings(
@@ -1002,42 +901,11 @@ impl Store for SqliteStore {
         owner: UserId,
         filter: &RecordingFilter,
     ) -> Result<u64, StoreError> {
-        let (sql, binds) = filtered_summaries(filter);
-        let sql = format!("SELECT COUNT(*) AS n FROM ({sql}) AS counted");
-        let row = bind_all(sqlx::query(&sql).bind(owner.to_string()), binds)
-            .fetch_one(&self.pool)
-            .await?;
-        to_u64(row.try_get("n")?, "recording count")
+        list::count_games(&self.pool, &owner.to_string(), filter).await
     }
 
     async fn recording_facets(&self, owner: UserId) -> Result<RecordingFacets, StoreError> {
-        let distinct = |column: &'static str| {
-            format!(
-                "SELECT DISTINCT r.{column} FROM recordings r
-                 JOIN recording_owners o ON o.recording_id = r.id
-                 WHERE o.user_id = ? AND r.{column} IS NOT NULL ORDER BY r.{column}"
-            )
-        };
-        let maps: Vec<String> = sqlx::query_scalar(&distinct("map"))
-            .bind(owner.to_string())
-            .fetch_all(&self.pool)
-            .await?;
-        let match_types: Vec<String> = sqlx::query_scalar(&distinct("match_type"))
-            .bind(owner.to_string())
-            .fetch_all(&self.pool)
-            .await?;
-        let team_sizes: Vec<i64> = sqlx::query_scalar(&distinct("team_size"))
-            .bind(owner.to_string())
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(RecordingFacets {
-            maps,
-            match_types,
-            team_sizes: team_sizes
-                .into_iter()
-                .map(|n| to_u32(n, "team size"))
-                .collect::<Result<_, _>>()?,
-        })
+        list::facet_choices(&self.pool, &owner.to_string()).await
     }
 
     async fn recording_for_owner(
@@ -1045,12 +913,7 @@ impl Store for SqliteStore {
         owner: UserId,
         id: RecordingId,
     ) -> Result<Option<RecordingSummary>, StoreError> {
-        let row = sqlx::query(&format!("{SUMMARY_SELECT} AND t.id = ?"))
-            .bind(owner.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(summary_from_row).transpose()
+        list::game_for_owner(&self.pool, &owner.to_string(), &id.to_string()).await
     }
 
     async fn analysis_for_owner(

@@ -295,23 +295,6 @@ impl JobState {
     }
 }
 
-/// A game's result from one user's side.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GameResult {
-    Win,
-    Loss,
-}
-
-impl GameResult {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            GameResult::Win => "win",
-            GameResult::Loss => "loss",
-        }
-    }
-}
-
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),* $(,)? }) => {
         $(#[$doc])*

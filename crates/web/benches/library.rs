@@ -11,7 +11,9 @@
 //!
 //! 1. Requests per second and p50/p99 latency at 16 connections: `/health`,
 //!    `GET /api/v1/recordings` (newest 50), the same filtered by a facet and
-//!    an outcome, and the older `GET /api/v1/games`.
+//!    an outcome, sorted by title at row 5,000 by offset and by cursor, and
+//!    the older `GET /api/v1/games` (newest 50, and filtered by map and
+//!    result).
 //! 2. A metric's trend over all 10,000 recordings (`my_metric_series`): p50/p95.
 
 #[path = "support/mod.rs"]
@@ -137,6 +139,22 @@ async fn main() {
         );
     };
     report("GET /health", &health);
+    // The cursor a client holds after paging by title to row 5,000.
+    let before: serde_json::Value = http
+        .get(format!(
+            "{base}/api/v1/recordings?sort=title&order=asc&offset=4950"
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cursor = before["next_cursor"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no cursor: {before}"))
+        .to_owned();
     for (name, path) in [
         (
             "GET /api/v1/recordings (newest 50 of 10,000)",
@@ -151,8 +169,16 @@ async fn main() {
             "/api/v1/recordings?sort=title&order=asc&offset=5000".to_owned(),
         ),
         (
+            "GET /api/v1/recordings?sort=title&cursor= (row 5,000)",
+            format!("/api/v1/recordings?sort=title&order=asc&cursor={cursor}"),
+        ),
+        (
             "GET /api/v1/games (the older list)",
             "/api/v1/games".to_owned(),
+        ),
+        (
+            "GET /api/v1/games?map&result=win",
+            format!("/api/v1/games?map={}&result=win", MAPS[1]),
         ),
     ] {
         let load = support::load(

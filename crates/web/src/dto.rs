@@ -2,7 +2,7 @@
 //! accept, parsed at the edge into the store's [`RecordingFilter`].
 
 use filmroom_store::{
-    ApiToken, GameResult, JobState, RecordingFilter, RecordingSort, RecordingSummary, UserId,
+    ApiToken, JobState, OwnerOutcome, RecordingFilter, RecordingSort, RecordingSummary, UserId,
     UserJob,
 };
 use serde::{Deserialize, Serialize};
@@ -28,7 +28,8 @@ pub struct GameJson {
     pub team_size: Option<u32>,
     /// Goals, blue then orange.
     pub score: Option<[u32; 2]>,
-    /// `win` or `loss` from the caller's side, when one of the players is them.
+    /// `win`, `loss` or `draw` from the caller's side (their stored
+    /// outcome), when one of the players is them.
     pub result: Option<&'static str>,
 }
 
@@ -48,7 +49,7 @@ impl From<&RecordingSummary> for GameJson {
             playlist: r.match_type.clone(),
             team_size: r.team_size,
             score: r.score,
-            result: r.result.map(|g| g.as_str()),
+            result: known(r.outcome),
         }
     }
 }
@@ -118,10 +119,23 @@ pub struct GamesQuery {
     pub playlist: Option<String>,
     pub map: Option<String>,
     pub team_size: Option<String>,
-    /// `win` or `loss`.
+    /// `win`, `loss`, `draw` or `unknown`.
     pub result: Option<String>,
     pub limit: Option<String>,
     pub offset: Option<String>,
+}
+
+/// The stored outcome as the games list shows it: unknown is no result.
+pub fn known(outcome: OwnerOutcome) -> Option<&'static str> {
+    match outcome {
+        OwnerOutcome::Unknown => None,
+        known => Some(known.as_str()),
+    }
+}
+
+/// An outcome filter, as both lists take it.
+pub(crate) fn parse_outcome(raw: &str, field: &str) -> Result<OwnerOutcome, AppError> {
+    OwnerOutcome::parse(raw).ok_or_else(|| invalid(field, "win, loss, draw or unknown"))
 }
 
 pub(crate) fn given(value: &Option<String>) -> Option<&str> {
@@ -196,11 +210,7 @@ impl GamesQuery {
             filter.team_size = Some(size);
         }
         if let Some(result) = given(&self.result) {
-            filter.result = Some(match result {
-                "win" => GameResult::Win,
-                "loss" => GameResult::Loss,
-                _ => return Err(invalid("result", "win or loss")),
-            });
+            filter.result = Some(parse_outcome(result, "result")?);
         }
         if let Some(limit) = given(&self.limit) {
             filter.limit = limit

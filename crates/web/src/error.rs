@@ -147,6 +147,11 @@ impl From<StoreError> for AppError {
                 "Too many replays are waiting for analysis; try again shortly.",
             )
             .with_retry_after(30),
+            StoreError::InvalidCursor => Self::bad_request(
+                "invalid_query",
+                "The cursor belongs to another sort or order: send the same sort and order \
+                 as the page that gave it.",
+            ),
             other => Self::internal(other),
         }
     }

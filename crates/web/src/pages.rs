@@ -594,7 +594,13 @@ pub async fn revoke_token(
     Ok(see_other("/account", None))
 }
 
-const RESULTS: &[(&str, &str)] = &[("", "any"), ("win", "win"), ("loss", "loss")];
+const RESULTS: &[(&str, &str)] = &[
+    ("", "any"),
+    ("win", "win"),
+    ("loss", "loss"),
+    ("draw", "draw"),
+    ("unknown", "unknown"),
+];
 const SORTS: &[(&str, &str)] = &[
     ("played_at", "date played"),
     ("uploaded_at", "date uploaded"),
@@ -691,7 +697,7 @@ pub async fn games_page(
                     .score
                     .map(|[b, o]| format!("{b} – {o}"))
                     .unwrap_or_else(|| "–".into()),
-                result: r.result.map(|g| g.as_str()).unwrap_or("–"),
+                result: crate::dto::known(r.outcome).unwrap_or("–"),
                 state: r.job_state.map(|s| s.as_str()).unwrap_or("–"),
                 filename: r.original_filename.clone(),
             })
@@ -744,8 +750,8 @@ pub async fn game_page(
     if let Some(n) = game.team_size {
         subtitle.push(format!("{n}v{n}"));
     }
-    if let Some(result) = game.result {
-        subtitle.push(result.as_str().to_owned());
+    if let Some(result) = crate::dto::known(game.outcome) {
+        subtitle.push(result.to_owned());
     }
     let notice = match (&analysis, game.job_state) {
         (Some(a), _) => match &a.status {

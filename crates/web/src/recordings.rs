@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use filmroom_store::{
-    OwnerOutcome, RecordingId, RecordingListItem, RecordingOrder, RecordingQuery,
+    OwnerOutcome, RecordingCursor, RecordingId, RecordingListItem, RecordingOrder, RecordingQuery,
 };
 use serde::Serialize;
 use time::{PrimitiveDateTime, Time};
@@ -18,12 +18,12 @@ use time::{PrimitiveDateTime, Time};
 use crate::api::parse_id;
 use crate::app::AppState;
 use crate::auth::ApiUser;
-use crate::dto::{invalid, parse_day};
+use crate::dto::{invalid, parse_day, parse_outcome};
 use crate::error::AppError;
 
 /// Query keys besides the `facet.NAME=VALUE` filters.
-const KEYS: [&str; 8] = [
-    "kind", "outcome", "from", "to", "sort", "order", "limit", "offset",
+const KEYS: [&str; 9] = [
+    "kind", "outcome", "from", "to", "sort", "order", "limit", "offset", "cursor",
 ];
 
 /// Longest facet name or value accepted in a filter.
@@ -53,15 +53,7 @@ pub fn parse_query(params: &BTreeMap<String, String>) -> Result<RecordingQuery, 
         }
         match key.as_str() {
             "kind" => query.kind = Some(value.to_owned()),
-            "outcome" => {
-                query.outcome = Some(match value {
-                    "win" => OwnerOutcome::Win,
-                    "loss" => OwnerOutcome::Loss,
-                    "draw" => OwnerOutcome::Draw,
-                    "unknown" => OwnerOutcome::Unknown,
-                    _ => return Err(invalid("outcome", "win, loss, draw or unknown")),
-                })
-            }
+            "outcome" => query.outcome = Some(parse_outcome(value, "outcome")?),
             "from" => {
                 let day = parse_day(value, "from")?;
                 query.occurred_from =
@@ -105,6 +97,12 @@ pub fn parse_query(params: &BTreeMap<String, String>) -> Result<RecordingQuery, 
                     .parse::<u32>()
                     .map_err(|_| invalid("offset", "a whole number"))?
             }
+            "cursor" => {
+                query.cursor = Some(
+                    RecordingCursor::parse(value)
+                        .ok_or_else(|| invalid("cursor", "a next_cursor from an earlier page"))?,
+                )
+            }
             other => {
                 return Err(AppError::bad_request(
                     "invalid_query",
@@ -120,6 +118,12 @@ pub fn parse_query(params: &BTreeMap<String, String>) -> Result<RecordingQuery, 
         && from >= to
     {
         return Err(invalid("to", "on or after the from date"));
+    }
+    if query.cursor.is_some() && query.offset > 0 {
+        return Err(AppError::bad_request(
+            "invalid_query",
+            "Give a cursor or an offset, not both.",
+        ));
     }
     Ok(query)
 }
@@ -176,6 +180,9 @@ pub struct RecordingsJson {
     pub total: u64,
     pub limit: u32,
     pub offset: u32,
+    /// Pass as `cursor=` (with the same filters, sort and order) for the
+    /// next page; `null` on the last page. Cheaper than a large offset.
+    pub next_cursor: Option<String>,
 }
 
 pub async fn list(
@@ -193,6 +200,7 @@ pub async fn list(
         total: page.total,
         limit: query.limit,
         offset: query.offset,
+        next_cursor: page.next.map(|c| c.to_string()),
     }))
 }
 

@@ -15,11 +15,7 @@ use time::OffsetDateTime;
 
 use super::{from_opt_ts, to_i64, ts};
 use crate::error::StoreError;
-use crate::model::{
-    IdentityLink, MetricPoint, OwnerOutcome, RecordingListItem, RecordingOrder, RecordingPage,
-    RecordingQuery, StoredAnalysis,
-};
-use crate::types::JobState;
+use crate::model::{IdentityLink, MetricPoint, OwnerOutcome, StoredAnalysis};
 
 /// Rows in one multi-row INSERT: 100 rows of at most 11 columns stay far
 /// below SQLite's limit of bound variables per statement.
@@ -216,10 +212,13 @@ pub(super) enum Scope<'a> {
     Owner { user: &'a str, recording: &'a str },
 }
 
-/// Recomputes "me" and the outcome of the owner links in `scope`. "Me" is the
-/// first participant (in the analysis's order) that one of the owner's links
-/// for the recording's kind names: by key, or, for a `name:` link, by its
-/// display name (old replays and bots have no platform id). The outcome is
+/// Recomputes "me" and the outcome of the owner links in `scope`, with their
+/// copies of the recording's date, title and duration that the lists sort
+/// on. "Me" is the first participant (in the analysis's order) that one of
+/// the owner's links for the recording's kind names: by key, or, for a
+/// `name:` link, by its display name (old replays and bots have no platform
+/// id); or whose display name is the owner's username, ignoring case (so a
+/// new user who plays under their username sees results before linking). The outcome is
 /// the recording's result seen from that participant's side; `unknown` when
 /// no participant is linked, the participant has no side, or the domain
 /// records no result.
@@ -241,12 +240,16 @@ pub(super) async fn refresh_outcomes(
         "WITH mine AS (
             SELECT o.user_id, o.recording_id,
                 (SELECT p.participant FROM participants p
-                    JOIN recordings r ON r.id = p.recording_id
-                    JOIN identity_links l ON l.user_id = o.user_id AND l.kind = r.kind
                     WHERE p.recording_id = o.recording_id
-                      AND (l.participant = p.participant
-                           OR (l.participant LIKE 'name:%'
-                               AND substr(l.participant, 6) = p.display_name COLLATE NOCASE))
+                      AND (EXISTS (SELECT 1 FROM identity_links l
+                              JOIN recordings r ON r.id = p.recording_id AND l.kind = r.kind
+                              WHERE l.user_id = o.user_id
+                                AND (l.participant = p.participant
+                                     OR (l.participant LIKE 'name:%'
+                                         AND substr(l.participant, 6) = p.display_name
+                                             COLLATE NOCASE)))
+                           OR p.display_name = (SELECT u.username FROM users u
+                                                WHERE u.id = o.user_id) COLLATE NOCASE)
                     ORDER BY p.position LIMIT 1) AS me
             FROM recording_owners o
             WHERE {condition}
@@ -254,6 +257,10 @@ pub(super) async fn refresh_outcomes(
         UPDATE recording_owners SET
             occurred_at = (SELECT r.played_at FROM recordings r
                            WHERE r.id = recording_owners.recording_id),
+            title = (SELECT r.title FROM recordings r
+                     WHERE r.id = recording_owners.recording_id),
+            duration_s = (SELECT r.duration_s FROM recordings r
+                          WHERE r.id = recording_owners.recording_id),
             me = (SELECT m.me FROM mine m
                   WHERE m.user_id = recording_owners.user_id
                     AND m.recording_id = recording_owners.recording_id),
@@ -516,14 +523,14 @@ pub(super) async fn my_metric_series(
 ) -> Result<Vec<MetricPoint>, StoreError> {
     let rows = sqlx::query(
         // CROSS JOIN keeps SQLite's join order: the user's owner links in
-        // date order (an index range), then one primary-key lookup of the
-        // metric each, never a scan of every participant's value of it.
+        // date order (an index range, the kind copied onto each), then one
+        // primary-key lookup of the metric each, never a scan of every
+        // participant's value of it.
         "SELECT o.recording_id, o.occurred_at AS played_at, m.value, o.outcome
          FROM recording_owners o
-         CROSS JOIN recordings r ON r.id = o.recording_id
          CROSS JOIN metrics m ON m.recording_id = o.recording_id
              AND m.subject_kind = 'participant' AND m.subject = o.me AND m.metric = ?
-         WHERE o.user_id = ? AND r.kind = ? AND o.me IS NOT NULL
+         WHERE o.user_id = ? AND o.kind = ? AND o.me IS NOT NULL
          ORDER BY o.occurred_at, o.recording_id",
     )
     .bind(metric)
@@ -545,154 +552,4 @@ pub(super) async fn my_metric_series(
             })
         })
         .collect()
-}
-
-/// A user's recordings of every kind, filtered and sorted in SQL over the
-/// stored facts, facets and outcomes, with the total before paging.
-pub(super) async fn list_for_owner(
-    pool: &sqlx::SqlitePool,
-    user: &str,
-    query: &RecordingQuery,
-) -> Result<RecordingPage, StoreError> {
-    let mut conditions = String::from("o.user_id = ?");
-    let mut binds: Vec<super::Bind> = vec![super::Bind::Text(user.to_owned())];
-    if let Some(kind) = &query.kind {
-        conditions.push_str(" AND r.kind = ?");
-        binds.push(super::Bind::Text(kind.clone()));
-    }
-    for (facet, value) in &query.facets {
-        conditions.push_str(
-            " AND EXISTS (SELECT 1 FROM recording_facets f
-                WHERE f.recording_id = o.recording_id AND f.facet = ?
-                  AND f.value = ? COLLATE NOCASE)",
-        );
-        binds.push(super::Bind::Text(facet.clone()));
-        binds.push(super::Bind::Text(value.clone()));
-    }
-    if let Some(outcome) = query.outcome {
-        conditions.push_str(" AND o.outcome = ?");
-        binds.push(super::Bind::Text(outcome.as_str().to_owned()));
-    }
-    if let Some(from) = query.occurred_from {
-        conditions.push_str(" AND o.occurred_at >= ?");
-        binds.push(super::Bind::Int(ts(from)));
-    }
-    if let Some(to) = query.occurred_to {
-        conditions.push_str(" AND o.occurred_at < ?");
-        binds.push(super::Bind::Int(ts(to)));
-    }
-    // Only the kind filter needs the recording itself: otherwise the count
-    // is a range of the owner links' primary key.
-    let join = if query.kind.is_some() {
-        "JOIN recordings r ON r.id = o.recording_id"
-    } else {
-        ""
-    };
-    let count_sql = format!("SELECT COUNT(*) FROM recording_owners o {join} WHERE {conditions}");
-    let total: i64 = super::bind_all(sqlx::query(&count_sql), binds.clone())
-        .fetch_one(pool)
-        .await?
-        .try_get(0)?;
-
-    // Newest first and oldest last both put unknown values last; the owner
-    // link's own copy of the date (and its upload time) are indexed per user,
-    // so the default page is an index range.
-    let (column, nulls) = match query.sort {
-        RecordingOrder::OccurredAt => ("o.occurred_at", true),
-        RecordingOrder::UploadedAt => ("o.uploaded_at", false),
-        RecordingOrder::Duration => ("r.duration_s", true),
-        RecordingOrder::Title => ("r.title COLLATE NOCASE", true),
-    };
-    let direction = if query.descending { "DESC" } else { "ASC" };
-    let nulls_last = if nulls && !query.descending {
-        " NULLS LAST"
-    } else {
-        ""
-    };
-    let order = format!("{column} {direction}{nulls_last}, o.recording_id {direction}");
-    // Two steps: the page's owner links first (sort columns only), then the
-    // details of just those rows. Selecting the details in one step would
-    // compute a job lookup and the facets of every matching recording before
-    // the sort kept 50 of them.
-    let sql = format!(
-        "WITH page AS (
-            SELECT o.recording_id, o.original_filename, o.uploaded_at, o.me, o.outcome,
-                o.occurred_at, r.title, r.duration_s
-            FROM recording_owners o
-            JOIN recordings r ON r.id = o.recording_id
-            WHERE {conditions}
-            ORDER BY {order}
-            LIMIT ? OFFSET ?
-        )
-        SELECT r.id, r.kind, r.title, r.played_at, r.duration_s, r.revision, r.size,
-            r.degraded_code, r.degraded_reason, o.original_filename, o.uploaded_at, o.me,
-            o.outcome,
-            j.state AS job_state, j.last_error AS job_last_error,
-            (SELECT json_group_object(f.facet, f.value) FROM recording_facets f
-                WHERE f.recording_id = r.id) AS facets_json
-        FROM page o
-        JOIN recordings r ON r.id = o.recording_id
-        LEFT JOIN jobs j ON j.id = (
-            SELECT id FROM jobs WHERE recording_id = r.id AND purpose = 'upload'
-            ORDER BY created_at DESC, rowid DESC LIMIT 1)
-        ORDER BY {order}"
-    );
-    binds.push(super::Bind::Int(i64::from(query.limit)));
-    binds.push(super::Bind::Int(i64::from(query.offset)));
-    let rows = super::bind_all(sqlx::query(&sql), binds)
-        .fetch_all(pool)
-        .await?;
-    let items = rows
-        .iter()
-        .map(list_item_from_row)
-        .collect::<Result<_, StoreError>>()?;
-    Ok(RecordingPage {
-        items,
-        total: super::to_u64(total, "total")?,
-    })
-}
-
-fn list_item_from_row(row: &SqliteRow) -> Result<RecordingListItem, StoreError> {
-    let facets: Option<String> = row.try_get("facets_json")?;
-    let facets: BTreeMap<String, String> = match facets {
-        Some(json) => {
-            serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("facets: {e}")))?
-        }
-        None => BTreeMap::new(),
-    };
-    let job_state: Option<String> = row.try_get("job_state")?;
-    let revision: Option<i64> = row.try_get("revision")?;
-    Ok(RecordingListItem {
-        id: super::parse_id(&row.try_get::<String, _>("id")?, "recording id")?,
-        kind: row.try_get("kind")?,
-        title: row.try_get("title")?,
-        occurred_at: from_opt_ts(row.try_get("played_at")?)?,
-        duration_s: row.try_get("duration_s")?,
-        size: super::to_u64(row.try_get("size")?, "size")?,
-        original_filename: row.try_get("original_filename")?,
-        uploaded_at: super::from_ts(row.try_get("uploaded_at")?)?,
-        revision: revision
-            .map(|r| u32::try_from(r).map_err(|_| StoreError::Corrupt(format!("revision {r}"))))
-            .transpose()?,
-        job_state: job_state
-            .map(|s| {
-                JobState::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("job state {s:?}")))
-            })
-            .transpose()?,
-        last_error: row.try_get("job_last_error")?,
-        me: row.try_get("me")?,
-        outcome: OwnerOutcome::parse(&row.try_get::<String, _>("outcome")?)
-            .ok_or_else(|| StoreError::Corrupt("owner outcome".to_owned()))?,
-        facets,
-        degraded: match (
-            row.try_get::<Option<String>, _>("degraded_code")?,
-            row.try_get::<Option<String>, _>("degraded_reason")?,
-        ) {
-            (Some(code), reason) => Some(Degraded {
-                code,
-                reason: reason.unwrap_or_default(),
-            }),
-            _ => None,
-        },
-    })
 }

@@ -10,15 +10,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use filmroom_store::{
-    AnalysisOutput, AnalysisSummary, Backoff, FailOutcome, GameResult, JobState, NewSession,
-    NewUpload, RecordingFilter, RecordingKind, RecordingSort, Sha256Hex, Store, StoreError,
+    AnalysisOutput, AnalysisSummary, Backoff, FailOutcome, JobState, NewSession, NewUpload,
+    OwnerOutcome, RecordingFilter, RecordingKind, RecordingSort, Sha256Hex, Store, StoreError,
     SummaryPlayer, User, UserId, Username,
 };
 use time::OffsetDateTime;
 
 mod coach;
+mod lists;
 mod neutral;
 pub use coach::*;
+pub use lists::*;
 pub use neutral::*;
 
 /// A store for one test, with whatever keeps it alive (a temp dir, a server).
@@ -82,6 +84,11 @@ macro_rules! conformance_tests {
             the_longer_full_window_decides_the_retry_after,
             fifty_concurrent_admissions_against_a_max_of_ten_admit_exactly_ten,
     a_completed_job_stores_the_neutral_analysis_and_only_owners_read_it, a_conversations_messages_come_in_pages_latest_first_with_a_cursor, a_live_node_name_is_refused_and_a_dead_ones_reservations_are_released, a_name_link_matches_a_participant_by_display_name_ignoring_case, a_reanalysis_replaces_every_neutral_row, a_second_owner_of_an_analysed_recording_gets_their_own_outcome_at_upload, an_owners_outcome_follows_their_identity_links, every_analysed_recording_can_be_queued_whatever_its_revision, my_metric_series_follows_me_across_recordings_in_time_order, outdated_analysed_recordings_are_queued_for_reanalysis_once, player_names_become_rocket_league_links_and_set_the_outcome, reanalyses_wait_behind_uploads_and_never_fill_the_upload_queue, releasing_a_node_settles_only_its_own_reservations_once, the_recordings_list_filters_by_kind_facets_outcome_and_dates_in_sql, the_recordings_list_sorts_both_ways_with_unknowns_last_and_pages,
+            a_cursor_walks_every_sort_both_ways_like_one_long_page,
+            the_last_page_has_no_cursor_and_a_cursor_of_another_sort_is_refused,
+            another_users_cursor_shows_nothing_of_theirs,
+            list_totals_follow_uploads_analyses_links_and_new_owners,
+            the_games_list_shows_the_neutral_facts_score_and_stored_outcome,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -148,7 +155,7 @@ fn output(played_at: i64, map: &str, playlist: &str, size: u32, score: [u32; 2])
                 },
             ],
         },
-        neutral: Some(neutral_of(played_at, map, size, score)),
+        neutral: Some(neutral_of(played_at, map, playlist, size, score)),
     }
 }
 
@@ -785,12 +792,12 @@ pub async fn the_games_list_filters_by_date_playlist_map_team_size_and_result(
     };
     assert_eq!(shas(&store, alice.id, size).await, vec![sha(3)]);
     let wins = RecordingFilter {
-        result: Some(GameResult::Win),
+        result: Some(OwnerOutcome::Win),
         ..all.clone()
     };
     assert_eq!(shas(&store, alice.id, wins).await, vec![sha(3), sha(1)]);
     let losses = RecordingFilter {
-        result: Some(GameResult::Loss),
+        result: Some(OwnerOutcome::Loss),
         map: Some("Mannfield".to_owned()),
         ..all.clone()
     };
@@ -913,12 +920,12 @@ pub async fn the_result_follows_the_users_player_names_or_their_username(store: 
                 .list_recordings(u, &RecordingFilter::default())
                 .await
                 .unwrap()[0]
-                .result
+                .outcome
         }
     };
-    assert_eq!(result_of(orange.id).await, Some(GameResult::Loss));
-    assert_eq!(result_of(nobody.id).await, None);
-    assert_eq!(result_of(by_id.id).await, Some(GameResult::Win));
+    assert_eq!(result_of(orange.id).await, OwnerOutcome::Loss);
+    assert_eq!(result_of(nobody.id).await, OwnerOutcome::Unknown);
+    assert_eq!(result_of(by_id.id).await, OwnerOutcome::Win);
 }
 
 // ---- jobs ----

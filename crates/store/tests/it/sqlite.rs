@@ -282,3 +282,120 @@ async fn admitting_a_request_prunes_events_older_than_the_longest_window() {
         .unwrap();
     assert_eq!(kept, vec![99, 150]);
 }
+
+/// The steps of a plan nested under its first line that contains `head`.
+fn subtree<'a>(plan: &'a [String], head: &str) -> Vec<&'a str> {
+    let depth = |line: &str| line.len() - line.trim_start().len();
+    let Some(start) = plan.iter().position(|l| l.contains(head)) else {
+        return Vec::new();
+    };
+    let top = depth(&plan[start]);
+    plan[start + 1..]
+        .iter()
+        .take_while(|l| depth(l) > top)
+        .map(String::as_str)
+        .collect()
+}
+
+#[tokio::test]
+async fn every_recordings_list_query_walks_an_index_and_never_sorts_the_library() {
+    use filmroom_store::{
+        CursorKey, OwnerOutcome, RecordingCursor, RecordingId, RecordingOrder, RecordingQuery,
+    };
+
+    let store = SqliteStore::connect("sqlite::memory:").await.unwrap();
+    let alice = store
+        .create_user(
+            &filmroom_store::Username::parse("alice").unwrap(),
+            "x",
+            time::OffsetDateTime::UNIX_EPOCH,
+        )
+        .await
+        .unwrap();
+    let sorts = [
+        RecordingOrder::OccurredAt,
+        RecordingOrder::UploadedAt,
+        RecordingOrder::Duration,
+        RecordingOrder::Title,
+    ];
+    let mut queries = Vec::new();
+    for sort in sorts {
+        for descending in [true, false] {
+            let plain = RecordingQuery {
+                sort,
+                descending,
+                ..RecordingQuery::default()
+            };
+            queries.push(RecordingQuery {
+                offset: 5000,
+                ..plain.clone()
+            });
+            for key in [
+                CursorKey::Int(1_700_000_000),
+                CursorKey::Real(f64::NEG_INFINITY),
+                CursorKey::Text("Mannfield".into()),
+                CursorKey::Blob(Vec::new()),
+            ] {
+                queries.push(RecordingQuery {
+                    cursor: Some(RecordingCursor {
+                        sort,
+                        descending,
+                        key,
+                        id: RecordingId::new_random(),
+                    }),
+                    ..plain.clone()
+                });
+            }
+            queries.push(RecordingQuery {
+                kind: Some("rl_replay".into()),
+                facets: vec![("map".into(), "Mannfield".into())],
+                outcome: Some(OwnerOutcome::Win),
+                ..plain.clone()
+            });
+            queries.push(RecordingQuery {
+                facets: vec![
+                    ("map".into(), "Mannfield".into()),
+                    ("playlist".into(), "Online".into()),
+                ],
+                occurred_from: Some(time::OffsetDateTime::UNIX_EPOCH),
+                ..plain.clone()
+            });
+            queries.push(RecordingQuery {
+                outcome: Some(OwnerOutcome::Loss),
+                occurred_to: Some(time::OffsetDateTime::UNIX_EPOCH),
+                ..plain.clone()
+            });
+            queries.push(plain);
+        }
+    }
+    for query in queries {
+        let plans = store.list_plans(alice.id, &query).await.unwrap();
+        let [page, count] = plans.as_slice() else {
+            panic!("two statements: {plans:?}")
+        };
+        // The page's owner links: one index walk in the list's order.
+        let walk = subtree(page, "MATERIALIZE page");
+        assert!(
+            walk.iter()
+                .any(|l| l.trim_start().starts_with("SEARCH o USING")
+                    && l.contains("INDEX recording_owners_")),
+            "{query:?}\n{}",
+            page.join("\n")
+        );
+        assert!(
+            !walk.iter().any(|l| l.contains("TEMP B-TREE")),
+            "the page sorts: {query:?}\n{}",
+            page.join("\n")
+        );
+        // Nothing anywhere reads a whole table.
+        for line in page.iter().chain(count) {
+            let step = line.trim_start();
+            assert!(
+                !step.starts_with("SCAN ") || step == "SCAN p",
+                "{query:?}: {step}\n{}\n--\n{}",
+                page.join("\n"),
+                count.join("\n")
+            );
+        }
+    }
+}

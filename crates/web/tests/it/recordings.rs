@@ -142,6 +142,9 @@ async fn bad_recordings_queries_get_a_clear_400() {
         "offset=-1",
         "colour=blue",
         "facet.=x",
+        "cursor=nonsense",
+        "cursor=od.00000000-0000-4000-8000-000000000000.i1&offset=5",
+        "cursor=od.00000000-0000-4000-8000-000000000000.i1&sort=title",
     ] {
         let response = alice
             .client
@@ -192,6 +195,61 @@ async fn a_recording_not_analysed_yet_has_no_facts_and_no_report() {
         .await
         .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_list_pages_by_cursor_as_it_does_by_offset() {
+    let app = spawn_app_without_workers().await;
+    let alice = app.sign_up("alice", crate::PASSWORD).await;
+    let files = ["002c.replay", "00bb.replay", "029d.replay", "07e9.replay"]
+        .map(|name| (name, replay_bytes(name)))
+        .to_vec();
+    let (status, _) = upload_recordings(&app, &alice, files).await;
+    assert_eq!(status, StatusCode::OK);
+    let ids = |page: &Value| -> Vec<String> {
+        page["recordings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for sort in ["uploaded_at&order=asc", "title", "occurred_at&order=asc"] {
+        let whole = alice
+            .get_json(&app, &format!("/api/v1/recordings?sort={sort}"))
+            .await;
+        assert_eq!(whole["next_cursor"], Value::Null);
+        let mut walked = Vec::new();
+        let mut next = String::new();
+        loop {
+            let page = alice
+                .get_json(
+                    &app,
+                    &format!("/api/v1/recordings?sort={sort}&limit=3{next}"),
+                )
+                .await;
+            assert_eq!(page["total"], 4);
+            walked.extend(ids(&page));
+            match page["next_cursor"].as_str() {
+                Some(cursor) => next = format!("&cursor={cursor}"),
+                None => break,
+            }
+        }
+        assert_eq!(walked, ids(&whole), "{sort}");
+    }
+    // A cursor from one order does not continue another.
+    let first = alice
+        .get_json(&app, "/api/v1/recordings?sort=title&limit=1")
+        .await;
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let response = alice
+        .client
+        .get(app.url(&format!("/api/v1/recordings?sort=duration&cursor={cursor}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(response).await, "invalid_query");
 }
 
 async fn spawn_app_without_workers() -> crate::TestApp {

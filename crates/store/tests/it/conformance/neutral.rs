@@ -17,8 +17,15 @@ use super::{LEASE, analysed, at, output, upload, user};
 
 const RL: &str = "rl_replay";
 
-/// The neutral analysis `output` carries: the same two players and score.
-pub fn neutral_of(played_at: i64, map: &str, size: u32, score: [u32; 2]) -> Analysis {
+/// The neutral analysis `output` carries: the same two players and score
+/// (each side's `core.goals`, as the Rocket League domain stores it).
+pub fn neutral_of(
+    played_at: i64,
+    map: &str,
+    playlist: &str,
+    size: u32,
+    score: [u32; 2],
+) -> Analysis {
     let outcome = match score[0].cmp(&score[1]) {
         std::cmp::Ordering::Greater => Outcome::Winner {
             side: "blue".into(),
@@ -36,6 +43,7 @@ pub fn neutral_of(played_at: i64, map: &str, size: u32, score: [u32; 2]) -> Anal
             duration_s: Some(300.0),
             facets: BTreeMap::from([
                 ("map".to_owned(), map.to_owned()),
+                ("playlist".to_owned(), playlist.to_owned()),
                 ("team_size".to_owned(), size.to_string()),
             ]),
             outcome,
@@ -92,6 +100,20 @@ pub fn neutral_of(played_at: i64, map: &str, size: u32, score: [u32; 2]) -> Anal
                 value: 300.0,
                 unit: Unit::Seconds,
                 higher_is_better: None,
+            },
+            Metric {
+                subject: Subject::Side("blue".into()),
+                key: "core.goals".into(),
+                value: f64::from(score[0]),
+                unit: Unit::Count,
+                higher_is_better: Some(true),
+            },
+            Metric {
+                subject: Subject::Side("orange".into()),
+                key: "core.goals".into(),
+                value: f64::from(score[1]),
+                unit: Unit::Count,
+                higher_is_better: Some(true),
             },
         ],
         events: vec![
@@ -172,7 +194,7 @@ pub async fn a_completed_job_stores_the_neutral_analysis_and_only_owners_read_it
         .await
         .unwrap()
         .unwrap();
-    let expected = neutral_of(100, "Mannfield", 2, [2, 1]);
+    let expected = neutral_of(100, "Mannfield", "Online", 2, [2, 1]);
     assert_eq!(stored.kind, RL);
     assert_eq!(stored.facts, expected.facts);
     assert_eq!(stored.sides, expected.sides);
@@ -358,7 +380,7 @@ pub async fn a_reanalysis_replaces_every_neutral_row(store: Arc<dyn Store>) {
     neutral.metrics.truncate(1);
     neutral.events.clear();
     neutral.passages.truncate(1);
-    neutral.facts.facets.remove("team_size");
+    neutral.facts.facets.retain(|facet, _| facet == "map");
     assert!(store.complete_job(job, "w", &again, at(11)).await.unwrap());
 
     let stored = store

@@ -1,0 +1,659 @@
+//! A user's lists, read from their owner links and the neutral rows: the
+//! recordings list of every kind (filters, sorts, offset or cursor paging,
+//! its total) and the Rocket League games list kept from before (its rows,
+//! count and filter choices). Both read the owner's stored "me" and outcome;
+//! nothing here decides who a user is.
+//!
+//! Every recordings-list sort walks one index of `recording_owners`
+//! (migration 0009) and stops after the page; a facet filter probes
+//! `owner_facets` by primary key; totals are a sum over `owner_totals` or one
+//! range of `owner_facets`. `list_plans` shows the plans, so a test can hold
+//! every query to an index.
+
+use std::collections::BTreeMap;
+
+use filmroom_domain::Degraded;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqlitePool, TypeInfo, ValueRef};
+
+use super::{Bind, bind_all, from_opt_ts, from_ts, parse_id, to_u64, ts};
+use crate::cursor::{CursorKey, RecordingCursor};
+use crate::error::StoreError;
+use crate::model::{
+    GAMES_MAP_FACET, GAMES_PLAYLIST_FACET, GAMES_SCORE_METRIC, GAMES_TEAM_SIZE_FACET, OwnerOutcome,
+    RecordingFacets, RecordingFilter, RecordingListItem, RecordingOrder, RecordingPage,
+    RecordingQuery, RecordingSort, RecordingSummary,
+};
+use crate::types::JobState;
+
+/// How a list walks `recording_owners o`: in a sort's index, and whether
+/// that sort's key is the date (`COALESCE`d as the index has it).
+#[derive(Clone, Copy)]
+enum Walk {
+    Index,
+    DateKey(&'static str),
+}
+
+/// What both lists filter on, over `recording_owners o`.
+struct Filters {
+    kind: Option<String>,
+    facets: Vec<(String, String)>,
+    outcome: Option<OwnerOutcome>,
+    from: Option<i64>,
+    to: Option<i64>,
+}
+
+impl Filters {
+    fn of_query(query: &RecordingQuery) -> Self {
+        Self {
+            kind: query.kind.clone(),
+            facets: query.facets.clone(),
+            outcome: query.outcome,
+            from: query.occurred_from.map(ts),
+            to: query.occurred_to.map(ts),
+        }
+    }
+
+    fn of_filter(filter: &RecordingFilter) -> Self {
+        let facets = [
+            (GAMES_MAP_FACET, filter.map.clone()),
+            (GAMES_PLAYLIST_FACET, filter.match_type.clone()),
+            (
+                GAMES_TEAM_SIZE_FACET,
+                filter.team_size.map(|n| n.to_string()),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(facet, value)| value.map(|v| (facet.to_owned(), v)))
+        .collect();
+        Self {
+            kind: None,
+            facets,
+            outcome: filter.result,
+            from: filter.played_from.map(ts),
+            to: filter.played_to.map(ts),
+        }
+    }
+
+    /// The WHERE clause over `o` and its binds, the user first. For a walk
+    /// in a sort's index (`walk`), the filtered columns are written `+o.x`:
+    /// SQLite then cannot pick their own indexes (a range, then a sort of
+    /// all of it) and checks them in the sort's index, which carries them;
+    /// `walk` names the sort key when it is the date, so date bounds seek.
+    fn conditions(&self, user: &str, walk: Option<Walk>) -> (String, Vec<Bind>) {
+        let column = |name: &str| match walk {
+            Some(_) => format!("+o.{name}"),
+            None => format!("o.{name}"),
+        };
+        let mut sql = String::from("o.user_id = ?");
+        let mut binds = vec![Bind::Text(user.to_owned())];
+        if let Some(kind) = &self.kind {
+            sql.push_str(&format!(" AND {} = ?", column("kind")));
+            binds.push(Bind::Text(kind.clone()));
+        }
+        for (facet, value) in &self.facets {
+            // A primary-key probe per row walked: the walk is in the sort's
+            // index order and stops after the page.
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM owner_facets f
+                    WHERE f.user_id = o.user_id AND f.recording_id = o.recording_id
+                      AND f.facet = ? AND f.value = ?)",
+            );
+            binds.push(Bind::Text(facet.clone()));
+            binds.push(Bind::Text(value.clone()));
+        }
+        if let Some(outcome) = self.outcome {
+            sql.push_str(&format!(" AND {} = ?", column("outcome")));
+            binds.push(Bind::Text(outcome.as_str().to_owned()));
+        }
+        let date_key = match walk {
+            Some(Walk::DateKey(key)) => Some(key),
+            _ => None,
+        };
+        for (bound, op) in [(self.from, ">="), (self.to, "<")] {
+            if let Some(bound) = bound {
+                sql.push_str(&format!(" AND {} {op} ?", column("occurred_at")));
+                binds.push(Bind::Int(bound));
+                // Equal for every row the filter keeps: the bound on the
+                // key is what lets the walk start and stop at the dates.
+                if let Some(key) = date_key {
+                    sql.push_str(&format!(" AND {key} {op} ?"));
+                    binds.push(Bind::Int(bound));
+                }
+            }
+        }
+        (sql, binds)
+    }
+
+    /// How many rows match, by the cheapest source that can tell.
+    fn count_sql(&self, user: &str) -> (String, Vec<Bind>) {
+        let dated = self.from.is_some() || self.to.is_some();
+        if self.facets.is_empty() && !dated {
+            // Kept by triggers on every owner link (migration 0009).
+            let mut sql =
+                String::from("SELECT COALESCE(SUM(n), 0) FROM owner_totals WHERE user_id = ?");
+            let mut binds = vec![Bind::Text(user.to_owned())];
+            if let Some(kind) = &self.kind {
+                sql.push_str(" AND kind = ?");
+                binds.push(Bind::Text(kind.clone()));
+            }
+            if let Some(outcome) = self.outcome {
+                sql.push_str(" AND outcome = ?");
+                binds.push(Bind::Text(outcome.as_str().to_owned()));
+            }
+            return (sql, binds);
+        }
+        let Some(((facet, value), others)) = self.facets.split_first() else {
+            let (conditions, binds) = self.conditions(user, None);
+            return (
+                format!("SELECT COUNT(*) FROM recording_owners o WHERE {conditions}"),
+                binds,
+            );
+        };
+        // One range of owner_facets, which carries the date and outcome.
+        let mut sql = String::from(
+            "SELECT COUNT(*) FROM owner_facets f0
+             WHERE f0.user_id = ? AND f0.facet = ? AND f0.value = ?",
+        );
+        let mut binds = vec![
+            Bind::Text(user.to_owned()),
+            Bind::Text(facet.clone()),
+            Bind::Text(value.clone()),
+        ];
+        if let Some(outcome) = self.outcome {
+            sql.push_str(" AND f0.outcome = ?");
+            binds.push(Bind::Text(outcome.as_str().to_owned()));
+        }
+        if let Some(from) = self.from {
+            sql.push_str(" AND f0.occurred_at >= ?");
+            binds.push(Bind::Int(from));
+        }
+        if let Some(to) = self.to {
+            sql.push_str(" AND f0.occurred_at < ?");
+            binds.push(Bind::Int(to));
+        }
+        for (facet, value) in others {
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM owner_facets f
+                    WHERE f.user_id = f0.user_id AND f.recording_id = f0.recording_id
+                      AND f.facet = ? AND f.value = ?)",
+            );
+            binds.push(Bind::Text(facet.clone()));
+            binds.push(Bind::Text(value.clone()));
+        }
+        if let Some(kind) = &self.kind {
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM recording_owners o
+                    WHERE o.user_id = f0.user_id AND o.recording_id = f0.recording_id
+                      AND o.kind = ?)",
+            );
+            binds.push(Bind::Text(kind.clone()));
+        }
+        (sql, binds)
+    }
+}
+
+/// A recordings-list sort: the key expression an index of migration 0009
+/// is built on. Unknown values are COALESCEd past every real value, so they
+/// come last in both directions.
+fn sort_key(sort: RecordingOrder, descending: bool) -> (&'static str, &'static str) {
+    // (key over `o`, the collation to repeat when ordering the page's copy)
+    match (sort, descending) {
+        (RecordingOrder::OccurredAt, true) => ("COALESCE(o.occurred_at, -9e999)", ""),
+        (RecordingOrder::OccurredAt, false) => ("COALESCE(o.occurred_at, '')", ""),
+        (RecordingOrder::UploadedAt, _) => ("o.uploaded_at", ""),
+        (RecordingOrder::Duration, true) => ("COALESCE(o.duration_s, -9e999)", ""),
+        (RecordingOrder::Duration, false) => ("COALESCE(o.duration_s, '')", ""),
+        (RecordingOrder::Title, true) => ("COALESCE(o.title, 0) COLLATE NOCASE", " COLLATE NOCASE"),
+        (RecordingOrder::Title, false) => {
+            ("COALESCE(o.title, x'') COLLATE NOCASE", " COLLATE NOCASE")
+        }
+    }
+}
+
+fn cursor_bind(key: &CursorKey) -> Bind {
+    match key {
+        CursorKey::Int(n) => Bind::Int(*n),
+        CursorKey::Real(x) => Bind::Real(*x),
+        CursorKey::Text(s) => Bind::Text(s.clone()),
+        CursorKey::Blob(b) => Bind::Blob(b.clone()),
+    }
+}
+
+fn cursor_key(row: &SqliteRow) -> Result<CursorKey, StoreError> {
+    let raw = row.try_get_raw("sort_key")?;
+    let type_name = raw.type_info().name().to_owned();
+    Ok(match type_name.as_str() {
+        "INTEGER" => CursorKey::Int(row.try_get("sort_key")?),
+        "REAL" => CursorKey::Real(row.try_get("sort_key")?),
+        "TEXT" => CursorKey::Text(row.try_get("sort_key")?),
+        "BLOB" => CursorKey::Blob(row.try_get("sort_key")?),
+        other => return Err(StoreError::Corrupt(format!("sort key of type {other}"))),
+    })
+}
+
+/// The recordings page's SQL and binds; a cursor of another sort or
+/// direction is refused.
+fn page_sql(user: &str, query: &RecordingQuery) -> Result<(String, Vec<Bind>), StoreError> {
+    let (key, collate) = sort_key(query.sort, query.descending);
+    let walk = match query.sort {
+        RecordingOrder::OccurredAt => Walk::DateKey(key),
+        _ => Walk::Index,
+    };
+    let (mut conditions, mut binds) = Filters::of_query(query).conditions(user, Some(walk));
+    let (direction, after, at_least) = if query.descending {
+        ("DESC", "<", "<=")
+    } else {
+        ("ASC", ">", ">=")
+    };
+    if let Some(cursor) = &query.cursor {
+        if cursor.sort != query.sort || cursor.descending != query.descending {
+            return Err(StoreError::InvalidCursor);
+        }
+        // The single-key bound seeks the index; the row value skips the
+        // rows of an equal key up to the cursor's.
+        conditions.push_str(&format!(
+            " AND {key} {at_least} ? AND ({key}, o.recording_id) {after} (?, ?)"
+        ));
+        binds.push(cursor_bind(&cursor.key));
+        binds.push(cursor_bind(&cursor.key));
+        binds.push(Bind::Text(cursor.id.to_string()));
+    }
+    // Two steps: the page's owner links first (the index walk), then the
+    // details of just those rows.
+    let sql = format!(
+        "WITH page AS MATERIALIZED (
+            SELECT o.recording_id, {key} AS sort_key
+            FROM recording_owners o
+            WHERE {conditions}
+            ORDER BY {key} {direction}, o.recording_id {direction}
+            LIMIT ? OFFSET ?
+        )
+        SELECT p.sort_key, r.id, r.kind, r.title, r.played_at, r.duration_s, r.revision, r.size,
+            r.degraded_code, r.degraded_reason, o.original_filename, o.uploaded_at, o.me,
+            o.outcome,
+            j.state AS job_state, j.last_error AS job_last_error,
+            (SELECT json_group_object(f.facet, f.value) FROM recording_facets f
+                WHERE f.recording_id = r.id) AS facets_json
+        FROM page p
+        JOIN recording_owners o ON o.user_id = ? AND o.recording_id = p.recording_id
+        JOIN recordings r ON r.id = p.recording_id
+        LEFT JOIN jobs j ON j.id = (
+            SELECT id FROM jobs WHERE recording_id = r.id AND purpose = 'upload'
+            ORDER BY created_at DESC, rowid DESC LIMIT 1)
+        ORDER BY p.sort_key{collate} {direction}, p.recording_id {direction}"
+    );
+    // One row more than asked says whether there is a next page.
+    binds.push(Bind::Int(i64::from(query.limit) + 1));
+    binds.push(Bind::Int(i64::from(query.offset)));
+    binds.push(Bind::Text(user.to_owned()));
+    Ok((sql, binds))
+}
+
+/// A user's recordings of every kind, filtered and sorted in SQL over the
+/// owner links' copies of the stored facts, facets and outcomes, with the
+/// total before paging and a cursor to the next page.
+pub(super) async fn recordings_page(
+    pool: &SqlitePool,
+    user: &str,
+    query: &RecordingQuery,
+) -> Result<RecordingPage, StoreError> {
+    let (sql, binds) = page_sql(user, query)?;
+    let rows = bind_all(sqlx::query(&sql), binds).fetch_all(pool).await?;
+    let (count_sql, count_binds) = Filters::of_query(query).count_sql(user);
+    let total: i64 = bind_all(sqlx::query(&count_sql), count_binds)
+        .fetch_one(pool)
+        .await?
+        .try_get(0)?;
+    let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
+    let next = match (
+        rows.len() > limit,
+        limit.checked_sub(1).and_then(|i| rows.get(i)),
+    ) {
+        (true, Some(last)) => Some(RecordingCursor {
+            sort: query.sort,
+            descending: query.descending,
+            key: cursor_key(last)?,
+            id: parse_id(&last.try_get::<String, _>("id")?, "recording id")?,
+        }),
+        _ => None,
+    };
+    let items = rows
+        .iter()
+        .take(limit)
+        .map(list_item_from_row)
+        .collect::<Result<_, StoreError>>()?;
+    Ok(RecordingPage {
+        items,
+        total: to_u64(total, "total")?,
+        next,
+    })
+}
+
+fn list_item_from_row(row: &SqliteRow) -> Result<RecordingListItem, StoreError> {
+    let facets: Option<String> = row.try_get("facets_json")?;
+    let facets: BTreeMap<String, String> = match facets {
+        Some(json) => {
+            serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("facets: {e}")))?
+        }
+        None => BTreeMap::new(),
+    };
+    let revision: Option<i64> = row.try_get("revision")?;
+    Ok(RecordingListItem {
+        id: parse_id(&row.try_get::<String, _>("id")?, "recording id")?,
+        kind: row.try_get("kind")?,
+        title: row.try_get("title")?,
+        occurred_at: from_opt_ts(row.try_get("played_at")?)?,
+        duration_s: row.try_get("duration_s")?,
+        size: to_u64(row.try_get("size")?, "size")?,
+        original_filename: row.try_get("original_filename")?,
+        uploaded_at: from_ts(row.try_get("uploaded_at")?)?,
+        revision: revision
+            .map(|r| u32::try_from(r).map_err(|_| StoreError::Corrupt(format!("revision {r}"))))
+            .transpose()?,
+        job_state: job_state(row)?,
+        last_error: row.try_get("job_last_error")?,
+        me: row.try_get("me")?,
+        outcome: outcome(row)?,
+        facets,
+        degraded: match (
+            row.try_get::<Option<String>, _>("degraded_code")?,
+            row.try_get::<Option<String>, _>("degraded_reason")?,
+        ) {
+            (Some(code), reason) => Some(Degraded {
+                code,
+                reason: reason.unwrap_or_default(),
+            }),
+            _ => None,
+        },
+    })
+}
+
+fn job_state(row: &SqliteRow) -> Result<Option<JobState>, StoreError> {
+    let state: Option<String> = row.try_get("job_state")?;
+    state
+        .map(|s| JobState::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("job state {s:?}"))))
+        .transpose()
+}
+
+fn outcome(row: &SqliteRow) -> Result<OwnerOutcome, StoreError> {
+    let outcome: String = row.try_get("outcome")?;
+    OwnerOutcome::parse(&outcome)
+        .ok_or_else(|| StoreError::Corrupt(format!("owner outcome {outcome:?}")))
+}
+
+// ---- the games list ----
+
+/// A games-list row's columns, over `recording_owners o` and `recordings r`.
+fn game_columns() -> String {
+    let facet = |name: &str| {
+        format!(
+            "(SELECT f.value FROM recording_facets f
+                WHERE f.recording_id = r.id AND f.facet = '{name}')"
+        )
+    };
+    let side_score = |position: u8| {
+        format!(
+            "(SELECT m.value FROM recording_sides s
+                JOIN metrics m ON m.recording_id = s.recording_id AND m.subject_kind = 'side'
+                    AND m.subject = s.side AND m.metric = '{GAMES_SCORE_METRIC}'
+                WHERE s.recording_id = r.id AND s.position = {position})"
+        )
+    };
+    format!(
+        "r.id, r.sha256, r.size, r.kind, (r.analysis_json IS NOT NULL) AS analyzed,
+        o.original_filename, o.uploaded_at, o.occurred_at, o.outcome,
+        j.state AS job_state, j.last_error AS job_last_error,
+        {} AS map, {} AS match_type, {} AS team_size, {} AS score_a, {} AS score_b",
+        facet(GAMES_MAP_FACET),
+        facet(GAMES_PLAYLIST_FACET),
+        facet(GAMES_TEAM_SIZE_FACET),
+        side_score(0),
+        side_score(1),
+    )
+}
+
+const LATEST_UPLOAD_JOB: &str = "LEFT JOIN jobs j ON j.id = (
+    SELECT id FROM jobs WHERE recording_id = r.id AND purpose = 'upload'
+    ORDER BY created_at DESC, rowid DESC LIMIT 1)";
+
+fn game_from_row(row: &SqliteRow) -> Result<RecordingSummary, StoreError> {
+    let score = |column: &str| -> Result<Option<u32>, StoreError> {
+        let value: Option<f64> = row.try_get(column)?;
+        value
+            .map(|v| {
+                let rounded = v.round();
+                if (0.0..=f64::from(u32::MAX)).contains(&rounded) {
+                    // In range and whole: the cast is exact.
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    Ok(rounded as u32)
+                } else {
+                    Err(StoreError::Corrupt(format!("score {v}")))
+                }
+            })
+            .transpose()
+    };
+    let team_size: Option<String> = row.try_get("team_size")?;
+    Ok(RecordingSummary {
+        id: parse_id(&row.try_get::<String, _>("id")?, "recording id")?,
+        sha256: super::parse_sha(&row.try_get::<String, _>("sha256")?)?,
+        size: to_u64(row.try_get("size")?, "size")?,
+        kind: super::parse_kind(&row.try_get::<String, _>("kind")?)?,
+        original_filename: row.try_get("original_filename")?,
+        uploaded_at: from_ts(row.try_get("uploaded_at")?)?,
+        job_state: job_state(row)?,
+        last_error: row.try_get("job_last_error")?,
+        analyzed: row.try_get::<i64, _>("analyzed")? != 0,
+        played_at: from_opt_ts(row.try_get("occurred_at")?)?,
+        map: row.try_get("map")?,
+        match_type: row.try_get("match_type")?,
+        // A facet is text; one that is not a size is shown as unknown.
+        team_size: team_size.and_then(|s| s.parse().ok()),
+        score: match (score("score_a")?, score("score_b")?) {
+            (Some(a), Some(b)) => Some([a, b]),
+            _ => None,
+        },
+        outcome: outcome(row)?,
+    })
+}
+
+/// The games list's order: `(key, order of the walk, order of the page's
+/// copy)`.
+fn games_order(filter: &RecordingFilter) -> (String, String, String) {
+    let direction = if filter.descending { "DESC" } else { "ASC" };
+    let facet = |name: &str, cast: bool| {
+        let value = if cast {
+            "CAST(f.value AS INTEGER)"
+        } else {
+            "f.value"
+        };
+        format!(
+            "(SELECT {value} FROM owner_facets f
+                WHERE f.user_id = o.user_id AND f.recording_id = o.recording_id
+                  AND f.facet = '{name}')"
+        )
+    };
+    match filter.sort {
+        // Before analysis a game sorts by its upload time; never NULL, so
+        // one index serves both directions.
+        RecordingSort::PlayedAt | RecordingSort::UploadedAt => {
+            let key = if filter.sort == RecordingSort::PlayedAt {
+                "COALESCE(o.occurred_at, o.uploaded_at)"
+            } else {
+                "o.uploaded_at"
+            };
+            (
+                key.to_owned(),
+                format!("{key} {direction}, o.recording_id {direction}"),
+                format!("p.sort_key {direction}, p.recording_id {direction}"),
+            )
+        }
+        // Unknown values last whichever the direction: a sort of every
+        // matching row, as these orders have no index.
+        RecordingSort::Map | RecordingSort::MatchType | RecordingSort::TeamSize => {
+            let key = match filter.sort {
+                RecordingSort::Map => facet(GAMES_MAP_FACET, false),
+                RecordingSort::MatchType => facet(GAMES_PLAYLIST_FACET, false),
+                _ => facet(GAMES_TEAM_SIZE_FACET, true),
+            };
+            (
+                key.clone(),
+                format!("{key} IS NULL, {key} {direction}, o.recording_id {direction}"),
+                format!("p.sort_key IS NULL, p.sort_key {direction}, p.recording_id {direction}"),
+            )
+        }
+    }
+}
+
+fn games_sql(user: &str, filter: &RecordingFilter) -> (String, Vec<Bind>) {
+    let (key, walk, page_order) = games_order(filter);
+    let index_walk = match filter.sort {
+        RecordingSort::PlayedAt => Walk::DateKey("COALESCE(o.occurred_at, o.uploaded_at)"),
+        _ => Walk::Index,
+    };
+    let (conditions, mut binds) = Filters::of_filter(filter).conditions(user, Some(index_walk));
+    let sql = format!(
+        "WITH page AS MATERIALIZED (
+            SELECT o.recording_id, {key} AS sort_key
+            FROM recording_owners o
+            WHERE {conditions}
+            ORDER BY {walk}
+            LIMIT ? OFFSET ?
+        )
+        SELECT {columns}
+        FROM page p
+        JOIN recording_owners o ON o.user_id = ? AND o.recording_id = p.recording_id
+        JOIN recordings r ON r.id = p.recording_id
+        {LATEST_UPLOAD_JOB}
+        ORDER BY {page_order}",
+        columns = game_columns(),
+    );
+    binds.push(Bind::Int(i64::from(filter.limit)));
+    binds.push(Bind::Int(i64::from(filter.offset)));
+    binds.push(Bind::Text(user.to_owned()));
+    (sql, binds)
+}
+
+/// The games list: the owner's recordings with the Rocket League columns
+/// (map, playlist and team size facets, the sides' score) and their stored
+/// outcome.
+pub(super) async fn games(
+    pool: &SqlitePool,
+    user: &str,
+    filter: &RecordingFilter,
+) -> Result<Vec<RecordingSummary>, StoreError> {
+    let (sql, binds) = games_sql(user, filter);
+    let rows = bind_all(sqlx::query(&sql), binds).fetch_all(pool).await?;
+    rows.iter().map(game_from_row).collect()
+}
+
+pub(super) async fn count_games(
+    pool: &SqlitePool,
+    user: &str,
+    filter: &RecordingFilter,
+) -> Result<u64, StoreError> {
+    let (sql, binds) = Filters::of_filter(filter).count_sql(user);
+    let total: i64 = bind_all(sqlx::query(&sql), binds)
+        .fetch_one(pool)
+        .await?
+        .try_get(0)?;
+    to_u64(total, "recording count")
+}
+
+/// One games-list row, if `user` owns the recording.
+pub(super) async fn game_for_owner(
+    pool: &SqlitePool,
+    user: &str,
+    recording: &str,
+) -> Result<Option<RecordingSummary>, StoreError> {
+    let sql = format!(
+        "SELECT {columns}
+        FROM recording_owners o
+        JOIN recordings r ON r.id = o.recording_id
+        {LATEST_UPLOAD_JOB}
+        WHERE o.user_id = ? AND o.recording_id = ?",
+        columns = game_columns(),
+    );
+    let row = sqlx::query(&sql)
+        .bind(user)
+        .bind(recording)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(game_from_row).transpose()
+}
+
+/// The distinct values of one facet among the user's recordings, in order:
+/// a hop from each value to the next through the index, so a facet with
+/// five values costs five seeks whatever the number of recordings.
+async fn facet_values(
+    pool: &SqlitePool,
+    user: &str,
+    facet: &str,
+) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "WITH RECURSIVE v(value) AS (
+            SELECT MIN(value) FROM owner_facets WHERE user_id = ?1 AND facet = ?2
+            UNION ALL
+            SELECT (SELECT MIN(f.value) FROM owner_facets f
+                    WHERE f.user_id = ?1 AND f.facet = ?2 AND f.value > v.value)
+            FROM v WHERE v.value IS NOT NULL
+        )
+        SELECT value FROM v WHERE value IS NOT NULL",
+    )
+    .bind(user)
+    .bind(facet)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The games list's filter choices: the distinct maps, playlists and team
+/// sizes among the owner's recordings.
+pub(super) async fn facet_choices(
+    pool: &SqlitePool,
+    user: &str,
+) -> Result<RecordingFacets, StoreError> {
+    let mut team_sizes: Vec<u32> = facet_values(pool, user, GAMES_TEAM_SIZE_FACET)
+        .await?
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    team_sizes.sort_unstable();
+    team_sizes.dedup();
+    Ok(RecordingFacets {
+        maps: facet_values(pool, user, GAMES_MAP_FACET).await?,
+        match_types: facet_values(pool, user, GAMES_PLAYLIST_FACET).await?,
+        team_sizes,
+    })
+}
+
+/// `EXPLAIN QUERY PLAN` of the statements a recordings-list request runs
+/// (the page, then the total): per statement, each step on its own line
+/// indented two spaces per level of the plan's tree.
+pub(super) async fn list_plans(
+    pool: &SqlitePool,
+    user: &str,
+    query: &RecordingQuery,
+) -> Result<Vec<Vec<String>>, StoreError> {
+    let (page, page_binds) = page_sql(user, query)?;
+    let (count, count_binds) = Filters::of_query(query).count_sql(user);
+    let mut plans = Vec::new();
+    for (sql, binds) in [(page, page_binds), (count, count_binds)] {
+        let mut lines = Vec::new();
+        let explained = format!("EXPLAIN QUERY PLAN {sql}");
+        let rows = bind_all(sqlx::query(&explained), binds)
+            .fetch_all(pool)
+            .await?;
+        // Rows come in tree order; a step's depth is its parent's plus one.
+        let mut depths: BTreeMap<i64, usize> = BTreeMap::new();
+        for row in rows {
+            let id: i64 = row.try_get("id")?;
+            let parent: i64 = row.try_get("parent")?;
+            let depth = depths.get(&parent).map_or(0, |d| d + 1);
+            depths.insert(id, depth);
+            let detail: String = row.try_get("detail")?;
+            lines.push(format!("{}{detail}", "  ".repeat(depth)));
+        }
+        plans.push(lines);
+    }
+    Ok(plans)
+}
