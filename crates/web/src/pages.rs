@@ -818,8 +818,8 @@ fn recording_page(
         domain.map_or(game.kind.as_str(), |d| d.display_name()),
         fmt_time(game.uploaded_at)
     )];
-    if let Some(result) = game.result {
-        subtitle.push(result.as_str().to_owned());
+    if game.outcome != filmroom_store::OwnerOutcome::Unknown {
+        subtitle.push(game.outcome.as_str().to_owned());
     }
     let mut notice = None;
     let mut sections = Vec::new();
