@@ -12,7 +12,7 @@ use filmroom_store::{GameResult, JobState, OwnerOutcome};
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{
-    AnyOfBuilder, ArrayBuilder, KnownFormat, Object, ObjectBuilder, OneOfBuilder, Schema,
+    AdditionalProperties, AnyOfBuilder, ArrayBuilder, KnownFormat, Object, ObjectBuilder, OneOfBuilder, Schema,
     SchemaFormat, Type,
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -349,7 +349,7 @@ impl PartialSchema for UploadForm {
             .required("files")
             // Other parts are ignored at best, and a part name that is not
             // text is refused as malformed: the API has none.
-            .additional_properties(Some(false))
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)))
             .into()
     }
 }
