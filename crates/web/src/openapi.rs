@@ -12,8 +12,8 @@ use filmroom_store::{GameResult, JobState, OwnerOutcome};
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{
-    AdditionalProperties, AnyOfBuilder, ArrayBuilder, KnownFormat, Object, ObjectBuilder, OneOfBuilder, Schema,
-    SchemaFormat, Type,
+    AdditionalProperties, AnyOfBuilder, ArrayBuilder, KnownFormat, Object, ObjectBuilder,
+    OneOfBuilder, Schema, SchemaFormat, Type,
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{
@@ -159,7 +159,9 @@ impl Modify for Conventions {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("A personal API token (`frt_...`) from the account page"))
+                    .description(Some(
+                        "A personal API token (`frt_...`) from the account page",
+                    ))
                     .build(),
             ),
         );
@@ -203,7 +205,9 @@ impl Modify for Conventions {
                         operation,
                         "401",
                         error()
-                            .description("Not signed in, or the token is not valid (`unauthorized`)")
+                            .description(
+                                "Not signed in, or the token is not valid (`unauthorized`)",
+                            )
                             .build(),
                     );
                 }
@@ -457,10 +461,7 @@ fn nullable(schema: Object) -> Schema {
 
 /// A query value that may also be empty: a form's blank select means "any".
 fn or_blank(schema: Object) -> Schema {
-    AnyOfBuilder::new()
-        .item(schema)
-        .item(strings([""]))
-        .into()
+    AnyOfBuilder::new().item(schema).item(strings([""])).into()
 }
 
 const JOB_STATES: [JobState; 4] = [
@@ -479,7 +480,9 @@ pub fn job_state_or_null() -> Schema {
 }
 
 pub fn game_result_or_null() -> Schema {
-    nullable(strings([GameResult::Win, GameResult::Loss].map(|r| r.as_str())))
+    nullable(strings(
+        [GameResult::Win, GameResult::Loss].map(|r| r.as_str()),
+    ))
 }
 
 const OWNER_OUTCOMES: [OwnerOutcome; 4] = [

@@ -14,7 +14,8 @@ async fn list_dates_are_taken_only_as_yyyy_mm_dd_and_the_last_day_there_is_is_a_
     for list in ["/api/v1/recordings", "/api/v1/games"] {
         // Not RFC 3339 full-dates, though numbers parse out of them.
         for query in [
-            "to=+2024-01-31",
+            // `%2B` is a plus sign (a bare `+` in a query string is a space).
+            "to=%2B2024-01-31",
             "to=2024-1-31",
             "from=02024-01-31",
             "from=2024-01-031",
@@ -28,10 +29,18 @@ async fn list_dates_are_taken_only_as_yyyy_mm_dd_and_the_last_day_there_is_is_a_
                 .await
                 .unwrap();
             assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{list}?{query}");
-            assert_eq!(error_code(response).await, "invalid_query", "{list}?{query}");
+            assert_eq!(
+                error_code(response).await,
+                "invalid_query",
+                "{list}?{query}"
+            );
         }
         // Valid dates at both ends of the calendar: 9999-12-31 has no next day.
-        for query in ["to=9999-12-31", "from=0000-01-01", "from=2024-01-31&to=9999-12-31"] {
+        for query in [
+            "to=9999-12-31",
+            "from=0000-01-01",
+            "from=2024-01-31&to=9999-12-31",
+        ] {
             let response = alice
                 .client
                 .get(app.url(&format!("{list}?{query}")))
@@ -85,7 +94,10 @@ async fn the_chat_request_schema_offers_only_what_this_server_accepts() {
     let profiles = alice.get_json(&app, "/api/v1/coach/profiles").await;
     let offered = serde_json::to_string(&chat["profile"]).unwrap();
     for profile in profiles["profiles"].as_array().unwrap() {
-        assert!(offered.contains(profile["id"].as_str().unwrap()), "{offered}");
+        assert!(
+            offered.contains(profile["id"].as_str().unwrap()),
+            "{offered}"
+        );
     }
     // What the document offers is accepted: the default profile by name.
     let default = profiles["default"].as_str().unwrap();
@@ -136,8 +148,15 @@ fn conforms(doc: &Value, schema: &Value, value: &Value) -> Result<(), String> {
     }
     for (keyword, need_all) in [("oneOf", false), ("anyOf", false), ("allOf", true)] {
         if let Some(options) = schema[keyword].as_array() {
-            let fits = options.iter().filter(|s| conforms(doc, s, value).is_ok()).count();
-            let ok = if need_all { fits == options.len() } else { fits >= 1 };
+            let fits = options
+                .iter()
+                .filter(|s| conforms(doc, s, value).is_ok())
+                .count();
+            let ok = if need_all {
+                fits == options.len()
+            } else {
+                fits >= 1
+            };
             if !ok {
                 return Err(format!("{value} fits {fits} of {keyword} {schema}"));
             }
@@ -178,7 +197,9 @@ fn conforms(doc: &Value, schema: &Value, value: &Value) -> Result<(), String> {
         let properties = schema["properties"].as_object();
         for (name, field) in fields {
             match properties.and_then(|p| p.get(name)) {
-                Some(property) => conforms(doc, property, field).map_err(|e| format!("{name}: {e}"))?,
+                Some(property) => {
+                    conforms(doc, property, field).map_err(|e| format!("{name}: {e}"))?
+                }
                 None if schema["additionalProperties"] == Value::Bool(false) => {
                     return Err(format!("{name} is not a documented field"));
                 }
@@ -199,7 +220,9 @@ fn conforms(doc: &Value, schema: &Value, value: &Value) -> Result<(), String> {
 fn check_stream(doc: &Value, operation: &Value, events: &[(String, Value)]) -> Vec<String> {
     let item = &operation["responses"]["200"]["content"]["text/event-stream"]["itemSchema"];
     let item = match item["$ref"].as_str() {
-        Some(target) => &doc["components"]["schemas"][target.trim_start_matches("#/components/schemas/")],
+        Some(target) => {
+            &doc["components"]["schemas"][target.trim_start_matches("#/components/schemas/")]
+        }
         None => item,
     };
     let branches: Vec<&Value> = match item["oneOf"].as_array() {
@@ -213,7 +236,10 @@ fn check_stream(doc: &Value, operation: &Value, events: &[(String, Value)]) -> V
             .find(|b| b["properties"]["event"]["enum"][0] == *name)
             .unwrap_or_else(|| panic!("the document has no event {name}"));
         let payload = &branch["properties"]["data"]["contentSchema"];
-        assert_eq!(branch["properties"]["data"]["contentMediaType"], "application/json");
+        assert_eq!(
+            branch["properties"]["data"]["contentMediaType"],
+            "application/json"
+        );
         if let Err(problem) = conforms(doc, payload, data) {
             panic!("event {name}: {problem}");
         }
@@ -228,11 +254,19 @@ async fn every_event_of_the_job_and_chat_streams_matches_the_documented_schema()
     let alice = app.sign_up("alice", crate::PASSWORD).await;
     let doc = alice.get_json(&app, "/api/v1/openapi.json").await;
     alice
-        .upload(&app, vec![("one.replay", crate::replay_bytes("160c.replay"))])
+        .upload(
+            &app,
+            vec![("one.replay", crate::replay_bytes("160c.replay"))],
+        )
         .await;
 
     // The job stream never ends: read until its first event is whole.
-    let mut stream = alice.client.get(app.url("/api/v1/events")).send().await.unwrap();
+    let mut stream = alice
+        .client
+        .get(app.url("/api/v1/events"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(stream.headers()["content-type"], "text/event-stream");
     let mut text = String::new();
     while !text.contains("\n\n") {
@@ -259,7 +293,11 @@ async fn every_event_of_the_job_and_chat_streams_matches_the_documented_schema()
     assert_eq!(chat.status(), StatusCode::OK);
     let events = sse_events(&chat.text().await.unwrap());
     let seen = check_stream(&doc, &doc["paths"]["/api/v1/coach/chat"]["post"], &events);
-    assert_eq!(seen.first().map(String::as_str), Some("conversation"), "{seen:?}");
+    assert_eq!(
+        seen.first().map(String::as_str),
+        Some("conversation"),
+        "{seen:?}"
+    );
     assert_eq!(seen.last().map(String::as_str), Some("done"), "{seen:?}");
     assert!(seen.iter().any(|e| e == "delta"), "{seen:?}");
 }

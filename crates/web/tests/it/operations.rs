@@ -78,9 +78,10 @@ async fn the_openapi_document_describes_every_api_route_and_no_route_that_does_n
             "{method} {} is missing from openapi.json",
             route.path
         );
-        let public = operation["security"]
-            .as_array()
-            .is_some_and(|s| s.iter().all(|r| r.as_object().is_some_and(|r| r.is_empty())));
+        let public = operation["security"].as_array().is_some_and(|s| {
+            s.iter()
+                .all(|r| r.as_object().is_some_and(|r| r.is_empty()))
+        });
         assert_eq!(
             public,
             route.access == Access::Anyone,
@@ -90,7 +91,11 @@ async fn the_openapi_document_describes_every_api_route_and_no_route_that_does_n
             route.access
         );
         if !public {
-            assert!(operation["responses"]["401"].is_object(), "{method} {}", route.path);
+            assert!(
+                operation["responses"]["401"].is_object(),
+                "{method} {}",
+                route.path
+            );
         }
     }
     let paths = doc["paths"].as_object().unwrap();
@@ -108,9 +113,11 @@ async fn the_openapi_document_describes_every_api_route_and_no_route_that_does_n
             let operation = &item[method];
             for name in path.split('{').skip(1).filter_map(|p| p.split_once('}')) {
                 assert!(
-                    operation["parameters"].as_array().is_some_and(|params| params
-                        .iter()
-                        .any(|p| p["in"] == "path" && p["name"] == name.0)),
+                    operation["parameters"]
+                        .as_array()
+                        .is_some_and(|params| params
+                            .iter()
+                            .any(|p| p["in"] == "path" && p["name"] == name.0)),
                     "{method} {path} does not describe its path parameter {}",
                     name.0
                 );
