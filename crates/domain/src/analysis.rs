@@ -35,6 +35,7 @@ pub struct Analysis {
 }
 
 /// Why an analysis is partial.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Degraded {
     /// Stable machine-readable code, `[a-z0-9_]+` (e.g. `network_decode_failed`).
@@ -44,12 +45,14 @@ pub struct Degraded {
 }
 
 /// Facts about the recording as a whole.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Facts {
     /// A title for lists and pages.
     pub title: String,
     /// When the recording was made, if the file says.
     #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub occurred_at: Option<OffsetDateTime>,
     /// Length in seconds, if known; event times lie within it.
     pub duration_s: Option<f64>,
@@ -61,6 +64,7 @@ pub struct Facts {
 
 /// The result of a recording, per side. The platform derives each owner's
 /// win, loss or draw from it and the side of the owner's participant.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Outcome {
@@ -77,6 +81,7 @@ pub enum Outcome {
 }
 
 /// What an [`Outcome`] means for one side.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SideOutcome {
@@ -101,6 +106,7 @@ impl Outcome {
 }
 
 /// A side of the recording (a team).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Side {
     /// Stable key, `[a-z0-9_]+` (`blue`, `orange`).
@@ -110,6 +116,7 @@ pub struct Side {
 }
 
 /// Someone taking part in the recording.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Participant {
     /// Stable identity across recordings, unique within one: an account
@@ -125,6 +132,7 @@ pub struct Participant {
 }
 
 /// What a metric or an event is about.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Subject {
@@ -139,6 +147,7 @@ pub enum Subject {
 /// A unit of a metric value. Amounts the domain measures in its own scale
 /// ([`Unit::Uu`], [`Unit::Boost`]) say so, so that a page or the coach never
 /// has to guess what a number means.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
@@ -223,6 +232,7 @@ impl Unit {
 }
 
 /// One number: `key` of `subject` is `value` `unit`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metric {
     /// Who or what it measures.
@@ -239,6 +249,7 @@ pub struct Metric {
 }
 
 /// A moment of the recording.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     /// Seconds from the start of the recording.
@@ -257,6 +268,7 @@ pub struct Event {
 }
 
 /// Where in the recording a passage lies.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Span {
@@ -275,6 +287,7 @@ pub enum Span {
 }
 
 /// A piece of text the coach can retrieve and cite by its span.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Passage {
     /// Where it lies.

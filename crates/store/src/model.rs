@@ -256,6 +256,7 @@ pub struct UserJob {
 }
 
 /// How many jobs are in each state.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct JobCounts {
     pub queued: u64,

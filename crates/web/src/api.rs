@@ -17,7 +17,9 @@ use crate::auth::{self, ApiUser};
 use crate::dto::{GameJson, GamesQuery, JobJson, TokenJson};
 use crate::error::AppError;
 
-#[derive(Serialize)]
+/// The caller.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Me)]
 pub struct MeJson {
     pub id: String,
     pub username: String,
@@ -26,6 +28,8 @@ pub struct MeJson {
     pub player_names: Vec<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", summary = "The caller",
+    responses((status = 200, body = MeJson)))]
 pub async fn me(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
@@ -38,7 +42,9 @@ pub async fn me(
     }))
 }
 
-#[derive(Serialize)]
+/// One page of the caller's games.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Games)]
 pub struct GamesJson {
     pub games: Vec<GameJson>,
     /// Games matching the filters, whatever the limit and offset.
@@ -47,11 +53,22 @@ pub struct GamesJson {
     pub offset: u32,
 }
 
+#[utoipa::path(get, path = "/api/v1/games", tag = "games",
+    summary = "The caller's Rocket League games, filtered and sorted",
+    description = "Every parameter is optional, and an empty value means any (a form's blank select).",
+    params(GamesQuery),
+    responses(
+        (status = 200, body = GamesJson),
+        (status = 400, description = "A filter is not valid (`invalid_query`)", body = crate::error::Body),
+    ))]
 pub async fn games(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
-    Query(query): Query<GamesQuery>,
+    query: Result<Query<GamesQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<GamesJson>, AppError> {
+    // A query that does not even deserialize (a filter given twice) gets the
+    // API's JSON error like any other bad filter, not axum's plain text.
+    let Query(query) = query.map_err(|e| AppError::bad_request("invalid_query", e.body_text()))?;
     let filter = query.to_filter()?;
     let rows = state
         .store
@@ -74,13 +91,22 @@ pub fn parse_id<T: FromStr>(raw: &str) -> Result<T, AppError> {
     raw.parse().map_err(|_| AppError::not_found())
 }
 
-#[derive(Serialize)]
+/// One game with its full report.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = GameDetail)]
 pub struct GameDetailJson {
     pub game: GameJson,
     /// The full report (schema in docs/report.md), once analysed.
     pub analysis: Option<serde_json::Value>,
 }
 
+#[utoipa::path(get, path = "/api/v1/games/{id}", tag = "games",
+    summary = "One game with its analysis",
+    params(crate::openapi::IdParam),
+    responses(
+        (status = 200, body = GameDetailJson),
+        (status = 404, description = "No such game of the caller's", body = crate::error::Body),
+    ))]
 pub async fn game(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
@@ -111,11 +137,16 @@ pub async fn load_game(
     Ok((game, analysis))
 }
 
-#[derive(Serialize)]
+/// The caller's analysis jobs.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Jobs)]
 pub struct UploadsJson {
     pub jobs: Vec<JobJson>,
 }
 
+#[utoipa::path(get, path = "/api/v1/uploads", tag = "recordings",
+    summary = "The caller's analysis jobs, newest upload first",
+    responses((status = 200, body = UploadsJson)))]
 pub async fn uploads(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
@@ -131,6 +162,15 @@ pub async fn uploads(
 
 /// Server-sent events: one `job` event per job of the caller whenever its
 /// state changes (all of them first), from the shared job feed.
+#[utoipa::path(get, path = "/api/v1/events", tag = "recordings",
+    summary = "Server-sent events: a `job` event whenever one of the caller's jobs changes state",
+    description = "The stream starts with the caller's recent jobs, then sends each change; it stays open.",
+    responses(
+        (status = 200, description = "An endless event stream; each event's `data` is JSON",
+            content(("text/event-stream", item_schema = crate::openapi::JobEvent))),
+        (status = 429, description = "The caller already holds the most open event streams allowed (`too_many_streams`)",
+            body = crate::error::Body, headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ))]
 pub async fn events(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
@@ -142,11 +182,16 @@ pub async fn events(
     Ok(Sse::new(changes).keep_alive(KeepAlive::default()))
 }
 
-#[derive(Serialize)]
+/// The caller's live API tokens.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Tokens)]
 pub struct TokensJson {
     pub tokens: Vec<TokenJson>,
 }
 
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "accounts",
+    summary = "The caller's live API tokens",
+    responses((status = 200, body = TokensJson)))]
 pub async fn tokens(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
@@ -157,13 +202,19 @@ pub async fn tokens(
     }))
 }
 
-#[derive(Deserialize)]
+/// A token to create.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewToken)]
 pub struct NewTokenJson {
+    /// 1 to 64 characters once trimmed.
+    #[schema(schema_with = crate::openapi::token_name)]
     pub name: String,
 }
 
-#[derive(Serialize)]
+/// A new API token with its secret.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CreatedToken)]
 pub struct CreatedTokenJson {
     #[serde(flatten)]
     pub token: TokenJson,
@@ -199,6 +250,13 @@ pub async fn issue_token(
     })
 }
 
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "accounts",
+    summary = "Create an API token; the secret is returned once",
+    request_body = NewTokenJson,
+    responses(
+        (status = 201, body = CreatedTokenJson),
+        (status = 400, description = "The body or the name is not valid", body = crate::error::Body),
+    ))]
 pub async fn create_token(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
@@ -214,6 +272,9 @@ pub async fn create_token(
 
 /// Ends every session of the caller and revokes every API token, the one
 /// making this call included.
+#[utoipa::path(post, path = "/api/v1/sign-out-everywhere", tag = "accounts",
+    summary = "End every session of the caller and revoke every API token, the calling one included",
+    responses((status = 200, body = auth::SignedOut)))]
 pub async fn sign_out_everywhere(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
@@ -225,6 +286,13 @@ pub async fn sign_out_everywhere(
     ))
 }
 
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "accounts",
+    summary = "Revoke an API token",
+    params(crate::openapi::IdParam),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 404, description = "No such token of the caller's", body = crate::error::Body),
+    ))]
 pub async fn revoke_token(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,

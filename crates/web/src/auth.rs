@@ -319,7 +319,7 @@ fn wait_words(secs: u64) -> String {
 }
 
 /// What "sign out everywhere" ended.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[derive(Debug, Clone, Copy, serde::Serialize, utoipa::ToSchema)]
 pub struct SignedOut {
     pub sessions_ended: u64,
     pub tokens_revoked: u64,

@@ -373,7 +373,7 @@ pub struct LocalProviderConfig {
 }
 
 /// What one plan allows.
-#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanConfig {
     /// Tokens (input, output and cache) a user may spend per calendar month (UTC).

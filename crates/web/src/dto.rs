@@ -11,7 +11,8 @@ use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 use crate::error::AppError;
 
 /// A game as listed. Times are Unix seconds (UTC).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Game)]
 pub struct GameJson {
     pub id: String,
     pub filename: String,
@@ -19,6 +20,7 @@ pub struct GameJson {
     pub size_bytes: u64,
     pub uploaded_at: i64,
     /// `queued`, `running`, `done` or `dead`.
+    #[schema(schema_with = crate::openapi::job_state_or_null)]
     pub state: Option<&'static str>,
     pub error: Option<String>,
     pub analyzed: bool,
@@ -30,6 +32,7 @@ pub struct GameJson {
     pub score: Option<[u32; 2]>,
     /// `win`, `loss` or `draw` from the caller's side (their stored
     /// outcome), when one of the players is them.
+    #[schema(schema_with = crate::openapi::game_result_or_null)]
     pub result: Option<&'static str>,
 }
 
@@ -54,11 +57,14 @@ impl From<&RecordingSummary> for GameJson {
     }
 }
 
-#[derive(Debug, Serialize, PartialEq, Eq, Clone)]
+/// An analysis job of one of the caller's uploads.
+#[derive(Debug, Serialize, PartialEq, Eq, Clone, utoipa::ToSchema)]
+#[schema(as = Job)]
 pub struct JobJson {
     pub job_id: String,
     pub game_id: String,
     pub filename: String,
+    #[schema(schema_with = crate::openapi::job_state)]
     pub state: &'static str,
     pub attempts: u32,
     pub error: Option<String>,
@@ -84,7 +90,9 @@ impl JobJson {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// A personal API token (never its secret).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Token)]
 pub struct TokenJson {
     pub id: String,
     pub name: String,
@@ -105,23 +113,37 @@ impl From<&ApiToken> for TokenJson {
 
 /// The games-list query string. Every field is optional and an empty value
 /// means "any", so the page's filter form can submit blank selects.
-#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+#[derive(Debug, Default, Clone, Deserialize, Serialize, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct GamesQuery {
     /// `played_at` (default), `uploaded_at`, `map`, `playlist`, `team_size`.
+    #[param(schema_with = crate::openapi::games_sort)]
     pub sort: Option<String>,
     /// `desc` (default) or `asc`.
+    #[param(schema_with = crate::openapi::order)]
     pub order: Option<String>,
     /// Played on or after this day, `YYYY-MM-DD`.
+    #[param(schema_with = crate::openapi::day)]
     pub from: Option<String>,
     /// Played on or before this day, `YYYY-MM-DD`.
+    #[param(schema_with = crate::openapi::day)]
     pub to: Option<String>,
+    /// Match type, e.g. `Online`, `Private`.
     pub playlist: Option<String>,
+    /// Map code, e.g. `Stadium_P`.
     pub map: Option<String>,
+    /// Players per team, 1 to 8.
+    #[param(schema_with = crate::openapi::team_size)]
     pub team_size: Option<String>,
     /// `win`, `loss`, `draw` or `unknown`.
+    #[param(schema_with = crate::openapi::games_result)]
     pub result: Option<String>,
+    /// Games per page, 1 to 500 (default 50).
+    #[param(schema_with = crate::openapi::page_limit)]
     pub limit: Option<String>,
+    /// Games to skip.
+    #[param(schema_with = crate::openapi::page_offset)]
     pub offset: Option<String>,
 }
 
@@ -149,20 +171,37 @@ pub(crate) fn invalid(field: &str, expected: &str) -> AppError {
     )
 }
 
+/// A day as `YYYY-MM-DD`, exactly (RFC 3339's full-date): no sign, no
+/// missing or extra digits, so what the OpenAPI document calls a date is
+/// what is accepted.
 pub(crate) fn parse_day(raw: &str, field: &str) -> Result<Date, AppError> {
-    let parts: Vec<&str> = raw.split('-').collect();
-    let [y, m, d] = parts.as_slice() else {
+    let shape_ok = raw.len() == 10
+        && raw.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !shape_ok {
         return Err(invalid(field, "a date like 2024-01-31"));
-    };
-    let year = y.parse::<i32>().ok();
-    let month = m.parse::<u8>().ok().and_then(|m| Month::try_from(m).ok());
-    let day = d.parse::<u8>().ok();
+    }
+    let number = |range: std::ops::Range<usize>| raw.get(range).and_then(|n| n.parse::<u16>().ok());
+    let year = number(0..4).map(i32::from);
+    let month = number(5..7)
+        .and_then(|m| u8::try_from(m).ok())
+        .and_then(|m| Month::try_from(m).ok());
+    let day = number(8..10).and_then(|d| u8::try_from(d).ok());
     match (year, month, day) {
         (Some(y), Some(m), Some(d)) => {
             Date::from_calendar_date(y, m, d).map_err(|_| invalid(field, "a real date"))
         }
-        _ => Err(invalid(field, "a date like 2024-01-31")),
+        _ => Err(invalid(field, "a real date")),
     }
+}
+
+/// The end of a `to` day: the next midnight, or no bound after the last
+/// day there is.
+pub(crate) fn end_of_day(day: Date) -> Option<OffsetDateTime> {
+    day.next_day()
+        .map(|next| PrimitiveDateTime::new(next, Time::MIDNIGHT).assume_utc())
 }
 
 impl GamesQuery {
@@ -195,9 +234,7 @@ impl GamesQuery {
             filter.played_from = Some(PrimitiveDateTime::new(day, Time::MIDNIGHT).assume_utc());
         }
         if let Some(to) = given(&self.to) {
-            let day = parse_day(to, "to")?;
-            let next = day.next_day().ok_or_else(|| invalid("to", "a real date"))?;
-            filter.played_to = Some(PrimitiveDateTime::new(next, Time::MIDNIGHT).assume_utc());
+            filter.played_to = end_of_day(parse_day(to, "to")?);
         }
         filter.match_type = given(&self.playlist).map(str::to_owned);
         filter.map = given(&self.map).map(str::to_owned);

@@ -21,14 +21,20 @@ pub struct AppError {
     pub source: Option<anyhow::Error>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// Every error answer of the API and the pages: the one error body type.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub(crate) struct Body<'a> {
     error: Inner<'a>,
 }
 
-#[derive(Serialize)]
-struct Inner<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ErrorDetail)]
+pub(crate) struct Inner<'a> {
+    /// Stable and machine-readable (`not_found`, `invalid_query`, `csrf_failed`...).
+    #[schema(example = "not_found")]
     code: &'a str,
+    /// For people: what went wrong and what to do.
     message: &'a str,
     /// The id to quote when reporting a problem; it is in every log line of
     /// the request.

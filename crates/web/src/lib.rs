@@ -18,6 +18,7 @@ pub mod events;
 mod game_view;
 pub mod metrics;
 pub mod node;
+pub mod openapi;
 mod ops;
 mod pages;
 pub mod pre_session;

@@ -10,12 +10,16 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::error::AppError;
 
-const OPENAPI: &str = include_str!("../static/openapi.json");
 const STYLESHEET: &str = include_str!("../static/app.css");
 const UPLOAD_SCRIPT: &str = include_str!("../static/upload.js");
 const COACH_SCRIPT: &str = include_str!("../static/coach.js");
 
 /// Liveness, including a round trip to the database.
+#[utoipa::path(get, path = "/health", tag = "operations", summary = "Liveness", security(),
+    responses(
+        (status = 200, description = "The server and its database answer", body = String, content_type = "text/plain"),
+        (status = 503, description = "The database does not answer", body = String, content_type = "text/plain"),
+    ))]
 pub async fn health(State(state): State<AppState>) -> (StatusCode, &'static str) {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok"),
@@ -26,9 +30,13 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, &'static str)
     }
 }
 
-#[derive(Serialize)]
+/// The server's state.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Status)]
 pub struct StatusJson {
+    #[schema(schema_with = crate::openapi::ok_or_degraded)]
     pub status: &'static str,
+    #[schema(schema_with = crate::openapi::ok_or_unavailable)]
     pub database: &'static str,
     pub backend: &'static str,
     pub queue_depth: Option<u64>,
@@ -37,6 +45,12 @@ pub struct StatusJson {
     pub version: &'static str,
 }
 
+#[utoipa::path(get, path = "/status", tag = "operations",
+    summary = "Database, queue depth and workers", security(),
+    responses(
+        (status = 200, body = StatusJson),
+        (status = 503, description = "Degraded: the database does not answer", body = StatusJson),
+    ))]
 pub async fn status(State(state): State<AppState>) -> (StatusCode, Json<StatusJson>) {
     let ping = state.store.ping().await;
     let counts = state.store.job_counts().await;
@@ -62,6 +76,9 @@ pub async fn status(State(state): State<AppState>) -> (StatusCode, Json<StatusJs
     (code, Json(body))
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    summary = "Prometheus text format: requests by route and status, jobs by state", security(),
+    responses((status = 200, body = String, content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let jobs = state.store.job_counts().await.ok();
     (
@@ -73,8 +90,15 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
-pub async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+/// This document, generated from the handlers' annotations and types.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations",
+    summary = "This OpenAPI document", security(),
+    responses((status = 200, description = "An OpenAPI 3.2 document", body = Object)))]
+pub async fn openapi(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        crate::openapi::document_json(&state.config, &state.coach),
+    )
 }
 
 pub async fn stylesheet() -> impl IntoResponse {

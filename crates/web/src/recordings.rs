@@ -18,7 +18,7 @@ use time::{PrimitiveDateTime, Time};
 use crate::api::parse_id;
 use crate::app::AppState;
 use crate::auth::ApiUser;
-use crate::dto::{invalid, parse_day, parse_outcome};
+use crate::dto::{end_of_day, invalid, parse_day, parse_outcome};
 use crate::error::AppError;
 
 /// Query keys besides the `facet.NAME=VALUE` filters.
@@ -60,9 +60,7 @@ pub fn parse_query(params: &BTreeMap<String, String>) -> Result<RecordingQuery, 
                     Some(PrimitiveDateTime::new(day, Time::MIDNIGHT).assume_utc());
             }
             "to" => {
-                let day = parse_day(value, "to")?;
-                let next = day.next_day().ok_or_else(|| invalid("to", "a real date"))?;
-                query.occurred_to = Some(PrimitiveDateTime::new(next, Time::MIDNIGHT).assume_utc());
+                query.occurred_to = end_of_day(parse_day(value, "to")?);
             }
             "sort" => {
                 query.sort = match value {
@@ -114,11 +112,8 @@ pub fn parse_query(params: &BTreeMap<String, String>) -> Result<RecordingQuery, 
             }
         }
     }
-    if let (Some(from), Some(to)) = (query.occurred_from, query.occurred_to)
-        && from >= to
-    {
-        return Err(invalid("to", "on or after the from date"));
-    }
+    // A `to` before `from` is a valid query that matches nothing (as on the
+    // games list), not an error: both are dates the document allows.
     if query.cursor.is_some() && query.offset > 0 {
         return Err(AppError::bad_request(
             "invalid_query",
@@ -128,11 +123,14 @@ pub fn parse_query(params: &BTreeMap<String, String>) -> Result<RecordingQuery, 
     Ok(query)
 }
 
-#[derive(Serialize)]
+/// A recording as listed.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = RecordingItem)]
 pub struct RecordingItemJson {
     pub id: String,
     pub kind: String,
     /// `queued`, `running`, `done` or `dead`: the upload's analysis.
+    #[schema(schema_with = crate::openapi::job_state_or_null)]
     pub state: Option<&'static str>,
     pub error: Option<String>,
     pub title: Option<String>,
@@ -145,6 +143,7 @@ pub struct RecordingItemJson {
     pub facets: BTreeMap<String, String>,
     /// The caller's participant key, when one of their identity links matches.
     pub me: Option<String>,
+    #[schema(schema_with = crate::openapi::owner_outcome)]
     pub outcome: &'static str,
     /// The analysis revision of the stored rows; `null` until analysed.
     pub revision: Option<u32>,
@@ -173,7 +172,9 @@ impl From<&RecordingListItem> for RecordingItemJson {
     }
 }
 
-#[derive(Serialize)]
+/// One page of the caller's recordings.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = RecordingList)]
 pub struct RecordingsJson {
     pub recordings: Vec<RecordingItemJson>,
     /// Recordings matching the filters, whatever the limit and offset.
@@ -185,6 +186,14 @@ pub struct RecordingsJson {
     pub next_cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/recordings", tag = "recordings",
+    summary = "The caller's recordings of every kind, filtered and sorted over stored facts",
+    description = "Every parameter is optional, and an empty value means any. Unknown parameters are refused.",
+    params(crate::openapi::RecordingsParams),
+    responses(
+        (status = 200, body = RecordingsJson),
+        (status = 400, description = "A filter is not valid (`invalid_query`)", body = crate::error::Body),
+    ))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
@@ -206,10 +215,12 @@ pub async fn list(
 
 /// One recording with its neutral analysis. Until it is analysed `facts`
 /// and `revision` are `null` and the lists are empty.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = RecordingDetail)]
 pub struct RecordingDetailJson {
     pub id: String,
     pub kind: String,
+    #[schema(schema_with = crate::openapi::job_state_or_null)]
     pub state: Option<&'static str>,
     pub error: Option<String>,
     pub filename: String,
@@ -225,9 +236,17 @@ pub struct RecordingDetailJson {
     /// The caller's participant key, when one of their identity links matches.
     pub me: Option<String>,
     /// `win`, `loss`, `draw` or `unknown`, from the caller's participant.
+    #[schema(schema_with = crate::openapi::owner_outcome)]
     pub outcome: &'static str,
 }
 
+#[utoipa::path(get, path = "/api/v1/recordings/{id}", tag = "recordings",
+    summary = "One recording with its neutral analysis",
+    params(crate::openapi::IdParam),
+    responses(
+        (status = 200, body = RecordingDetailJson),
+        (status = 404, description = "No such recording of the caller's", body = crate::error::Body),
+    ))]
 pub async fn detail(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
@@ -275,6 +294,15 @@ pub async fn detail(
 
 /// The domain's full report (for Rocket League, the schema in
 /// docs/report.md), as the domain wrote it.
+#[utoipa::path(get, path = "/api/v1/recordings/{id}/report", tag = "recordings",
+    summary = "The domain's full report of a recording",
+    params(crate::openapi::IdParam),
+    responses(
+        (status = 200, description = "The report as the domain wrote it (for rl_replay, docs/report.md)",
+            body = Object),
+        (status = 404, description = "No such recording of the caller's", body = crate::error::Body),
+        (status = 409, description = "Not analysed yet (`not_analysed`)", body = crate::error::Body),
+    ))]
 pub async fn report(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,

@@ -149,12 +149,15 @@ fn busy() -> AppError {
     .with_retry_after(BUSY_RETRY_AFTER_SECS)
 }
 
-#[derive(Debug, Serialize)]
+/// The stored replays of a batch.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Uploads)]
 pub struct UploadResponse {
     pub uploads: Vec<UploadedFile>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Upload)]
 pub struct UploadedFile {
     pub filename: String,
     pub game_id: String,
@@ -177,6 +180,21 @@ struct Staged {
     size: u64,
 }
 
+#[utoipa::path(post, path = "/api/v1/replays", tag = "recordings",
+    summary = "Upload Rocket League replays; one bad file refuses the whole batch",
+    description = "Each file is checked (size, replay header) before anything is stored. A file already \
+        stored returns its existing game. With the session cookie, send the CSRF token as X-CSRF-Token \
+        or as a `csrf` field before the files; a request that accepts text/html is redirected to \
+        /uploads (the plain HTML form).",
+    request_body(content = crate::openapi::UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, body = UploadResponse),
+        (status = 303, description = "Stored, for the HTML form: see /uploads"),
+        (status = 400, description = "Not a multipart body, or no file in it", body = crate::error::Body),
+        (status = 413, description = "A file or the batch is too large, too many files, or over the \
+            caller's storage quota", body = crate::error::Body),
+        (status = 422, description = "A file is not a replay (`not_a_replay`, `trailing_bytes`)", body = crate::error::Body),
+    ))]
 pub async fn upload_replays(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
@@ -331,7 +349,9 @@ const UNRECOGNIZED_CODE: &str = "unrecognized_file";
 /// `not_a_replay` for a file it cannot take.
 const REPLAYS_UNRECOGNIZED_CODE: &str = "not_a_replay";
 
-#[derive(Debug, Serialize)]
+/// The outcome of each file of a batch.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = RecordingsUpload)]
 pub struct RecordingsUploadResponse {
     /// One entry per file, in the order they were sent.
     pub recordings: Vec<FileOutcome>,
@@ -339,7 +359,7 @@ pub struct RecordingsUploadResponse {
     pub refused: usize,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum FileOutcome {
     Stored {
@@ -359,7 +379,8 @@ pub enum FileOutcome {
     },
 }
 
-#[derive(Debug, Serialize)]
+/// Why one file was refused.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FileError {
     pub code: &'static str,
     pub message: String,
@@ -370,6 +391,17 @@ pub struct FileError {
 /// leaves nothing behind; the good files of the batch are stored. Answers
 /// 200 when any file was stored, 422 when every file was refused, with the
 /// outcome of each file either way.
+#[utoipa::path(post, path = "/api/v1/recordings", tag = "recordings",
+    summary = "Upload recordings of any registered kind; each file is stored or refused on its own",
+    description = "With the session cookie, send the CSRF token as X-CSRF-Token or as a `csrf` field \
+        before the files.",
+    request_body(content = crate::openapi::UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "At least one file was stored", body = RecordingsUploadResponse),
+        (status = 422, description = "Every file was refused, each with its own error", body = RecordingsUploadResponse),
+        (status = 400, description = "Not a multipart body, or no file in it", body = crate::error::Body),
+        (status = 413, description = "The batch is too large, or too many files", body = crate::error::Body),
+    ))]
 pub async fn upload_recordings(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,

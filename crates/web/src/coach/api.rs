@@ -194,6 +194,25 @@ async fn history(
 /// `conversation`, `warning`, `tool_started`, `tool_finished`, `delta`, and
 /// exactly one `done` or `error` at the end. The answer is saved (with its
 /// tool calls, citations, tokens and cost) even if the client goes away.
+#[utoipa::path(post, path = "/api/v1/coach/chat", tag = "coach",
+    summary = "Ask the coach; the answer streams as server-sent events",
+    description = "Events: `conversation`, maybe `warning`, `tool_started`, `tool_finished`, `delta`, \
+        then exactly one `done` or `error`. Citations in the text are written `[rec:ID@m:ss]` \
+        (older answers: `[game:ID@m:ss]`).",
+    request_body = ChatJson,
+    responses(
+        (status = 200, description = "The answer as an event stream; each event's `data` is JSON",
+            content(("text/event-stream", item_schema = crate::openapi::ChatStreamEvent)),
+            headers(
+                ("X-RateLimit-Limit" = u64, description = "The limit of the window closest to full (or of the budget)"),
+                ("X-RateLimit-Remaining" = u64, description = "What is left of it"),
+                ("X-RateLimit-Reset" = u64, description = "Seconds until the window frees a slot"),
+            )),
+        (status = 400, description = "The question, its images or its profile are not valid", body = crate::error::Body),
+        (status = 404, description = "No such conversation of the caller's", body = crate::error::Body),
+        (status = 429, description = "Over a plan limit (`rate_limited`) or the monthly budget is spent (`budget_exhausted`)",
+            body = crate::error::Body, headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ))]
 pub async fn chat(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
@@ -305,13 +324,13 @@ pub async fn chat(
     let turn = run_turn(binding, Arc::new(data), meter.clone(), request);
 
     let (tx, rx) = mpsc::channel::<Event>(64);
-    let opening = json!({
-        "conversation_id": conversation.id.to_string(),
-        "profile": conversation.profile,
-        "question_id": question.id.to_string(),
-        "answer_id": answer_id.to_string(),
-    });
-    let _ = tx.send(sse_event("conversation", &opening)).await;
+    let opening = ConversationEvent {
+        conversation_id: conversation.id.to_string(),
+        profile: conversation.profile.clone(),
+        question_id: question.id.to_string(),
+        answer_id: answer_id.to_string(),
+    };
+    let _ = tx.send(sse_event(&opening)).await;
     if admission.budget.warning {
         let _ = tx.send(budget_warning(&admission.budget)).await;
     }
@@ -406,25 +425,22 @@ async fn save_question(
     Ok((conversation, question))
 }
 
-fn sse_event(name: &str, data: &impl Serialize) -> Event {
+fn sse_event<T: ChatEvent>(data: &T) -> Event {
     Event::default()
-        .event(name)
+        .event(T::NAME)
         .json_data(data)
-        .unwrap_or_else(|_| Event::default().event(name).data("{}"))
+        .unwrap_or_else(|_| Event::default().event(T::NAME).data("{}"))
 }
 
 fn budget_warning(budget: &limits::BudgetState) -> Event {
-    sse_event(
-        "warning",
-        &json!({
-            "code": "budget_80_percent",
-            "message": format!(
-                "You have used {}% of this month's {} tokens.",
-                budget.percent_used, budget.limit_tokens
-            ),
-            "budget": budget,
-        }),
-    )
+    sse_event(&WarningEvent {
+        code: "budget_80_percent",
+        message: format!(
+            "You have used {}% of this month's {} tokens.",
+            budget.percent_used, budget.limit_tokens
+        ),
+        budget: budget.clone(),
+    })
 }
 
 /// Runs one answer to the end and saves it, whether or not anyone still
@@ -464,10 +480,11 @@ impl AnswerJob {
                     let arguments: serde_json::Value =
                         serde_json::from_str(&arguments_json).unwrap_or(serde_json::Value::Null);
                     let _ = tx
-                        .send(sse_event(
-                            "tool_started",
-                            &json!({ "id": id, "name": name, "arguments": arguments }),
-                        ))
+                        .send(sse_event(&ToolStartedEvent {
+                            id,
+                            name,
+                            arguments,
+                        }))
                         .await;
                     continue;
                 }
@@ -475,15 +492,12 @@ impl AnswerJob {
                     id, name, is_error, ..
                 } => {
                     let _ = tx
-                        .send(sse_event(
-                            "tool_finished",
-                            &json!({ "id": id, "name": name, "is_error": is_error }),
-                        ))
+                        .send(sse_event(&ToolFinishedEvent { id, name, is_error }))
                         .await;
                     continue;
                 }
                 CoachEvent::TextDelta(text) => {
-                    let _ = tx.send(sse_event("delta", &json!({ "text": text }))).await;
+                    let _ = tx.send(sse_event(&DeltaEvent { text })).await;
                     continue;
                 }
                 CoachEvent::Done(outcome) => (outcome, None),
@@ -500,26 +514,25 @@ impl AnswerJob {
                 tracing::error!(error = %error, "coach: failed to save an answer");
             }
             let final_event = match (&failure, saved) {
-                (None, Ok(citations)) => sse_event(
-                    "done",
-                    &json!({
-                        "message_id": self.answer_id.to_string(),
-                        "citations": citations,
-                        "tokens": tokens_of(&outcome),
-                        "cost_micros": outcome.cost,
-                        "provider": outcome.provider,
-                        "model": outcome.model,
-                        "stop_reason": outcome.stop.as_ref().map(stop_name),
-                    }),
-                ),
-                (Some((code, message)), _) => sse_event(
-                    "error",
-                    &json!({ "code": code, "message": message, "message_id": self.answer_id.to_string() }),
-                ),
-                (None, Err(_)) => sse_event(
-                    "error",
-                    &json!({ "code": "internal", "message": "The answer could not be saved; it has been logged." }),
-                ),
+                (None, Ok(citations)) => sse_event(&DoneEvent {
+                    message_id: self.answer_id.to_string(),
+                    citations,
+                    tokens: tokens_of(&outcome),
+                    cost_micros: outcome.cost,
+                    provider: outcome.provider.clone(),
+                    model: outcome.model.clone(),
+                    stop_reason: outcome.stop.as_ref().map(stop_name),
+                }),
+                (Some((code, message)), _) => sse_event(&ErrorEvent {
+                    code: code.clone(),
+                    message: message.clone(),
+                    message_id: Some(self.answer_id.to_string()),
+                }),
+                (None, Err(_)) => sse_event(&ErrorEvent {
+                    code: "internal".to_owned(),
+                    message: "The answer could not be saved; it has been logged.".to_owned(),
+                    message_id: None,
+                }),
             };
             let _ = tx.send(final_event).await;
             if let Ok(budget) = limits::budget_state(&self.state, self.user, &self.plan).await
@@ -613,11 +626,16 @@ fn stop_name(stop: &filmroom_coach::StopReason) -> String {
 
 // ---- conversations ----
 
-#[derive(Serialize)]
+/// The caller's conversations, most recent first.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Conversations)]
 pub struct ConversationsJson {
     pub conversations: Vec<ConversationSummaryJson>,
 }
 
+#[utoipa::path(get, path = "/api/v1/coach/conversations", tag = "coach",
+    summary = "The caller's conversations with their message counts, tokens and cost",
+    responses((status = 200, body = ConversationsJson)))]
 pub async fn conversations(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
@@ -631,7 +649,9 @@ pub async fn conversations(
     }))
 }
 
-#[derive(Serialize)]
+/// A conversation with one page of its messages.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ConversationDetail)]
 pub struct ConversationDetailJson {
     pub conversation: ConversationJson,
     /// One page, oldest first: the latest messages unless `before` was given.
@@ -647,15 +667,27 @@ pub struct ConversationDetailJson {
 const DEFAULT_MESSAGE_PAGE: u32 = 100;
 const MAX_MESSAGE_PAGE: u32 = 500;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ConversationQuery {
     /// A message id of this conversation: the page ends just before it.
+    #[param(format = Uuid)]
     pub before: Option<String>,
     /// 1 to 500, default 100.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
+#[utoipa::path(get, path = "/api/v1/coach/conversations/{id}", tag = "coach",
+    summary = "A conversation with one page of its messages (oldest first; the latest page unless \
+        `before` is given), their tool calls, citations, tokens and cost",
+    params(crate::openapi::IdParam, ConversationQuery),
+    responses(
+        (status = 200, body = ConversationDetailJson),
+        (status = 400, description = "`before` or `limit` is not valid (`invalid_query`)", body = crate::error::Body),
+        (status = 404, description = "No such conversation of the caller's", body = crate::error::Body),
+    ))]
 pub async fn conversation(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
@@ -698,6 +730,13 @@ pub async fn conversation(
     }))
 }
 
+#[utoipa::path(delete, path = "/api/v1/coach/conversations/{id}", tag = "coach",
+    summary = "Delete a conversation (its usage records are kept)",
+    params(crate::openapi::IdParam),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such conversation of the caller's", body = crate::error::Body),
+    ))]
 pub async fn delete_conversation(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
@@ -728,11 +767,16 @@ pub fn parse_note(raw: &str) -> Result<String, AppError> {
     Ok(text.to_owned())
 }
 
-#[derive(Serialize)]
+/// The caller's notes.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Notes)]
 pub struct NotesJson {
     pub notes: Vec<NoteJson>,
 }
 
+#[utoipa::path(get, path = "/api/v1/coach/notes", tag = "coach",
+    summary = "The caller's notes (the coach reads them)",
+    responses((status = 200, body = NotesJson)))]
 pub async fn notes(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
@@ -743,6 +787,12 @@ pub async fn notes(
     }))
 }
 
+#[utoipa::path(post, path = "/api/v1/coach/notes", tag = "coach", summary = "Write a note",
+    request_body = NoteTextJson,
+    responses(
+        (status = 201, body = NoteJson),
+        (status = 400, description = "The body or the text is not valid", body = crate::error::Body),
+    ))]
 pub async fn create_note(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
@@ -758,6 +808,14 @@ pub async fn create_note(
     Ok((StatusCode::CREATED, Json(NoteJson::from(&note))))
 }
 
+#[utoipa::path(patch, path = "/api/v1/coach/notes/{id}", tag = "coach", summary = "Rewrite a note",
+    params(crate::openapi::IdParam),
+    request_body = NoteTextJson,
+    responses(
+        (status = 200, body = NoteJson),
+        (status = 400, description = "The body or the text is not valid", body = crate::error::Body),
+        (status = 404, description = "No such note of the caller's", body = crate::error::Body),
+    ))]
 pub async fn update_note(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
@@ -775,6 +833,12 @@ pub async fn update_note(
     Ok(Json(NoteJson::from(&note)))
 }
 
+#[utoipa::path(delete, path = "/api/v1/coach/notes/{id}", tag = "coach", summary = "Delete a note",
+    params(crate::openapi::IdParam),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such note of the caller's", body = crate::error::Body),
+    ))]
 pub async fn delete_note(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
@@ -789,7 +853,8 @@ pub async fn delete_note(
 
 // ---- profiles ----
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Profile)]
 pub struct ProfileJson {
     pub id: String,
     pub name: String,
@@ -798,7 +863,9 @@ pub struct ProfileJson {
     pub accepts_images: bool,
 }
 
-#[derive(Serialize)]
+/// The coach profiles and the model that answers.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Profiles)]
 pub struct ProfilesJson {
     pub default: String,
     pub profiles: Vec<ProfileJson>,
@@ -808,6 +875,9 @@ pub struct ProfilesJson {
     pub vision: bool,
 }
 
+#[utoipa::path(get, path = "/api/v1/coach/profiles", tag = "coach",
+    summary = "The coach profiles, the default one, and the model that answers",
+    responses((status = 200, body = ProfilesJson)))]
 pub async fn profiles(
     State(state): State<AppState>,
     ApiUser(_identity): ApiUser,
@@ -835,7 +905,9 @@ pub async fn profiles(
 
 // ---- usage ----
 
-#[derive(Serialize)]
+/// The caller's plan, budget and this month's use.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = UsageCurrent)]
 pub struct UsageCurrentJson {
     pub plan: String,
     pub budget: limits::BudgetState,
@@ -844,6 +916,9 @@ pub struct UsageCurrentJson {
     pub month: UsageTotalsJson,
 }
 
+#[utoipa::path(get, path = "/api/v1/usage/current", tag = "coach",
+    summary = "The caller's plan, budget and this month's model calls",
+    responses((status = 200, body = UsageCurrentJson)))]
 pub async fn usage_current(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
@@ -864,20 +939,32 @@ pub async fn usage_current(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct UsageHistoryQuery {
     /// 1 to 500, default 100.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
-    /// Only records before this Unix time (for paging).
+    /// Only records before this Unix time (for paging): years -9999 to 9999.
+    #[param(minimum = -377_705_116_800_i64, maximum = 253_402_300_799_i64)]
     pub before: Option<i64>,
 }
 
-#[derive(Serialize)]
+/// The caller's model calls, newest first.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = UsageHistory)]
 pub struct UsageHistoryJson {
     pub records: Vec<UsageRecordJson>,
 }
 
+#[utoipa::path(get, path = "/api/v1/usage/history", tag = "coach",
+    summary = "The caller's model calls, newest first",
+    params(UsageHistoryQuery),
+    responses(
+        (status = 200, body = UsageHistoryJson),
+        (status = 400, description = "`limit` or `before` is not valid (`invalid_query`)", body = crate::error::Body),
+    ))]
 pub async fn usage_history(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,

@@ -8,27 +8,37 @@ use filmroom_store::{
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/v1/coach/chat`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ChatRequest)]
 pub struct ChatJson {
     /// Continue this conversation; without it a new one starts.
+    #[schema(format = Uuid)]
     pub conversation_id: Option<String>,
+    /// The question: 1 to 8,000 characters once trimmed.
+    #[schema(schema_with = crate::openapi::chat_message)]
     pub message: String,
     /// The coach profile of a new conversation (default: `rocket-league`).
     pub profile: Option<String>,
+    /// Up to four images, for a profile and a model that read them.
     #[serde(default)]
+    #[schema(max_items = 4)]
     pub attachments: Vec<AttachmentJson>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Attachment)]
 pub struct AttachmentJson {
     /// `image/png`, `image/jpeg`, `image/gif` or `image/webp`.
+    #[schema(schema_with = crate::openapi::image_media_type)]
     pub media_type: String,
+    /// The image's bytes in standard base64.
     pub data_base64: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Conversation)]
 pub struct ConversationJson {
     pub id: String,
     pub title: String,
@@ -49,7 +59,8 @@ impl From<&Conversation> for ConversationJson {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ConversationSummary)]
 pub struct ConversationSummaryJson {
     #[serde(flatten)]
     pub conversation: ConversationJson,
@@ -69,7 +80,8 @@ impl From<&ConversationSummary> for ConversationSummaryJson {
     }
 }
 
-#[derive(Debug, Serialize, Clone)]
+#[derive(Debug, Serialize, Clone, utoipa::ToSchema)]
+#[schema(as = Citation)]
 pub struct CitationJson {
     pub game_id: String,
     pub at_seconds: f64,
@@ -98,7 +110,8 @@ impl From<&Citation> for CitationJson {
     }
 }
 
-#[derive(Debug, Serialize, Default, Clone, Copy)]
+#[derive(Debug, Serialize, Default, Clone, Copy, utoipa::ToSchema)]
+#[schema(as = TokenCounts)]
 pub struct TokensJson {
     pub input: u64,
     pub output: u64,
@@ -106,9 +119,12 @@ pub struct TokensJson {
     pub cache_write: u64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Message)]
 pub struct MessageJson {
     pub id: String,
+    /// `user` or `assistant`.
+    #[schema(schema_with = crate::openapi::message_role)]
     pub role: &'static str,
     pub text: String,
     /// The tools the coach called for this answer, with their results.
@@ -155,11 +171,13 @@ impl From<&StoredMessage> for MessageJson {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Note)]
 pub struct NoteJson {
     pub id: String,
     pub text: String,
     /// `user` or `coach`.
+    #[schema(schema_with = crate::openapi::note_author)]
     pub author: &'static str,
     pub created_at: i64,
     pub updated_at: i64,
@@ -180,13 +198,17 @@ impl From<&Note> for NoteJson {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NoteText)]
 pub struct NoteTextJson {
+    /// 1 to 2,000 characters once trimmed.
+    #[schema(schema_with = crate::openapi::note_text)]
     pub text: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = UsageRecord)]
 pub struct UsageRecordJson {
     pub id: String,
     pub conversation_id: Option<String>,
@@ -197,6 +219,7 @@ pub struct UsageRecordJson {
     pub latency_ms: u64,
     pub cost_micros: u64,
     /// `ok`, `truncated` or `error`.
+    #[schema(schema_with = crate::openapi::usage_outcome)]
     pub outcome: &'static str,
     pub error: Option<String>,
     pub created_at: i64,
@@ -225,7 +248,8 @@ impl From<&UsageRecord> for UsageRecordJson {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = UsageTotals)]
 pub struct UsageTotalsJson {
     pub calls: u64,
     pub tokens: TokensJson,
@@ -245,4 +269,101 @@ impl From<&UsageTotals> for UsageTotalsJson {
             cost_micros: t.cost_micros,
         }
     }
+}
+
+/// The payload of one server-sent event of the chat stream; `NAME` is the
+/// event's name, so a payload cannot be sent under another name than the
+/// one the OpenAPI document gives it.
+pub trait ChatEvent: Serialize {
+    const NAME: &'static str;
+}
+
+/// First event: where the question and the answer are stored.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ConversationEvent {
+    pub conversation_id: String,
+    pub profile: String,
+    pub question_id: String,
+    pub answer_id: String,
+}
+
+impl ChatEvent for ConversationEvent {
+    const NAME: &'static str = "conversation";
+}
+
+/// The monthly budget is 80% spent or more.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WarningEvent {
+    /// `budget_80_percent`.
+    pub code: &'static str,
+    pub message: String,
+    pub budget: super::limits::BudgetState,
+}
+
+impl ChatEvent for WarningEvent {
+    const NAME: &'static str = "warning";
+}
+
+/// The coach called a tool.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ToolStartedEvent {
+    pub id: String,
+    pub name: String,
+    /// The tool's arguments as the model gave them (`null` if they were not JSON).
+    pub arguments: serde_json::Value,
+}
+
+impl ChatEvent for ToolStartedEvent {
+    const NAME: &'static str = "tool_started";
+}
+
+/// A tool call ended.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ToolFinishedEvent {
+    pub id: String,
+    pub name: String,
+    pub is_error: bool,
+}
+
+impl ChatEvent for ToolFinishedEvent {
+    const NAME: &'static str = "tool_finished";
+}
+
+/// More text of the answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeltaEvent {
+    pub text: String,
+}
+
+impl ChatEvent for DeltaEvent {
+    const NAME: &'static str = "delta";
+}
+
+/// The answer is complete and saved.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DoneEvent {
+    pub message_id: String,
+    pub citations: Vec<CitationJson>,
+    pub tokens: TokensJson,
+    pub cost_micros: u64,
+    pub provider: String,
+    pub model: String,
+    pub stop_reason: Option<String>,
+}
+
+impl ChatEvent for DoneEvent {
+    const NAME: &'static str = "done";
+}
+
+/// The answer failed; what was said so far is saved when `message_id` is set.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorEvent {
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+}
+
+impl ChatEvent for ErrorEvent {
+    const NAME: &'static str = "error";
 }

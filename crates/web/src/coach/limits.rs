@@ -46,7 +46,7 @@ pub fn period_start(now: OffsetDateTime) -> OffsetDateTime {
         .unwrap_or(now)
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct BudgetState {
     pub period: String,
     pub limit_tokens: u64,

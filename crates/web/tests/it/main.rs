@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod api_contract;
 mod browser;
 mod coach;
 mod coach_limits;

@@ -1,5 +1,6 @@
 //! Health, status, metrics, request ids, the OpenAPI document and graceful shutdown.
 
+use filmroom_web::routes::{Access, Verb};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -55,7 +56,7 @@ async fn every_response_carries_a_request_id() {
 }
 
 #[tokio::test]
-async fn the_openapi_document_describes_every_api_route() {
+async fn the_openapi_document_describes_every_api_route_and_no_route_that_does_not_exist() {
     let app = spawn_app().await;
     let doc: Value = app
         .client()
@@ -66,16 +67,83 @@ async fn the_openapi_document_describes_every_api_route() {
         .json()
         .await
         .unwrap();
-    assert_eq!(doc["openapi"], "3.0.3");
-    for route in filmroom_web::routes::ROUTES {
-        if route.path.starts_with("/api/") {
-            let method = format!("{:?}", route.verb).to_lowercase();
+    assert_eq!(doc["openapi"], "3.2.0");
+    let routes = filmroom_web::routes::ROUTES;
+    let method_of = |verb: Verb| format!("{verb:?}").to_lowercase();
+    for route in routes.iter().filter(|r| r.path.starts_with("/api/")) {
+        let method = method_of(route.verb);
+        let operation = &doc["paths"][route.path][&method];
+        assert!(
+            operation.is_object(),
+            "{method} {} is missing from openapi.json",
+            route.path
+        );
+        let public = operation["security"].as_array().is_some_and(|s| {
+            s.iter()
+                .all(|r| r.as_object().is_some_and(|r| r.is_empty()))
+        });
+        assert_eq!(
+            public,
+            route.access == Access::Anyone,
+            "{method} {} is documented as {} but its route is {:?}",
+            route.path,
+            if public { "public" } else { "signed in" },
+            route.access
+        );
+        if !public {
             assert!(
-                doc["paths"][route.path][&method].is_object(),
-                "{method} {} is missing from openapi.json",
+                operation["responses"]["401"].is_object(),
+                "{method} {}",
                 route.path
             );
         }
+    }
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            if ["summary", "description", "parameters", "servers"].contains(&method.as_str()) {
+                continue;
+            }
+            assert!(
+                routes
+                    .iter()
+                    .any(|r| r.path == path && method_of(r.verb) == *method),
+                "openapi.json documents {method} {path}, which is no route"
+            );
+            let operation = &item[method];
+            for name in path.split('{').skip(1).filter_map(|p| p.split_once('}')) {
+                assert!(
+                    operation["parameters"]
+                        .as_array()
+                        .is_some_and(|params| params
+                            .iter()
+                            .any(|p| p["in"] == "path" && p["name"] == name.0)),
+                    "{method} {path} does not describe its path parameter {}",
+                    name.0
+                );
+            }
+        }
+    }
+    assert_refs_resolve(&doc, &doc);
+}
+
+/// Every `$ref` of the document names a component it has.
+fn assert_refs_resolve(doc: &Value, node: &Value) {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get("$ref") {
+                let name = target
+                    .strip_prefix("#/components/schemas/")
+                    .unwrap_or_else(|| panic!("{target} is not a component schema"));
+                assert!(
+                    doc["components"]["schemas"][name].is_object(),
+                    "{target} does not resolve"
+                );
+            }
+            map.values().for_each(|v| assert_refs_resolve(doc, v));
+        }
+        Value::Array(items) => items.iter().for_each(|v| assert_refs_resolve(doc, v)),
+        _ => {}
     }
 }
 
