@@ -13,6 +13,7 @@
 //!
 //! `API.md` beside this crate's `Cargo.toml` summarises the public API.
 
+mod coach_model;
 mod error;
 mod model;
 pub mod objects;
@@ -20,6 +21,7 @@ mod sqlite;
 mod store;
 mod types;
 
+pub use coach_model::*;
 pub use error::StoreError;
 pub use model::*;
 pub use sqlite::SqliteStore;
