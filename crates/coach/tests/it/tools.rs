@@ -1,10 +1,9 @@
 //! The tools over real games: every tool, its results and its refusals.
 
-use filmroom_coach::data::{MomentKind, PlayerKey};
+use filmroom_coach::data::MomentKind;
 use filmroom_coach::tools::{averages, stat_value};
 use filmroom_coach::{
-    CoachData, GameDigest, GameQuery, GameResult, InMemoryData, execute_tool, identify_me,
-    tool_definitions,
+    CoachData, GameDigest, GameQuery, GameResult, InMemoryData, execute_tool, tool_definitions,
 };
 use filmroom_replay::EventKind;
 use serde_json::{Value, json};
@@ -22,16 +21,11 @@ fn error_of(value: &Value) -> &str {
 }
 
 #[test]
-fn a_digest_holds_the_players_own_numbers_and_moments_from_the_analysis() {
+fn a_digest_holds_the_players_own_numbers_and_moments_from_the_neutral_analysis() {
     for g in games() {
         let d = &g.digest;
-        let (index, player) = g
-            .analysis
-            .players
-            .iter()
-            .enumerate()
-            .find(|(_, p)| g.me.matches(p))
-            .unwrap();
+        let index = g.me_index;
+        let player = &g.analysis.players[index];
         assert_eq!(d.my_name, player.name);
         assert_eq!(d.stats.goals, player.stats.core.goals, "{}", g.id);
         assert_eq!(d.stats.saves, player.stats.core.saves);
@@ -81,41 +75,19 @@ fn a_digest_holds_the_players_own_numbers_and_moments_from_the_analysis() {
 }
 
 #[test]
-fn identify_me_finds_a_named_player_by_name_or_account_and_otherwise_the_most_frequent() {
-    let a = &game(SESSION[0]).analysis;
-    let b = &game(SESSION[1]).analysis;
-    let second = a.players.iter().filter(|p| !p.is_bot).nth(1).unwrap();
-
-    let by_name = identify_me(&[a, b], &[second.name.to_uppercase()]).unwrap();
-    assert_eq!(by_name.name, second.name);
-
-    if let Some(id) = &second.id {
-        let label = format!("{}:{}", id.platform, id.id);
-        let by_id = identify_me(&[a, b], &[label]).unwrap();
-        assert_eq!(by_id.id.as_ref(), Some(id));
-    }
-
-    // Nobody named: the player in the most games, here everyone of `a` (twice).
-    let first = a.players.iter().find(|p| !p.is_bot).unwrap();
-    let uploader = identify_me(&[b, a, a], &[]).unwrap();
-    assert_eq!(uploader.name, first.name);
-
-    assert_eq!(identify_me(&[a], &["nobody-at-all".to_owned()]), None);
-    assert_eq!(identify_me(&[], &[]), None);
-
-    let stranger = PlayerKey {
-        name: "nobody-at-all".into(),
-        id: None,
-    };
-    assert_eq!(GameDigest::from_analysis("x", None, a, &stranger), None);
-}
-
-#[test]
-fn a_digest_without_a_stored_date_takes_the_replays_own_date() {
+fn a_participant_not_in_the_recording_has_no_digest_and_a_missing_date_is_the_recordings_own() {
     let g = game(SESSION[0]);
-    let digest = GameDigest::from_analysis("x", None, &g.analysis, &g.me).unwrap();
-    let date = digest.played_at.unwrap().date();
-    assert_eq!(date.to_string(), "2026-03-10");
+    let spec = filmroom_replay::domain::coach_digest();
+    assert_eq!(
+        GameDigest::from_neutral("x", None, "rl_replay", &g.neutral, "steam:nobody", &spec),
+        None
+    );
+    let digest =
+        GameDigest::from_neutral("x", None, "rl_replay", &g.neutral, &g.me, &spec).unwrap();
+    assert_eq!(digest.played_at.unwrap().date().to_string(), "2026-03-10");
+    // The detail carries every stored metric of the player, not just the headline ones.
+    assert!(digest.metrics.len() > 40, "{}", digest.metrics.len());
+    assert!(!digest.passages.is_empty());
 }
 
 #[tokio::test]
@@ -391,6 +363,8 @@ fn every_tool_definition_has_an_object_schema_and_a_description() {
             "stats_over_range",
             "game_detail",
             "compare_periods",
+            "metric_summary",
+            "search_moments",
             "list_notes",
             "save_note",
             "delete_note"
