@@ -384,3 +384,178 @@ fn stat_values_read_the_digest() {
     assert_eq!(stat_value(d, "bpm"), d.stats.bpm);
     assert_eq!(stat_value(d, "nope"), None);
 }
+
+#[tokio::test]
+async fn search_moments_finds_moments_and_passages_with_a_citation_and_refuses_bad_text() {
+    let data = data();
+    let (value, is_error, ids) = call(&data, "search_moments", json!({"text": "GOAL BY"})).await;
+    assert!(!is_error, "{value}");
+    let results = value["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    assert!(results.len() <= 20, "the default limit holds");
+    for hit in results {
+        let id = hit["recording_id"].as_str().unwrap();
+        assert!(
+            ids.iter().any(|i| i == id),
+            "{id} is listed for citation checks"
+        );
+        assert!(
+            hit["text"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains("goal by")
+        );
+        let at = hit["start_seconds"].as_f64().unwrap();
+        assert_eq!(
+            hit["cite_as"],
+            filmroom_coach::format_citation(id, at),
+            "{hit}"
+        );
+    }
+    assert!(results.iter().any(|h| h["source"] == "passage"));
+    assert!(results.iter().any(|h| h["source"] == "event"));
+
+    let (value, _, _) = call(
+        &data,
+        "search_moments",
+        json!({"text": "goal by", "limit": 3}),
+    )
+    .await;
+    assert_eq!(value["count"], 3);
+    let (value, _, ids) = call(&data, "search_moments", json!({"text": "zzz-nobody"})).await;
+    assert_eq!(value["count"], 0);
+    assert!(ids.is_empty());
+
+    for (args, needle) in [
+        (json!({"text": "a"}), "text must be 2 to 100"),
+        (json!({"text": "x".repeat(101)}), "text must be 2 to 100"),
+        (
+            json!({"text": "goal", "limit": 0}),
+            "limit must be between 1 and 50",
+        ),
+        (json!({"text": "goal", "extra": 1}), "unknown field"),
+        (json!({}), "missing field `text`"),
+    ] {
+        let (value, is_error, _) = call(&data, "search_moments", args.clone()).await;
+        assert!(is_error, "{args}");
+        assert!(error_of(&value).contains(needle), "{args}: {value}");
+    }
+}
+
+#[tokio::test]
+async fn metric_summary_aggregates_any_stored_key_or_headline_stat_over_a_period_or_a_facet() {
+    let data = data();
+    let with_bpm: Vec<f64> = digests()
+        .iter()
+        .filter_map(|d| d.metrics.get("boost.bpm").copied())
+        .collect();
+    assert!(with_bpm.len() >= 2);
+    let mean = with_bpm.iter().sum::<f64>() / with_bpm.len() as f64;
+
+    let (value, is_error, _) = call(&data, "metric_summary", json!({"metric": "boost.bpm"})).await;
+    assert!(!is_error, "{value}");
+    let group = &value["groups"][0];
+    assert_eq!(group["recordings"], with_bpm.len());
+    assert!(
+        (group["average"].as_f64().unwrap() - mean).abs() < 0.01,
+        "{value}"
+    );
+    assert!(group["min"].as_f64().unwrap() <= group["max"].as_f64().unwrap());
+
+    // A key the headline stats do not carry is still a stored metric.
+    let (value, is_error, _) = call(
+        &data,
+        "metric_summary",
+        json!({"metric": "movement.total_distance", "group_by": "playlist"}),
+    )
+    .await;
+    assert!(!is_error, "{value}");
+    let groups = value["groups"].as_array().unwrap();
+    assert!(!groups.is_empty());
+    let total: u64 = groups
+        .iter()
+        .map(|g| g["recordings"].as_u64().unwrap())
+        .sum();
+    let expected = digests()
+        .iter()
+        .filter(|d| d.metrics.contains_key("movement.total_distance"))
+        .count();
+    assert_eq!(total, expected as u64);
+
+    // A period: only the last session's day.
+    let (value, _, _) = call(
+        &data,
+        "metric_summary",
+        json!({"metric": "core.goals", "from": "2026-03-10", "until": "2026-03-10"}),
+    )
+    .await;
+    assert_eq!(value["groups"][0]["recordings"], SESSION.len());
+
+    let (value, _, _) = call(&data, "metric_summary", json!({"metric": "no.such_key"})).await;
+    assert_eq!(value["groups"], json!([]));
+    assert!(value["notice"].is_string());
+
+    for (args, needle) in [
+        (json!({"metric": ""}), "metric must be 1 to 100"),
+        (json!({"metric": "core.goals", "from": "yesterday"}), "from"),
+        (
+            json!({"metric": "core.goals", "from": "2026-03-10", "until": "2026-03-01"}),
+            "until must be after from",
+        ),
+    ] {
+        let (value, is_error, _) = call(&data, "metric_summary", args.clone()).await;
+        assert!(is_error, "{args}");
+        assert!(error_of(&value).contains(needle), "{args}: {value}");
+    }
+}
+
+#[test]
+fn tool_schemas_are_derived_from_the_argument_types() {
+    let tools = tool_definitions();
+    let schema = |name: &str| {
+        tools
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap()
+            .input_schema
+            .clone()
+    };
+    let search = schema("search_moments");
+    assert_eq!(search["required"], json!(["text"]));
+    assert_eq!(search["additionalProperties"], false);
+    assert_eq!(search["properties"]["text"]["maxLength"], 100);
+    assert!(search.get("$schema").is_none() && search.get("title").is_none());
+    let compare = schema("compare_periods");
+    assert_eq!(
+        compare["required"],
+        json!(["a_from", "a_until", "b_from", "b_until"])
+    );
+    assert!(
+        compare["properties"]["a_from"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("YYYY-MM-DD")
+    );
+    assert_eq!(schema("stats_by_playlist")["properties"], json!({}));
+}
+
+#[test]
+fn the_analysts_stat_table_matches_the_rocket_league_domains_headline_stats() {
+    // The digest is filled from the domain's headline spec; the analyst still
+    // words stats from its own table: they must name the same stats alike.
+    let spec = filmroom_replay::domain::coach_digest();
+    let names: Vec<&str> = spec.headline.iter().map(|h| h.name.as_str()).collect();
+    let keys: Vec<&str> = filmroom_coach::tools::STATS.iter().map(|d| d.key).collect();
+    assert_eq!(names, keys);
+    for (def, headline) in filmroom_coach::tools::STATS.iter().zip(&spec.headline) {
+        assert_eq!(def.label, headline.label);
+        assert_eq!(def.family.as_str(), headline.family);
+        assert_eq!(def.unit, headline.suffix);
+        assert_eq!(
+            def.higher_is_better, headline.higher_is_better,
+            "{}",
+            def.key
+        );
+    }
+}

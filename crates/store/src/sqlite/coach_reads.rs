@@ -93,7 +93,7 @@ pub(super) async fn recordings(
          JOIN recordings r ON r.id = o.recording_id
          LEFT JOIN participants p ON p.recording_id = o.recording_id AND p.participant = o.me
          LEFT JOIN participants g ON o.me IS NULL AND g.recording_id = o.recording_id
-             AND g.participant = json_extract(?1, '$.' || json_quote(r.kind))
+             AND g.participant = json_extract(?, '$.' || json_quote(r.kind))
          WHERE {conditions}
          ORDER BY o.occurred_at DESC, o.recording_id DESC
          LIMIT ?"

@@ -6,6 +6,7 @@ mod accounts;
 mod browser;
 mod coach;
 mod coach_limits;
+mod coach_stored;
 mod coach_tls;
 mod connections;
 mod events;
