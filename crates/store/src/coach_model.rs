@@ -25,8 +25,10 @@ pub struct CoachRecordingQuery {
     pub until: Option<OffsetDateTime>,
     /// Only this recording.
     pub recording: Option<RecordingId>,
-    /// The metric keys to read of "me" and of the sides; empty reads every key.
+    /// The metric keys to read of "me"; empty reads every key.
     pub metrics: Vec<String>,
+    /// The metric keys to read of each side (a score); empty reads none.
+    pub side_metrics: Vec<String>,
     /// By kind, the participant that stands for "me" in recordings where no
     /// link of the owner names one (see [`crate::Store::coach_guess_me`]).
     pub guessed_me: BTreeMap<String, String>,

@@ -165,16 +165,19 @@ pub(super) async fn recordings(
                 .insert(row.try_get("metric")?, row.try_get("value")?);
         }
     }
-    let sides = sqlx::query(
-        "SELECT m.recording_id, m.subject, m.metric, m.value FROM metrics m
-         WHERE m.recording_id IN (SELECT value FROM json_each(?)) AND m.subject_kind = 'side'
-           AND (? OR m.metric IN (SELECT value FROM json_each(?)))",
-    )
-    .bind(&ids)
-    .bind(all_keys)
-    .bind(&keys)
-    .fetch_all(pool)
-    .await?;
+    let sides = if query.side_metrics.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query(
+            "SELECT m.recording_id, m.subject, m.metric, m.value FROM metrics m
+             WHERE m.recording_id IN (SELECT value FROM json_each(?)) AND m.subject_kind = 'side'
+               AND m.metric IN (SELECT value FROM json_each(?))",
+        )
+        .bind(&ids)
+        .bind(json_list(&query.side_metrics)?)
+        .fetch_all(pool)
+        .await?
+    };
     for row in &sides {
         let id: String = row.try_get("recording_id")?;
         if let Some(rec) = index.get(&id).and_then(|&i| out.get_mut(i)) {

@@ -33,8 +33,10 @@ pub struct StoreCoachData {
     now: OffsetDateTime,
     /// Each registered kind's digest spec.
     specs: BTreeMap<String, CoachDigestSpec>,
-    /// The metric keys a list reads: every domain's headline and score keys.
+    /// The metric keys a list reads of "me": every domain's headline keys.
     list_metrics: Vec<String>,
+    /// The side metrics every digest reads: each domain's score key.
+    score_metrics: Vec<String>,
     /// Who "me" probably is, per kind the user has not linked, read once per turn.
     guesses: OnceCell<BTreeMap<String, String>>,
 }
@@ -51,15 +53,17 @@ impl StoreCoachData {
             .map(|d| (d.kind().to_string(), d.coach_digest()))
             .collect();
         let mut list_metrics: Vec<String> = Vec::new();
+        let mut score_metrics: Vec<String> = Vec::new();
         for spec in specs.values() {
-            for key in spec
-                .headline_metrics()
-                .into_iter()
-                .chain(spec.score_metric.clone())
-            {
+            for key in spec.headline_metrics() {
                 if !list_metrics.contains(&key) {
                     list_metrics.push(key);
                 }
+            }
+            if let Some(key) = &spec.score_metric
+                && !score_metrics.contains(key)
+            {
+                score_metrics.push(key.clone());
             }
         }
         Self {
@@ -68,6 +72,7 @@ impl StoreCoachData {
             now,
             specs,
             list_metrics,
+            score_metrics,
             guesses: OnceCell::new(),
         }
     }
@@ -159,6 +164,7 @@ impl CoachData for StoreCoachData {
                 from: query.from,
                 until: query.until,
                 metrics: self.list_metrics.clone(),
+                side_metrics: self.score_metrics.clone(),
                 ..CoachRecordingQuery::default()
             })
             .await?;
@@ -181,6 +187,7 @@ impl CoachData for StoreCoachData {
                 recording: Some(id),
                 // Every metric of the player: the detail shows them all.
                 metrics: Vec::new(),
+                side_metrics: self.score_metrics.clone(),
                 ..CoachRecordingQuery::default()
             })
             .await?;
