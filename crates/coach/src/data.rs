@@ -3,12 +3,15 @@
 //! [`CoachData`] is already scoped to one user when the coach gets it (the web layer
 //! implements it over the store for the signed-in player), so no tool can ever reach
 //! another player's games. Games reach the coach as [`GameDigest`]s: the few numbers
-//! and moments of one game from the player's point of view, built from the replay
-//! engine's [`Analysis`].
+//! and moments of one recording from the player's point of view, built from the
+//! stored neutral rows ([`StoredGame`]) with the domain's [`CoachDigestSpec`]
+//! (which metrics are the headline stats, which events are moments). No domain's
+//! report is read.
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use filmroom_replay::{Analysis, AnalysisStatus, EventKind, PlayerId, PlayerReport};
+use filmroom_domain::{CoachDigestSpec, Event, MomentOwner, SideOutcome, Subject};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -25,6 +28,57 @@ pub trait CoachData: Send + Sync {
     async fn save_note(&self, text: &str) -> Result<NoteView, DataError>;
     /// Deletes a note; `false` if there was none with this id.
     async fn delete_note(&self, id: &str) -> Result<bool, DataError>;
+    /// "Now" for this player's turn: the server's clock (or a test's), so the
+    /// prompt's date and saved notes agree with the rest of the platform.
+    fn now(&self) -> OffsetDateTime;
+    /// Up to `limit` moments and passages of the player's recordings whose text
+    /// contains `text` (case-insensitive), newest recordings first.
+    async fn search(&self, text: &str, limit: usize) -> Result<Vec<SearchHit>, DataError>;
+    /// One metric of the player (a stored key such as `boost.bpm`, or a headline
+    /// stat's name such as `bpm`) aggregated over their recordings.
+    async fn metric_groups(&self, query: &MetricQuery) -> Result<Vec<MetricGroup>, DataError>;
+}
+
+/// One search result: where in which recording the text was found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub recording_id: String,
+    pub kind: String,
+    pub title: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub occurred_at: Option<OffsetDateTime>,
+    /// `event` or `passage`.
+    pub source: String,
+    /// The event's kind (`goal`); `None` for a passage.
+    pub event_kind: Option<String>,
+    pub start_seconds: f64,
+    pub end_seconds: f64,
+    pub text: String,
+}
+
+/// Which metric to aggregate, over which period, grouped how.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MetricQuery {
+    pub metric: String,
+    pub from: Option<OffsetDateTime>,
+    pub until: Option<OffsetDateTime>,
+    /// One group per value of this facet (`playlist`).
+    pub group_by: Option<String>,
+}
+
+/// A metric aggregated over one group of recordings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricGroup {
+    /// The facet's value; `None` when not grouped or the facet is missing.
+    pub group: Option<String>,
+    /// Recordings with a value.
+    pub recordings: u64,
+    pub wins: u64,
+    pub losses: u64,
+    pub draws: u64,
+    pub average: f64,
+    pub min: f64,
+    pub max: f64,
 }
 
 /// Which games to read. `from` is inclusive and `until` exclusive; games without a
@@ -90,82 +144,13 @@ pub enum DataError {
     Rejected(String),
 }
 
-/// Who "me" is in a replay: a player's name and, when the replay has it, their
-/// platform account (which survives a change of display name).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct PlayerKey {
-    pub name: String,
-    pub id: Option<PlayerId>,
-}
-
-impl PlayerKey {
-    /// The same account, or (when either side has no account) the same name,
-    /// ignoring case.
-    pub fn matches(&self, player: &PlayerReport) -> bool {
-        match (&self.id, &player.id) {
-            (Some(a), Some(b)) => a == b,
-            _ => self.name.to_lowercase() == player.name.to_lowercase(),
-        }
-    }
-}
-
-fn account_label(id: &PlayerId) -> String {
-    format!("{}:{}", id.platform, id.id).to_lowercase()
-}
-
-/// Finds the player these games belong to: one whose name or `platform:id` is in
-/// `names` (case-insensitive) or, when `names` is empty, the human player who
-/// appears in the most games (the uploader). Ties go to the player seen first.
-pub fn identify_me(analyses: &[&Analysis], names: &[String]) -> Option<PlayerKey> {
-    let wanted: Vec<String> = names.iter().map(|n| n.trim().to_lowercase()).collect();
-    // (key, games seen in), in order of first appearance for deterministic ties.
-    let mut seen: Vec<(PlayerKey, usize)> = Vec::new();
-    for analysis in analyses {
-        let mut counted_here: Vec<usize> = Vec::new();
-        for player in analysis.players.iter().filter(|p| !p.is_bot) {
-            if !wanted.is_empty() {
-                let by_name = wanted.contains(&player.name.to_lowercase());
-                let by_id = player
-                    .id
-                    .as_ref()
-                    .is_some_and(|id| wanted.contains(&account_label(id)));
-                if !by_name && !by_id {
-                    continue;
-                }
-            }
-            let index = match seen.iter().position(|(k, _)| k.matches(player)) {
-                Some(i) => i,
-                None => {
-                    seen.push((
-                        PlayerKey {
-                            name: player.name.clone(),
-                            id: player.id.clone(),
-                        },
-                        0,
-                    ));
-                    seen.len() - 1
-                }
-            };
-            if !counted_here.contains(&index) {
-                counted_here.push(index);
-                if let Some(entry) = seen.get_mut(index) {
-                    entry.1 += 1;
-                }
-            }
-        }
-    }
-    let best = seen.iter().map(|(_, n)| *n).max()?;
-    seen.into_iter()
-        .find(|(_, n)| *n == best)
-        .map(|(key, _)| key)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GameResult {
     Win,
     Loss,
     Draw,
+    #[default]
     Unknown,
 }
 
@@ -191,12 +176,39 @@ impl MomentKind {
     }
 }
 
-/// A moment of the game the coach can cite: `at_seconds` is the match time (seconds
-/// since the replay's first frame, as the analysis events give it).
+impl MomentKind {
+    /// The kind a domain's moment rule names (`goal_against`); `None` for one
+    /// this coach has no words for.
+    pub fn parse(name: &str) -> Option<Self> {
+        [
+            Self::Goal,
+            Self::Assist,
+            Self::Save,
+            Self::Shot,
+            Self::GoalAgainst,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+    }
+}
+
+/// A moment of the recording the coach can cite: `at_seconds` is the time in the
+/// recording (seconds from its start, as its stored events give it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Moment {
     pub kind: MomentKind,
     pub at_seconds: f64,
+    /// The event's label, as the recording's page shows it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub label: String,
+}
+
+/// A stored passage of the recording: a span and its text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PassageView {
+    pub start_seconds: f64,
+    pub end_seconds: f64,
+    pub text: String,
 }
 
 /// The player's own numbers in one game. Floats are rounded to one decimal so the
@@ -229,6 +241,14 @@ pub struct DigestStats {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GameDigest {
     pub id: String,
+    /// The recording's kind (`rl_replay`).
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// What the recording can be grouped by (`playlist`, `map`...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub facets: BTreeMap<String, String>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub played_at: Option<OffsetDateTime>,
     pub map: Option<String>,
@@ -248,138 +268,255 @@ pub struct GameDigest {
     /// Time-ordered. Left out of list results (`recent_games`...), hence the default.
     #[serde(default)]
     pub moments: Vec<Moment>,
+    /// Every stored metric of the player, by key: in one recording's detail only.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metrics: BTreeMap<String, f64>,
+    /// The recording's passages: in one recording's detail only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passages: Vec<PassageView>,
 }
 
 fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
-/// The replay's own date (`YYYY-MM-DD HH-MM-SS`, the recorder's local time), read
-/// as UTC: the header has no zone, and a day's precision is what the coach needs.
-fn header_date(date: &str) -> Option<OffsetDateTime> {
-    let (day, clock) = date.trim().split_once(' ')?;
-    let mut d = day.split('-').map(str::parse::<u32>);
-    let mut c = clock.split(['-', ':']).map(str::parse::<u8>);
-    let (year, month, dom) = (d.next()?.ok()?, d.next()?.ok()?, d.next()?.ok()?);
-    let (hour, minute, second) = (c.next()?.ok()?, c.next()?.ok()?, c.next()?.ok()?);
-    let month = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
-    let date =
-        time::Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(dom).ok()?)
-            .ok()?;
-    let clock = time::Time::from_hms(hour, minute, second).ok()?;
-    Some(time::PrimitiveDateTime::new(date, clock).assume_utc())
+/// One recording of the player as stored: what a [`GameDigest`] is built from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoredGame {
+    pub id: String,
+    pub kind: String,
+    pub title: Option<String>,
+    pub occurred_at: Option<OffsetDateTime>,
+    pub duration_s: Option<f64>,
+    pub facets: BTreeMap<String, String>,
+    /// False when the analysis was degraded.
+    pub complete: bool,
+    /// The player's participant key, name and side (from their stored links).
+    pub me: Option<String>,
+    pub me_name: Option<String>,
+    pub me_side: Option<String>,
+    pub result: GameResult,
+    /// The player's metrics by key (all of them, or the headline ones).
+    pub my_metrics: BTreeMap<String, f64>,
+    /// Each side's metrics by side, then key.
+    pub side_metrics: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+fn count(v: f64) -> u32 {
+    if v.is_finite() && v > 0.0 {
+        // Counts are whole numbers stored as REAL; the cast saturates.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let n = v.round() as u32;
+        n
+    } else {
+        0
+    }
+}
+
+/// The headline stats of a digest, by their names in [`DigestStats`].
+fn digest_stats(named: &BTreeMap<&str, f64>) -> DigestStats {
+    let get = |name: &str| named.get(name).copied().map(round1);
+    let whole = |name: &str| named.get(name).copied().map(count);
+    DigestStats {
+        goals: whole("goals").unwrap_or(0),
+        assists: whole("assists").unwrap_or(0),
+        saves: whole("saves").unwrap_or(0),
+        shots: whole("shots").unwrap_or(0),
+        score: whole("score").unwrap_or(0),
+        demos_inflicted: whole("demos_inflicted"),
+        demos_taken: whole("demos_taken"),
+        bpm: get("bpm"),
+        avg_boost_amount: get("avg_boost_amount"),
+        percent_zero_boost: get("percent_zero_boost"),
+        avg_speed: get("avg_speed"),
+        percent_supersonic: get("percent_supersonic"),
+        percent_defensive_third: get("percent_defensive_third"),
+        percent_behind_ball: get("percent_behind_ball"),
+        avg_distance_to_ball: get("avg_distance_to_ball"),
+    }
+}
+
+/// The player's moments among `events`, by the domain's rules, time-ordered.
+pub fn moments(
+    events: &[Event],
+    me: &str,
+    my_side: Option<&str>,
+    spec: &CoachDigestSpec,
+) -> Vec<Moment> {
+    let mut out = Vec::new();
+    for event in events {
+        for rule in spec.moments.iter().filter(|r| r.event_kind == event.kind) {
+            let Some(kind) = MomentKind::parse(&rule.moment) else {
+                continue;
+            };
+            let payload_str = |field: &str| event.payload.get(field).and_then(|v| v.as_str());
+            let mine = match &rule.owner {
+                MomentOwner::Subject => {
+                    matches!(&event.subject, Subject::Participant(p) if p == me)
+                }
+                MomentOwner::PayloadParticipant(field) => payload_str(field) == Some(me),
+                MomentOwner::OtherSide(field) => my_side
+                    .is_some_and(|side| payload_str(field).is_some_and(|other| other != side)),
+            };
+            if mine {
+                out.push(Moment {
+                    kind,
+                    at_seconds: round1(event.t_s),
+                    label: event.label.clone(),
+                });
+                // One moment per event: the first rule that fits.
+                break;
+            }
+        }
+    }
+    out.sort_by(|a, b| a.at_seconds.total_cmp(&b.at_seconds));
+    out
 }
 
 impl GameDigest {
-    /// The digest of `analysis` for the player `me`, or `None` if `me` did not play
-    /// in it. `played_at` is the date the caller trusts (the store's); without it the
-    /// replay header's date is used.
-    pub fn from_analysis(
-        id: &str,
-        played_at: Option<OffsetDateTime>,
-        analysis: &Analysis,
-        me: &PlayerKey,
+    /// The digest of a stored recording, or `None` when none of its
+    /// participants is the player's. `events` are the recording's events of the
+    /// spec's moment kinds (empty for list results).
+    pub fn from_stored(
+        game: &StoredGame,
+        spec: &CoachDigestSpec,
+        events: &[Event],
     ) -> Option<GameDigest> {
-        let (index, player) = analysis
-            .players
+        let me = game.me.as_deref()?;
+        let named: BTreeMap<&str, f64> = spec
+            .headline
             .iter()
-            .enumerate()
-            .find(|(_, p)| me.matches(p))?;
-        let team = usize::from(player.team.min(1));
-        let score_for = analysis.replay.score.get(team).copied().unwrap_or(0);
-        let score_against = analysis.replay.score.get(1 - team).copied().unwrap_or(0);
-        let result = if player.team > 1 {
-            GameResult::Unknown
-        } else if score_for > score_against {
-            GameResult::Win
-        } else if score_for < score_against {
-            GameResult::Loss
-        } else {
-            GameResult::Draw
+            .filter_map(|h| Some((h.name.as_str(), *game.my_metrics.get(&h.metric)?)))
+            .collect();
+        let side_score = |side: Option<&String>| -> u32 {
+            match (&spec.score_metric, side) {
+                (Some(metric), Some(side)) => game
+                    .side_metrics
+                    .get(side)
+                    .and_then(|m| m.get(metric))
+                    .copied()
+                    .map_or(0, count),
+                _ => 0,
+            }
         };
-        let s = &player.stats;
-        let stats = DigestStats {
-            goals: s.core.goals,
-            assists: s.core.assists,
-            saves: s.core.saves,
-            shots: s.core.shots,
-            score: s.core.score,
-            demos_inflicted: s.demo.as_ref().map(|d| d.inflicted),
-            demos_taken: s.demo.as_ref().map(|d| d.taken),
-            bpm: s.boost.as_ref().map(|b| round1(b.bpm)),
-            avg_boost_amount: s.boost.as_ref().map(|b| round1(b.avg_amount)),
-            percent_zero_boost: s
-                .boost
-                .as_ref()
-                .and_then(|b| b.percent_zero_boost)
-                .map(round1),
-            avg_speed: s.movement.as_ref().and_then(|m| m.avg_speed).map(round1),
-            percent_supersonic: s
-                .movement
-                .as_ref()
-                .and_then(|m| m.percent_supersonic_speed)
-                .map(round1),
-            percent_defensive_third: s
-                .positioning
-                .as_ref()
-                .and_then(|p| p.percent_defensive_third)
-                .map(round1),
-            percent_behind_ball: s
-                .positioning
-                .as_ref()
-                .and_then(|p| p.percent_behind_ball)
-                .map(round1),
-            avg_distance_to_ball: s
-                .positioning
-                .as_ref()
-                .and_then(|p| p.avg_distance_to_ball)
-                .map(round1),
-        };
-        let mut moments = Vec::new();
-        for event in &analysis.events {
-            let mut push = |kind| {
-                moments.push(Moment {
-                    kind,
-                    at_seconds: round1(event.time),
-                })
-            };
-            match &event.kind {
-                EventKind::Goal {
-                    team: scoring,
-                    scorer,
-                    assister,
-                    ..
-                } => {
-                    if *scoring != player.team {
-                        push(MomentKind::GoalAgainst);
-                    } else if *scorer == Some(index) {
-                        push(MomentKind::Goal);
-                    } else if *assister == Some(index) {
-                        push(MomentKind::Assist);
-                    }
+        let my_side = game.me_side.clone();
+        let other_side = game
+            .side_metrics
+            .keys()
+            .find(|s| Some(*s) != my_side.as_ref())
+            .cloned();
+        Some(GameDigest {
+            id: game.id.clone(),
+            kind: game.kind.clone(),
+            title: game.title.clone(),
+            facets: game.facets.clone(),
+            played_at: game.occurred_at,
+            map: game.facets.get("map").cloned(),
+            playlist: game.facets.get("playlist").cloned(),
+            duration_seconds: game.duration_s.map(round1),
+            team_size: game.facets.get("team_size").and_then(|n| n.parse().ok()),
+            complete: game.complete,
+            my_name: game.me_name.clone().unwrap_or_else(|| me.to_owned()),
+            my_team: my_side.clone().unwrap_or_default(),
+            result: game.result,
+            score_for: side_score(my_side.as_ref()),
+            score_against: side_score(other_side.as_ref()),
+            stats: digest_stats(&named),
+            moments: moments(events, me, my_side.as_deref(), spec),
+            metrics: BTreeMap::new(),
+            passages: Vec::new(),
+        })
+    }
+
+    /// The digest of a neutral analysis for the participant `me`, as the store
+    /// would give it (for tests and for running the coach without a store).
+    pub fn from_neutral(
+        id: &str,
+        occurred_at: Option<OffsetDateTime>,
+        kind: &str,
+        analysis: &filmroom_domain::Analysis,
+        me: &str,
+        spec: &CoachDigestSpec,
+    ) -> Option<GameDigest> {
+        let participant = analysis.participants.iter().find(|p| p.key == me)?;
+        let mut side_metrics: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+        let mut my_metrics = BTreeMap::new();
+        for metric in &analysis.metrics {
+            match &metric.subject {
+                Subject::Participant(p) if p == me => {
+                    my_metrics.insert(metric.key.clone(), metric.value);
                 }
-                EventKind::Shot { player: p } if *p == index => push(MomentKind::Shot),
-                EventKind::Save { player: p } if *p == index => push(MomentKind::Save),
+                Subject::Side(side) => {
+                    side_metrics
+                        .entry(side.clone())
+                        .or_default()
+                        .insert(metric.key.clone(), metric.value);
+                }
                 _ => {}
             }
         }
-        let info = &analysis.replay;
-        Some(GameDigest {
+        let result = participant
+            .side
+            .as_deref()
+            .and_then(|side| analysis.facts.outcome.for_side(side))
+            .map_or(GameResult::Unknown, |o| match o {
+                SideOutcome::Win => GameResult::Win,
+                SideOutcome::Loss => GameResult::Loss,
+                SideOutcome::Draw => GameResult::Draw,
+            });
+        let stored = StoredGame {
             id: id.to_owned(),
-            played_at: played_at.or_else(|| info.date.as_deref().and_then(header_date)),
-            map: info.map_code.clone(),
-            playlist: info.match_type.clone(),
-            duration_seconds: info.duration.map(round1),
-            team_size: info.team_size,
-            complete: matches!(analysis.status, AnalysisStatus::Full),
-            my_name: player.name.clone(),
-            my_team: if player.team == 0 { "blue" } else { "orange" }.to_owned(),
+            kind: kind.to_owned(),
+            title: Some(analysis.facts.title.clone()),
+            occurred_at: occurred_at.or(analysis.facts.occurred_at),
+            duration_s: analysis.facts.duration_s,
+            facets: analysis.facts.facets.clone(),
+            complete: analysis.degraded.is_none(),
+            me: Some(me.to_owned()),
+            me_name: Some(participant.display_name.clone()),
+            me_side: participant.side.clone(),
             result,
-            score_for,
-            score_against,
-            stats,
-            moments,
-        })
+            my_metrics: my_metrics.clone(),
+            side_metrics,
+        };
+        let passages: Vec<(f64, f64, String)> = analysis
+            .passages
+            .iter()
+            .filter_map(|p| match p.span {
+                filmroom_domain::Span::Time { start_s, end_s } => {
+                    Some((start_s, end_s, p.text.clone()))
+                }
+                filmroom_domain::Span::Page { .. } => None,
+            })
+            .collect();
+        GameDigest::from_stored(&stored, spec, &analysis.events)
+            .map(|d| d.with_detail(&my_metrics, &passages))
+    }
+
+    /// The digest with the detail of one recording: every metric of the player
+    /// and the passages, rounded to two decimals (what a model should quote).
+    pub fn with_detail(
+        mut self,
+        metrics: &BTreeMap<String, f64>,
+        passages: &[(f64, f64, String)],
+    ) -> Self {
+        self.metrics = metrics
+            .iter()
+            .map(|(k, v)| (k.clone(), round2(*v)))
+            .collect();
+        self.passages = passages
+            .iter()
+            .map(|(start, end, text)| PassageView {
+                start_seconds: round2(*start),
+                end_seconds: round2(*end),
+                text: text.clone(),
+            })
+            .collect();
+        self
     }
 }
 
@@ -469,5 +606,97 @@ impl CoachData for InMemoryData {
         let before = notes.list.len();
         notes.list.retain(|n| n.id != id);
         Ok(notes.list.len() != before)
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        // Only data held in memory without `at` has no clock of its own.
+        self.now.unwrap_or_else(OffsetDateTime::now_utc)
+    }
+
+    async fn search(&self, text: &str, limit: usize) -> Result<Vec<SearchHit>, DataError> {
+        let needle = text.trim().to_lowercase();
+        let mut hits = Vec::new();
+        for game in &self.games {
+            let hit =
+                |source: &str, kind: Option<&str>, start: f64, end: f64, text: &str| SearchHit {
+                    recording_id: game.id.clone(),
+                    kind: game.kind.clone(),
+                    title: game.title.clone(),
+                    occurred_at: game.played_at,
+                    source: source.to_owned(),
+                    event_kind: kind.map(str::to_owned),
+                    start_seconds: start,
+                    end_seconds: end,
+                    text: text.to_owned(),
+                };
+            let mut found: Vec<SearchHit> = game
+                .moments
+                .iter()
+                .filter(|m| m.label.to_lowercase().contains(&needle))
+                .map(|m| {
+                    hit(
+                        "event",
+                        Some(m.kind.as_str()),
+                        m.at_seconds,
+                        m.at_seconds,
+                        &m.label,
+                    )
+                })
+                .chain(
+                    game.passages
+                        .iter()
+                        .filter(|p| p.text.to_lowercase().contains(&needle))
+                        .map(|p| hit("passage", None, p.start_seconds, p.end_seconds, &p.text)),
+                )
+                .collect();
+            found.sort_by(|a, b| a.start_seconds.total_cmp(&b.start_seconds));
+            hits.extend(found);
+        }
+        hits.truncate(limit);
+        Ok(hits)
+    }
+
+    async fn metric_groups(&self, query: &MetricQuery) -> Result<Vec<MetricGroup>, DataError> {
+        let range = GameQuery {
+            limit: usize::MAX,
+            from: query.from,
+            until: query.until,
+            ..GameQuery::default()
+        };
+        let mut groups: BTreeMap<Option<String>, Vec<(&GameDigest, f64)>> = BTreeMap::new();
+        for game in self.games.iter().filter(|g| range.matches(g)) {
+            let value = game
+                .metrics
+                .get(&query.metric)
+                .copied()
+                .or_else(|| crate::tools::stat_value(game, &query.metric));
+            if let Some(value) = value {
+                let group = query
+                    .group_by
+                    .as_ref()
+                    .and_then(|facet| game.facets.get(facet).cloned());
+                groups.entry(group).or_default().push((game, value));
+            }
+        }
+        Ok(groups
+            .into_iter()
+            .map(|(group, rows)| {
+                let n = rows.len();
+                let of = |r: GameResult| rows.iter().filter(|(g, _)| g.result == r).count() as u64;
+                let values = rows.iter().map(|(_, v)| *v);
+                #[allow(clippy::cast_precision_loss)] // a few thousand games at most
+                let average = values.clone().sum::<f64>() / n as f64;
+                MetricGroup {
+                    group,
+                    recordings: n as u64,
+                    wins: of(GameResult::Win),
+                    losses: of(GameResult::Loss),
+                    draws: of(GameResult::Draw),
+                    average,
+                    min: values.clone().fold(f64::INFINITY, f64::min),
+                    max: values.fold(f64::NEG_INFINITY, f64::max),
+                }
+            })
+            .collect())
     }
 }

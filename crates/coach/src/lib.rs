@@ -11,8 +11,8 @@
 //!   `system.md`, `guardrails.md` and methodology sections; `rocket-league` (the
 //!   default) and `trading` are built in.
 //! - **Player data** ([`data`]): the [`CoachData`] seam, already scoped to one player,
-//!   and [`GameDigest`], one game from the player's point of view, built from the
-//!   replay engine's `Analysis`. [`InMemoryData`] holds games in memory for tests.
+//!   and [`GameDigest`], one recording from the player's point of view, built from
+//!   stored rows (or a neutral analysis) with the domain's digest spec. [`InMemoryData`] holds games in memory for tests.
 //! - **Tools** ([`tools`]): `recent_games`, `stats_by_playlist`, `stats_over_range`,
 //!   `game_detail`, `compare_periods` and the notes, with JSON Schemas for the model;
 //!   bad arguments are error results, never panics.
@@ -47,7 +47,7 @@
 //! #     async fn settle(&self, _: MeterTicket, _: CallRecord) -> Result<(), MeterError> { Ok(()) }
 //! # }
 //! let profiles = ProfileSet::builtin();
-//! let data: Arc<dyn CoachData> = Arc::new(InMemoryData::new(vec![/* GameDigest::from_analysis(..) */]));
+//! let data: Arc<dyn CoachData> = Arc::new(InMemoryData::new(vec![/* GameDigest::from_neutral(..) */]));
 //! let meter: Arc<dyn Meter> = Arc::new(NoMeter);
 //! let request = TurnRequest {
 //!     profile: profiles.default_profile(),
@@ -135,8 +135,8 @@ pub use anthropic::{ANTHROPIC_VERSION, AnthropicConfig, AnthropicProvider};
 pub use budget::{BudgetError, BudgetLedger, InMemoryLedger, Reservation, ReservationId};
 pub use citations::{CitationRef, extract_citations, format_citation, format_clock};
 pub use data::{
-    CoachData, DataError, GameDigest, GameQuery, GameResult, InMemoryData, NoteView, PlayerKey,
-    identify_me,
+    CoachData, DataError, GameDigest, GameQuery, GameResult, InMemoryData, MetricGroup,
+    MetricQuery, NoteView, PassageView, SearchHit, StoredGame,
 };
 pub use error::ProviderError;
 pub use openai::{OpenAiCompatConfig, OpenAiCompatProvider};

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -16,12 +17,16 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::ToolDefinition;
-use crate::data::{CoachData, GameDigest, GameQuery, GameResult};
+use crate::data::{CoachData, GameDigest, GameQuery, GameResult, MetricQuery};
 
 /// Aggregates read at most this many games: a few months of heavy play.
 pub const MAX_GAMES_SCANNED: usize = 1000;
 /// The longest note the coach may save.
 pub const MAX_NOTE_CHARS: usize = 2000;
+/// A search needs a word, and a question's worth of text at most.
+pub const MIN_SEARCH_CHARS: usize = 2;
+/// The longest search text.
+pub const MAX_SEARCH_CHARS: usize = 100;
 
 /// The result of one tool call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -257,22 +262,30 @@ fn ids(games: &[GameDigest]) -> Vec<String> {
 fn row(game: &GameDigest) -> Value {
     let mut v = serde_json::to_value(game).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut v {
-        map.remove("moments");
+        for detail in ["moments", "metrics", "passages"] {
+            map.remove(detail);
+        }
     }
     v
 }
 
-fn object_schema(properties: Value, required: &[&str]) -> Value {
-    json!({
-        "type": "object",
-        "properties": properties,
-        "required": required,
-        "additionalProperties": false,
-    })
-}
-
-fn date_schema(what: &str) -> Value {
-    json!({"type": "string", "description": format!("{what}: an RFC 3339 date-time or a YYYY-MM-DD date")})
+/// The JSON Schema of a tool's arguments, derived from their type: inline (no
+/// `$defs`), without the meta-schema and title the providers do not want.
+fn schema_of<T: JsonSchema>() -> Value {
+    let generator = schemars::generate::SchemaSettings::draft07()
+        .with(|s| {
+            s.meta_schema = None;
+            s.inline_subschemas = true;
+        })
+        .into_generator();
+    let mut schema = generator.into_root_schema_for::<T>().to_value();
+    if let Value::Object(map) = &mut schema {
+        map.remove("title");
+        map.remove("description");
+        // An argument-less tool still takes an object (and nothing in it).
+        map.entry("properties").or_insert_with(|| json!({}));
+    }
+    schema
 }
 
 /// The tools offered to the model, with their JSON Schemas.
@@ -285,107 +298,140 @@ pub fn tool_definitions() -> Vec<ToolDefinition> {
     vec![
         def(
             "recent_games",
-            "The player's most recent games, newest first: result, score, map, playlist and their key stats per game (no moments; use game_detail for those).",
-            object_schema(
-                json!({
-                    "n": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10, "description": "how many games"},
-                    "playlist": {"type": "string", "description": "only this playlist, as the games name it"},
-                }),
-                &[],
-            ),
+            "The player's most recent recordings (games), newest first: result, score, map, playlist and their key stats per game (no moments; use game_detail for those).",
+            schema_of::<RecentArgs>(),
         ),
         def(
             "stats_by_playlist",
             "The player's averages per playlist over their games: games, wins, losses and the average of every stat.",
-            object_schema(json!({}), &[]),
+            schema_of::<NoArgs>(),
         ),
         def(
             "stats_over_range",
             "The player's averages over a period and the list of its games. A YYYY-MM-DD `until` includes that whole day.",
-            object_schema(
-                json!({"from": date_schema("start, inclusive"), "until": date_schema("end")}),
-                &["from", "until"],
-            ),
+            schema_of::<RangeArgs>(),
         ),
         def(
             "game_detail",
-            "One game: its stats and its moments (the player's goals, assists, saves and shots, and goals against) with their match times in seconds.",
-            object_schema(json!({"game_id": {"type": "string"}}), &["game_id"]),
+            "One recording (game): its stats, every stored metric of the player, its moments (the player's goals, assists, saves and shots, and goals against) and passages with their times in seconds.",
+            schema_of::<GameArgs>(),
         ),
         def(
             "compare_periods",
             "Averages over two periods (A then B) and the differences B - A, to see whether the player improved.",
-            object_schema(
-                json!({
-                    "a_from": date_schema("period A start"), "a_until": date_schema("period A end"),
-                    "b_from": date_schema("period B start"), "b_until": date_schema("period B end"),
-                }),
-                &["a_from", "a_until", "b_from", "b_until"],
-            ),
+            schema_of::<CompareArgs>(),
+        ),
+        def(
+            "metric_summary",
+            "One metric of the player (any stored key such as boost.bpm or movement.avg_speed, or a headline stat such as bpm) over their recordings: count, average, min, max and results, optionally within a period and grouped by a facet such as playlist or map.",
+            schema_of::<MetricArgs>(),
+        ),
+        def(
+            "search_moments",
+            "Searches the player's recordings for moments and passages whose text contains the words (a player's name, \"demolished\", \"save\"), newest recordings first, with their times in seconds to cite.",
+            schema_of::<SearchArgs>(),
         ),
         def(
             "list_notes",
             "The coaching notes kept with the player (goals, habits to work on, things to remember).",
-            object_schema(json!({}), &[]),
+            schema_of::<NoArgs>(),
         ),
         def(
             "save_note",
             "Saves a coaching note for later conversations. Only when the player asks or agrees.",
-            object_schema(
-                json!({"text": {"type": "string", "minLength": 1, "maxLength": MAX_NOTE_CHARS}}),
-                &["text"],
-            ),
+            schema_of::<NoteArgs>(),
         ),
         def(
             "delete_note",
             "Deletes one coaching note by its id (from list_notes).",
-            object_schema(json!({"note_id": {"type": "string"}}), &["note_id"]),
+            schema_of::<DeleteArgs>(),
         ),
     ]
 }
 
-#[derive(Deserialize)]
+/// `recent_games`.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RecentArgs {
+    /// How many games (default 10).
+    #[schemars(range(min = 1, max = 50))]
     n: Option<i64>,
+    /// Only this playlist, as the games name it.
     playlist: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NoArgs {}
 
-#[derive(Deserialize)]
+/// A period.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RangeArgs {
+    /// Start, inclusive: an RFC 3339 date-time or a YYYY-MM-DD date.
     from: String,
+    /// End: an RFC 3339 date-time or a YYYY-MM-DD date (a date includes that day).
     until: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct GameArgs {
+    /// The recording's id, as the other tools give it.
     game_id: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CompareArgs {
+    /// Period A start: an RFC 3339 date-time or a YYYY-MM-DD date.
     a_from: String,
+    /// Period A end: an RFC 3339 date-time or a YYYY-MM-DD date.
     a_until: String,
+    /// Period B start: an RFC 3339 date-time or a YYYY-MM-DD date.
     b_from: String,
+    /// Period B end: an RFC 3339 date-time or a YYYY-MM-DD date.
     b_until: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct MetricArgs {
+    /// A stored metric key (`boost.bpm`) or a headline stat (`bpm`).
+    #[schemars(length(min = 1, max = 100))]
+    metric: String,
+    /// Start, inclusive: an RFC 3339 date-time or a YYYY-MM-DD date.
+    from: Option<String>,
+    /// End: an RFC 3339 date-time or a YYYY-MM-DD date (a date includes that day).
+    until: Option<String>,
+    /// A facet to group by (`playlist`, `map`, `team_size`).
+    #[schemars(length(min = 1, max = 50))]
+    group_by: Option<String>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct SearchArgs {
+    /// The words to find, as they would appear in the text.
+    #[schemars(length(min = MIN_SEARCH_CHARS, max = MAX_SEARCH_CHARS))]
+    text: String,
+    /// At most this many results (default 20).
+    #[schemars(range(min = 1, max = 50))]
+    limit: Option<i64>,
+}
+
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NoteArgs {
+    /// The note.
+    #[schemars(length(min = 1, max = MAX_NOTE_CHARS))]
     text: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct DeleteArgs {
+    /// The note's id.
     note_id: String,
 }
 
@@ -467,6 +513,8 @@ pub async fn execute_tool(data: &dyn CoachData, name: &str, arguments_json: &str
         "stats_over_range" => stats_over_range(data, arguments_json).await,
         "game_detail" => game_detail(data, arguments_json).await,
         "compare_periods" => compare_periods(data, arguments_json).await,
+        "metric_summary" => metric_summary(data, arguments_json).await,
+        "search_moments" => search_moments(data, arguments_json).await,
         "list_notes" => list_notes(data, arguments_json).await,
         "save_note" => save_note(data, arguments_json).await,
         "delete_note" => delete_note(data, arguments_json).await,
@@ -605,6 +653,119 @@ async fn compare_periods(data: &dyn CoachData, args: &str) -> Outcome {
             "b": {"from": rfc3339(b_from), "until": rfc3339(b_until), "summary": summary(&b)},
             "differences_b_minus_a": differences,
         }),
+        game_ids,
+    ))
+}
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+async fn metric_summary(data: &dyn CoachData, args: &str) -> Outcome {
+    let args: MetricArgs = parse_args("metric_summary", args)?;
+    let metric = args.metric.trim();
+    if metric.is_empty() || metric.len() > 100 {
+        return Err(ToolOutcome::error("metric must be 1 to 100 characters"));
+    }
+    let from = args
+        .from
+        .as_deref()
+        .map(|t| parse_bound(t, "from", Bound::Start))
+        .transpose()
+        .map_err(ToolOutcome::error)?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|t| parse_bound(t, "until", Bound::End))
+        .transpose()
+        .map_err(ToolOutcome::error)?;
+    if let (Some(f), Some(u)) = (from, until)
+        && u <= f
+    {
+        return Err(ToolOutcome::error("until must be after from"));
+    }
+    let group_by = args
+        .group_by
+        .map(|g| g.trim().to_owned())
+        .filter(|g| !g.is_empty());
+    if group_by.as_ref().is_some_and(|g| g.len() > 50) {
+        return Err(ToolOutcome::error("group_by must be at most 50 characters"));
+    }
+    let query = MetricQuery {
+        metric: metric.to_owned(),
+        from,
+        until,
+        group_by: group_by.clone(),
+    };
+    let groups = data.metric_groups(&query).await.map_err(data_error)?;
+    let rows: Vec<Value> = groups
+        .iter()
+        .map(|g| {
+            json!({
+                "group": g.group,
+                "recordings": g.recordings,
+                "wins": g.wins,
+                "losses": g.losses,
+                "draws": g.draws,
+                "average": round2(g.average),
+                "min": round2(g.min),
+                "max": round2(g.max),
+            })
+        })
+        .collect();
+    let mut content = json!({"metric": metric, "group_by": group_by, "groups": rows});
+    if groups.is_empty() {
+        content["notice"] = json!(
+            "no recording of the player has this metric in this period; check the key (domain.field, e.g. boost.bpm)"
+        );
+    }
+    if let Some(from) = from {
+        content["from"] = json!(rfc3339(from));
+    }
+    if let Some(until) = until {
+        content["until"] = json!(rfc3339(until));
+    }
+    Ok(ToolOutcome::ok(content, Vec::new()))
+}
+
+async fn search_moments(data: &dyn CoachData, args: &str) -> Outcome {
+    let args: SearchArgs = parse_args("search_moments", args)?;
+    let text = args.text.trim();
+    let chars = text.chars().count();
+    if !(MIN_SEARCH_CHARS..=MAX_SEARCH_CHARS).contains(&chars) {
+        return Err(ToolOutcome::error(format!(
+            "text must be {MIN_SEARCH_CHARS} to {MAX_SEARCH_CHARS} characters, got {chars}"
+        )));
+    }
+    let limit = args.limit.unwrap_or(20);
+    if !(1..=50).contains(&limit) {
+        return Err(ToolOutcome::error(format!(
+            "limit must be between 1 and 50, got {limit}"
+        )));
+    }
+    let hits = data
+        .search(text, usize::try_from(limit).unwrap_or(20))
+        .await
+        .map_err(data_error)?;
+    let mut game_ids: Vec<String> = Vec::new();
+    for hit in &hits {
+        if !game_ids.contains(&hit.recording_id) {
+            game_ids.push(hit.recording_id.clone());
+        }
+    }
+    let results: Vec<Value> = hits
+        .iter()
+        .map(|h| {
+            let mut v = serde_json::to_value(h).unwrap_or(Value::Null);
+            v["cite_as"] = json!(crate::citations::format_citation(
+                &h.recording_id,
+                h.start_seconds
+            ));
+            v
+        })
+        .collect();
+    Ok(ToolOutcome::ok(
+        json!({"text": text, "count": hits.len(), "results": results}),
         game_ids,
     ))
 }

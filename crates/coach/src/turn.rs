@@ -59,6 +59,16 @@ impl ProviderBinding {
             vision: false,
         }
     }
+
+    /// The same binding on the caller's clock: the built-in analyst resolves
+    /// "this week" against `now` (the server's clock, a test's fixed one);
+    /// other providers are unchanged.
+    pub fn at(mut self, now: OffsetDateTime) -> Self {
+        if self.name == "builtin" {
+            self.provider = Arc::new(BuiltinAnalyst::with_now(now));
+        }
+        self
+    }
 }
 
 impl std::fmt::Debug for ProviderBinding {
@@ -357,9 +367,9 @@ fn turn_block_text(
     text.push_str(&format!(
         "\n\nYou read the player's games only through the tools ({}), in at most {max_rounds} \
          rounds of tool calls before you answer.\n\nCite every number you state about a game as \
-         [game:<game_id>@<m:ss>], where <game_id> is an id from a tool result and <m:ss> the \
-         match time of the moment (minutes:seconds, from a moment's at_seconds; use 0:00 \
-         for a number about a whole game). Example: [game:3f2a9c@4:07]. An average cites \
+         [rec:<id>@<m:ss>], where <id> is a recording's id from a tool result and <m:ss> the \
+         time of the moment (minutes:seconds, from a moment's at_seconds; use 0:00 \
+         for a number about a whole game). Example: [rec:3f2a9c@4:07]. An average cites \
          the games it covers. Never cite a game the tools did not return.",
         tools
             .iter()
@@ -683,7 +693,7 @@ impl Turn {
 
     /// The per-turn system block, with the player's latest game date.
     async fn turn_block(&self, tools: &[ToolDefinition], max_rounds: u8) -> SystemBlock {
-        let today = OffsetDateTime::now_utc().date();
+        let today = self.data.now().to_offset(time::UtcOffset::UTC).date();
         let latest = if tools.is_empty() {
             Latest::Unknown
         } else {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Analysis, Unit};
+use crate::coach::CoachDigestSpec;
 use crate::keys::Kind;
 use crate::page::Section;
 
@@ -174,6 +175,12 @@ pub trait Domain: Send + Sync {
 
     /// What the coach needs to know about this domain's data.
     fn coach_profile(&self) -> CoachProfile;
+
+    /// The coach's digest of a recording: headline stats and moments. None
+    /// by default, so a domain that needs no headline numbers writes nothing.
+    fn coach_digest(&self) -> CoachDigestSpec {
+        CoachDigestSpec::default()
+    }
 
     /// Lays out a stored report (see [`Analysis::report`]) as neutral page
     /// sections; the web renders them with its own templates.

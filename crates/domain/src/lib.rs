@@ -14,6 +14,7 @@
 
 mod analysis;
 mod clock;
+mod coach;
 mod domain;
 mod keys;
 mod page;
@@ -25,6 +26,7 @@ pub use analysis::{
     Span, Subject, Unit,
 };
 pub use clock::{format_clock, parse_clock};
+pub use coach::{CoachDigestSpec, HeadlineStat, MomentOwner, MomentRule};
 pub use domain::{
     AnalysisError, AnalysisInput, CoachProfile, DeclaredLength, Domain, InputMode, Limits,
     MetricDefinition, RECOGNITION_HEAD_BYTES, Recognition, ReportError, UNREADABLE_CODE,

@@ -13,6 +13,7 @@
 //!
 //! `API.md` beside this crate's `Cargo.toml` summarises the public API.
 
+mod coach_model;
 mod cursor;
 mod error;
 mod model;
@@ -21,6 +22,7 @@ mod sqlite;
 mod store;
 mod types;
 
+pub use coach_model::*;
 pub use cursor::{CursorKey, RecordingCursor};
 pub use error::StoreError;
 pub use model::*;

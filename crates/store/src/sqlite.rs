@@ -17,6 +17,10 @@ use sqlx::sqlite::{
 use sqlx::{Row, Sqlite, Transaction};
 use time::OffsetDateTime;
 
+use crate::coach_model::{
+    CoachMetricGroup, CoachMetricQuery, CoachMoments, CoachRecording, CoachRecordingQuery,
+    CoachSearchHit,
+};
 use crate::error::StoreError;
 use crate::model::{
     AnalysisOutput, ApiToken, Backoff, BudgetReservation, BudgetSettlement, BudgetStatus,
@@ -33,6 +37,7 @@ use crate::types::{
 };
 
 mod coach;
+mod coach_reads;
 mod list;
 mod neutral;
 mod nodes;
@@ -46,6 +51,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Reports handed out by `analysis_for_owner`, for [`Store::reports_read`].
+    reports_read: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl SqliteStore {
@@ -97,7 +104,10 @@ impl SqliteStore {
                 .await?
         };
         MIGRATOR.run(&pool).await.map_err(StoreError::Migration)?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            reports_read: Default::default(),
+        })
     }
 
     /// The underlying pool, for diagnostics (`/status`) and tests.
@@ -384,6 +394,51 @@ impl Store for SqliteStore {
 
     async fn identity_links(&self, user: UserId) -> Result<Vec<IdentityLink>, StoreError> {
         neutral::links(&self.pool, &user.to_string()).await
+    }
+
+    async fn coach_recordings(
+        &self,
+        owner: UserId,
+        query: &CoachRecordingQuery,
+    ) -> Result<Vec<CoachRecording>, StoreError> {
+        coach_reads::recordings(&self.pool, owner, query).await
+    }
+
+    async fn coach_guess_me(
+        &self,
+        owner: UserId,
+    ) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
+        coach_reads::guess_me(&self.pool, owner).await
+    }
+
+    async fn coach_moments(
+        &self,
+        owner: UserId,
+        recording: RecordingId,
+        event_kinds: &[String],
+    ) -> Result<Option<CoachMoments>, StoreError> {
+        coach_reads::moments(&self.pool, owner, recording, event_kinds).await
+    }
+
+    async fn coach_search(
+        &self,
+        owner: UserId,
+        text: &str,
+        limit: u32,
+    ) -> Result<Vec<CoachSearchHit>, StoreError> {
+        coach_reads::search(&self.pool, owner, text, limit).await
+    }
+
+    async fn coach_metric_groups(
+        &self,
+        owner: UserId,
+        query: &CoachMetricQuery,
+    ) -> Result<Vec<CoachMetricGroup>, StoreError> {
+        coach_reads::metric_groups(&self.pool, owner, query).await
+    }
+
+    fn reports_read(&self) -> u64 {
+        self.reports_read.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn backend(&self) -> &'static str {
@@ -930,7 +985,12 @@ impl Store for SqliteStore {
         .bind(id.to_string())
         .fetch_optional(&self.pool)
         .await?;
-        Ok(json.flatten())
+        let json = json.flatten();
+        if json.is_some() {
+            self.reports_read
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(json)
     }
 
     async fn recording_by_id(&self, id: RecordingId) -> Result<Option<Recording>, StoreError> {

@@ -5,6 +5,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use crate::coach_model::{
+    CoachMetricGroup, CoachMetricQuery, CoachMoments, CoachRecording, CoachRecordingQuery,
+    CoachSearchHit,
+};
 use crate::error::StoreError;
 use crate::model::{
     AnalysisOutput, ApiToken, Backoff, BudgetReservation, BudgetSettlement, BudgetStatus,
@@ -514,4 +518,47 @@ pub trait Store: Send + Sync + 'static {
         windows: &[RateWindow],
         now: OffsetDateTime,
     ) -> Result<RateAdmission, StoreError>;
+
+    // ---- coach: reads over the stored neutral rows ----
+
+    /// The owner's analysed recordings matching `query`, newest first, each
+    /// with "me", the outcome, facets and the metrics asked for: a handful
+    /// of queries for any number of recordings, and no report read.
+    async fn coach_recordings(
+        &self,
+        owner: UserId,
+        query: &CoachRecordingQuery,
+    ) -> Result<Vec<CoachRecording>, StoreError>;
+    /// For each kind the owner has no identity link for, the human participant
+    /// in most of their recordings of it: who "me" probably is until they say.
+    async fn coach_guess_me(
+        &self,
+        owner: UserId,
+    ) -> Result<std::collections::BTreeMap<String, String>, StoreError>;
+    /// One owned recording's events of `event_kinds` and its timed passages;
+    /// `None` when the owner does not own it.
+    async fn coach_moments(
+        &self,
+        owner: UserId,
+        recording: RecordingId,
+        event_kinds: &[String],
+    ) -> Result<Option<CoachMoments>, StoreError>;
+    /// Up to `limit` event labels and passages of the owner's recordings
+    /// containing `text` (case-insensitive for ASCII), newest recordings first.
+    async fn coach_search(
+        &self,
+        owner: UserId,
+        text: &str,
+        limit: u32,
+    ) -> Result<Vec<CoachSearchHit>, StoreError>;
+    /// "Me"'s metric over the owner's recordings, aggregated in SQL (count,
+    /// average, extremes, outcomes), in one group or one per facet value.
+    async fn coach_metric_groups(
+        &self,
+        owner: UserId,
+        query: &CoachMetricQuery,
+    ) -> Result<Vec<CoachMetricGroup>, StoreError>;
+    /// How many stored reports this store has handed out since it opened
+    /// ([`Store::analysis_for_owner`]): what shows that the coach parses none.
+    fn reports_read(&self) -> u64;
 }

@@ -95,8 +95,9 @@ fn contains_any(text: &str, words: &[&str]) -> bool {
     words.iter().any(|w| text.contains(w))
 }
 
-/// A game id written in the question: `game:<id>`, `[game:<id>@m:ss]` or
-/// `game <id>` where the id has a digit and at least six characters.
+/// A recording id written in the question: `rec:<id>`, `[rec:<id>@m:ss]`,
+/// `game:<id>`, `[game:<id>@m:ss]` or `game <id>` where the id has a digit and
+/// at least six characters.
 fn game_id_in(text: &str) -> Option<String> {
     let is_id = |t: &str| {
         t.len() >= 6
@@ -107,8 +108,12 @@ fn game_id_in(text: &str) -> Option<String> {
     // ASCII lowering keeps byte offsets, so the id can be cut from the original text.
     let lower = text.to_ascii_lowercase();
     let mut rest = lower.as_str();
-    while let Some(i) = rest.find("game") {
-        let after = rest.get(i + 4..).unwrap_or("");
+    while let Some((i, marker)) = ["game", "rec"]
+        .iter()
+        .filter_map(|m| rest.find(m).map(|i| (i, m.len())))
+        .min()
+    {
+        let after = rest.get(i + marker..).unwrap_or("");
         let after_sep = after.trim_start_matches([':', ' ', '#']);
         let token: String = after_sep
             .chars()

@@ -160,7 +160,7 @@ async fn explain_my_last_game_cites_its_moments_at_their_match_times() {
 async fn a_game_named_by_its_id_is_explained_and_an_unknown_id_is_answered_honestly() {
     let (outcome, _) = ask(Arc::new(data()), "What happened in game c-8206e?").await;
     assert!(
-        outcome.text.starts_with("This game [game:c-8206e@0:00]"),
+        outcome.text.starts_with("This game [rec:c-8206e@0:00]"),
         "{}",
         outcome.text
     );
@@ -639,6 +639,25 @@ impl CoachData for RangesFail {
     }
     async fn delete_note(&self, id: &str) -> Result<bool, DataError> {
         self.0.delete_note(id).await
+    }
+    fn now(&self) -> time::OffsetDateTime {
+        self.0.now()
+    }
+    async fn search(
+        &self,
+        text: &str,
+        limit: usize,
+    ) -> Result<Vec<filmroom_coach::SearchHit>, DataError> {
+        self.0.search(text, limit).await
+    }
+    async fn metric_groups(
+        &self,
+        query: &filmroom_coach::MetricQuery,
+    ) -> Result<Vec<filmroom_coach::MetricGroup>, DataError> {
+        if query.from.is_some() {
+            return Err(DataError::Backend("the database is gone".into()));
+        }
+        self.0.metric_groups(query).await
     }
 }
 

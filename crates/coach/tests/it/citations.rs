@@ -46,7 +46,7 @@ fn malformed_citations_are_ignored() {
 #[test]
 fn a_formatted_citation_reads_back_the_same() {
     let text = format_citation("g-1", 125.9);
-    assert_eq!(text, "[game:g-1@2:05]");
+    assert_eq!(text, "[rec:g-1@2:05]");
     let back = &extract_citations(&text)[0];
     assert_eq!((back.game_id.as_str(), back.at_seconds), ("g-1", 125.0));
 }

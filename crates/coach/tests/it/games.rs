@@ -1,11 +1,12 @@
 //! Real games for the coach's tests: replays from `../shared/replays` analysed by the
-//! replay engine, turned into digests for a player, held in an `InMemoryData`.
+//! replay engine, turned into the neutral analysis the store keeps (the Rocket
+//! League domain's `to_neutral`), digested for a player with the domain's digest
+//! spec, held in an `InMemoryData`.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use filmroom_coach::data::PlayerKey;
-use filmroom_coach::{GameDigest, InMemoryData, identify_me};
+use filmroom_coach::{GameDigest, InMemoryData};
 use filmroom_replay::Analysis;
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -22,7 +23,10 @@ pub struct Game {
     pub id: &'static str,
     pub played_at: OffsetDateTime,
     pub analysis: Analysis,
-    pub me: PlayerKey,
+    pub neutral: filmroom_domain::Analysis,
+    /// The player's index in the report and their participant key.
+    pub me_index: usize,
+    pub me: String,
     pub digest: GameDigest,
 }
 
@@ -95,14 +99,28 @@ pub fn games() -> &'static [Game] {
                 let bytes = std::fs::read(&path)
                     .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
                 let analysis = filmroom_replay::analyze(&bytes).unwrap();
-                let me = identify_me(&[&analysis], &[])
+                let neutral = filmroom_replay::domain::to_neutral(&analysis).unwrap();
+                let me_index = analysis
+                    .players
+                    .iter()
+                    .position(|p| !p.is_bot)
                     .unwrap_or_else(|| panic!("no player in {file}: {:?}", analysis.players));
-                let digest =
-                    GameDigest::from_analysis(id, Some(*played_at), &analysis, &me).unwrap();
+                let me = neutral.participants[me_index].key.clone();
+                let digest = GameDigest::from_neutral(
+                    id,
+                    Some(*played_at),
+                    "rl_replay",
+                    &neutral,
+                    &me,
+                    &filmroom_replay::domain::coach_digest(),
+                )
+                .unwrap();
                 Game {
                     id,
                     played_at: *played_at,
                     analysis,
+                    neutral,
+                    me_index,
                     me,
                     digest,
                 }

@@ -1,10 +1,9 @@
 //! The tools over real games: every tool, its results and its refusals.
 
-use filmroom_coach::data::{MomentKind, PlayerKey};
+use filmroom_coach::data::MomentKind;
 use filmroom_coach::tools::{averages, stat_value};
 use filmroom_coach::{
-    CoachData, GameDigest, GameQuery, GameResult, InMemoryData, execute_tool, identify_me,
-    tool_definitions,
+    CoachData, GameDigest, GameQuery, GameResult, InMemoryData, execute_tool, tool_definitions,
 };
 use filmroom_replay::EventKind;
 use serde_json::{Value, json};
@@ -22,16 +21,11 @@ fn error_of(value: &Value) -> &str {
 }
 
 #[test]
-fn a_digest_holds_the_players_own_numbers_and_moments_from_the_analysis() {
+fn a_digest_holds_the_players_own_numbers_and_moments_from_the_neutral_analysis() {
     for g in games() {
         let d = &g.digest;
-        let (index, player) = g
-            .analysis
-            .players
-            .iter()
-            .enumerate()
-            .find(|(_, p)| g.me.matches(p))
-            .unwrap();
+        let index = g.me_index;
+        let player = &g.analysis.players[index];
         assert_eq!(d.my_name, player.name);
         assert_eq!(d.stats.goals, player.stats.core.goals, "{}", g.id);
         assert_eq!(d.stats.saves, player.stats.core.saves);
@@ -81,41 +75,19 @@ fn a_digest_holds_the_players_own_numbers_and_moments_from_the_analysis() {
 }
 
 #[test]
-fn identify_me_finds_a_named_player_by_name_or_account_and_otherwise_the_most_frequent() {
-    let a = &game(SESSION[0]).analysis;
-    let b = &game(SESSION[1]).analysis;
-    let second = a.players.iter().filter(|p| !p.is_bot).nth(1).unwrap();
-
-    let by_name = identify_me(&[a, b], &[second.name.to_uppercase()]).unwrap();
-    assert_eq!(by_name.name, second.name);
-
-    if let Some(id) = &second.id {
-        let label = format!("{}:{}", id.platform, id.id);
-        let by_id = identify_me(&[a, b], &[label]).unwrap();
-        assert_eq!(by_id.id.as_ref(), Some(id));
-    }
-
-    // Nobody named: the player in the most games, here everyone of `a` (twice).
-    let first = a.players.iter().find(|p| !p.is_bot).unwrap();
-    let uploader = identify_me(&[b, a, a], &[]).unwrap();
-    assert_eq!(uploader.name, first.name);
-
-    assert_eq!(identify_me(&[a], &["nobody-at-all".to_owned()]), None);
-    assert_eq!(identify_me(&[], &[]), None);
-
-    let stranger = PlayerKey {
-        name: "nobody-at-all".into(),
-        id: None,
-    };
-    assert_eq!(GameDigest::from_analysis("x", None, a, &stranger), None);
-}
-
-#[test]
-fn a_digest_without_a_stored_date_takes_the_replays_own_date() {
+fn a_participant_not_in_the_recording_has_no_digest_and_a_missing_date_is_the_recordings_own() {
     let g = game(SESSION[0]);
-    let digest = GameDigest::from_analysis("x", None, &g.analysis, &g.me).unwrap();
-    let date = digest.played_at.unwrap().date();
-    assert_eq!(date.to_string(), "2026-03-10");
+    let spec = filmroom_replay::domain::coach_digest();
+    assert_eq!(
+        GameDigest::from_neutral("x", None, "rl_replay", &g.neutral, "steam:nobody", &spec),
+        None
+    );
+    let digest =
+        GameDigest::from_neutral("x", None, "rl_replay", &g.neutral, &g.me, &spec).unwrap();
+    assert_eq!(digest.played_at.unwrap().date().to_string(), "2026-03-10");
+    // The detail carries every stored metric of the player, not just the headline ones.
+    assert!(digest.metrics.len() > 40, "{}", digest.metrics.len());
+    assert!(!digest.passages.is_empty());
 }
 
 #[tokio::test]
@@ -391,6 +363,8 @@ fn every_tool_definition_has_an_object_schema_and_a_description() {
             "stats_over_range",
             "game_detail",
             "compare_periods",
+            "metric_summary",
+            "search_moments",
             "list_notes",
             "save_note",
             "delete_note"
@@ -409,4 +383,179 @@ fn stat_values_read_the_digest() {
     assert_eq!(stat_value(d, "goals"), Some(f64::from(d.stats.goals)));
     assert_eq!(stat_value(d, "bpm"), d.stats.bpm);
     assert_eq!(stat_value(d, "nope"), None);
+}
+
+#[tokio::test]
+async fn search_moments_finds_moments_and_passages_with_a_citation_and_refuses_bad_text() {
+    let data = data();
+    let (value, is_error, ids) = call(&data, "search_moments", json!({"text": "GOAL BY"})).await;
+    assert!(!is_error, "{value}");
+    let results = value["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    assert!(results.len() <= 20, "the default limit holds");
+    for hit in results {
+        let id = hit["recording_id"].as_str().unwrap();
+        assert!(
+            ids.iter().any(|i| i == id),
+            "{id} is listed for citation checks"
+        );
+        assert!(
+            hit["text"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains("goal by")
+        );
+        let at = hit["start_seconds"].as_f64().unwrap();
+        assert_eq!(
+            hit["cite_as"],
+            filmroom_coach::format_citation(id, at),
+            "{hit}"
+        );
+    }
+    assert!(results.iter().any(|h| h["source"] == "passage"));
+    assert!(results.iter().any(|h| h["source"] == "event"));
+
+    let (value, _, _) = call(
+        &data,
+        "search_moments",
+        json!({"text": "goal by", "limit": 3}),
+    )
+    .await;
+    assert_eq!(value["count"], 3);
+    let (value, _, ids) = call(&data, "search_moments", json!({"text": "zzz-nobody"})).await;
+    assert_eq!(value["count"], 0);
+    assert!(ids.is_empty());
+
+    for (args, needle) in [
+        (json!({"text": "a"}), "text must be 2 to 100"),
+        (json!({"text": "x".repeat(101)}), "text must be 2 to 100"),
+        (
+            json!({"text": "goal", "limit": 0}),
+            "limit must be between 1 and 50",
+        ),
+        (json!({"text": "goal", "extra": 1}), "unknown field"),
+        (json!({}), "missing field `text`"),
+    ] {
+        let (value, is_error, _) = call(&data, "search_moments", args.clone()).await;
+        assert!(is_error, "{args}");
+        assert!(error_of(&value).contains(needle), "{args}: {value}");
+    }
+}
+
+#[tokio::test]
+async fn metric_summary_aggregates_any_stored_key_or_headline_stat_over_a_period_or_a_facet() {
+    let data = data();
+    let with_bpm: Vec<f64> = digests()
+        .iter()
+        .filter_map(|d| d.metrics.get("boost.bpm").copied())
+        .collect();
+    assert!(with_bpm.len() >= 2);
+    let mean = with_bpm.iter().sum::<f64>() / with_bpm.len() as f64;
+
+    let (value, is_error, _) = call(&data, "metric_summary", json!({"metric": "boost.bpm"})).await;
+    assert!(!is_error, "{value}");
+    let group = &value["groups"][0];
+    assert_eq!(group["recordings"], with_bpm.len());
+    assert!(
+        (group["average"].as_f64().unwrap() - mean).abs() < 0.01,
+        "{value}"
+    );
+    assert!(group["min"].as_f64().unwrap() <= group["max"].as_f64().unwrap());
+
+    // A key the headline stats do not carry is still a stored metric.
+    let (value, is_error, _) = call(
+        &data,
+        "metric_summary",
+        json!({"metric": "movement.total_distance", "group_by": "playlist"}),
+    )
+    .await;
+    assert!(!is_error, "{value}");
+    let groups = value["groups"].as_array().unwrap();
+    assert!(!groups.is_empty());
+    let total: u64 = groups
+        .iter()
+        .map(|g| g["recordings"].as_u64().unwrap())
+        .sum();
+    let expected = digests()
+        .iter()
+        .filter(|d| d.metrics.contains_key("movement.total_distance"))
+        .count();
+    assert_eq!(total, expected as u64);
+
+    // A period: only the last session's day.
+    let (value, _, _) = call(
+        &data,
+        "metric_summary",
+        json!({"metric": "core.goals", "from": "2026-03-10", "until": "2026-03-10"}),
+    )
+    .await;
+    assert_eq!(value["groups"][0]["recordings"], SESSION.len());
+
+    let (value, _, _) = call(&data, "metric_summary", json!({"metric": "no.such_key"})).await;
+    assert_eq!(value["groups"], json!([]));
+    assert!(value["notice"].is_string());
+
+    for (args, needle) in [
+        (json!({"metric": ""}), "metric must be 1 to 100"),
+        (json!({"metric": "core.goals", "from": "yesterday"}), "from"),
+        (
+            json!({"metric": "core.goals", "from": "2026-03-10", "until": "2026-03-01"}),
+            "until must be after from",
+        ),
+    ] {
+        let (value, is_error, _) = call(&data, "metric_summary", args.clone()).await;
+        assert!(is_error, "{args}");
+        assert!(error_of(&value).contains(needle), "{args}: {value}");
+    }
+}
+
+#[test]
+fn tool_schemas_are_derived_from_the_argument_types() {
+    let tools = tool_definitions();
+    let schema = |name: &str| {
+        tools
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap()
+            .input_schema
+            .clone()
+    };
+    let search = schema("search_moments");
+    assert_eq!(search["required"], json!(["text"]));
+    assert_eq!(search["additionalProperties"], false);
+    assert_eq!(search["properties"]["text"]["maxLength"], 100);
+    assert!(search.get("$schema").is_none() && search.get("title").is_none());
+    let compare = schema("compare_periods");
+    assert_eq!(
+        compare["required"],
+        json!(["a_from", "a_until", "b_from", "b_until"])
+    );
+    assert!(
+        compare["properties"]["a_from"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("YYYY-MM-DD")
+    );
+    assert_eq!(schema("stats_by_playlist")["properties"], json!({}));
+}
+
+#[test]
+fn the_analysts_stat_table_matches_the_rocket_league_domains_headline_stats() {
+    // The digest is filled from the domain's headline spec; the analyst still
+    // words stats from its own table: they must name the same stats alike.
+    let spec = filmroom_replay::domain::coach_digest();
+    let names: Vec<&str> = spec.headline.iter().map(|h| h.name.as_str()).collect();
+    let keys: Vec<&str> = filmroom_coach::tools::STATS.iter().map(|d| d.key).collect();
+    assert_eq!(names, keys);
+    for (def, headline) in filmroom_coach::tools::STATS.iter().zip(&spec.headline) {
+        assert_eq!(def.label, headline.label);
+        assert_eq!(def.family.as_str(), headline.family);
+        assert_eq!(def.unit, headline.suffix);
+        assert_eq!(
+            def.higher_is_better, headline.higher_is_better,
+            "{}",
+            def.key
+        );
+    }
 }

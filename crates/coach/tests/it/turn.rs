@@ -287,15 +287,9 @@ async fn a_tool_round_runs_between_two_calls_each_reserved_and_settled_once_with
         matches!(&second[2].parts[..], [Part::ToolResult { tool_call_id, is_error: false, .. }] if tool_call_id == "toolu_1")
     );
     // Tools are offered and the system prompt ends with the turn's block.
-    assert_eq!(requests[0].tools.len(), 8);
+    assert_eq!(requests[0].tools.len(), 10);
     let system = &requests[0].system;
-    assert!(
-        system
-            .last()
-            .unwrap()
-            .text
-            .contains("[game:<game_id>@<m:ss>]")
-    );
+    assert!(system.last().unwrap().text.contains("[rec:<id>@<m:ss>]"));
     assert!(!system.last().unwrap().cacheable);
 
     // Each reservation is the over-estimate of what was sent plus max_tokens.

@@ -3,6 +3,7 @@
 //! neutral analysis of `filmroom-domain`. The engine runs unchanged; this
 //! module only reads its public report.
 
+mod coach_digest;
 mod definitions;
 mod neutral;
 mod pages;
@@ -14,6 +15,7 @@ use filmroom_domain::{
     InputMode, Kind, Limits, MetricDefinition, Recognition, ReportError, Section,
 };
 
+pub use coach_digest::coach_digest;
 pub use definitions::{metric_definitions, unit as field_unit};
 pub use neutral::to_neutral;
 
@@ -149,6 +151,10 @@ impl Domain for RocketLeague {
             name: "Rocket League".into(),
             markdown: include_str!("coach.md").into(),
         }
+    }
+
+    fn coach_digest(&self) -> filmroom_domain::CoachDigestSpec {
+        coach_digest()
     }
 
     fn page_sections(&self, report: &serde_json::Value) -> Result<Vec<Section>, ReportError> {

@@ -473,7 +473,7 @@ fn metric_from_row(row: &SqliteRow) -> Result<Metric, StoreError> {
     })
 }
 
-fn event_from_row(row: &SqliteRow) -> Result<Event, StoreError> {
+pub(super) fn event_from_row(row: &SqliteRow) -> Result<Event, StoreError> {
     let x: Option<f64> = row.try_get("x")?;
     let y: Option<f64> = row.try_get("y")?;
     let z: Option<f64> = row.try_get("z")?;

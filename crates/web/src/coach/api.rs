@@ -320,8 +320,8 @@ pub async fn chat(
         node: state.node.name.clone(),
         admitted: std::sync::Mutex::new(admission.hold.clone()),
     });
-    let data = StoreCoachData::new(store.clone(), user, now);
-    let turn = run_turn(binding, Arc::new(data), meter.clone(), request);
+    let data = StoreCoachData::new(store.clone(), user, now, &state.domains);
+    let turn = run_turn(binding.at(now), Arc::new(data), meter.clone(), request);
 
     let (tx, rx) = mpsc::channel::<Event>(64);
     let opening = ConversationEvent {

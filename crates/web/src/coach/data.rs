@@ -1,122 +1,139 @@
 //! The coach's view of one user's data, over the store: the `CoachData` the
 //! tools and the built-in analyst read. Every read goes through the store's
-//! owner-scoped methods, so a tool can only ever see the asking user's games
-//! and notes.
+//! owner-scoped coach reads, so a tool can only ever see the asking user's
+//! recordings and notes.
 //!
-//! Reports are parsed lazily, newest first, and each at most once per turn:
-//! "the last 3 games" reads three reports (plus the few that decide who "me"
-//! is), not the whole history.
+//! Digests are built from stored rows (the owner's "me" and outcome, facts,
+//! facets, metrics, events, passages) with each domain's digest spec from the
+//! registry: a turn over a thousand recordings is a handful of queries and
+//! parses no report.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use filmroom_coach::{
-    CoachData, DataError, GameDigest, GameQuery, NoteView, PlayerKey, identify_me,
+    CoachData, DataError, GameDigest, GameQuery, GameResult, MetricGroup, MetricQuery, NoteView,
+    SearchHit, StoredGame,
 };
-use filmroom_replay::Analysis;
+use filmroom_domain::{CoachDigestSpec, Registry};
 use filmroom_store::{
-    Note, NoteAuthor, NoteId, RecordingFilter, RecordingId, RecordingSummary, Store, UserId,
+    CoachMetricQuery, CoachRecording, CoachRecordingQuery, Note, NoteAuthor, NoteId, OwnerOutcome,
+    RecordingId, Store, UserId,
 };
 use time::OffsetDateTime;
-use tokio::sync::{Mutex, OnceCell};
+use tokio::sync::OnceCell;
 
-/// How many of a user's most recent games the coach reads at most: the
+/// How many of a user's most recent recordings a list reads at most: the
 /// tools' own cap, so their "older games may be missing" notices are true.
-const MAX_GAMES: u32 = filmroom_coach::tools::MAX_GAMES_SCANNED as u32;
-/// Without player names on the account, "me" is the player seen in most of
-/// this many recent games: the uploader is in all of them.
-const ME_SAMPLE: usize = 30;
+const MAX_GAMES: usize = filmroom_coach::tools::MAX_GAMES_SCANNED;
 
 pub struct StoreCoachData {
     store: Arc<dyn Store>,
     user: UserId,
     now: OffsetDateTime,
-    /// The user's recordings, newest first, listed once per turn.
-    rows: OnceCell<Vec<RecordingSummary>>,
-    me: OnceCell<Option<PlayerKey>>,
-    /// Reports parsed this turn (`None`: not analysed or unreadable).
-    reports: Mutex<HashMap<RecordingId, Option<Arc<Analysis>>>>,
+    /// Each registered kind's digest spec.
+    specs: BTreeMap<String, CoachDigestSpec>,
+    /// The metric keys a list reads of "me": every domain's headline keys.
+    list_metrics: Vec<String>,
+    /// The side metrics every digest reads: each domain's score key.
+    score_metrics: Vec<String>,
+    /// Who "me" probably is, per kind the user has not linked, read once per turn.
+    guesses: OnceCell<BTreeMap<String, String>>,
 }
 
 impl StoreCoachData {
-    pub fn new(store: Arc<dyn Store>, user: UserId, now: OffsetDateTime) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        user: UserId,
+        now: OffsetDateTime,
+        domains: &Registry,
+    ) -> Self {
+        let specs: BTreeMap<String, CoachDigestSpec> = domains
+            .domains()
+            .map(|d| (d.kind().to_string(), d.coach_digest()))
+            .collect();
+        let mut list_metrics: Vec<String> = Vec::new();
+        let mut score_metrics: Vec<String> = Vec::new();
+        for spec in specs.values() {
+            for key in spec.headline_metrics() {
+                if !list_metrics.contains(&key) {
+                    list_metrics.push(key);
+                }
+            }
+            if let Some(key) = &spec.score_metric
+                && !score_metrics.contains(key)
+            {
+                score_metrics.push(key.clone());
+            }
+        }
         Self {
             store,
             user,
             now,
-            rows: OnceCell::new(),
-            me: OnceCell::new(),
-            reports: Mutex::new(HashMap::new()),
+            specs,
+            list_metrics,
+            score_metrics,
+            guesses: OnceCell::new(),
         }
     }
 
-    async fn rows(&self) -> Result<&Vec<RecordingSummary>, DataError> {
-        self.rows
+    async fn guesses(&self) -> Result<&BTreeMap<String, String>, DataError> {
+        self.guesses
             .get_or_try_init(|| async {
-                let filter = RecordingFilter {
-                    limit: MAX_GAMES,
-                    ..RecordingFilter::default()
-                };
-                let rows = self
-                    .store
-                    .list_recordings(self.user, &filter)
+                self.store
+                    .coach_guess_me(self.user)
                     .await
-                    .map_err(data_error)?;
-                Ok(rows.into_iter().filter(|r| r.analyzed).collect())
+                    .map_err(data_error)
             })
             .await
     }
 
-    async fn report(&self, id: RecordingId) -> Result<Option<Arc<Analysis>>, DataError> {
-        if let Some(cached) = self.reports.lock().await.get(&id) {
-            return Ok(cached.clone());
-        }
-        let json = self
-            .store
-            .analysis_for_owner(self.user, id)
+    async fn recordings(
+        &self,
+        mut query: CoachRecordingQuery,
+    ) -> Result<Vec<CoachRecording>, DataError> {
+        query.guessed_me = self.guesses().await?.clone();
+        self.store
+            .coach_recordings(self.user, &query)
             .await
-            .map_err(data_error)?;
-        // A report from an older schema that no longer parses is skipped, not fatal.
-        let report = json.and_then(|json| match serde_json::from_str::<Analysis>(&json) {
-            Ok(analysis) => Some(Arc::new(analysis)),
-            Err(error) => {
-                tracing::warn!(recording = %id, error = %error, "coach: unreadable report skipped");
-                None
-            }
-        });
-        self.reports.lock().await.insert(id, report.clone());
-        Ok(report)
+            .map_err(data_error)
     }
 
-    async fn me(&self) -> Result<Option<&PlayerKey>, DataError> {
-        let me = self
-            .me
-            .get_or_try_init(|| async {
-                let names = self
-                    .store
-                    .player_names(self.user)
-                    .await
-                    .map_err(data_error)?;
-                let mut sample = Vec::new();
-                for row in self.rows().await?.iter().take(ME_SAMPLE) {
-                    if let Some(report) = self.report(row.id).await? {
-                        sample.push(report);
-                    }
-                }
-                let reports: Vec<&Analysis> = sample.iter().map(Arc::as_ref).collect();
-                Ok::<_, DataError>(identify_me(&reports, &names))
-            })
-            .await?;
-        Ok(me.as_ref())
+    fn spec(&self, kind: &str) -> CoachDigestSpec {
+        self.specs.get(kind).cloned().unwrap_or_default()
     }
 
-    async fn digest(&self, row: &RecordingSummary) -> Result<Option<GameDigest>, DataError> {
-        let Some(me) = self.me().await? else {
-            return Ok(None);
-        };
-        Ok(self.report(row.id).await?.and_then(|analysis| {
-            GameDigest::from_analysis(&row.id.to_string(), row.played_at, &analysis, me)
-        }))
+    /// A headline stat's name (`bpm`) as its stored key (`boost.bpm`); any
+    /// other text is taken as a key.
+    fn metric_key(&self, name: &str) -> String {
+        self.specs
+            .values()
+            .flat_map(|s| &s.headline)
+            .find(|h| h.name == name)
+            .map_or_else(|| name.to_owned(), |h| h.metric.clone())
+    }
+}
+
+fn stored_game(row: &CoachRecording) -> StoredGame {
+    StoredGame {
+        id: row.id.to_string(),
+        kind: row.kind.clone(),
+        title: row.title.clone(),
+        occurred_at: row.occurred_at,
+        duration_s: row.duration_s,
+        facets: row.facets.clone(),
+        complete: row.complete,
+        me: row.me.clone(),
+        me_name: row.me_name.clone(),
+        me_side: row.me_side.clone(),
+        result: match row.outcome {
+            OwnerOutcome::Win => GameResult::Win,
+            OwnerOutcome::Loss => GameResult::Loss,
+            OwnerOutcome::Draw => GameResult::Draw,
+            OwnerOutcome::Unknown => GameResult::Unknown,
+        },
+        my_metrics: row.my_metrics.clone(),
+        side_metrics: row.side_metrics.clone(),
     }
 }
 
@@ -140,28 +157,54 @@ fn note_view(note: Note) -> NoteView {
 #[async_trait::async_trait]
 impl CoachData for StoreCoachData {
     async fn games(&self, query: &GameQuery) -> Result<Vec<GameDigest>, DataError> {
-        let mut games = Vec::new();
-        for row in self.rows().await? {
-            if games.len() >= query.limit {
-                break;
-            }
-            if let Some(game) = self.digest(row).await?
-                && query.matches(&game)
-            {
-                games.push(game);
-            }
-        }
-        Ok(games)
+        let rows = self
+            .recordings(CoachRecordingQuery {
+                limit: u32::try_from(query.limit.min(MAX_GAMES)).unwrap_or(u32::MAX),
+                facet: query.playlist.clone().map(|p| ("playlist".to_owned(), p)),
+                from: query.from,
+                until: query.until,
+                metrics: self.list_metrics.clone(),
+                side_metrics: self.score_metrics.clone(),
+                ..CoachRecordingQuery::default()
+            })
+            .await?;
+        // A recording none of whose participants is the user's has no digest.
+        Ok(rows
+            .iter()
+            .filter_map(|row| {
+                GameDigest::from_stored(&stored_game(row), &self.spec(&row.kind), &[])
+            })
+            .collect())
     }
 
     async fn game(&self, id: &str) -> Result<Option<GameDigest>, DataError> {
         let Ok(id) = id.parse::<RecordingId>() else {
             return Ok(None);
         };
-        match self.rows().await?.iter().find(|r| r.id == id) {
-            Some(row) => self.digest(row).await,
-            None => Ok(None),
-        }
+        let rows = self
+            .recordings(CoachRecordingQuery {
+                limit: 1,
+                recording: Some(id),
+                // Every metric of the player: the detail shows them all.
+                metrics: Vec::new(),
+                side_metrics: self.score_metrics.clone(),
+                ..CoachRecordingQuery::default()
+            })
+            .await?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        let spec = self.spec(&row.kind);
+        let moments = self
+            .store
+            .coach_moments(self.user, id, &spec.moment_event_kinds())
+            .await
+            .map_err(data_error)?
+            .unwrap_or_default();
+        Ok(
+            GameDigest::from_stored(&stored_game(row), &spec, &moments.events)
+                .map(|d| d.with_detail(&row.my_metrics, &moments.passages)),
+        )
     }
 
     async fn notes(&self) -> Result<Vec<NoteView>, DataError> {
@@ -187,5 +230,61 @@ impl CoachData for StoreCoachData {
             Err(filmroom_store::StoreError::NotFound { .. }) => Ok(false),
             Err(error) => Err(data_error(error)),
         }
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.now
+    }
+
+    async fn search(&self, text: &str, limit: usize) -> Result<Vec<SearchHit>, DataError> {
+        let hits = self
+            .store
+            .coach_search(self.user, text, u32::try_from(limit).unwrap_or(u32::MAX))
+            .await
+            .map_err(data_error)?;
+        Ok(hits
+            .into_iter()
+            .map(|h| SearchHit {
+                recording_id: h.recording_id.to_string(),
+                kind: h.kind,
+                title: h.title,
+                occurred_at: h.occurred_at,
+                source: h.source.as_str().to_owned(),
+                event_kind: h.event_kind,
+                start_seconds: h.start_s,
+                end_seconds: h.end_s,
+                text: h.text,
+            })
+            .collect())
+    }
+
+    async fn metric_groups(&self, query: &MetricQuery) -> Result<Vec<MetricGroup>, DataError> {
+        let groups = self
+            .store
+            .coach_metric_groups(
+                self.user,
+                &CoachMetricQuery {
+                    metric: self.metric_key(&query.metric),
+                    kind: None,
+                    from: query.from,
+                    until: query.until,
+                    group_by_facet: query.group_by.clone(),
+                },
+            )
+            .await
+            .map_err(data_error)?;
+        Ok(groups
+            .into_iter()
+            .map(|g| MetricGroup {
+                group: g.group,
+                recordings: g.recordings,
+                wins: g.wins,
+                losses: g.losses,
+                draws: g.draws,
+                average: g.avg,
+                min: g.min,
+                max: g.max,
+            })
+            .collect())
     }
 }

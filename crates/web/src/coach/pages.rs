@@ -107,9 +107,10 @@ pub struct CoachPage {
     pub back: String,
 }
 
-/// Splits an answer into text and links at its citations `[game:ID@m:ss]`
-/// (parsed as the coach writes them); only citations the store kept with the
-/// message (the user's own games) become links.
+/// Splits an answer into text and links at its citations `[rec:ID@m:ss]`
+/// (and the `[game:ID@m:ss]` of answers stored before them), parsed as the
+/// coach writes them; only citations the store kept with the message (the
+/// user's own recordings) become links to the recording at that moment.
 pub fn segments(message: &CitedText) -> Vec<Segment> {
     let links: Vec<(String, Segment)> = extract_citations(&message.text)
         .into_iter()
@@ -509,6 +510,35 @@ mod tests {
                 (format!(" B [game:{other}@0:10] C "), None),
                 ("4:07".to_owned(), link),
                 (String::new(), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn new_rec_citations_and_old_game_citations_link_alike() {
+        let mine = "3f2a9c00-0000-4000-8000-000000000001";
+        let text = CitedText {
+            text: format!("Old [game:{mine}@0:05], new [rec:{mine}@1:05]."),
+            cited: HashSet::from([mine.to_owned()]),
+        };
+        let parts: Vec<(String, Option<String>)> = segments(&text)
+            .into_iter()
+            .map(|s| (s.text, s.url))
+            .collect();
+        assert_eq!(
+            parts,
+            vec![
+                ("Old ".to_owned(), None),
+                (
+                    "0:05".to_owned(),
+                    Some(format!("/games/{mine}?tab=timeline&t=5"))
+                ),
+                (", new ".to_owned(), None),
+                (
+                    "1:05".to_owned(),
+                    Some(format!("/games/{mine}?tab=timeline&t=65"))
+                ),
+                (".".to_owned(), None),
             ]
         );
     }

@@ -7,6 +7,7 @@ mod api_contract;
 mod browser;
 mod coach;
 mod coach_limits;
+mod coach_stored;
 mod coach_tls;
 mod connections;
 mod events;

@@ -1,0 +1,123 @@
+//! Plain types of the coach's reads ([`crate::Store::coach_recordings`] and
+//! friends): one recording from its owner's point of view, built from the
+//! stored neutral rows, never from a report.
+
+use std::collections::BTreeMap;
+
+use filmroom_domain::Event;
+use time::OffsetDateTime;
+
+use crate::model::OwnerOutcome;
+use crate::types::RecordingId;
+
+/// Which of a user's analysed recordings the coach reads, newest first.
+/// `from` is inclusive and `until` exclusive; a date bound leaves out
+/// recordings without a date.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CoachRecordingQuery {
+    /// At most this many recordings.
+    pub limit: u32,
+    /// Only this kind.
+    pub kind: Option<String>,
+    /// Only recordings with this facet value (compared case-insensitively).
+    pub facet: Option<(String, String)>,
+    pub from: Option<OffsetDateTime>,
+    pub until: Option<OffsetDateTime>,
+    /// Only this recording.
+    pub recording: Option<RecordingId>,
+    /// The metric keys to read of "me"; empty reads every key.
+    pub metrics: Vec<String>,
+    /// The metric keys to read of each side (a score); empty reads none.
+    pub side_metrics: Vec<String>,
+    /// By kind, the participant that stands for "me" in recordings where no
+    /// link of the owner names one (see [`crate::Store::coach_guess_me`]).
+    pub guessed_me: BTreeMap<String, String>,
+}
+
+/// One recording as the coach sees it: its facts, its owner's "me" and
+/// outcome, and the metrics asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoachRecording {
+    pub id: RecordingId,
+    pub kind: String,
+    pub title: Option<String>,
+    pub occurred_at: Option<OffsetDateTime>,
+    pub duration_s: Option<f64>,
+    pub facets: BTreeMap<String, String>,
+    /// False when the analysis was degraded (read in part).
+    pub complete: bool,
+    /// The owner's participant key, when one of their links names one.
+    pub me: Option<String>,
+    pub me_name: Option<String>,
+    pub me_side: Option<String>,
+    pub outcome: OwnerOutcome,
+    /// "Me"'s metrics, by key.
+    pub my_metrics: BTreeMap<String, f64>,
+    /// Each side's metrics, by side then key.
+    pub side_metrics: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+/// A recording's events of some kinds and its passages, for one owner.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CoachMoments {
+    pub events: Vec<Event>,
+    /// `(start_s, end_s, text)`; passages by page have no times and are left out.
+    pub passages: Vec<(f64, f64, String)>,
+}
+
+/// Where a search hit was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoachHitSource {
+    Event,
+    Passage,
+}
+
+impl CoachHitSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Event => "event",
+            Self::Passage => "passage",
+        }
+    }
+}
+
+/// One event label or passage text of the owner's recordings matching a search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoachSearchHit {
+    pub recording_id: RecordingId,
+    pub kind: String,
+    pub title: Option<String>,
+    pub occurred_at: Option<OffsetDateTime>,
+    pub source: CoachHitSource,
+    /// The event's kind; `None` for a passage.
+    pub event_kind: Option<String>,
+    pub start_s: f64,
+    pub end_s: f64,
+    pub text: String,
+}
+
+/// A metric of "me" aggregated in SQL over the owner's recordings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CoachMetricQuery {
+    pub metric: String,
+    pub kind: Option<String>,
+    pub from: Option<OffsetDateTime>,
+    pub until: Option<OffsetDateTime>,
+    /// Group by this facet's value (recordings without it form the group `None`).
+    pub group_by_facet: Option<String>,
+}
+
+/// One group of a [`CoachMetricQuery`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoachMetricGroup {
+    /// The facet's value; `None` for "not grouped" or recordings without it.
+    pub group: Option<String>,
+    /// Recordings with a value of the metric.
+    pub recordings: u64,
+    pub wins: u64,
+    pub losses: u64,
+    pub draws: u64,
+    pub avg: f64,
+    pub min: f64,
+    pub max: f64,
+}
