@@ -99,13 +99,13 @@ async fn searching_model(
     ([("content-type", "text/event-stream")], out)
 }
 
-struct SearchingModel {
-    base_url: String,
+pub(crate) struct SearchingModel {
+    pub(crate) base_url: String,
     requests: Arc<Mutex<Vec<Value>>>,
 }
 
 impl SearchingModel {
-    async fn start() -> SearchingModel {
+    pub(crate) async fn start() -> SearchingModel {
         let requests: Arc<Mutex<Vec<Value>>> = Arc::default();
         let router = axum::Router::new()
             .route("/v1/chat/completions", axum::routing::post(searching_model))
@@ -120,7 +120,7 @@ impl SearchingModel {
     }
 
     /// The search tool's result the model was given last.
-    fn last_tool_result(&self) -> Value {
+    pub(crate) fn last_tool_result(&self) -> Value {
         let requests = self.requests.lock().unwrap();
         let content = requests
             .iter()
@@ -133,7 +133,7 @@ impl SearchingModel {
     }
 }
 
-async fn search(
+pub(crate) async fn search(
     user: &User,
     app: &TestApp,
     model: &SearchingModel,

@@ -84,7 +84,7 @@ async fn spawn_app_clocked(
     spawn_app_built(adjust, still, routes, rl_domains()).await
 }
 
-async fn spawn_app_built(
+pub(crate) async fn spawn_app_built(
     adjust: impl FnOnce(&mut Config),
     still: bool,
     routes: axum::Router<filmroom_web::AppState>,

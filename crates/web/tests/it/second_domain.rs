@@ -465,3 +465,52 @@ async fn files_of_the_second_domain_are_refused_on_their_own_with_their_domains_
     let list = alice.get_json(&app, "/api/v1/recordings").await;
     assert_eq!(list["total"], 1);
 }
+
+/// The last leg: a coach tool finds the domain's stored passage of the
+/// uploaded transcript and the answer cites its moment as `[rec:ID@m:ss]`,
+/// which links to the recording's page at that moment.
+#[tokio::test]
+async fn the_coach_finds_the_second_domains_moment_with_a_tool_and_cites_it() {
+    use crate::coach::{FakeModel, plan, use_fake_model};
+    use crate::coach_stored::{SearchingModel, search};
+
+    let model = SearchingModel::start().await;
+    let fake = FakeModel {
+        base_url: model.base_url.clone(),
+        input_tokens: Arc::default(),
+        output_tokens: Arc::default(),
+        calls: Arc::default(),
+        requests: Arc::default(),
+    };
+    let app = crate::spawn_app_built(
+        |config| use_fake_model(config, &fake, plan(10_000_000, 1_000)),
+        false,
+        axum::Router::new(),
+        two_domains(),
+    )
+    .await;
+    let alice = app.sign_up("alice", crate::PASSWORD).await;
+    let (id, _) = upload_and_analyse_transcript(&app, &alice).await;
+
+    let (reply, found) = search(&alice, &app, &model, "the one that matters").await;
+    let results = found["results"].as_array().unwrap();
+    assert!(!results.is_empty(), "{found}");
+    for hit in results {
+        assert_eq!(hit["recording_id"], id.as_str(), "{hit}");
+    }
+    let cite = results[0]["cite_as"].as_str().unwrap();
+    assert_eq!(cite, format!("[rec:{id}@1:05]"));
+    assert!(reply.text().contains(cite), "{}", reply.text());
+    let done = reply.event("done").unwrap();
+    let citations = done["citations"].as_array().unwrap();
+    assert_eq!(citations.len(), 1, "{done}");
+    let url = citations[0]["url"].as_str().unwrap();
+    assert_eq!(url, format!("/games/{id}?tab=timeline&t=65"));
+
+    // The cited link opens the transcript's page at that moment.
+    let page = alice.client.get(app.url(url)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Cited moment: 1:05"), "{html}");
+    assert!(html.contains("the second idea is the one that matters"));
+}
