@@ -10,7 +10,8 @@
   var list = document.getElementById("messages");
   var errorBox = document.getElementById("ask-error");
   var send = document.getElementById("send");
-  var CITATION = /\[game:([0-9a-fA-F-]{36})@(\d+):(\d{2})\]/g;
+  // [rec:ID@m:ss] since the coach reads stored rows; [game:...] in older answers.
+  var CITATION = /\[(?:rec|game):([0-9a-fA-F-]{36})@(\d+):(\d{2})\]/g;
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -19,7 +20,7 @@
     return e;
   }
 
-  // Replaces [game:ID@m:ss] markers with links to the game page at that moment.
+  // Replaces [rec:ID@m:ss] (and older [game:...]) markers with links to the game page at that moment.
   function renderText(target, text) {
     target.textContent = "";
     var last = 0, m;
