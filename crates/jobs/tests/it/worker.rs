@@ -115,15 +115,23 @@ fn analyzer() -> Analyzer {
         if bytes.starts_with(b"bad") {
             return Err("not a replay".to_owned());
         }
-        Ok(AnalysisOutput {
-            report_json: format!("{:?}", String::from_utf8_lossy(bytes)),
-            summary: AnalysisSummary {
-                map: Some("Mannfield".to_owned()),
-                score: [1, 0],
-                ..AnalysisSummary::default()
+        // The list reads the neutral rows: the map is a facet there.
+        let neutral = Analysis {
+            facts: Facts {
+                title: "a game".into(),
+                facets: [("map".to_owned(), "Mannfield".to_owned())].into(),
+                ..Facts::default()
             },
-            neutral: None,
-        })
+            sides: vec![],
+            participants: vec![],
+            metrics: vec![],
+            events: vec![],
+            passages: vec![],
+            report: serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned()),
+            revision: 1,
+            degraded: None,
+        };
+        AnalysisOutput::from_neutral(neutral).map_err(|e| e.to_string())
     })
 }
 
