@@ -28,8 +28,6 @@ use std::time::{Duration, Instant};
 use axum::Json;
 use axum::extract::State;
 use axum::response::IntoResponse;
-use filmroom_domain::Outcome;
-use filmroom_store::{AnalysisOutput, NewUpload, RecordingKind, Sha256Hex, Store, UserId};
 use filmroom_web::Config;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -38,14 +36,6 @@ const FIRST: u32 = 1_000;
 const TOTAL: u32 = 10_000;
 const TURNS: usize = 40;
 const TOOL_RUNS: usize = 30;
-const MAPS: [&str; 5] = [
-    "Stadium_P",
-    "EuroStadium_P",
-    "Park_P",
-    "TrainStation_P",
-    "Wasteland_P",
-];
-const PLAYLISTS: [&str; 3] = ["Online", "Private", "Tournament"];
 
 fn chunk(delta: Value, finish: Option<&str>) -> String {
     let body = json!({
@@ -118,59 +108,6 @@ fn p(sorted: &[Duration], q: f64) -> f64 {
     ms(support::percentile(sorted, q))
 }
 
-async fn generate(
-    store: &Arc<dyn Store>,
-    user: UserId,
-    template: &AnalysisOutput,
-    range: std::ops::Range<u32>,
-    now: time::OffsetDateTime,
-) {
-    let neutral = template
-        .neutral
-        .clone()
-        .unwrap_or_else(|| panic!("neutral"));
-    for i in range {
-        let upload = NewUpload {
-            owner: user,
-            sha256: Sha256Hex::digest(&i.to_le_bytes()),
-            size: 1_500_000,
-            original_filename: format!("game-{i}.replay"),
-            kind: RecordingKind::from_static("rl_replay"),
-        };
-        store
-            .add_upload(&upload, now, u64::MAX)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let claimed = store
-            .claim_job("bench", now, Duration::from_secs(600))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .unwrap_or_else(|| panic!("no job"));
-        let mut output = template.clone();
-        output.report_json = "{}".to_owned();
-        // Newest first: recording 0 is the most recent, one every hour before.
-        let played = now - time::Duration::hours(i64::from(i));
-        output.summary.played_at = Some(played);
-        let mut varied = neutral.clone();
-        varied.facts.occurred_at = Some(played);
-        let map = MAPS[i as usize % MAPS.len()];
-        varied.facts.facets.insert("map".to_owned(), map.to_owned());
-        varied.facts.facets.insert(
-            "playlist".to_owned(),
-            PLAYLISTS[i as usize % PLAYLISTS.len()].to_owned(),
-        );
-        output.summary.map = Some(map.to_owned());
-        varied.facts.outcome = Outcome::Winner {
-            side: if i % 3 == 0 { "orange" } else { "blue" }.to_owned(),
-        };
-        output.neutral = Some(varied);
-        store
-            .complete_job(claimed.job.id, "bench", &output, now)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
-}
-
 #[tokio::main]
 async fn main() {
     // The model server on loopback.
@@ -207,31 +144,9 @@ async fn main() {
     let domains = app.state().domains.clone();
     let now = time::OffsetDateTime::now_utc();
 
-    let replay = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/replays/corpus/181d6.replay"
-    ))
-    .unwrap_or_else(|e| panic!("corpus replay: {e}"));
-    let analysis = filmroom_replay::analyze(&replay).unwrap_or_else(|e| panic!("{e}"));
-    let neutral = filmroom_replay::domain::to_neutral(&analysis).unwrap_or_else(|e| panic!("{e}"));
-    let template =
-        filmroom_store::AnalysisOutput::from_neutral(neutral).unwrap_or_else(|e| panic!("{e}"));
-    let me = template
-        .neutral
-        .as_ref()
-        .map(|n| n.participants[0].key.clone())
-        .unwrap_or_else(|| panic!("neutral"));
-    store
-        .link_identity(
-            user.id,
-            RecordingKind::from_static("rl_replay").as_str(),
-            &me,
-            now,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let template = support::real_game(store.as_ref(), user.id, now).await;
     let started = Instant::now();
-    generate(&store, user.id, &template, 0..FIRST, now).await;
+    support::generate(store.as_ref(), user.id, &template, 0..FIRST, now).await;
     println!(
         "generated {FIRST} recordings in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -314,7 +229,7 @@ async fn main() {
 
     // 2. The aggregate tools over 10,000 recordings.
     let started = Instant::now();
-    generate(&store, user.id, &template, FIRST..TOTAL, now).await;
+    support::generate(store.as_ref(), user.id, &template, FIRST..TOTAL, now).await;
     println!(
         "generated {} more recordings in {:.1} s ({TOTAL} in all)",
         TOTAL - FIRST,

@@ -21,21 +21,13 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use filmroom_domain::Outcome;
-use filmroom_store::{NewUpload, RecordingKind, Sha256Hex};
+use filmroom_store::RecordingKind;
 use filmroom_web::Config;
 
 const RECORDINGS: u32 = 10_000;
 const CLIENTS: usize = 16;
 const RUN_FOR: Duration = Duration::from_secs(3);
 const TREND_RUNS: usize = 40;
-const MAPS: [&str; 5] = [
-    "Stadium_P",
-    "EuroStadium_P",
-    "Park_P",
-    "TrainStation_P",
-    "Wasteland_P",
-];
 
 #[tokio::main]
 async fn main() {
@@ -52,71 +44,18 @@ async fn main() {
     let now = time::OffsetDateTime::now_utc();
 
     // One real analysis, varied per recording.
-    let replay = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/replays/corpus/181d6.replay"
-    ))
-    .unwrap_or_else(|e| panic!("corpus replay: {e}"));
-    let analysis = filmroom_replay::analyze(&replay).unwrap_or_else(|e| panic!("{e}"));
-    let neutral = filmroom_replay::domain::to_neutral(&analysis).unwrap_or_else(|e| panic!("{e}"));
-    let template =
-        filmroom_store::AnalysisOutput::from_neutral(neutral).unwrap_or_else(|e| panic!("{e}"));
+    let template = support::real_game(store.as_ref(), user.id, now).await;
     let neutral = template
         .neutral
         .clone()
         .unwrap_or_else(|| panic!("neutral"));
-    let me = neutral.participants[0].key.clone();
     let per_recording = (
         neutral.metrics.len(),
         neutral.events.len(),
         neutral.passages.len(),
     );
-    store
-        .link_identity(
-            user.id,
-            RecordingKind::from_static("rl_replay").as_str(),
-            &me,
-            now,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-
     let started = Instant::now();
-    for i in 0..RECORDINGS {
-        let upload = NewUpload {
-            owner: user.id,
-            sha256: Sha256Hex::digest(&i.to_le_bytes()),
-            size: 1_500_000,
-            original_filename: format!("game-{i}.replay"),
-            kind: RecordingKind::from_static("rl_replay"),
-        };
-        store
-            .add_upload(&upload, now, u64::MAX)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let claimed = store
-            .claim_job("bench", now, Duration::from_secs(600))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .unwrap_or_else(|| panic!("no job"));
-        let mut output = template.clone();
-        output.report_json = "{}".to_owned();
-        let played = now - time::Duration::hours(i64::from(i));
-        output.summary.played_at = Some(played);
-        let mut varied = neutral.clone();
-        varied.facts.occurred_at = Some(played);
-        let map = MAPS[i as usize % MAPS.len()];
-        varied.facts.facets.insert("map".to_owned(), map.to_owned());
-        output.summary.map = Some(map.to_owned());
-        varied.facts.outcome = Outcome::Winner {
-            side: if i % 3 == 0 { "orange" } else { "blue" }.to_owned(),
-        };
-        output.neutral = Some(varied);
-        store
-            .complete_job(claimed.job.id, "bench", &output, now)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
+    support::generate(store.as_ref(), user.id, &template, 0..RECORDINGS, now).await;
     println!(
         "generated {RECORDINGS} recordings ({} metrics, {} events, {} passages each) in {:.1} s",
         per_recording.0,
@@ -162,7 +101,10 @@ async fn main() {
         ),
         (
             "GET /api/v1/recordings?facet.map&outcome=win",
-            format!("/api/v1/recordings?facet.map={}&outcome=win", MAPS[1]),
+            format!(
+                "/api/v1/recordings?facet.map={}&outcome=win",
+                support::MAPS[1]
+            ),
         ),
         (
             "GET /api/v1/recordings?sort=title&offset=5000",
@@ -178,7 +120,7 @@ async fn main() {
         ),
         (
             "GET /api/v1/games?map&result=win",
-            format!("/api/v1/games?map={}&result=win", MAPS[1]),
+            format!("/api/v1/games?map={}&result=win", support::MAPS[1]),
         ),
     ] {
         let load = support::load(

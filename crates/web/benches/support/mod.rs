@@ -136,3 +136,98 @@ pub fn rl_domains() -> filmroom_domain::Registry {
         .unwrap_or_else(|e| panic!("{e}"));
     domains
 }
+
+/// Maps the generated recordings cycle through.
+pub const MAPS: [&str; 5] = [
+    "Stadium_P",
+    "EuroStadium_P",
+    "Park_P",
+    "TrainStation_P",
+    "Wasteland_P",
+];
+/// Playlists the generated recordings cycle through.
+pub const PLAYLISTS: [&str; 3] = ["Online", "Private", "Tournament"];
+
+/// One real game's analysis (corpus replay `181d6`) as the store keeps it,
+/// with its first player linked as `user`'s "me": the template every
+/// generated recording varies.
+pub async fn real_game(
+    store: &dyn filmroom_store::Store,
+    user: filmroom_store::UserId,
+    now: time::OffsetDateTime,
+) -> filmroom_store::AnalysisOutput {
+    let replay = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/replays/corpus/181d6.replay"
+    ))
+    .unwrap_or_else(|e| panic!("corpus replay: {e}"));
+    let analysis = filmroom_replay::analyze(&replay).unwrap_or_else(|e| panic!("{e}"));
+    let neutral = filmroom_replay::domain::to_neutral(&analysis).unwrap_or_else(|e| panic!("{e}"));
+    let template =
+        filmroom_store::AnalysisOutput::from_neutral(neutral).unwrap_or_else(|e| panic!("{e}"));
+    let me = template
+        .neutral
+        .as_ref()
+        .map(|n| n.participants[0].key.clone())
+        .unwrap_or_else(|| panic!("neutral"));
+    store
+        .link_identity(user, filmroom_replay::domain::KIND.as_str(), &me, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    template
+}
+
+/// Stores recordings `range` of `user`, each `template` with its own date
+/// (recording 0 newest, one an hour before each), map, playlist and winner,
+/// completed straight through the store's job calls.
+pub async fn generate(
+    store: &dyn filmroom_store::Store,
+    user: filmroom_store::UserId,
+    template: &filmroom_store::AnalysisOutput,
+    range: std::ops::Range<u32>,
+    now: time::OffsetDateTime,
+) {
+    let neutral = template
+        .neutral
+        .clone()
+        .unwrap_or_else(|| panic!("neutral"));
+    for i in range {
+        let upload = filmroom_store::NewUpload {
+            owner: user,
+            sha256: filmroom_store::Sha256Hex::digest(&i.to_le_bytes()),
+            size: 1_500_000,
+            original_filename: format!("game-{i}.replay"),
+            kind: filmroom_replay::domain::KIND,
+        };
+        store
+            .add_upload(&upload, now, u64::MAX)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let claimed = store
+            .claim_job("bench", now, Duration::from_secs(600))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("no job"));
+        let mut output = template.clone();
+        output.report_json = "{}".to_owned();
+        let played = now - time::Duration::hours(i64::from(i));
+        output.summary.played_at = Some(played);
+        let mut varied = neutral.clone();
+        varied.facts.occurred_at = Some(played);
+        let map = MAPS[i as usize % MAPS.len()];
+        varied.facts.facets.insert("map".to_owned(), map.to_owned());
+        varied.facts.facets.insert(
+            "playlist".to_owned(),
+            PLAYLISTS[i as usize % PLAYLISTS.len()].to_owned(),
+        );
+        output.summary.map = Some(map.to_owned());
+        varied.facts.outcome = filmroom_domain::Outcome::Winner {
+            side: if i % 3 == 0 { "orange" } else { "blue" }.to_owned(),
+        };
+        output.neutral = Some(varied);
+        store
+            .complete_job(claimed.job.id, "bench", &output, now)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+}
