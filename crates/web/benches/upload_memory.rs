@@ -14,6 +14,8 @@
 //! `limits.max_files_per_batch`), `BENCH_FILE_BYTES` (9,900,000). `FILMROOM__*`
 //! variables configure the server as usual.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -21,11 +23,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use filmroom_store::Username;
-use filmroom_web::{App, Config};
+use filmroom_web::Config;
 
 const SERVER_ENV: &str = "FILMROOM_BENCH_SERVER_DIR";
-const TOKEN: &str = "frt_bench_upload_memory";
+use support::TOKEN;
 
 fn env_usize(name: &str) -> Option<usize> {
     std::env::var(name).ok().and_then(|v| v.parse().ok())
@@ -44,37 +45,9 @@ fn main() {
 #[tokio::main]
 async fn run_server(dir: PathBuf) {
     let mut config = Config::from_env(None).unwrap_or_else(|e| panic!("config: {e:#}"));
-    config.server.listen = ([127, 0, 0, 1], 0).into();
     config.storage.data_dir = dir;
     config.jobs.workers = 0;
-    let app = App::build(config, {
-        let mut domains = filmroom_domain::Registry::new();
-        domains
-            .register(Arc::new(filmroom_replay::domain::RocketLeague))
-            .unwrap_or_else(|e| panic!("{e}"));
-        domains
-    })
-    .await
-    .unwrap_or_else(|e| panic!("build: {e:#}"));
-    let store = app.state().store.clone();
-    let now = time::OffsetDateTime::now_utc();
-    let user = store
-        .create_user(
-            &Username::parse("bench").unwrap_or_else(|e| panic!("{e}")),
-            "x",
-            now,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    store
-        .create_api_token(
-            user.id,
-            "bench",
-            &filmroom_web::auth::secret_hash(TOKEN),
-            now,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (app, _, _) = support::app_with_user(config).await;
     println!("port {}", app.port());
     app.serve(std::future::pending())
         .await
