@@ -1,106 +1,129 @@
 //! Request counting, request ids and the request span (the layers themselves
-//! are tower-http's, stacked in `routes.rs`). `/metrics` renders these
-//! counters plus the job counts in Prometheus' text format.
-
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+//! are tower-http's, stacked in `routes.rs`). `/metrics` encodes these
+//! counters plus the job counts with `prometheus-client`.
+//!
+//! `prometheus-client` rather than the `metrics` facade: the facade records
+//! into one global recorder per process, and several apps share a process in
+//! the tests (and could in an embedding), so their counts would mix; here each
+//! app owns its metric handles and encodes them itself.
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use filmroom_store::JobCounts;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
 use tower_http::request_id::{MakeRequestId, RequestId};
 
 use crate::app::AppState;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
+/// The content type of [`Metrics::render`]: OpenMetrics text, which
+/// Prometheus scrapers accept (and ask for first).
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// Route templates, never raw paths, so the label set stays small whatever
+/// clients send.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct JobLabels {
+    state: &'static str,
+}
+
+/// The app's long-lived metrics. The handles share their values with their
+/// clones, so each scrape registers clones in a registry of its own next to
+/// the gauges read at scrape time (jobs, workers).
 #[derive(Default)]
 pub struct Metrics {
-    /// (method, route template, status) -> count. Route templates, never raw
-    /// paths, so the label set stays small whatever clients send.
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    connections_open: AtomicU64,
-    connections_refused: AtomicU64,
+    requests: Family<RequestLabels, Counter>,
+    connections_open: Gauge,
+    connections_refused: Counter,
 }
 
 impl Metrics {
     pub fn record(&self, method: &str, route: &str, status: u16) {
-        let mut map = self.requests.lock().unwrap_or_else(|p| p.into_inner());
-        *map.entry((method.to_owned(), route.to_owned(), status))
-            .or_insert(0) += 1;
+        self.requests
+            .get_or_create(&RequestLabels {
+                method: method.to_owned(),
+                route: route.to_owned(),
+                status,
+            })
+            .inc();
     }
 
     pub fn connection_opened(&self) {
-        self.connections_open.fetch_add(1, Ordering::Relaxed);
+        self.connections_open.inc();
     }
 
     pub fn connection_closed(&self) {
-        self.connections_open.fetch_sub(1, Ordering::Relaxed);
+        self.connections_open.dec();
     }
 
     /// A connection over the caps, answered 503 and closed.
     pub fn connection_refused(&self) {
-        self.connections_refused.fetch_add(1, Ordering::Relaxed);
+        self.connections_refused.inc();
     }
 
-    pub fn render(&self, jobs: Option<JobCounts>, workers: usize) -> String {
-        let mut out = String::new();
-        out.push_str("# HELP filmroom_http_connections_open Open HTTP connections.\n");
-        out.push_str("# TYPE filmroom_http_connections_open gauge\n");
-        let _ = writeln!(
-            out,
-            "filmroom_http_connections_open {}",
-            self.connections_open.load(Ordering::Relaxed)
+    /// The OpenMetrics text of every metric. Counters are registered without
+    /// their `_total`, which the format appends to each sample, so the series
+    /// scraped keep their names (`filmroom_http_requests_total{...}`).
+    pub fn render(
+        &self,
+        jobs: Option<JobCounts>,
+        workers: usize,
+    ) -> Result<String, std::fmt::Error> {
+        let mut registry = Registry::default();
+        registry.register(
+            "filmroom_http_connections_open",
+            "Open HTTP connections",
+            self.connections_open.clone(),
         );
-        out.push_str(
-            "# HELP filmroom_http_connections_refused_total Connections refused over the caps.\n",
+        registry.register(
+            "filmroom_http_connections_refused",
+            "Connections refused over the caps",
+            self.connections_refused.clone(),
         );
-        out.push_str("# TYPE filmroom_http_connections_refused_total counter\n");
-        let _ = writeln!(
-            out,
-            "filmroom_http_connections_refused_total {}",
-            self.connections_refused.load(Ordering::Relaxed)
+        registry.register(
+            "filmroom_http_requests",
+            "HTTP requests by route and status",
+            self.requests.clone(),
         );
-        out.push_str("# HELP filmroom_http_requests_total HTTP requests by route and status.\n");
-        out.push_str("# TYPE filmroom_http_requests_total counter\n");
-        let map = self.requests.lock().unwrap_or_else(|p| p.into_inner());
-        for ((method, route, status), count) in map.iter() {
-            let _ = writeln!(
-                out,
-                "filmroom_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {count}",
-                label(method),
-                label(route)
-            );
-        }
-        drop(map);
         if let Some(jobs) = jobs {
-            out.push_str("# HELP filmroom_jobs Analysis jobs by state.\n");
-            out.push_str("# TYPE filmroom_jobs gauge\n");
+            let by_state = Family::<JobLabels, Gauge>::default();
             for (state, n) in [
                 ("queued", jobs.queued),
                 ("running", jobs.running),
                 ("done", jobs.done),
                 ("dead", jobs.dead),
             ] {
-                let _ = writeln!(out, "filmroom_jobs{{state=\"{state}\"}} {n}");
+                by_state
+                    .get_or_create(&JobLabels { state })
+                    .set(i64::try_from(n).unwrap_or(i64::MAX));
             }
+            registry.register("filmroom_jobs", "Analysis jobs by state", by_state);
         }
-        out.push_str("# HELP filmroom_workers Worker tasks in this process.\n");
-        out.push_str("# TYPE filmroom_workers gauge\n");
-        let _ = writeln!(out, "filmroom_workers {workers}");
-        out
+        let worker_gauge = Gauge::<i64>::default();
+        worker_gauge.set(i64::try_from(workers).unwrap_or(i64::MAX));
+        registry.register(
+            "filmroom_workers",
+            "Worker tasks in this process",
+            worker_gauge,
+        );
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &registry)?;
+        Ok(out)
     }
-}
-
-fn label(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 /// The route template that served a response, left by [`route_label`] for

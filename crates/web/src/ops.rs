@@ -78,16 +78,14 @@ pub async fn status(State(state): State<AppState>) -> (StatusCode, Json<StatusJs
 
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     summary = "Prometheus text format: requests by route and status, jobs by state", security(),
-    responses((status = 200, body = String, content_type = "text/plain")))]
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    responses((status = 200, body = String, content_type = "application/openmetrics-text")))]
+pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
     let jobs = state.store.job_counts().await.ok();
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        state.metrics.render(jobs, state.worker_count),
-    )
+    let body = state
+        .metrics
+        .render(jobs, state.worker_count)
+        .map_err(AppError::internal)?;
+    Ok(([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], body))
 }
 
 /// This document, generated from the handlers' annotations and types.

@@ -161,3 +161,53 @@ async fn the_app_shuts_down_gracefully_with_an_event_stream_open() {
     app.shutdown().await;
     drop(stream);
 }
+
+#[tokio::test]
+async fn metrics_are_openmetrics_text_with_every_family_named_typed_and_described() {
+    let app = spawn_app().await;
+    let client = app.client();
+    client.get(app.url("/health")).send().await.unwrap();
+    let response = client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    );
+    let body = response.text().await.unwrap();
+    assert!(body.ends_with("# EOF\n"), "{body}");
+    // A counter's family is named without `_total`, which each of its
+    // samples carries: the series scraped keep the names they always had.
+    for (family, kind, help) in [
+        (
+            "filmroom_http_connections_open",
+            "gauge",
+            "Open HTTP connections.",
+        ),
+        (
+            "filmroom_http_connections_refused",
+            "counter",
+            "Connections refused over the caps.",
+        ),
+        (
+            "filmroom_http_requests",
+            "counter",
+            "HTTP requests by route and status.",
+        ),
+        ("filmroom_jobs", "gauge", "Analysis jobs by state."),
+        ("filmroom_workers", "gauge", "Worker tasks in this process."),
+    ] {
+        let described = format!("# HELP {family} {help}\n# TYPE {family} {kind}\n");
+        assert!(body.contains(&described), "{described} in {body}");
+    }
+    for sample in [
+        "\nfilmroom_http_connections_open 1\n",
+        "\nfilmroom_http_connections_refused_total 0\n",
+        "\nfilmroom_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 1\n",
+        "\nfilmroom_jobs{state=\"queued\"} 0\n",
+        "\nfilmroom_jobs{state=\"running\"} 0\n",
+        "\nfilmroom_jobs{state=\"done\"} 0\n",
+        "\nfilmroom_jobs{state=\"dead\"} 0\n",
+        "\nfilmroom_workers 1\n",
+    ] {
+        assert!(body.contains(sample), "{sample:?} in {body}");
+    }
+}
