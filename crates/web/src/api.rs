@@ -2,20 +2,21 @@
 //! ids answer 404, exactly like ids that do not exist.
 
 use std::convert::Infallible;
-use std::str::FromStr;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use filmroom_store::{ApiTokenId, RecordingId, UserId};
+use filmroom_store::{ApiTokenId, RecordingId, RecordingSummary, UserId};
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
 use crate::auth::{self, ApiUser};
+use crate::csrf::ApiWrite;
 use crate::dto::{GameJson, GamesQuery, JobJson, TokenJson};
 use crate::error::AppError;
+use crate::owned::Owned;
 
 /// The caller.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -86,10 +87,7 @@ pub async fn games(
     }))
 }
 
-/// Ids come from the URL: anything that does not parse is simply not found.
-pub fn parse_id<T: FromStr>(raw: &str) -> Result<T, AppError> {
-    raw.parse().map_err(|_| AppError::not_found())
-}
+pub use crate::owned::parse_id;
 
 /// One game with its full report.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -110,9 +108,12 @@ pub struct GameDetailJson {
 pub async fn game(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
-    Path(id): Path<String>,
+    Owned(game): Owned<RecordingSummary>,
 ) -> Result<Json<GameDetailJson>, AppError> {
-    let (game, analysis) = load_game(&state, identity.user.id, &id).await?;
+    let analysis = state
+        .store
+        .analysis_for_owner(identity.user.id, game.id)
+        .await?;
     Ok(Json(GameDetailJson {
         game: GameJson::from(&game),
         analysis: match analysis {
@@ -259,11 +260,9 @@ pub async fn issue_token(
     ))]
 pub async fn create_token(
     State(state): State<AppState>,
-    ApiUser(identity): ApiUser,
-    headers: HeaderMap,
+    ApiWrite(identity): ApiWrite,
     body: Result<Json<NewTokenJson>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<CreatedTokenJson>), AppError> {
-    identity.check_csrf_header(&headers)?;
     let Json(body) = body.map_err(AppError::from_json_rejection)?;
     let name = parse_token_name(&body.name)?;
     let created = issue_token(&state, identity.user.id, &name).await?;
@@ -277,10 +276,8 @@ pub async fn create_token(
     responses((status = 200, body = auth::SignedOut)))]
 pub async fn sign_out_everywhere(
     State(state): State<AppState>,
-    ApiUser(identity): ApiUser,
-    headers: HeaderMap,
+    ApiWrite(identity): ApiWrite,
 ) -> Result<Json<auth::SignedOut>, AppError> {
-    identity.check_csrf_header(&headers)?;
     Ok(Json(
         auth::sign_out_everywhere(&state, identity.user.id).await?,
     ))
@@ -295,11 +292,9 @@ pub async fn sign_out_everywhere(
     ))]
 pub async fn revoke_token(
     State(state): State<AppState>,
-    ApiUser(identity): ApiUser,
-    headers: HeaderMap,
+    ApiWrite(identity): ApiWrite,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    identity.check_csrf_header(&headers)?;
     let id: ApiTokenId = parse_id(&id)?;
     state
         .store

@@ -10,10 +10,11 @@ use std::sync::OnceLock;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
-use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use filmroom_store::{Sha256Hex, User, UserId};
 
 use crate::app::AppState;
@@ -132,21 +133,31 @@ pub fn check_password_rules(password: &str) -> Result<(), AppError> {
     }
 }
 
-pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+/// The value of the request's cookie `name`.
+pub fn request_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    CookieJar::from_headers(headers)
+        .get(name)
+        .map(|c| c.value().to_owned())
 }
 
-/// `Set-Cookie` value for `name`; `max_age` 0 deletes it.
-pub fn set_cookie(name: &str, value: &str, max_age_secs: u64, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
+/// A cookie as every filmroom cookie is set: for the whole site, hidden from
+/// scripts, not sent on cross-site subrequests, `Secure` when configured
+/// (`auth.secure_cookies`); a `max_age_secs` of 0 deletes it.
+pub fn cookie(
+    name: &'static str,
+    value: String,
+    max_age_secs: u64,
+    secure: bool,
+) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::seconds(
+            i64::try_from(max_age_secs).unwrap_or(i64::MAX),
+        ))
+        .secure(secure)
+        .build()
 }
 
 /// How the caller proved who they are.
@@ -210,10 +221,10 @@ pub async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Id
             None => Err(AppError::unauthorized()),
         };
     }
-    let Some(secret) = cookie_value(headers, SESSION_COOKIE) else {
+    let Some(secret) = request_cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    let id_hash = secret_hash(secret);
+    let id_hash = secret_hash(&secret);
     Ok(state
         .store
         .session_by_hash(&id_hash, now)
@@ -227,6 +238,19 @@ pub async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Id
         }))
 }
 
+/// The caller, found once per request: the extractors of one handler (the
+/// caller, a CSRF check, an owned id) share it through the request's extensions.
+pub async fn caller(parts: &mut Parts, state: &AppState) -> Result<Option<Identity>, AppError> {
+    if let Some(known) = parts.extensions.get::<Identity>() {
+        return Ok(Some(known.clone()));
+    }
+    let found = identify(state, &parts.headers).await?;
+    if let Some(identity) = &found {
+        parts.extensions.insert(identity.clone());
+    }
+    Ok(found)
+}
+
 /// The caller of a JSON endpoint: 401 when unknown.
 pub struct ApiUser(pub Identity);
 
@@ -234,7 +258,7 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        identify(state, &parts.headers)
+        caller(parts, state)
             .await?
             .map(ApiUser)
             .ok_or_else(AppError::unauthorized)
@@ -246,7 +270,11 @@ pub struct PageUser(pub Identity);
 
 pub enum PageRejection {
     Login,
+    /// The caller could not be identified (a bad bearer token): JSON, as always.
     Error(AppError),
+    /// A refusal of the page's own (a bad form, a CSRF failure, a missing
+    /// id): an error page.
+    Page(AppError),
 }
 
 impl IntoResponse for PageRejection {
@@ -254,6 +282,7 @@ impl IntoResponse for PageRejection {
         match self {
             PageRejection::Login => Redirect::to("/login").into_response(),
             PageRejection::Error(e) => e.into_response(),
+            PageRejection::Page(e) => crate::pages::PageError(e).into_response(),
         }
     }
 }
@@ -265,7 +294,7 @@ impl FromRequestParts<AppState> for PageUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, PageRejection> {
-        match identify(state, &parts.headers).await {
+        match caller(parts, state).await {
             Ok(Some(identity)) => Ok(PageUser(identity)),
             Ok(None) => Err(PageRejection::Login),
             Err(e) => Err(PageRejection::Error(e)),
@@ -280,9 +309,7 @@ impl FromRequestParts<AppState> for MaybeUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        Ok(MaybeUser(
-            identify(state, &parts.headers).await.unwrap_or(None),
-        ))
+        Ok(MaybeUser(caller(parts, state).await.unwrap_or(None)))
     }
 }
 

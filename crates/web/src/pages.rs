@@ -6,11 +6,10 @@
 use std::net::{IpAddr, SocketAddr};
 
 use askama::Template;
-use axum::Form;
-use axum::extract::rejection::FormRejection;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar};
 use filmroom_store::{ApiTokenId, NewSession, StoreError, User, Username};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -20,6 +19,7 @@ use crate::app::AppState;
 use crate::auth::{
     self, Identity, MaybeUser, PRE_SESSION_CSRF_COOKIE, PageUser, SESSION_COOKIE, Via,
 };
+use crate::csrf::{CsrfField, PreSessionForm, SignedForm};
 use crate::dto::GamesQuery;
 use crate::error::AppError;
 use crate::game_view;
@@ -124,8 +124,8 @@ fn pre_session_csrf(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<(String, Option<String>), PageError> {
-    match auth::cookie_value(headers, PRE_SESSION_CSRF_COOKIE) {
-        Some(v) if state.pre_session.is_signed(v) => Ok((v.to_owned(), None)),
+    match auth::request_cookie(headers, PRE_SESSION_CSRF_COOKIE) {
+        Some(v) if state.pre_session.is_signed(&v) => Ok((v, None)),
         _ => {
             let fresh = state.pre_session.issue()?;
             Ok((fresh.clone(), Some(fresh)))
@@ -133,30 +133,15 @@ fn pre_session_csrf(
     }
 }
 
-fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
-    if let Some(cookie) = cookie
-        && let Ok(value) = HeaderValue::from_str(&cookie)
-    {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
-}
-
-fn check_pre_session_csrf(
-    state: &AppState,
-    headers: &HeaderMap,
-    presented: &str,
-) -> Result<(), PageError> {
-    let cookie = auth::cookie_value(headers, PRE_SESSION_CSRF_COOKIE);
-    if state.pre_session.verify(cookie, presented) {
-        Ok(())
-    } else {
-        Err(PageError(AppError::csrf()))
+fn with_cookie(response: Response, cookie: Option<Cookie<'static>>) -> Response {
+    match cookie {
+        Some(cookie) => (CookieJar::new().add(cookie), response).into_response(),
+        None => response,
     }
 }
 
-fn pre_session_cookie(state: &AppState, value: &str) -> String {
-    auth::set_cookie(
+fn pre_session_cookie(state: &AppState, value: String) -> Cookie<'static> {
+    auth::cookie(
         PRE_SESSION_CSRF_COOKIE,
         value,
         3600 * 24,
@@ -175,7 +160,7 @@ pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Pa
     };
     Ok(with_cookie(
         html(&page)?.into_response(),
-        fresh.map(|v| pre_session_cookie(&state, &v)),
+        fresh.map(|v| pre_session_cookie(&state, v)),
     ))
 }
 
@@ -192,7 +177,7 @@ pub async fn signup_page(State(state): State<AppState>, headers: HeaderMap) -> P
     };
     Ok(with_cookie(
         html(&page)?.into_response(),
-        fresh.map(|v| pre_session_cookie(&state, &v)),
+        fresh.map(|v| pre_session_cookie(&state, v)),
     ))
 }
 
@@ -204,21 +189,14 @@ pub struct CredentialsForm {
     pub csrf: String,
 }
 
-fn form<T>(form: Result<Form<T>, FormRejection>) -> Result<T, PageError> {
-    form.map(|Form(f)| f).map_err(|e| {
-        PageError(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::payload_too_large()
-        } else {
-            AppError::bad_request(
-                "malformed_form",
-                format!("The form could not be read: {}", e.body_text()),
-            )
-        })
-    })
+impl CsrfField for CredentialsForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 /// Starts a session for `user`: the cookie to set.
-async fn start_session(state: &AppState, user: &User) -> Result<String, PageError> {
+async fn start_session(state: &AppState, user: &User) -> Result<Cookie<'static>, PageError> {
     let secret = auth::random_secret()?;
     let now = state.clock.now();
     let ttl = state.config.auth.session_ttl_hours.saturating_mul(3600);
@@ -233,15 +211,15 @@ async fn start_session(state: &AppState, user: &User) -> Result<String, PageErro
             expires_at: now.saturating_add(time::Duration::seconds(ttl_i64)),
         })
         .await?;
-    Ok(auth::set_cookie(
+    Ok(auth::cookie(
         SESSION_COOKIE,
-        &secret,
+        secret,
         ttl,
         state.config.auth.secure_cookies,
     ))
 }
 
-fn see_other(to: &str, cookie: Option<String>) -> Response {
+fn see_other(to: &str, cookie: Option<Cookie<'static>>) -> Response {
     with_cookie(
         (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response(),
         cookie,
@@ -252,10 +230,8 @@ pub async fn signup(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Result<Form<CredentialsForm>, FormRejection>,
+    PreSessionForm(f): PreSessionForm<CredentialsForm>,
 ) -> PageResult {
-    let f = form(body)?;
-    check_pre_session_csrf(&state, &headers, &f.csrf)?;
     let count = state.store.count_users().await?;
     if count > 0 && !state.config.auth.open_signup {
         return Err(PageError(AppError::new(
@@ -312,10 +288,8 @@ pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Result<Form<CredentialsForm>, FormRejection>,
+    PreSessionForm(f): PreSessionForm<CredentialsForm>,
 ) -> PageResult {
-    let f = form(body)?;
-    check_pre_session_csrf(&state, &headers, &f.csrf)?;
     let addr = client_address(&state, &headers, peer);
     // Checked before the password, so a throttled guess learns nothing.
     if let Err(throttled) = state.limiter.check(&f.username, addr, state.clock.now()) {
@@ -376,23 +350,25 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
-pub(crate) fn check_form_csrf(identity: &Identity, presented: &str) -> Result<(), PageError> {
-    identity
-        .check_csrf(Some(presented).filter(|p| !p.is_empty()))
-        .map_err(PageError)
+impl CsrfField for CsrfForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 pub async fn logout(
     State(state): State<AppState>,
-    PageUser(identity): PageUser,
-    body: Result<Form<CsrfForm>, FormRejection>,
+    SignedForm { identity, .. }: SignedForm<CsrfForm>,
 ) -> PageResult {
-    let f = form(body)?;
-    check_form_csrf(&identity, &f.csrf)?;
     if let Via::Session { id_hash, .. } = &identity.via {
         state.store.delete_session(id_hash).await?;
     }
-    let clear = auth::set_cookie(SESSION_COOKIE, "", 0, state.config.auth.secure_cookies);
+    let clear = auth::cookie(
+        SESSION_COOKIE,
+        String::new(),
+        0,
+        state.config.auth.secure_cookies,
+    );
     Ok(see_other("/login", Some(clear)))
 }
 
@@ -464,13 +440,16 @@ pub struct PasswordForm {
     pub csrf: String,
 }
 
+impl CsrfField for PasswordForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 pub async fn change_password(
     State(state): State<AppState>,
-    PageUser(identity): PageUser,
-    body: Result<Form<PasswordForm>, FormRejection>,
+    SignedForm { identity, form: f }: SignedForm<PasswordForm>,
 ) -> PageResult {
-    let f = form(body)?;
-    check_form_csrf(&identity, &f.csrf)?;
     let user = &identity.user;
     if !auth::verify_password(f.current_password.clone(), user.password_hash.clone()).await? {
         let page = account(
@@ -508,13 +487,15 @@ pub async fn change_password(
 /// Ends every session, this one included, and revokes every API token.
 pub async fn sign_out_everywhere(
     State(state): State<AppState>,
-    PageUser(identity): PageUser,
-    body: Result<Form<CsrfForm>, FormRejection>,
+    SignedForm { identity, .. }: SignedForm<CsrfForm>,
 ) -> PageResult {
-    let f = form(body)?;
-    check_form_csrf(&identity, &f.csrf)?;
     auth::sign_out_everywhere(&state, identity.user.id).await?;
-    let clear = auth::set_cookie(SESSION_COOKIE, "", 0, state.config.auth.secure_cookies);
+    let clear = auth::cookie(
+        SESSION_COOKIE,
+        String::new(),
+        0,
+        state.config.auth.secure_cookies,
+    );
     Ok(see_other("/login", Some(clear)))
 }
 
@@ -523,6 +504,12 @@ pub async fn sign_out_everywhere(
 pub struct PlayerNamesForm {
     pub names: String,
     pub csrf: String,
+}
+
+impl CsrfField for PlayerNamesForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 /// In-game names or `platform:id`s, one a line (or comma separated).
@@ -544,11 +531,8 @@ fn parse_player_names(raw: &str) -> Result<Vec<String>, AppError> {
 
 pub async fn set_player_names(
     State(state): State<AppState>,
-    PageUser(identity): PageUser,
-    body: Result<Form<PlayerNamesForm>, FormRejection>,
+    SignedForm { identity, form: f }: SignedForm<PlayerNamesForm>,
 ) -> PageResult {
-    let f = form(body)?;
-    check_form_csrf(&identity, &f.csrf)?;
     let names = parse_player_names(&f.names)?;
     state
         .store
@@ -564,13 +548,16 @@ pub struct TokenForm {
     pub csrf: String,
 }
 
+impl CsrfField for TokenForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 pub async fn create_token(
     State(state): State<AppState>,
-    PageUser(identity): PageUser,
-    body: Result<Form<TokenForm>, FormRejection>,
+    SignedForm { identity, form: f }: SignedForm<TokenForm>,
 ) -> PageResult {
-    let f = form(body)?;
-    check_form_csrf(&identity, &f.csrf)?;
     let name = api::parse_token_name(&f.name)?;
     let created = api::issue_token(&state, identity.user.id, &name).await?;
     Ok(account(&state, &identity, Some(created.secret), None, None)
@@ -580,12 +567,9 @@ pub async fn create_token(
 
 pub async fn revoke_token(
     State(state): State<AppState>,
-    PageUser(identity): PageUser,
     Path(id): Path<String>,
-    body: Result<Form<CsrfForm>, FormRejection>,
+    SignedForm { identity, .. }: SignedForm<CsrfForm>,
 ) -> PageResult {
-    let f = form(body)?;
-    check_form_csrf(&identity, &f.csrf)?;
     let id: ApiTokenId = parse_id(&id)?;
     state
         .store

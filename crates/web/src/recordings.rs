@@ -7,19 +7,20 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use filmroom_store::{
-    OwnerOutcome, RecordingCursor, RecordingId, RecordingListItem, RecordingOrder, RecordingQuery,
+    OwnerOutcome, RecordingCursor, RecordingListItem, RecordingOrder, RecordingQuery,
+    RecordingSummary,
 };
 use serde::Serialize;
 use time::{PrimitiveDateTime, Time};
 
-use crate::api::parse_id;
 use crate::app::AppState;
 use crate::auth::ApiUser;
 use crate::dto::{end_of_day, invalid, parse_day, parse_outcome};
 use crate::error::AppError;
+use crate::owned::Owned;
 
 /// Query keys besides the `facet.NAME=VALUE` filters.
 const KEYS: [&str; 9] = [
@@ -250,15 +251,9 @@ pub struct RecordingDetailJson {
 pub async fn detail(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
-    Path(id): Path<String>,
+    Owned(recording): Owned<RecordingSummary>,
 ) -> Result<Json<RecordingDetailJson>, AppError> {
-    let id: RecordingId = parse_id(&id)?;
-    let owner = identity.user.id;
-    let recording = state
-        .store
-        .recording_for_owner(owner, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let (id, owner) = (recording.id, identity.user.id);
     let mut detail = RecordingDetailJson {
         id: recording.id.to_string(),
         kind: recording.kind.as_str().to_owned(),
@@ -306,15 +301,14 @@ pub async fn detail(
 pub async fn report(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
-    Path(id): Path<String>,
+    Owned(recording): Owned<RecordingSummary>,
 ) -> Result<axum::response::Response, AppError> {
     use axum::response::IntoResponse;
-    let id: RecordingId = parse_id(&id)?;
-    let owner = identity.user.id;
-    if state.store.recording_for_owner(owner, id).await?.is_none() {
-        return Err(AppError::not_found());
-    }
-    let Some(report) = state.store.analysis_for_owner(owner, id).await? else {
+    let Some(report) = state
+        .store
+        .analysis_for_owner(identity.user.id, recording.id)
+        .await?
+    else {
         return Err(AppError::new(
             StatusCode::CONFLICT,
             "not_analysed",

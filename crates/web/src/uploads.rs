@@ -32,8 +32,8 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore};
 
 use crate::app::AppState;
-use crate::auth::ApiUser;
 use crate::config::{Config, LimitsConfig};
+use crate::csrf::MultipartWrite;
 use crate::error::AppError;
 use crate::recognize::{Recognized, Refusal, Sniffer};
 
@@ -197,17 +197,18 @@ struct Staged {
     ))]
 pub async fn upload_replays(
     State(state): State<AppState>,
-    ApiUser(identity): ApiUser,
+    writer: MultipartWrite,
     headers: HeaderMap,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let (mut batch, mut multipart) = Batch::open(&identity, &headers, multipart, "replay")?;
+    let identity = writer.identity.clone();
+    let (mut batch, mut multipart) = Batch::open(writer, multipart, "replay")?;
     let limits = &state.config.limits;
 
     let mut room = Room::default();
     let mut files = Vec::new();
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
-        let Some(filename) = batch.file_name(&identity, &mut field, limits).await? else {
+        let Some(filename) = batch.file_name(&mut field, limits).await? else {
             continue;
         };
         let receiving = Receiving {
@@ -247,9 +248,10 @@ pub async fn upload_replays(
 
 /// What both upload routes check of a multipart batch, part by part: the
 /// CSRF token (a header from scripts, or a `csrf` field before the files from
-/// the plain HTML form), the number of files, and that there was a file.
+/// the plain HTML form: see [`MultipartWrite`]), the number of files, and
+/// that there was a file.
 struct Batch {
-    csrf_ok: bool,
+    csrf: MultipartWrite,
     files: usize,
     /// What the files are called in messages: "replay" or "recording".
     noun: &'static str,
@@ -257,8 +259,7 @@ struct Batch {
 
 impl Batch {
     fn open(
-        identity: &crate::auth::Identity,
-        headers: &HeaderMap,
+        csrf: MultipartWrite,
         multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
         noun: &'static str,
     ) -> Result<(Self, Multipart), AppError> {
@@ -269,7 +270,7 @@ impl Batch {
             )
         })?;
         let batch = Self {
-            csrf_ok: identity.check_csrf_header(headers).is_ok(),
+            csrf,
             files: 0,
             noun,
         };
@@ -281,12 +282,11 @@ impl Batch {
     /// one file more than a batch may hold.
     async fn file_name(
         &mut self,
-        identity: &crate::auth::Identity,
         field: &mut Field<'_>,
         limits: &LimitsConfig,
     ) -> Result<Option<String>, AppError> {
         let Some(raw_name) = field.file_name().map(str::to_owned) else {
-            if field.name() == Some("csrf") && !self.csrf_ok {
+            if field.name() == Some("csrf") && !self.csrf.passed() {
                 // A token is 64 hex digits: anything much longer is not one.
                 let mut token = Vec::new();
                 while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
@@ -295,14 +295,11 @@ impl Batch {
                         return Err(AppError::csrf());
                     }
                 }
-                let token = String::from_utf8_lossy(&token);
-                self.csrf_ok = identity.check_csrf(Some(token.trim())).is_ok();
+                self.csrf.present(&String::from_utf8_lossy(&token));
             }
             return Ok(None);
         };
-        if !self.csrf_ok {
-            return Err(AppError::csrf());
-        }
+        self.csrf.require()?;
         if self.files >= limits.max_files_per_batch {
             return Err(AppError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -319,9 +316,7 @@ impl Batch {
 
     /// At the end of the body: a batch without a valid token or a file.
     fn finish(&self) -> Result<(), AppError> {
-        if !self.csrf_ok {
-            return Err(AppError::csrf());
-        }
+        self.csrf.require()?;
         if self.files == 0 {
             return Err(AppError::bad_request(
                 "no_files",
@@ -404,18 +399,18 @@ pub struct FileError {
     ))]
 pub async fn upload_recordings(
     State(state): State<AppState>,
-    ApiUser(identity): ApiUser,
-    headers: HeaderMap,
+    writer: MultipartWrite,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let (mut batch, mut multipart) = Batch::open(&identity, &headers, multipart, "recording")?;
+    let identity = writer.identity.clone();
+    let (mut batch, mut multipart) = Batch::open(writer, multipart, "recording")?;
     let limits = &state.config.limits;
     let owner = identity.user.id;
 
     let mut room = Room::default();
     let mut outcomes = Vec::new();
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
-        let Some(filename) = batch.file_name(&identity, &mut field, limits).await? else {
+        let Some(filename) = batch.file_name(&mut field, limits).await? else {
             continue;
         };
         // What is left of a refused file's part is skipped by the next

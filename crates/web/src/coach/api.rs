@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -17,8 +17,8 @@ use filmroom_coach::{
     run_turn,
 };
 use filmroom_store::{
-    Citation, ConversationId, MessageId, MessageRole, NewConversation, NewMessage, NoteAuthor,
-    NoteId, RecordingId, Sha256Hex, Store, UserId,
+    Citation, Conversation, ConversationId, MessageId, MessageRole, NewConversation, NewMessage,
+    NoteAuthor, NoteId, RecordingId, Sha256Hex, Store, UserId,
 };
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -32,7 +32,9 @@ use super::meter::{StoreMeter, UNMETERED_PROVIDER};
 use crate::api::parse_id;
 use crate::app::AppState;
 use crate::auth::ApiUser;
+use crate::csrf::ApiWrite;
 use crate::error::AppError;
+use crate::owned::Owned;
 
 /// The longest question the coach takes, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 8_000;
@@ -215,11 +217,9 @@ async fn history(
     ))]
 pub async fn chat(
     State(state): State<AppState>,
-    ApiUser(identity): ApiUser,
-    headers: HeaderMap,
+    ApiWrite(identity): ApiWrite,
     body: Result<Json<ChatJson>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    identity.check_csrf_header(&headers)?;
     let body = json_body(body)?;
     let text = parse_message(&body.message)?;
     let coach = state.coach.clone();
@@ -691,7 +691,7 @@ pub struct ConversationQuery {
 pub async fn conversation(
     State(state): State<AppState>,
     ApiUser(identity): ApiUser,
-    Path(id): Path<String>,
+    Owned(conversation): Owned<Conversation>,
     query: Result<Query<ConversationQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<ConversationDetailJson>, AppError> {
     let Query(query) = query.map_err(|e| AppError::bad_request("invalid_query", e.body_text()))?;
@@ -709,14 +709,10 @@ pub async fn conversation(
             })?),
             None => None,
         };
-    let user = identity.user.id;
-    let id: ConversationId = parse_id(&id)?;
-    let conversation = state
+    let page = state
         .store
-        .conversation_for_owner(user, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let page = state.store.messages_page(user, id, before, limit).await?;
+        .messages_page(identity.user.id, conversation.id, before, limit)
+        .await?;
     let older_before = page
         .messages
         .first()
@@ -739,15 +735,12 @@ pub async fn conversation(
     ))]
 pub async fn delete_conversation(
     State(state): State<AppState>,
-    ApiUser(identity): ApiUser,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    ApiWrite(identity): ApiWrite,
+    Owned(conversation): Owned<Conversation>,
 ) -> Result<StatusCode, AppError> {
-    identity.check_csrf_header(&headers)?;
-    let id: ConversationId = parse_id(&id)?;
     state
         .store
-        .delete_conversation(identity.user.id, id)
+        .delete_conversation(identity.user.id, conversation.id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -795,11 +788,9 @@ pub async fn notes(
     ))]
 pub async fn create_note(
     State(state): State<AppState>,
-    ApiUser(identity): ApiUser,
-    headers: HeaderMap,
+    ApiWrite(identity): ApiWrite,
     body: Result<Json<NoteTextJson>, JsonRejection>,
 ) -> Result<(StatusCode, Json<NoteJson>), AppError> {
-    identity.check_csrf_header(&headers)?;
     let text = parse_note(&json_body(body)?.text)?;
     let note = state
         .store
@@ -818,12 +809,10 @@ pub async fn create_note(
     ))]
 pub async fn update_note(
     State(state): State<AppState>,
-    ApiUser(identity): ApiUser,
-    headers: HeaderMap,
+    ApiWrite(identity): ApiWrite,
     Path(id): Path<String>,
     body: Result<Json<NoteTextJson>, JsonRejection>,
 ) -> Result<Json<NoteJson>, AppError> {
-    identity.check_csrf_header(&headers)?;
     let id: NoteId = parse_id(&id)?;
     let text = parse_note(&json_body(body)?.text)?;
     let note = state
@@ -841,11 +830,9 @@ pub async fn update_note(
     ))]
 pub async fn delete_note(
     State(state): State<AppState>,
-    ApiUser(identity): ApiUser,
-    headers: HeaderMap,
+    ApiWrite(identity): ApiWrite,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    identity.check_csrf_header(&headers)?;
     let id: NoteId = parse_id(&id)?;
     state.store.delete_note(identity.user.id, id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -4,12 +4,12 @@
 use std::collections::{HashMap, HashSet};
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use filmroom_coach::{extract_citations, format_clock};
 use filmroom_store::{
-    ConversationId, ConversationSummary, MessageId, MessageRole, NoteAuthor, NoteId, StoredMessage,
+    Conversation, ConversationId, ConversationSummary, MessageId, MessageRole, NoteAuthor, NoteId,
+    StoredMessage,
 };
 use serde::Deserialize;
 
@@ -19,8 +19,9 @@ use super::limits::{self, period_start};
 use crate::api::parse_id;
 use crate::app::AppState;
 use crate::auth::PageUser;
-use crate::error::AppError;
-use crate::pages::{PageResult, check_form_csrf, fmt_time, html, nav};
+use crate::csrf::{CsrfField, SignedForm};
+use crate::owned::OwnedPage;
+use crate::pages::{PageResult, fmt_time, html, nav};
 use crate::views::Nav;
 
 /// Money for people: dollars with four decimals (costs are often fractions of a cent).
@@ -228,29 +229,25 @@ pub struct ConversationPageQuery {
 pub async fn conversation_page(
     state: State<AppState>,
     user: PageUser,
-    Path(id): Path<String>,
+    OwnedPage(conversation): OwnedPage<Conversation>,
     Query(query): Query<ConversationPageQuery>,
 ) -> PageResult {
-    let id: ConversationId = parse_id(&id)?;
     let before: Option<MessageId> = query.before.as_deref().map(parse_id).transpose()?;
-    render_coach(state, user, Some(id), before).await
+    render_coach(state, user, Some(conversation), before).await
 }
 
 async fn render_coach(
     State(state): State<AppState>,
     PageUser(identity): PageUser,
-    selected: Option<ConversationId>,
+    selected: Option<Conversation>,
     before: Option<MessageId>,
 ) -> PageResult {
     let user = identity.user.id;
     let coach = &state.coach;
+    let selected_id = selected.as_ref().map(|c| c.id);
     let (conversation, messages, older) = match selected {
-        Some(id) => {
-            let conversation = state
-                .store
-                .conversation_for_owner(user, id)
-                .await?
-                .ok_or_else(AppError::not_found)?;
+        Some(conversation) => {
+            let id = conversation.id;
             let page = state
                 .store
                 .messages_page(user, id, before, PAGE_MESSAGES)
@@ -289,9 +286,9 @@ async fn render_coach(
         }),
         conversations: conversations
             .iter()
-            .map(|s| ConversationRow::new(s, Some(s.conversation.id) == selected))
+            .map(|s| ConversationRow::new(s, Some(s.conversation.id) == selected_id))
             .collect(),
-        conversation_id: selected.map(|id| id.to_string()).unwrap_or_default(),
+        conversation_id: selected_id.map(|id| id.to_string()).unwrap_or_default(),
         messages: messages.iter().map(message_view).collect(),
         older,
         profiles: coach
@@ -322,7 +319,7 @@ async fn render_coach(
                 updated: fmt_time(n.updated_at),
             })
             .collect(),
-        back: selected
+        back: selected_id
             .map(|id| format!("/coach/{id}"))
             .unwrap_or_else(|| "/coach".to_owned()),
     };
@@ -331,11 +328,18 @@ async fn render_coach(
 
 #[derive(Deserialize)]
 pub struct NoteForm {
+    #[serde(default)]
     pub csrf: String,
     #[serde(default)]
     pub text: String,
     #[serde(default)]
     pub back: String,
+}
+
+impl CsrfField for NoteForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 /// Only the coach's own pages are places to return to.
@@ -349,10 +353,8 @@ fn back_to(raw: &str) -> Redirect {
 
 pub async fn create_note_form(
     State(state): State<AppState>,
-    PageUser(identity): PageUser,
-    Form(f): Form<NoteForm>,
+    SignedForm { identity, form: f }: SignedForm<NoteForm>,
 ) -> PageResult {
-    check_form_csrf(&identity, &f.csrf)?;
     let text = parse_note(&f.text)?;
     state
         .store
@@ -363,11 +365,9 @@ pub async fn create_note_form(
 
 pub async fn update_note_form(
     State(state): State<AppState>,
-    PageUser(identity): PageUser,
     Path(id): Path<String>,
-    Form(f): Form<NoteForm>,
+    SignedForm { identity, form: f }: SignedForm<NoteForm>,
 ) -> PageResult {
-    check_form_csrf(&identity, &f.csrf)?;
     let id: NoteId = parse_id(&id)?;
     let text = parse_note(&f.text)?;
     state
@@ -379,11 +379,9 @@ pub async fn update_note_form(
 
 pub async fn delete_note_form(
     State(state): State<AppState>,
-    PageUser(identity): PageUser,
     Path(id): Path<String>,
-    Form(f): Form<NoteForm>,
+    SignedForm { identity, form: f }: SignedForm<NoteForm>,
 ) -> PageResult {
-    check_form_csrf(&identity, &f.csrf)?;
     let id: NoteId = parse_id(&id)?;
     state.store.delete_note(identity.user.id, id).await?;
     Ok(back_to(&f.back).into_response())

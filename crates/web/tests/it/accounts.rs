@@ -879,3 +879,99 @@ async fn a_tokens_last_use_is_written_at_most_once_a_minute() {
     assert_eq!(me_with_token(&app, &token).await, StatusCode::OK);
     assert_eq!(last_used().await, Some(first + 60));
 }
+
+/// A `Set-Cookie` value as its name, value and attributes, whatever order
+/// the attributes come in.
+fn cookie_parts(header: &str) -> (String, String, std::collections::BTreeSet<String>) {
+    let mut parts = header.split(';').map(str::trim);
+    let (name, value) = parts.next().unwrap().split_once('=').unwrap();
+    (
+        name.to_owned(),
+        value.to_owned(),
+        parts.map(str::to_owned).collect(),
+    )
+}
+
+fn set_cookies(
+    response: &reqwest::Response,
+) -> Vec<(String, String, std::collections::BTreeSet<String>)> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| cookie_parts(v.to_str().unwrap()))
+        .collect()
+}
+
+fn attributes(list: &[&str]) -> std::collections::BTreeSet<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+async fn every_cookie_the_server_sets(secure: bool) {
+    let app = crate::spawn_app_with(|c| c.auth.secure_cookies = secure).await;
+    let client = app.client();
+    let page = client.get(app.url("/signup")).send().await.unwrap();
+    let secure_flag: &[&str] = if secure { &["Secure"] } else { &[] };
+    let expected = |max_age: &str| {
+        let mut set = attributes(&["Path=/", "HttpOnly", "SameSite=Lax", max_age]);
+        set.extend(attributes(secure_flag));
+        set
+    };
+    let pre = set_cookies(&page);
+    assert_eq!(pre.len(), 1, "{pre:?}");
+    assert_eq!(pre[0].0, "filmroom_csrf");
+    assert_eq!(pre[0].2, expected("Max-Age=86400"));
+    let csrf = pre[0].1.clone();
+    // A secure cookie is not sent back over plain HTTP by a browser: send it by hand.
+    let signed_up = client
+        .post(app.url("/signup"))
+        .header(COOKIE, format!("filmroom_csrf={csrf}"))
+        .form(&[
+            ("username", "alice"),
+            ("password", PASSWORD),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_up.status(), StatusCode::SEE_OTHER);
+    let session = set_cookies(&signed_up);
+    assert_eq!(session.len(), 1, "{session:?}");
+    assert_eq!(session[0].0, "filmroom_session");
+    assert_eq!(session[0].1.len(), 64, "a 32-byte secret in hex");
+    assert_eq!(session[0].2, expected("Max-Age=1209600"));
+    let secret = session[0].1.clone();
+    let account = client
+        .get(app.url("/account"))
+        .header(COOKIE, format!("filmroom_session={secret}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let form_csrf = extract(&account, "name=\"csrf\" value=\"", "\"").unwrap();
+    let logged_out = client
+        .post(app.url("/logout"))
+        .header(COOKIE, format!("filmroom_session={secret}"))
+        .form(&[("csrf", &form_csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logged_out.status(), StatusCode::SEE_OTHER);
+    let cleared = set_cookies(&logged_out);
+    assert_eq!(cleared.len(), 1, "{cleared:?}");
+    assert_eq!(cleared[0].0, "filmroom_session");
+    assert_eq!(cleared[0].1, "");
+    assert_eq!(cleared[0].2, expected("Max-Age=0"));
+}
+
+#[tokio::test]
+async fn every_cookie_keeps_its_name_path_http_only_same_site_and_max_age() {
+    every_cookie_the_server_sets(false).await;
+}
+
+#[tokio::test]
+async fn with_secure_cookies_on_every_cookie_is_also_secure() {
+    every_cookie_the_server_sets(true).await;
+}

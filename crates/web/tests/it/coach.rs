@@ -906,3 +906,91 @@ fn chart_png_base64() -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\n-chart-")
 }
+
+#[tokio::test]
+async fn note_and_conversation_writes_without_the_session_csrf_token_get_403_and_change_nothing() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let note: Value = alice
+        .client
+        .post(app.url("/api/v1/coach/notes"))
+        .header("X-CSRF-Token", &alice.csrf)
+        .json(&json!({ "text": "Keep boost above 50" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = note["id"].as_str().unwrap();
+    let answered = alice.chat(&app, json!({ "message": "hello coach" })).await;
+    assert_eq!(answered.status, StatusCode::OK);
+    let conversations = alice.get_json(&app, "/api/v1/coach/conversations").await;
+    let conversation = conversations["conversations"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let forged = "0".repeat(64);
+    for csrf in [None, Some(forged.as_str())] {
+        // The page forms: a missing field and a forged one alike.
+        let mut fields = vec![("text", "Rewritten by a forged form"), ("back", "/coach")];
+        if let Some(csrf) = csrf {
+            fields.push(("csrf", csrf));
+        }
+        for path in [
+            "/coach/notes".to_owned(),
+            format!("/coach/notes/{id}"),
+            format!("/coach/notes/{id}/delete"),
+        ] {
+            let response = alice
+                .client
+                .post(app.url(&path))
+                .form(&fields)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path} {csrf:?}");
+        }
+        // The JSON API with the session cookie.
+        let with_token = |request: reqwest::RequestBuilder| match csrf {
+            Some(csrf) => request.header("X-CSRF-Token", csrf),
+            None => request,
+        };
+        let requests = [
+            with_token(alice.client.post(app.url("/api/v1/coach/notes")))
+                .json(&json!({ "text": "Forged" })),
+            with_token(
+                alice
+                    .client
+                    .patch(app.url(&format!("/api/v1/coach/notes/{id}"))),
+            )
+            .json(&json!({ "text": "Forged" })),
+            with_token(
+                alice
+                    .client
+                    .delete(app.url(&format!("/api/v1/coach/notes/{id}"))),
+            ),
+            with_token(
+                alice
+                    .client
+                    .delete(app.url(&format!("/api/v1/coach/conversations/{conversation}"))),
+            ),
+        ];
+        for request in requests {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{csrf:?}");
+            assert_eq!(error_code(response).await, "csrf_failed");
+        }
+    }
+    let notes = alice.get_json(&app, "/api/v1/coach/notes").await;
+    let notes = notes["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["text"], "Keep boost above 50");
+    let kept = alice
+        .client
+        .get(app.url(&format!("/api/v1/coach/conversations/{conversation}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.status(), StatusCode::OK);
+}
