@@ -21,7 +21,7 @@ use utoipa::openapi::{
 };
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
-use crate::auth::{CSRF_HEADER, SESSION_COOKIE};
+use crate::accounts::auth::{CSRF_HEADER, SESSION_COOKIE};
 use crate::coach::CoachService;
 use crate::coach::dto::{
     ChatEvent, ChatJson, ConversationEvent, DeltaEvent, DoneEvent, ErrorEvent, ToolFinishedEvent,
@@ -29,7 +29,8 @@ use crate::coach::dto::{
 };
 use crate::config::Config;
 use crate::dto::JobJson;
-use crate::{api, coach, ops, recordings, uploads};
+use crate::recordings::{self, uploads};
+use crate::{accounts, coach, operations};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -43,24 +44,24 @@ use crate::{api, coach, ops, recordings, uploads};
             `Error` body with a stable `code`."
     ),
     paths(
-        api::me,
-        api::games,
-        api::game,
-        recordings::list,
-        recordings::detail,
-        recordings::report,
+        accounts::api::me,
+        recordings::api::games,
+        recordings::api::game,
+        recordings::api::list,
+        recordings::api::detail,
+        recordings::api::report,
         uploads::upload_replays,
         uploads::upload_recordings,
-        api::uploads,
-        api::events,
-        api::tokens,
-        api::create_token,
-        api::revoke_token,
-        api::sign_out_everywhere,
-        ops::openapi,
-        ops::health,
-        ops::status,
-        ops::metrics,
+        recordings::api::uploads,
+        recordings::api::events,
+        accounts::api::tokens,
+        accounts::api::create_token,
+        accounts::api::revoke_token,
+        accounts::api::sign_out_everywhere,
+        operations::endpoints::openapi,
+        operations::endpoints::health,
+        operations::endpoints::status,
+        operations::endpoints::metrics,
         coach::api::chat,
         coach::api::profiles,
         coach::api::conversations,
@@ -292,7 +293,7 @@ pub struct IdParam {
     id: String,
 }
 
-/// The query of `GET /api/v1/recordings` as [`recordings::parse_query`]
+/// The query of `GET /api/v1/recordings` as [`recordings::api::parse_query`]
 /// reads it (it takes the raw map, for the `facet.NAME` keys).
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

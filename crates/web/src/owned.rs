@@ -12,8 +12,8 @@ use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use filmroom_store::{Conversation, ConversationId, RecordingId, RecordingSummary, UserId};
 
+use crate::accounts::auth::{self, PageRejection};
 use crate::app::AppState;
-use crate::auth::{self, PageRejection};
 use crate::error::AppError;
 
 /// Something a user owns, found by its id.

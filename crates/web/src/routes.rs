@@ -20,7 +20,8 @@ use tracing::Level;
 
 use crate::app::AppState;
 use crate::config::Config;
-use crate::{api, coach, metrics, ops, pages, recordings, uploads};
+use crate::operations::{self, metrics};
+use crate::{accounts, coach, pages, recordings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RouteId {
@@ -224,48 +225,48 @@ pub const ROUTES: &[Route] = &[
 
 fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
     match id {
-        R::Home => get(pages::home),
-        R::SignupPage => get(pages::signup_page),
-        R::Signup => post(pages::signup),
-        R::LoginPage => get(pages::login_page),
-        R::Login => post(pages::login),
-        R::Logout => post(pages::logout),
-        R::AccountPage => get(pages::account_page),
-        R::ChangePassword => post(pages::change_password),
-        R::SetPlayerNames => post(pages::set_player_names),
-        R::CreateTokenForm => post(pages::create_token),
-        R::RevokeTokenForm => post(pages::revoke_token),
-        R::GamesPage => get(pages::games_page),
+        R::Home => get(accounts::pages::home),
+        R::SignupPage => get(accounts::pages::signup_page),
+        R::Signup => post(accounts::pages::signup),
+        R::LoginPage => get(accounts::pages::login_page),
+        R::Login => post(accounts::pages::login),
+        R::Logout => post(accounts::pages::logout),
+        R::AccountPage => get(accounts::pages::account_page),
+        R::ChangePassword => post(accounts::pages::change_password),
+        R::SetPlayerNames => post(accounts::pages::set_player_names),
+        R::CreateTokenForm => post(accounts::pages::create_token),
+        R::RevokeTokenForm => post(accounts::pages::revoke_token),
+        R::GamesPage => get(recordings::pages::games_page),
         R::GamePage => get(pages::game_page),
-        R::UploadsPage => get(pages::uploads_page),
-        R::ApiMe => get(api::me),
-        R::ApiGames => get(api::games),
-        R::ApiGame => get(api::game),
-        R::ApiRecordings => get(recordings::list),
-        R::ApiRecording => get(recordings::detail),
-        R::ApiRecordingReport => get(recordings::report),
+        R::UploadsPage => get(recordings::pages::uploads_page),
+        R::ApiMe => get(accounts::api::me),
+        R::ApiGames => get(recordings::api::games),
+        R::ApiGame => get(recordings::api::game),
+        R::ApiRecordings => get(recordings::api::list),
+        R::ApiRecording => get(recordings::api::detail),
+        R::ApiRecordingReport => get(recordings::api::report),
         R::ApiUploadReplays => {
             // One batch, not files x file size: files stream to disk, and each
             // is checked on its own as it arrives, so one oversized file fails early.
-            post(uploads::upload_replays)
+            post(recordings::uploads::upload_replays)
                 .layer(DefaultBodyLimit::max(config.limits.max_batch_bytes))
         }
-        R::ApiUploadRecordings => post(uploads::upload_recordings)
+        R::ApiUploadRecordings => post(recordings::uploads::upload_recordings)
             .layer(DefaultBodyLimit::max(config.limits.max_batch_bytes)),
-        R::ApiUploads => get(api::uploads),
-        R::ApiEvents => get(api::events),
-        R::ApiTokens => get(api::tokens),
-        R::ApiCreateToken => post(api::create_token),
-        R::ApiRevokeToken => delete(api::revoke_token),
-        R::SignOutEverywhereForm => post(pages::sign_out_everywhere),
-        R::ApiSignOutEverywhere => post(api::sign_out_everywhere),
-        R::OpenApi => get(ops::openapi),
-        R::Health => get(ops::health),
-        R::Status => get(ops::status),
-        R::Metrics => get(ops::metrics),
-        R::StyleSheet => get(ops::stylesheet),
-        R::UploadScript => get(ops::upload_script),
-        R::CoachScript => get(ops::coach_script),
+        R::ApiUploads => get(recordings::api::uploads),
+        R::ApiEvents => get(recordings::api::events),
+        R::ApiTokens => get(accounts::api::tokens),
+        R::ApiCreateToken => post(accounts::api::create_token),
+        R::ApiRevokeToken => delete(accounts::api::revoke_token),
+        R::SignOutEverywhereForm => post(accounts::pages::sign_out_everywhere),
+        R::ApiSignOutEverywhere => post(accounts::api::sign_out_everywhere),
+        R::OpenApi => get(operations::endpoints::openapi),
+        R::Health => get(operations::endpoints::health),
+        R::Status => get(operations::endpoints::status),
+        R::Metrics => get(operations::endpoints::metrics),
+        R::StyleSheet => get(operations::endpoints::stylesheet),
+        R::UploadScript => get(operations::endpoints::upload_script),
+        R::CoachScript => get(operations::endpoints::coach_script),
         R::CoachPage => get(coach::pages::coach_page),
         R::CoachConversationPage => get(coach::pages::conversation_page),
         R::CoachNoteForm => post(coach::pages::create_note_form),
@@ -352,7 +353,7 @@ pub fn router_with_extra(state: AppState, extra: Router<AppState>) -> Router {
                 request_timeout,
                 metrics::request_timeout,
             )))
-            .fallback(ops::not_found),
+            .fallback(operations::endpoints::not_found),
         state,
         body_timeout,
     )

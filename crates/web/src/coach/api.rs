@@ -29,12 +29,11 @@ use super::data::StoreCoachData;
 use super::dto::*;
 use super::limits::{self, budget_period, period_start};
 use super::meter::{StoreMeter, UNMETERED_PROVIDER};
-use crate::api::parse_id;
+use crate::accounts::csrf::ApiWrite;
 use crate::app::AppState;
 use crate::auth::ApiUser;
-use crate::csrf::ApiWrite;
 use crate::error::AppError;
-use crate::owned::Owned;
+use crate::owned::{Owned, parse_id};
 
 /// The longest question the coach takes, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 8_000;

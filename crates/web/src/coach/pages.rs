@@ -16,11 +16,10 @@ use serde::Deserialize;
 use super::api::{parse_note, user_plan};
 use super::dto::moment_url;
 use super::limits::{self, period_start};
-use crate::api::parse_id;
+use crate::accounts::csrf::{CsrfField, SignedForm};
 use crate::app::AppState;
 use crate::auth::PageUser;
-use crate::csrf::{CsrfField, SignedForm};
-use crate::owned::OwnedPage;
+use crate::owned::{OwnedPage, parse_id};
 use crate::pages::{PageResult, fmt_time, html, nav};
 use crate::views::Nav;
 

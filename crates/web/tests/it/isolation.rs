@@ -487,3 +487,105 @@ async fn signed_in_routes_refuse_visitors() {
         assert_eq!(status, expected, "{:?} {path}", route.verb);
     }
 }
+
+/// What a 404 says, without the request id that makes each answer unique.
+async fn not_found_answer(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let mut body: Value = response.json().await.unwrap();
+    body["error"].as_object_mut().unwrap().remove("request_id");
+    (status, body)
+}
+
+#[tokio::test]
+async fn a_malformed_a_missing_and_another_users_id_get_the_same_404_on_every_owned_id_route() {
+    let app = spawn_app().await;
+    let alice = app.sign_up("alice", PASSWORD).await;
+    let bob = app.sign_up("bob", PASSWORD).await;
+    let uploaded: Value = alice
+        .upload(&app, vec![("alice.replay", replay_bytes("07e9.replay"))])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let recording = uploaded["uploads"][0]["game_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let answered = alice
+        .client
+        .post(app.url("/api/v1/coach/chat"))
+        .header("X-CSRF-Token", &alice.csrf)
+        .json(&serde_json::json!({ "message": "hello" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answered.status(), StatusCode::OK);
+    answered.text().await.unwrap();
+    let conversations = alice.get_json(&app, "/api/v1/coach/conversations").await;
+    let conversation = conversations["conversations"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let missing = "00000000-0000-4000-8000-000000000000";
+    for (template, alices) in [
+        ("/api/v1/recordings/ID", &recording),
+        ("/api/v1/recordings/ID/report", &recording),
+        ("/api/v1/games/ID", &recording),
+        ("/api/v1/coach/conversations/ID", &conversation),
+    ] {
+        let mut answers = Vec::new();
+        for id in ["not-an-id", missing, alices.as_str()] {
+            let url = app.url(&template.replace("ID", id));
+            answers.push(not_found_answer(bob.client.get(&url).send().await.unwrap()).await);
+        }
+        if alices == &conversation {
+            let deleted = bob
+                .client
+                .delete(app.url(&format!("/api/v1/coach/conversations/{conversation}")))
+                .header("X-CSRF-Token", &bob.csrf)
+                .send()
+                .await
+                .unwrap();
+            answers.push(not_found_answer(deleted).await);
+        }
+        for answer in &answers {
+            assert_eq!(answer, &answers[0], "{template}");
+        }
+        assert_eq!(answers[0].0, StatusCode::NOT_FOUND, "{template}");
+        assert_eq!(answers[0].1["error"]["code"], "not_found", "{template}");
+    }
+    // The pages answer an error page for each.
+    for template in ["/games/ID", "/coach/ID"] {
+        for id in [
+            "not-an-id",
+            missing,
+            recording.as_str(),
+            conversation.as_str(),
+        ] {
+            let response = bob
+                .client
+                .get(app.url(&template.replace("ID", id)))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{template} {id}");
+            let page = response.text().await.unwrap();
+            assert!(page.contains("Not Found"), "{page}");
+        }
+    }
+    // Alice still has both.
+    let own = alice
+        .client
+        .get(app.url(&format!("/api/v1/coach/conversations/{conversation}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::OK);
+    let own = alice
+        .client
+        .get(app.url(&format!("/api/v1/recordings/{recording}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::OK);
+}

@@ -4,7 +4,7 @@
 //! Each file streams to a temporary file in the data directory (hashed as it
 //! arrives; its domain recognized from its name and first bytes, then its
 //! size and the length it declares checked per chunk: see
-//! [`crate::recognize`]), so memory stays small whatever the batch. Only the
+//! [`super::recognize`]), so memory stays small whatever the batch. Only the
 //! domain's quick head check runs before storing.
 //! Nothing is stored until every file of the batch has been checked and the
 //! owner's storage quota allows it, so a bad file leaves no object, no row and
@@ -31,11 +31,11 @@ use tempfile::NamedTempFile;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore};
 
+use super::recognize::{Recognized, Refusal, Sniffer};
+use crate::accounts::csrf::MultipartWrite;
 use crate::app::AppState;
 use crate::config::{Config, LimitsConfig};
-use crate::csrf::MultipartWrite;
 use crate::error::AppError;
-use crate::recognize::{Recognized, Refusal, Sniffer};
 
 /// Longest filename kept (in characters); longer names are cut, not refused.
 const MAX_FILENAME_CHARS: usize = 255;

@@ -1,24 +1,31 @@
-//! The recordings API for every kind, read from the neutral tables:
+//! The recordings' JSON API. For every kind, read from the neutral tables:
 //! `GET /api/v1/recordings` (filters and sort in SQL over stored facts,
 //! facets and outcomes), `GET /api/v1/recordings/{id}` (facts, participants,
 //! metrics, events, passages) and `GET /api/v1/recordings/{id}/report` (the
-//! domain's full report). Nothing here knows a domain's types.
+//! domain's full report); the Rocket League games list and detail
+//! (`/api/v1/games`), the upload jobs and their event stream. Nothing here
+//! knows a domain's types; the work is in [`super::service`], shared with
+//! the pages, and another user's ids answer 404 like ids that do not exist.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
 use filmroom_store::{
     OwnerOutcome, RecordingCursor, RecordingListItem, RecordingOrder, RecordingQuery,
     RecordingSummary,
 };
+use futures_util::Stream;
 use serde::Serialize;
 use time::{PrimitiveDateTime, Time};
 
+use super::service;
 use crate::app::AppState;
 use crate::auth::ApiUser;
-use crate::dto::{end_of_day, invalid, parse_day, parse_outcome};
+use crate::dto::{GameJson, GamesQuery, JobJson, end_of_day, invalid, parse_day, parse_outcome};
 use crate::error::AppError;
 use crate::owned::Owned;
 
@@ -201,10 +208,7 @@ pub async fn list(
     Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Json<RecordingsJson>, AppError> {
     let query = parse_query(&params)?;
-    let page = state
-        .store
-        .list_recordings_page(identity.user.id, &query)
-        .await?;
+    let page = service::recordings(&state, identity.user.id, &query).await?;
     Ok(Json(RecordingsJson {
         recordings: page.items.iter().map(RecordingItemJson::from).collect(),
         total: page.total,
@@ -253,7 +257,7 @@ pub async fn detail(
     ApiUser(identity): ApiUser,
     Owned(recording): Owned<RecordingSummary>,
 ) -> Result<Json<RecordingDetailJson>, AppError> {
-    let (id, owner) = (recording.id, identity.user.id);
+    let analysis = service::stored_analysis(&state, identity.user.id, &recording).await?;
     let mut detail = RecordingDetailJson {
         id: recording.id.to_string(),
         kind: recording.kind.as_str().to_owned(),
@@ -272,7 +276,7 @@ pub async fn detail(
         me: None,
         outcome: OwnerOutcome::Unknown.as_str(),
     };
-    if let Some(a) = state.store.stored_analysis_for_owner(owner, id).await? {
+    if let Some(a) = analysis {
         detail.facts = Some(a.facts);
         detail.sides = a.sides;
         detail.participants = a.participants;
@@ -304,11 +308,7 @@ pub async fn report(
     Owned(recording): Owned<RecordingSummary>,
 ) -> Result<axum::response::Response, AppError> {
     use axum::response::IntoResponse;
-    let Some(report) = state
-        .store
-        .analysis_for_owner(identity.user.id, recording.id)
-        .await?
-    else {
+    let Some(report) = service::report(&state, identity.user.id, &recording).await? else {
         return Err(AppError::new(
             StatusCode::CONFLICT,
             "not_analysed",
@@ -321,4 +321,116 @@ pub async fn report(
         report,
     )
         .into_response())
+}
+
+/// One page of the caller's games.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Games)]
+pub struct GamesJson {
+    pub games: Vec<GameJson>,
+    /// Games matching the filters, whatever the limit and offset.
+    pub total: u64,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+#[utoipa::path(get, path = "/api/v1/games", tag = "games",
+    summary = "The caller's Rocket League games, filtered and sorted",
+    description = "Every parameter is optional, and an empty value means any (a form's blank select).",
+    params(GamesQuery),
+    responses(
+        (status = 200, body = GamesJson),
+        (status = 400, description = "A filter is not valid (`invalid_query`)", body = crate::error::Body),
+    ))]
+pub async fn games(
+    State(state): State<AppState>,
+    ApiUser(identity): ApiUser,
+    query: Result<Query<GamesQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<GamesJson>, AppError> {
+    // A query that does not even deserialize (a filter given twice) gets the
+    // API's JSON error like any other bad filter, not axum's plain text.
+    let Query(query) = query.map_err(|e| AppError::bad_request("invalid_query", e.body_text()))?;
+    let games = service::games(&state, identity.user.id, &query).await?;
+    Ok(Json(GamesJson {
+        games: games.rows.iter().map(GameJson::from).collect(),
+        total: games.total,
+        limit: games.filter.limit,
+        offset: games.filter.offset,
+    }))
+}
+
+/// One game with its full report.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = GameDetail)]
+pub struct GameDetailJson {
+    pub game: GameJson,
+    /// The full report (schema in docs/report.md), once analysed.
+    pub analysis: Option<serde_json::Value>,
+}
+
+#[utoipa::path(get, path = "/api/v1/games/{id}", tag = "games",
+    summary = "One game with its analysis",
+    params(crate::openapi::IdParam),
+    responses(
+        (status = 200, body = GameDetailJson),
+        (status = 404, description = "No such game of the caller's", body = crate::error::Body),
+    ))]
+pub async fn game(
+    State(state): State<AppState>,
+    ApiUser(identity): ApiUser,
+    Owned(game): Owned<RecordingSummary>,
+) -> Result<Json<GameDetailJson>, AppError> {
+    let analysis = service::report(&state, identity.user.id, &game).await?;
+    Ok(Json(GameDetailJson {
+        game: GameJson::from(&game),
+        analysis: match analysis {
+            Some(text) => Some(serde_json::from_str(&text).map_err(AppError::internal)?),
+            None => None,
+        },
+    }))
+}
+
+/// The caller's analysis jobs.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Jobs)]
+pub struct UploadsJson {
+    pub jobs: Vec<JobJson>,
+}
+
+#[utoipa::path(get, path = "/api/v1/uploads", tag = "recordings",
+    summary = "The caller's analysis jobs, newest upload first",
+    responses((status = 200, body = UploadsJson)))]
+pub async fn uploads(
+    State(state): State<AppState>,
+    ApiUser(identity): ApiUser,
+) -> Result<Json<UploadsJson>, AppError> {
+    let jobs = service::recent_jobs(&state, identity.user.id).await?;
+    Ok(Json(UploadsJson {
+        jobs: jobs
+            .iter()
+            .map(|j| JobJson::seen_by(j, identity.user.id))
+            .collect(),
+    }))
+}
+
+/// Server-sent events: one `job` event per job of the caller whenever its
+/// state changes (all of them first), from the shared job feed.
+#[utoipa::path(get, path = "/api/v1/events", tag = "recordings",
+    summary = "Server-sent events: a `job` event whenever one of the caller's jobs changes state",
+    description = "The stream starts with the caller's recent jobs, then sends each change; it stays open.",
+    responses(
+        (status = 200, description = "An endless event stream; each event's `data` is JSON",
+            content(("text/event-stream", item_schema = crate::openapi::JobEvent))),
+        (status = 429, description = "The caller already holds the most open event streams allowed (`too_many_streams`)",
+            body = crate::error::Body, headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ))]
+pub async fn events(
+    State(state): State<AppState>,
+    ApiUser(identity): ApiUser,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let changes = state
+        .job_feed
+        .open_stream(identity.user.id, state.shutdown.clone())
+        .await?;
+    Ok(Sse::new(changes).keep_alive(KeepAlive::default()))
 }

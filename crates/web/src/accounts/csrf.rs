@@ -9,7 +9,7 @@
 //!   header);
 //! - the log-in and sign-up forms, used before any session exists, show the
 //!   signed double-submit value in the field and the cookie
-//!   ([`PreSessionForm`], [`crate::pre_session`]).
+//!   ([`PreSessionForm`], [`super::pre_session`]).
 //!
 //! Each refuses with 403 `csrf_failed` before the handler runs.
 
@@ -20,8 +20,8 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
+use super::auth::{self, ApiUser, Identity, PRE_SESSION_CSRF_COOKIE, PageRejection, PageUser};
 use crate::app::AppState;
-use crate::auth::{self, ApiUser, Identity, PRE_SESSION_CSRF_COOKIE, PageRejection, PageUser};
 use crate::error::AppError;
 use crate::pages::PageError;
 

@@ -211,7 +211,7 @@ fn new_request_id() -> String {
     if getrandom::fill(&mut bytes).is_err() {
         return "unknown".to_owned();
     }
-    crate::auth::hex(&bytes)
+    crate::accounts::auth::hex(&bytes)
 }
 
 /// Fails a handler that takes longer than the configured request timeout

@@ -1,5 +1,5 @@
-//! Operations and static files: `/health`, `/status`, `/metrics`, the OpenAPI
-//! document, the stylesheet and the upload script.
+//! The operations endpoints and static files: `/health`, `/status`,
+//! `/metrics`, the OpenAPI document, the stylesheet and the scripts.
 
 use axum::Json;
 use axum::extract::State;
@@ -10,9 +10,9 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::error::AppError;
 
-const STYLESHEET: &str = include_str!("../static/app.css");
-const UPLOAD_SCRIPT: &str = include_str!("../static/upload.js");
-const COACH_SCRIPT: &str = include_str!("../static/coach.js");
+const STYLESHEET: &str = include_str!("../../static/app.css");
+const UPLOAD_SCRIPT: &str = include_str!("../../static/upload.js");
+const COACH_SCRIPT: &str = include_str!("../../static/coach.js");
 
 /// Liveness, including a round trip to the database.
 #[utoipa::path(get, path = "/health", tag = "operations", summary = "Liveness", security(),
@@ -85,7 +85,7 @@ pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse,
         .metrics
         .render(jobs, state.worker_count)
         .map_err(AppError::internal)?;
-    Ok(([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], body))
+    Ok(([(header::CONTENT_TYPE, super::metrics::CONTENT_TYPE)], body))
 }
 
 /// This document, generated from the handlers' annotations and types.

@@ -10,7 +10,7 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use crate::auth::{constant_time_eq, hex, random_secret};
+use super::auth::{constant_time_eq, hex, random_secret};
 
 /// The key's name in the store's server secrets.
 pub const KEY_NAME: &str = "pre_session_csrf";

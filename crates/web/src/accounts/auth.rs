@@ -1,8 +1,8 @@
 //! Accounts on the web: password hashing (argon2id) and the password rules,
 //! session cookies whose secret is stored only as its SHA-256, CSRF tokens,
-//! personal API tokens and signing out everywhere. The extractors here decide
-//! who is asking; handlers only ever see an [`Identity`]. The login and
-//! sign-up limits are in [`crate::throttle`].
+//! personal API tokens. The extractors here decide who is asking; handlers
+//! only ever see an [`Identity`]. The CSRF checks are in [`super::csrf`], the
+//! login and sign-up limits in [`super::throttle`].
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -15,7 +15,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use filmroom_store::{Sha256Hex, User, UserId};
+use filmroom_store::{Sha256Hex, User};
 
 use crate::app::AppState;
 use crate::error::AppError;
@@ -100,7 +100,7 @@ pub async fn verify_password(password: String, phc: String) -> anyhow::Result<bo
 /// `CommonPasswordValidator` list as shipped in Django 5.2.20 on PyPI (BSD
 /// licence; the list is Royce Williams'). Kept whole, short ones included:
 /// the check trims, so `" 1234567 "` must still match `1234567`.
-const COMMON_PASSWORDS: &str = include_str!("../data/common-passwords.txt");
+const COMMON_PASSWORDS: &str = include_str!("../../data/common-passwords.txt");
 
 fn is_common_password(password: &str) -> bool {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
@@ -343,28 +343,6 @@ fn wait_words(secs: u64) -> String {
         2..=90 => format!("{secs} seconds"),
         _ => format!("{} minutes", secs.div_ceil(60)),
     }
-}
-
-/// What "sign out everywhere" ended.
-#[derive(Debug, Clone, Copy, serde::Serialize, utoipa::ToSchema)]
-pub struct SignedOut {
-    pub sessions_ended: u64,
-    pub tokens_revoked: u64,
-}
-
-/// Ends every session of `user` and revokes every API token: what to do when
-/// a password or a token may have leaked.
-pub async fn sign_out_everywhere(state: &AppState, user: UserId) -> Result<SignedOut, AppError> {
-    let tokens_revoked = state
-        .store
-        .revoke_user_api_tokens(user, state.clock.now())
-        .await?;
-    let sessions_ended = state.store.delete_user_sessions(user).await?;
-    tracing::info!(user = %user, sessions_ended, tokens_revoked, "signed out everywhere");
-    Ok(SignedOut {
-        sessions_ended,
-        tokens_revoked,
-    })
 }
 
 #[cfg(test)]

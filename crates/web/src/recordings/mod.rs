@@ -1,0 +1,10 @@
+//! Recordings of every kind: uploads ([`uploads`], with each file's domain
+//! recognized by [`recognize`]), the lists and details read from the neutral
+//! tables, the upload jobs and their events. The JSON API ([`api`]) and the
+//! list pages ([`pages`]) call the same [`service`].
+
+pub mod api;
+pub(crate) mod pages;
+mod recognize;
+pub mod service;
+pub(crate) mod uploads;

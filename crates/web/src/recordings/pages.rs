@@ -1,0 +1,157 @@
+//! The recordings' list pages: the games (filters, sort, paging) and the
+//! uploads with their jobs. The work is in [`super::service`], shared with
+//! the JSON API. The game page itself is `crate::pages::game_page`.
+
+use axum::extract::{Query, State};
+use axum::response::IntoResponse;
+
+use super::service;
+use crate::app::AppState;
+use crate::auth::PageUser;
+use crate::dto::GamesQuery;
+use crate::pages::{PageResult, fmt_time, html, nav};
+use crate::views::{
+    GameRow, GamesPage, Hidden, JobRow, PageLink, QueryEcho, UploadsPage, facet_options, options,
+};
+
+const RESULTS: &[(&str, &str)] = &[
+    ("", "any"),
+    ("win", "win"),
+    ("loss", "loss"),
+    ("draw", "draw"),
+    ("unknown", "unknown"),
+];
+const SORTS: &[(&str, &str)] = &[
+    ("played_at", "date played"),
+    ("uploaded_at", "date uploaded"),
+    ("map", "map"),
+    ("playlist", "playlist"),
+    ("team_size", "team size"),
+];
+const ORDERS: &[(&str, &str)] = &[("desc", "descending"), ("asc", "ascending")];
+
+pub async fn games_page(
+    State(state): State<AppState>,
+    PageUser(identity): PageUser,
+    Query(query): Query<GamesQuery>,
+) -> PageResult {
+    let user = identity.user.id;
+    let service::Games {
+        rows,
+        total,
+        filter,
+    } = service::games(&state, user, &query).await?;
+    let facets = state.store.recording_facets(user).await?;
+    let echo = |v: &Option<String>| v.clone().unwrap_or_default();
+    let sizes: Vec<(String, String)> = facets
+        .team_sizes
+        .iter()
+        .map(|n| (n.to_string(), format!("{n}v{n}")))
+        .collect();
+    let mut size_choices: Vec<(&str, &str)> = vec![("", "any")];
+    size_choices.extend(sizes.iter().map(|(v, l)| (v.as_str(), l.as_str())));
+    let hidden: Vec<Hidden> = [
+        ("sort", &query.sort),
+        ("order", &query.order),
+        ("from", &query.from),
+        ("to", &query.to),
+        ("playlist", &query.playlist),
+        ("map", &query.map),
+        ("team_size", &query.team_size),
+        ("result", &query.result),
+        ("limit", &query.limit),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| {
+        value.as_deref().filter(|v| !v.is_empty()).map(|v| Hidden {
+            name,
+            value: v.to_owned(),
+        })
+    })
+    .collect();
+    let (offset, limit) = (filter.offset, filter.limit);
+    let shown = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+    let mut pages = Vec::new();
+    if offset > 0 {
+        pages.push(PageLink {
+            label: "Previous",
+            offset: offset.saturating_sub(limit),
+        });
+    }
+    if u64::from(offset) + u64::from(shown) < total {
+        pages.push(PageLink {
+            label: "Next",
+            offset: offset + shown,
+        });
+    }
+    let page = GamesPage {
+        title: "Games",
+        nav: nav(&identity),
+        query: QueryEcho {
+            from: echo(&query.from),
+            to: echo(&query.to),
+        },
+        playlists: facet_options(&facets.match_types, query.playlist.as_deref()),
+        maps: facet_options(&facets.maps, query.map.as_deref()),
+        team_sizes: options(&size_choices, query.team_size.as_deref()),
+        results: options(RESULTS, query.result.as_deref()),
+        sorts: options(SORTS, query.sort.as_deref().or(Some("played_at"))),
+        orders: options(ORDERS, query.order.as_deref().or(Some("desc"))),
+        showing: if shown == 0 {
+            format!("0 of {total}")
+        } else {
+            format!("{}–{} of {total}", offset + 1, offset + shown)
+        },
+        hidden,
+        pages,
+        rows: rows
+            .iter()
+            .map(|r| GameRow {
+                id: r.id.to_string(),
+                played: fmt_time(r.played_at.unwrap_or(r.uploaded_at)),
+                map: r.map.clone().unwrap_or_else(|| "–".into()),
+                playlist: r.match_type.clone().unwrap_or_else(|| "–".into()),
+                team_size: r
+                    .team_size
+                    .map(|n| format!("{n}v{n}"))
+                    .unwrap_or_else(|| "–".into()),
+                score: r
+                    .score
+                    .map(|[b, o]| format!("{b} – {o}"))
+                    .unwrap_or_else(|| "–".into()),
+                result: crate::dto::known(r.outcome).unwrap_or("–"),
+                state: r.job_state.map(|s| s.as_str()).unwrap_or("–"),
+                filename: r.original_filename.clone(),
+            })
+            .collect(),
+    };
+    Ok(html(&page)?.into_response())
+}
+
+pub async fn uploads_page(
+    State(state): State<AppState>,
+    PageUser(identity): PageUser,
+) -> PageResult {
+    let jobs = service::recent_jobs(&state, identity.user.id).await?;
+    let limits = &state.config.limits;
+    let page = UploadsPage {
+        title: "Upload",
+        csrf: identity.csrf_token().to_owned(),
+        nav: nav(&identity),
+        max_files: limits.max_files_per_batch,
+        max_bytes: limits.max_file_bytes,
+        max_mb: limits.max_file_bytes / (1024 * 1024),
+        jobs: jobs
+            .iter()
+            .map(|j| JobRow {
+                job_id: j.job.id.as_seen_by(identity.user.id).to_string(),
+                game_id: j.recording_id.to_string(),
+                filename: j.original_filename.clone(),
+                uploaded: fmt_time(j.uploaded_at),
+                state: j.job.state.as_str(),
+                error: j.job.last_error.clone().unwrap_or_default(),
+            })
+            .collect(),
+    };
+    Ok(html(&page)?.into_response())
+}
