@@ -15,7 +15,6 @@ pub mod conn;
 pub mod dto;
 pub mod error;
 pub mod events;
-mod game_view;
 pub mod metrics;
 pub mod node;
 pub mod openapi;

@@ -22,10 +22,9 @@ use crate::auth::{
 };
 use crate::dto::GamesQuery;
 use crate::error::AppError;
-use crate::game_view;
 use crate::views::{
     AccountPage, ErrorPage, GamePage, GameRow, GamesPage, Hidden, JobRow, LoginPage, Nav, PageLink,
-    QueryEcho, SignupPage, Tab, TokenRow, UploadsPage, facet_options, options,
+    QueryEcho, SignupPage, TokenRow, UploadsPage, facet_options, options,
 };
 
 /// An error shown as a page rather than as JSON.
@@ -722,113 +721,34 @@ pub async fn game_page(
 ) -> PageResult {
     let (game, report) = api::load_game(&state, identity.user.id, &id).await?;
     let moment = q.t.filter(|t| t.is_finite() && *t >= 0.0);
-    if !game_view::lays_out(&game.kind) {
-        return recording_page(&state, &identity, &game, report, moment);
-    }
-    let tab = match (q.tab.as_deref(), moment) {
-        (None, Some(_)) => "timeline",
-        (raw, _) => game_view::tab_key(raw),
-    };
-    let analysis = match report {
-        Some(text) => Some(
-            serde_json::from_str::<filmroom_replay::Analysis>(&text)
-                .map_err(|e| PageError(AppError::internal(e)))?,
-        ),
-        None => None,
-    };
-    let heading = match &game.map {
-        Some(map) => format!("{map}: {}", game.original_filename),
-        None => game.original_filename.clone(),
-    };
-    let mut subtitle = vec![format!(
-        "Played {} UTC",
-        fmt_time(game.played_at.unwrap_or(game.uploaded_at))
-    )];
-    if let Some(playlist) = &game.match_type {
-        subtitle.push(playlist.clone());
-    }
-    if let Some(n) = game.team_size {
-        subtitle.push(format!("{n}v{n}"));
-    }
-    if let Some(result) = crate::dto::known(game.outcome) {
-        subtitle.push(result.to_owned());
-    }
-    let notice = match (&analysis, game.job_state) {
-        (Some(a), _) => match &a.status {
-            filmroom_replay::AnalysisStatus::Full => None,
-            filmroom_replay::AnalysisStatus::Degraded { reason } => {
-                Some(format!("Only the scoreboard is known: {}", reason.message))
-            }
-        },
-        (None, Some(state)) => Some(format!(
-            "Not analysed yet (job {}). {}",
-            state.as_str(),
-            game.last_error.clone().unwrap_or_default()
-        )),
-        (None, None) => Some("Not analysed yet.".to_owned()),
-    };
-    let page = GamePage {
-        title: heading.clone(),
-        nav: nav(&identity),
-        id: game.id.to_string(),
-        heading,
-        subtitle: subtitle.join(" · "),
-        tab,
-        tabs: game_view::TABS
-            .iter()
-            .map(|(key, label)| Tab {
-                key,
-                label,
-                active: *key == tab,
-            })
-            .collect(),
-        notice: match (moment, notice) {
-            (Some(t), None) if tab == "timeline" => Some(format!(
-                "Cited moment: {}",
-                filmroom_domain::format_clock(t)
-            )),
-            (_, notice) => notice,
-        },
-        sections: analysis
-            .as_ref()
-            .map(|a| {
-                let mut sections = game_view::sections(tab, a);
-                if let (Some(t), "timeline") = (moment, tab) {
-                    game_view::highlight_moment(&mut sections, t);
-                }
-                sections
-            })
-            .unwrap_or_default(),
-    };
-    Ok(html(&page)?.into_response())
+    recording_page(&state, &identity, &game, report, q.tab.as_deref(), moment)
 }
 
-/// The page of a recording whose kind the web has no layout of its own for:
-/// its domain's sections, rendered with the web's tables.
+/// A recording's page, of any kind: its domain's [`filmroom_domain::Page`]
+/// (tabs of sections) rendered by [`crate::sections`], at the tab asked for
+/// or, for a cited moment, at the timeline with the moment marked.
 fn recording_page(
     state: &AppState,
     identity: &crate::auth::Identity,
     game: &filmroom_store::RecordingSummary,
     report: Option<String>,
+    tab: Option<&str>,
     moment: Option<f64>,
 ) -> PageResult {
     let domain = state.domains.get(&game.kind);
-    let mut subtitle = vec![format!(
-        "{} · uploaded {} UTC",
-        domain.map_or(game.kind.as_str(), |d| d.display_name()),
-        fmt_time(game.uploaded_at)
-    )];
-    if game.outcome != filmroom_store::OwnerOutcome::Unknown {
-        subtitle.push(game.outcome.as_str().to_owned());
-    }
     let mut notice = None;
-    let mut sections = Vec::new();
+    let mut laid_out = None;
     match (report, domain) {
         (Some(text), Some(domain)) => {
             let report: serde_json::Value =
                 serde_json::from_str(&text).map_err(|e| PageError(AppError::internal(e)))?;
-            match domain.page_sections(&report) {
-                Ok(laid_out) => sections = laid_out.iter().map(crate::sections::render).collect(),
+            match domain
+                .page(&report)
+                .and_then(|page| match page.check() {
+                    Ok(()) => Ok(page),
+                    Err(reason) => Err(filmroom_domain::ReportError { reason }),
+                }) {
+                Ok(page) => laid_out = Some(page),
                 Err(error) => {
                     tracing::warn!(error = %error, kind = %game.kind, "a stored report cannot be laid out");
                     notice = Some(
@@ -855,8 +775,26 @@ fn recording_page(
             });
         }
     }
-    if let Some(t) = moment {
-        crate::sections::highlight_moment(&mut sections, t);
+    let heading = match laid_out.as_ref().and_then(|p| p.heading.as_deref()) {
+        Some(what) => format!("{what}: {}", game.original_filename),
+        None => game.original_filename.clone(),
+    };
+    let mut subtitle = vec![match game.played_at {
+        Some(played) => format!("Played {} UTC", fmt_time(played)),
+        None => format!("Uploaded {} UTC", fmt_time(game.uploaded_at)),
+    }];
+    if let Some(page) = &laid_out {
+        subtitle.extend(page.subtitle.iter().cloned());
+        notice = notice.or_else(|| page.notice.clone());
+    }
+    if let Some(result) = crate::dto::known(game.outcome) {
+        subtitle.push(result.to_owned());
+    }
+    let rendered = match &laid_out {
+        Some(page) => crate::sections::render_page(page, tab, moment),
+        None => crate::sections::render_page(&filmroom_domain::Page::single(Vec::new()), None, None),
+    };
+    if let (Some(t), true) = (moment, rendered.marked_moment) {
         notice = notice.or_else(|| {
             Some(format!(
                 "Cited moment: {}",
@@ -865,15 +803,15 @@ fn recording_page(
         });
     }
     let page = GamePage {
-        title: game.original_filename.clone(),
+        title: heading.clone(),
         nav: nav(identity),
         id: game.id.to_string(),
-        heading: game.original_filename.clone(),
+        heading,
         subtitle: subtitle.join(" · "),
-        tab: "overview",
-        tabs: Vec::new(),
+        tab: rendered.tab,
+        tabs: rendered.tabs,
         notice,
-        sections,
+        sections: rendered.sections,
     };
     Ok(html(&page)?.into_response())
 }
