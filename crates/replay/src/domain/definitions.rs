@@ -239,6 +239,26 @@ pub(crate) fn key(family: Family, field: &str) -> String {
     format!("{}.{field}", family.name())
 }
 
+/// A side's final score: the replay header's `Team0Score`/`Team1Score`
+/// (else its list of goals). A side's `core.goals` sums its players' goals
+/// and misses those of a player who left before the end; this is the score
+/// the game showed, the one lists show and the outcome follows.
+pub const FINAL_SCORE_KEY: &str = "core.final_score";
+
+fn final_score_definition() -> MetricDefinition {
+    MetricDefinition {
+        key: FINAL_SCORE_KEY.to_owned(),
+        label: "Final score".to_owned(),
+        unit: Unit::Count,
+        description: "The team's goals on the final scoreboard, from the replay header; \
+                      unlike the sum of its players' goals it counts goals by players who \
+                      left the match."
+            .to_owned(),
+        higher_is_better: Some(true),
+        family: Family::Core.name().to_owned(),
+    }
+}
+
 /// Every metric the Rocket League domain can produce, players' and teams'.
 pub fn metric_definitions() -> Vec<MetricDefinition> {
     FAMILIES
@@ -256,6 +276,7 @@ pub fn metric_definitions() -> Vec<MetricDefinition> {
                     family: family.name().to_owned(),
                 })
         })
+        .chain(std::iter::once(final_score_definition()))
         .collect()
 }
 
