@@ -742,12 +742,10 @@ fn recording_page(
         (Some(text), Some(domain)) => {
             let report: serde_json::Value =
                 serde_json::from_str(&text).map_err(|e| PageError(AppError::internal(e)))?;
-            match domain
-                .page(&report)
-                .and_then(|page| match page.check() {
-                    Ok(()) => Ok(page),
-                    Err(reason) => Err(filmroom_domain::ReportError { reason }),
-                }) {
+            match domain.page(&report).and_then(|page| match page.check() {
+                Ok(()) => Ok(page),
+                Err(reason) => Err(filmroom_domain::ReportError { reason }),
+            }) {
                 Ok(page) => laid_out = Some(page),
                 Err(error) => {
                     tracing::warn!(error = %error, kind = %game.kind, "a stored report cannot be laid out");
@@ -792,7 +790,9 @@ fn recording_page(
     }
     let rendered = match &laid_out {
         Some(page) => crate::sections::render_page(page, tab, moment),
-        None => crate::sections::render_page(&filmroom_domain::Page::single(Vec::new()), None, None),
+        None => {
+            crate::sections::render_page(&filmroom_domain::Page::single(Vec::new()), None, None)
+        }
     };
     if let (Some(t), true) = (moment, rendered.marked_moment) {
         notice = notice.or_else(|| {

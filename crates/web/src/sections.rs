@@ -545,7 +545,10 @@ mod tests {
         let classes: Vec<&str> = section.table.rows.iter().map(|r| r.class).collect();
         assert_eq!(classes, ["blue", "orange cited", "orange"]);
         assert_eq!(section.table.headers, TIMELINE_HEADERS);
-        assert_eq!(section.table.rows[2].cells, ["2:30", "150.0", "Goal at 150"]);
+        assert_eq!(
+            section.table.rows[2].cells,
+            ["2:30", "150.0", "Goal at 150"]
+        );
         // Only the marked moments are drawn: at their time over the axis.
         let chart = section.chart.as_deref().unwrap();
         assert_eq!(chart.matches("<circle").count(), 2, "{chart}");

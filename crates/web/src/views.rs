@@ -390,7 +390,6 @@ pub fn scale(fraction: f64, full: u32) -> u32 {
     px
 }
 
-
 fn short(label: &str) -> String {
     let mut s: String = label.chars().take(20).collect();
     if label.chars().count() > 20 {

@@ -110,6 +110,11 @@ pub(crate) fn description(family: Family, field: &str) -> String {
             field.trim_end_matches("_against")
         )),
         (Family::Core, "score") => Some("Points on the game's scoreboard.".into()),
+        (Family::Core, "final_score") => Some(
+            "The team's goals on the final scoreboard, from the replay header; unlike the sum \
+             of its players' goals it counts goals by players who left the match."
+                .into(),
+        ),
         (Family::Core, "mvp") => Some("1 for the top scorer of the winning team.".into()),
         (Family::Core, "shooting_percentage") => Some("Goals per shot, in percent.".into()),
         (Family::Boost, "bpm") => {
@@ -250,10 +255,7 @@ fn final_score_definition() -> MetricDefinition {
         key: FINAL_SCORE_KEY.to_owned(),
         label: "Final score".to_owned(),
         unit: Unit::Count,
-        description: "The team's goals on the final scoreboard, from the replay header; \
-                      unlike the sum of its players' goals it counts goals by players who \
-                      left the match."
-            .to_owned(),
+        description: description(Family::Core, "final_score"),
         higher_is_better: Some(true),
         family: Family::Core.name().to_owned(),
     }

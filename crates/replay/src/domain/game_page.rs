@@ -4,8 +4,8 @@
 //! Neutral layout only: the web owns the markup, the colours and the SVG.
 
 use filmroom_domain::{
-    Bar, Cell, Chart, Fact, Grid, GridColumn, GridRow, Lane, Mark, MarkSize, Moment, Moments,
-    Page, ReportError, Section, SectionBody, ShareRow, Tab,
+    Bar, Cell, Chart, Fact, Grid, GridColumn, GridRow, Lane, Mark, MarkSize, Moment, Moments, Page,
+    ReportError, Section, SectionBody, ShareRow, Tab,
 };
 use serde_json::Value;
 
@@ -558,8 +558,9 @@ fn unavailable(what: &str) -> Vec<Section> {
     vec![Section {
         title: format!("{what}: not available"),
         body: SectionBody::Note {
-            text: "The replay's network data could not be decoded, so only the scoreboard is known."
-                .to_owned(),
+            text:
+                "The replay's network data could not be decoded, so only the scoreboard is known."
+                    .to_owned(),
         },
     }]
 }

@@ -344,14 +344,16 @@ fn the_game_page_has_five_tabs_with_charts_and_a_unit_in_every_column() {
     );
     assert_eq!(page.sides, ["blue", "orange"]);
     assert!(page.notice.is_none());
-    assert_eq!(page.heading.as_deref(), a.facts.facets.get("map").map(String::as_str));
+    assert_eq!(
+        page.heading.as_deref(),
+        a.facts.facets.get("map").map(String::as_str)
+    );
     for tab in &page.tabs {
         // Every tab draws a chart.
         assert!(
-            tab.sections.iter().any(|s| matches!(
-                s.body,
-                SectionBody::Chart { .. } | SectionBody::Moments(_)
-            )),
+            tab.sections
+                .iter()
+                .any(|s| matches!(s.body, SectionBody::Chart { .. } | SectionBody::Moments(_))),
             "{}",
             tab.key
         );
@@ -374,7 +376,11 @@ fn the_game_page_has_five_tabs_with_charts_and_a_unit_in_every_column() {
             }
             for row in &grid.rows {
                 assert_eq!(row.cells.len(), grid.columns.len());
-                assert!(row.side.as_deref().is_some_and(|s| page.sides.iter().any(|x| x == s)));
+                assert!(
+                    row.side
+                        .as_deref()
+                        .is_some_and(|s| page.sides.iter().any(|x| x == s))
+                );
             }
         }
     }
@@ -390,8 +396,17 @@ fn the_game_page_has_five_tabs_with_charts_and_a_unit_in_every_column() {
         assert_eq!(listed(kind), events(kind), "{kind}");
     }
     assert_eq!(listed("ball_touch") + listed("boost_pickup"), 0);
-    assert!(timeline.title.contains(&format!("{} ball touches", events("ball_touch"))));
-    assert!(moments.moments.iter().all(|m| m.mark.is_some() == (m.kind != "kickoff")));
+    assert!(
+        timeline
+            .title
+            .contains(&format!("{} ball touches", events("ball_touch")))
+    );
+    assert!(
+        moments
+            .moments
+            .iter()
+            .all(|m| m.mark.is_some() == (m.kind != "kickoff"))
+    );
 }
 
 #[test]

@@ -21,9 +21,8 @@ use crate::cursor::{CursorKey, RecordingCursor};
 use crate::error::StoreError;
 use crate::model::{
     GAMES_MAP_FACET, GAMES_PLAYLIST_FACET, GAMES_SCORE_FALLBACK_METRIC, GAMES_SCORE_METRIC,
-    GAMES_TEAM_SIZE_FACET, OwnerOutcome,
-    RecordingFacets, RecordingFilter, RecordingListItem, RecordingOrder, RecordingPage,
-    RecordingQuery, RecordingSort, RecordingSummary,
+    GAMES_TEAM_SIZE_FACET, OwnerOutcome, RecordingFacets, RecordingFilter, RecordingListItem,
+    RecordingOrder, RecordingPage, RecordingQuery, RecordingSort, RecordingSummary,
 };
 use crate::types::JobState;
 

@@ -16,7 +16,10 @@ async fn page(app: &TestApp, user: &User, path: &str) -> String {
 async fn a_game_page_has_five_tabs_a_unit_in_every_header_and_the_teams_colours() {
     let app = spawn_app().await;
     let alice = app.sign_up("alice", PASSWORD).await;
-    let id = alice.upload_and_wait(&app, &["00bb.replay"]).await.remove(0);
+    let id = alice
+        .upload_and_wait(&app, &["00bb.replay"])
+        .await
+        .remove(0);
 
     let overview = page(&app, &alice, &format!("/games/{id}")).await;
     // The heading is the map, then the file; the subtitle the playlist and size.
@@ -38,7 +41,11 @@ async fn a_game_page_has_five_tabs_a_unit_in_every_header_and_the_teams_colours(
 
     let movement = page(&app, &alice, &format!("/games/{id}?tab=movement")).await;
     assert!(movement.contains("id=\"tab-movement\""));
-    for header in ["Average speed (uu/s)", "Distance (km)", "Powerslides (count)"] {
+    for header in [
+        "Average speed (uu/s)",
+        "Distance (km)",
+        "Powerslides (count)",
+    ] {
         assert!(movement.contains(&format!("<th>{header}</th>")), "{header}");
     }
     assert!(movement.contains("<tr class=\"blue\">"));
@@ -59,7 +66,10 @@ async fn a_game_page_has_five_tabs_a_unit_in_every_header_and_the_teams_colours(
     assert!(unknown.contains("id=\"tab-overview\""));
     let timeline = page(&app, &alice, &format!("/games/{id}?tab=timeline")).await;
     assert!(timeline.contains("Goal by "), "{timeline}");
-    assert!(timeline.contains("<circle"), "goals are marked on the chart");
+    assert!(
+        timeline.contains("<circle"),
+        "goals are marked on the chart"
+    );
     assert!(!timeline.contains("Cited moment"));
 }
 
@@ -67,7 +77,10 @@ async fn a_game_page_has_five_tabs_a_unit_in_every_header_and_the_teams_colours(
 async fn a_header_only_game_says_only_the_scoreboard_is_known_on_every_tab() {
     let app = spawn_app().await;
     let alice = app.sign_up("alice", PASSWORD).await;
-    let id = alice.upload_and_wait(&app, &["6688.replay"]).await.remove(0);
+    let id = alice
+        .upload_and_wait(&app, &["6688.replay"])
+        .await
+        .remove(0);
 
     let overview = page(&app, &alice, &format!("/games/{id}")).await;
     assert!(
@@ -87,7 +100,10 @@ async fn the_games_list_shows_the_headers_final_score_when_a_scorer_left_the_mat
     // players' goals add up to 7-4.
     let app = spawn_app().await;
     let alice = app.sign_up("alice", PASSWORD).await;
-    let id = alice.upload_and_wait(&app, &["8a26.replay"]).await.remove(0);
+    let id = alice
+        .upload_and_wait(&app, &["8a26.replay"])
+        .await
+        .remove(0);
 
     let list = alice.get_json(&app, "/api/v1/games").await;
     let game = list["games"]
