@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::{Analysis, Unit};
 use crate::coach::CoachDigestSpec;
 use crate::keys::Kind;
-use crate::page::Section;
+use crate::page::{Page, Section};
 
 /// How many leading bytes of a file callers pass to [`Domain::recognize`]
 /// (fewer only when the file is shorter). Enough for every container magic
@@ -185,6 +185,16 @@ pub trait Domain: Send + Sync {
     /// Lays out a stored report (see [`Analysis::report`]) as neutral page
     /// sections; the web renders them with its own templates.
     fn page_sections(&self, report: &serde_json::Value) -> Result<Vec<Section>, ReportError>;
+
+    /// The whole page of a stored report: what the web renders. By default
+    /// [`Domain::page_sections`] in one tab under the domain's name, so a
+    /// simple domain lays out sections only; a domain with tabs, a heading
+    /// or a notice returns its own [`Page`].
+    fn page(&self, report: &serde_json::Value) -> Result<Page, ReportError> {
+        let mut page = Page::single(self.page_sections(report)?);
+        page.subtitle.push(self.display_name().to_owned());
+        Ok(page)
+    }
 
     /// The length the file's first bytes declare, so an upload can refuse
     /// bytes past the recording's end (or a declared size over the limit)

@@ -6,7 +6,7 @@
 //! into an [`Analysis`] (facts, participants, metrics, events, passages, and
 //! its own full report), describes its metrics ([`MetricDefinition`]), gives
 //! the coach a [`CoachProfile`] and lays out its pages as neutral
-//! [`Section`]s. Domains are found through a [`Registry`].
+//! [`Page`]s of tabbed [`Section`]s. Domains are found through a [`Registry`].
 //!
 //! This crate depends on no domain and on nothing of HTTP, SQL or the disk.
 
@@ -32,6 +32,9 @@ pub use domain::{
     MetricDefinition, RECOGNITION_HEAD_BYTES, Recognition, ReportError, UNREADABLE_CODE,
 };
 pub use keys::{Kind, KindError, is_metric_key, is_name_key};
-pub use page::{Cell, Column, Fact, Section, SectionBody, Table, TableRow, TimelineEntry};
+pub use page::{
+    Bar, Cell, Chart, Column, DEFAULT_TAB, Fact, Grid, GridColumn, GridRow, Lane, Mark, MarkSize,
+    Moment, Moments, Page, Section, SectionBody, ShareRow, Tab, Table, TableRow, TimelineEntry,
+};
 pub use registry::{Registry, RegistryError};
 pub use validate::{EVENT_TIME_SLACK_S, ValidationError};

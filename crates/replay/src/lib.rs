@@ -29,7 +29,8 @@ pub use report::{
 /// `filmroom_domain::Domain::revision`): bump it when a stat, an event or a
 /// metric definition changes meaning, so stored analyses can be found and
 /// re-analysed. [`SCHEMA_VERSION`] versions the report's shape instead.
-pub const ANALYSIS_REVISION: u32 = 1;
+/// 2: the sides' `core.final_score`, the header's score.
+pub const ANALYSIS_REVISION: u32 = 2;
 
 /// Why a replay could not be analysed at all.
 #[derive(Debug, thiserror::Error)]

@@ -146,17 +146,24 @@ pub struct RecordingSummary {
     pub map: Option<String>,
     pub match_type: Option<String>,
     pub team_size: Option<u32>,
-    /// The first two sides' [`GAMES_SCORE_METRIC`] (`[blue, orange]` for
-    /// Rocket League), once analysed.
+    /// The first two sides' [`GAMES_SCORE_METRIC`], else their
+    /// [`GAMES_SCORE_FALLBACK_METRIC`] (`[blue, orange]` for Rocket
+    /// League), once analysed.
     pub score: Option<[u32; 2]>,
     /// The owner's stored outcome (see [`OwnerOutcome`]).
     pub outcome: OwnerOutcome,
 }
 
 /// The per-side metric a games-list row shows as its score: a Rocket League
-/// side's goals. The games list is the Rocket League list from before every
-/// kind was stored the same way; it reads the neutral rows like any list.
-pub const GAMES_SCORE_METRIC: &str = "core.goals";
+/// side's final score from the replay header, which counts the goals of a
+/// player who left the match. The games list is the Rocket League list from
+/// before every kind was stored the same way; it reads the neutral rows like
+/// any list.
+pub const GAMES_SCORE_METRIC: &str = "core.final_score";
+
+/// The score of a side without [`GAMES_SCORE_METRIC`] (analyses made before
+/// the domain had it): the sum of its players' goals.
+pub const GAMES_SCORE_FALLBACK_METRIC: &str = "core.goals";
 
 /// The facets the games list shows and filters as its map, playlist and
 /// team size columns (Rocket League's facet keys).
@@ -322,7 +329,6 @@ pub struct AnalysisOutput {
 const LEGACY_MAP_FACET: &str = "map";
 const LEGACY_MATCH_TYPE_FACET: &str = "playlist";
 const LEGACY_TEAM_SIZE_FACET: &str = "team_size";
-const LEGACY_SCORE_METRIC: &str = "core.goals";
 
 impl AnalysisOutput {
     /// What the store keeps of a domain's neutral analysis: the rows, the
@@ -337,15 +343,18 @@ impl AnalysisOutput {
             side.as_ref()
                 .and_then(|s| analysis.sides.iter().position(|x| &x.key == s))
         };
-        let mut score = [0u32; 2];
-        for (slot, side) in score.iter_mut().zip(&analysis.sides) {
-            *slot = analysis
+        let side_metric = |side: &str, key: &str| {
+            analysis
                 .metrics
                 .iter()
-                .find(|m| {
-                    m.key == LEGACY_SCORE_METRIC && m.subject == Subject::Side(side.key.clone())
-                })
-                .map_or(0, |m| m.value.max(0.0).min(f64::from(u32::MAX)) as u32);
+                .find(|m| m.key == key && m.subject == Subject::Side(side.to_owned()))
+                .map(|m| m.value)
+        };
+        let mut score = [0u32; 2];
+        for (slot, side) in score.iter_mut().zip(&analysis.sides) {
+            *slot = side_metric(&side.key, GAMES_SCORE_METRIC)
+                .or_else(|| side_metric(&side.key, GAMES_SCORE_FALLBACK_METRIC))
+                .map_or(0, |v| v.max(0.0).min(f64::from(u32::MAX)) as u32);
         }
         let players = analysis
             .participants
@@ -837,6 +846,35 @@ mod tests {
             unit: Unit::Count,
             higher_is_better: Some(true),
         }
+    }
+
+    #[test]
+    fn the_summary_score_is_the_sides_final_score_else_their_goals() {
+        let final_score = |side: &str, value: f64| Metric {
+            key: GAMES_SCORE_METRIC.into(),
+            ..goals(side, value)
+        };
+        // A scorer left: the header says 7-5, the players' goals add to 7-4.
+        let neutral = analysis(
+            &[],
+            &["blue", "orange"],
+            vec![
+                goals("blue", 7.0),
+                goals("orange", 4.0),
+                final_score("blue", 7.0),
+                final_score("orange", 5.0),
+            ],
+        );
+        let output = AnalysisOutput::from_neutral(neutral).unwrap();
+        assert_eq!(output.summary.score, [7, 5]);
+        // An analysis without the final score keeps the goals.
+        let neutral = analysis(
+            &[],
+            &["blue", "orange"],
+            vec![goals("blue", 2.0), goals("orange", 1.0)],
+        );
+        let output = AnalysisOutput::from_neutral(neutral).unwrap();
+        assert_eq!(output.summary.score, [2, 1]);
     }
 
     #[test]

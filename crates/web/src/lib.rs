@@ -16,7 +16,6 @@ pub mod conn;
 pub mod dto;
 pub mod error;
 pub mod events;
-mod game_view;
 pub mod node;
 pub mod openapi;
 pub mod operations;

@@ -21,7 +21,7 @@ use tracing::Level;
 use crate::app::AppState;
 use crate::config::Config;
 use crate::operations::{self, metrics};
-use crate::{accounts, coach, pages, recordings};
+use crate::{accounts, coach, recordings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RouteId {
@@ -237,7 +237,7 @@ fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
         R::CreateTokenForm => post(accounts::pages::create_token),
         R::RevokeTokenForm => post(accounts::pages::revoke_token),
         R::GamesPage => get(recordings::pages::games_page),
-        R::GamePage => get(pages::game_page),
+        R::GamePage => get(recordings::pages::game_page),
         R::UploadsPage => get(recordings::pages::uploads_page),
         R::ApiMe => get(accounts::api::me),
         R::ApiGames => get(recordings::api::games),

@@ -181,8 +181,8 @@ pub struct GamesPage {
 }
 
 pub struct Tab {
-    pub key: &'static str,
-    pub label: &'static str,
+    pub key: String,
+    pub label: String,
     pub active: bool,
 }
 
@@ -201,6 +201,8 @@ pub struct Section {
     pub title: String,
     /// A rendered SVG partial (already escaped by its own template).
     pub chart: Option<String>,
+    /// A sentence shown instead of (or before) numbers.
+    pub note: Option<String>,
     pub table: Table,
 }
 
@@ -212,7 +214,7 @@ pub struct GamePage {
     pub id: String,
     pub heading: String,
     pub subtitle: String,
-    pub tab: &'static str,
+    pub tab: String,
     pub tabs: Vec<Tab>,
     pub notice: Option<String>,
     pub sections: Vec<Section>,
@@ -230,7 +232,7 @@ pub struct Bar {
 #[template(path = "bar_chart.svg", escape = "html")]
 pub struct BarChart {
     pub title: String,
-    pub unit: &'static str,
+    pub unit: String,
     pub width: u32,
     pub height: u32,
     pub label_width: u32,
@@ -242,11 +244,11 @@ const LABEL_WIDTH: u32 = 150;
 const PLOT_WIDTH: u32 = 380;
 
 impl BarChart {
-    /// One bar per `(label, value, team)`, scaled to the largest value.
+    /// One bar per `(label, value, colour class)`, scaled to the largest value.
     pub fn new(
         title: &str,
-        unit: &'static str,
-        values: &[(String, f64, u8)],
+        unit: &str,
+        values: &[(String, f64, &'static str)],
         decimals: usize,
     ) -> Self {
         let max = values
@@ -257,18 +259,18 @@ impl BarChart {
         let bars = values
             .iter()
             .zip(0u32..)
-            .map(|((label, value, team), i)| Bar {
+            .map(|((label, value, class), i)| Bar {
                 label: short(label),
                 value: format!("{value:.decimals$}"),
                 width: scale(*value / max, PLOT_WIDTH),
                 y: i * 24 + 4,
-                class: team_class(*team),
+                class,
             })
             .collect::<Vec<_>>();
         let rows = u32::try_from(bars.len()).unwrap_or(0);
         Self {
             title: title.to_owned(),
-            unit,
+            unit: unit.to_owned(),
             width: CHART_WIDTH,
             height: rows * 24 + 8,
             label_width: LABEL_WIDTH,
@@ -281,7 +283,7 @@ pub struct Part {
     pub x: u32,
     pub width: u32,
     pub class: &'static str,
-    pub label: &'static str,
+    pub label: String,
     pub value: String,
 }
 
@@ -294,7 +296,7 @@ pub struct StackRow {
 pub struct LegendKey {
     pub x: u32,
     pub class: &'static str,
-    pub label: &'static str,
+    pub label: String,
 }
 
 #[derive(Template)]
@@ -310,7 +312,7 @@ pub struct StackedChart {
 
 impl StackedChart {
     /// Each row's parts are shares of that row's total (drawn as % of time).
-    pub fn new(title: &str, keys: &[&'static str], rows: &[(String, Vec<f64>)]) -> Self {
+    pub fn new(title: &str, keys: &[String], rows: &[(String, Vec<f64>)]) -> Self {
         let classes = ["part-a", "part-b", "part-c", "part-d"];
         let stacked = rows
             .iter()
@@ -328,7 +330,7 @@ impl StackedChart {
                             x,
                             width,
                             class,
-                            label: key,
+                            label: key.clone(),
                             value: format!("{:.0}", v / total * 100.0),
                         };
                         x += width;
@@ -349,7 +351,7 @@ impl StackedChart {
             .map(|((label, class), i)| LegendKey {
                 x: i * 120,
                 class,
-                label,
+                label: label.clone(),
             })
             .collect();
         let n = u32::try_from(stacked.len()).unwrap_or(0);
@@ -386,10 +388,6 @@ pub fn scale(fraction: f64, full: u32) -> u32 {
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let px = scaled as u32;
     px
-}
-
-pub fn team_class(team: u8) -> &'static str {
-    if team == 0 { "blue" } else { "orange" }
 }
 
 fn short(label: &str) -> String {

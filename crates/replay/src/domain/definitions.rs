@@ -110,6 +110,11 @@ pub(crate) fn description(family: Family, field: &str) -> String {
             field.trim_end_matches("_against")
         )),
         (Family::Core, "score") => Some("Points on the game's scoreboard.".into()),
+        (Family::Core, "final_score") => Some(
+            "The team's goals on the final scoreboard, from the replay header; unlike the sum \
+             of its players' goals it counts goals by players who left the match."
+                .into(),
+        ),
         (Family::Core, "mvp") => Some("1 for the top scorer of the winning team.".into()),
         (Family::Core, "shooting_percentage") => Some("Goals per shot, in percent.".into()),
         (Family::Boost, "bpm") => {
@@ -239,6 +244,23 @@ pub(crate) fn key(family: Family, field: &str) -> String {
     format!("{}.{field}", family.name())
 }
 
+/// A side's final score: the replay header's `Team0Score`/`Team1Score`
+/// (else its list of goals). A side's `core.goals` sums its players' goals
+/// and misses those of a player who left before the end; this is the score
+/// the game showed, the one lists show and the outcome follows.
+pub const FINAL_SCORE_KEY: &str = "core.final_score";
+
+fn final_score_definition() -> MetricDefinition {
+    MetricDefinition {
+        key: FINAL_SCORE_KEY.to_owned(),
+        label: "Final score".to_owned(),
+        unit: Unit::Count,
+        description: description(Family::Core, "final_score"),
+        higher_is_better: Some(true),
+        family: Family::Core.name().to_owned(),
+    }
+}
+
 /// Every metric the Rocket League domain can produce, players' and teams'.
 pub fn metric_definitions() -> Vec<MetricDefinition> {
     FAMILIES
@@ -256,6 +278,7 @@ pub fn metric_definitions() -> Vec<MetricDefinition> {
                     family: family.name().to_owned(),
                 })
         })
+        .chain(std::iter::once(final_score_definition()))
         .collect()
 }
 

@@ -5,6 +5,7 @@
 
 mod coach_digest;
 mod definitions;
+mod game_page;
 mod neutral;
 mod pages;
 
@@ -12,11 +13,12 @@ use std::time::Duration;
 
 use filmroom_domain::{
     Analysis as Neutral, AnalysisError, AnalysisInput, CoachProfile, DeclaredLength, Domain,
-    InputMode, Kind, Limits, MetricDefinition, Recognition, ReportError, Section,
+    InputMode, Kind, Limits, MetricDefinition, Page, Recognition, ReportError, Section,
 };
 
 pub use coach_digest::coach_digest;
 pub use definitions::{metric_definitions, unit as field_unit};
+pub use game_page::TABS;
 pub use neutral::to_neutral;
 
 use crate::{Framing, ReplayError};
@@ -159,6 +161,12 @@ impl Domain for RocketLeague {
 
     fn page_sections(&self, report: &serde_json::Value) -> Result<Vec<Section>, ReportError> {
         pages::sections(report)
+    }
+
+    /// The game page's tabs: Overview, Boost, Movement, Positioning and
+    /// Timeline, with their charts.
+    fn page(&self, report: &serde_json::Value) -> Result<Page, ReportError> {
+        game_page::page(report)
     }
 
     /// The framing's header and content sizes: a replay is exactly as long

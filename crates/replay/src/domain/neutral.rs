@@ -6,12 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use filmroom_domain::{
     Analysis as Neutral, Degraded, Event as NeutralEvent, Facts, Metric, Outcome, Participant,
-    Passage, Side, Span, Subject,
+    Passage, Side, Span, Subject, Unit,
 };
 use serde_json::{Value, json};
 use time::{Date, Month, PrimitiveDateTime, Time};
 
-use super::definitions::{FAMILIES, higher_is_better, key, unit};
+use super::definitions::{FAMILIES, FINAL_SCORE_KEY, higher_is_better, key, unit};
 use crate::report::{Analysis, AnalysisStatus, Event, EventKind, PlayerReport};
 use crate::stats::fields::Family;
 use crate::{ANALYSIS_REVISION, analyze::team_color};
@@ -126,6 +126,15 @@ fn metrics(report: &Analysis, keys: &[String]) -> Vec<Metric> {
         let subject = Subject::Side(team_color(side).to_owned());
         let families = FAMILIES.iter().map(|&f| (f, f.team_values(&team.stats)));
         push_metrics(&mut out, &subject, families);
+    }
+    for (score, side) in report.replay.score.iter().zip(0u8..) {
+        out.push(Metric {
+            subject: Subject::Side(team_color(side).to_owned()),
+            key: FINAL_SCORE_KEY.to_owned(),
+            value: f64::from(*score),
+            unit: Unit::Count,
+            higher_is_better: Some(true),
+        });
     }
     out
 }

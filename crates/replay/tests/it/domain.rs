@@ -310,6 +310,131 @@ fn the_page_sections_show_the_match_scoreboard_stats_and_timeline() {
 }
 
 #[test]
+fn every_side_has_the_headers_final_score_which_counts_goals_of_players_who_left() {
+    for (file, a) in corpus() {
+        let final_score: Vec<f64> = ["blue", "orange"]
+            .iter()
+            .map(|s| metric(a, &Subject::Side((*s).into()), "core.final_score").unwrap())
+            .collect();
+        let header = a.report["replay"]["score"].as_array().unwrap();
+        let header: Vec<f64> = header.iter().map(|v| v.as_f64().unwrap()).collect();
+        assert_eq!(final_score, header, "{file}");
+    }
+    // 8a26 ended 7-5; an orange scorer left, so orange's players' goals add to 4.
+    let (_, a) = corpus().iter().find(|(f, _)| f == "8a26.replay").unwrap();
+    let side = |s: &str, key: &str| metric(a, &Subject::Side(s.into()), key).unwrap();
+    assert_eq!(side("blue", "core.final_score"), 7.0);
+    assert_eq!(side("orange", "core.final_score"), 5.0);
+    assert_eq!(side("orange", "core.goals"), 4.0);
+    assert_eq!(
+        a.facts.outcome.for_side("blue"),
+        Some(filmroom_domain::SideOutcome::Win)
+    );
+}
+
+#[test]
+fn the_game_page_has_five_tabs_with_charts_and_a_unit_in_every_column() {
+    let (a, _) = reference("recent-ranked-standard-2026-03-10-a");
+    let page = RocketLeague.page(&a.report).unwrap();
+    page.check().unwrap();
+    let keys: Vec<&str> = page.tabs.iter().map(|t| t.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["overview", "boost", "movement", "positioning", "timeline"]
+    );
+    assert_eq!(page.sides, ["blue", "orange"]);
+    assert!(page.notice.is_none());
+    assert_eq!(
+        page.heading.as_deref(),
+        a.facts.facets.get("map").map(String::as_str)
+    );
+    for tab in &page.tabs {
+        // Every tab draws a chart.
+        assert!(
+            tab.sections
+                .iter()
+                .any(|s| matches!(s.body, SectionBody::Chart { .. } | SectionBody::Moments(_))),
+            "{}",
+            tab.key
+        );
+        for section in &tab.sections {
+            let grid = match &section.body {
+                SectionBody::Chart {
+                    table: Some(grid), ..
+                } => grid,
+                SectionBody::Grid(grid) => grid,
+                _ => continue,
+            };
+            assert_eq!(grid.rows.len(), a.participants.len(), "{}", section.title);
+            for column in &grid.columns {
+                assert!(
+                    column.unit.is_some() || column.label == "Team",
+                    "{}: {} has no unit",
+                    section.title,
+                    column.label
+                );
+            }
+            for row in &grid.rows {
+                assert_eq!(row.cells.len(), grid.columns.len());
+                assert!(
+                    row.side
+                        .as_deref()
+                        .is_some_and(|s| page.sides.iter().any(|x| x == s))
+                );
+            }
+        }
+    }
+    // The timeline lists every goal, shot, save, demo and kickoff, marks the
+    // first four on the chart, and counts touches and pickups in its title.
+    let timeline = &page.tab("timeline").unwrap().sections[0];
+    let SectionBody::Moments(moments) = &timeline.body else {
+        panic!("the timeline is moments");
+    };
+    let listed = |kind: &str| moments.moments.iter().filter(|m| m.kind == kind).count();
+    let events = |kind: &str| a.events.iter().filter(|e| e.kind == kind).count();
+    for kind in ["goal", "shot", "save", "demo", "kickoff"] {
+        assert_eq!(listed(kind), events(kind), "{kind}");
+    }
+    assert_eq!(listed("ball_touch") + listed("boost_pickup"), 0);
+    assert!(
+        timeline
+            .title
+            .contains(&format!("{} ball touches", events("ball_touch")))
+    );
+    assert!(
+        moments
+            .moments
+            .iter()
+            .all(|m| m.mark.is_some() == (m.kind != "kickoff"))
+    );
+}
+
+#[test]
+fn a_header_only_game_page_has_a_notice_and_says_why_its_stat_tabs_are_empty() {
+    let (_, a) = corpus().iter().find(|(f, _)| f == "6688.replay").unwrap();
+    let page = RocketLeague.page(&a.report).unwrap();
+    assert!(
+        page.notice
+            .as_deref()
+            .is_some_and(|n| n.starts_with("Only the scoreboard is known: ")),
+        "{:?}",
+        page.notice
+    );
+    for key in ["boost", "movement", "positioning"] {
+        let tab = page.tab(key).unwrap();
+        assert!(
+            matches!(
+                &tab.sections[..],
+                [section] if matches!(section.body, SectionBody::Note { .. })
+                    && section.title.ends_with(": not available")
+            ),
+            "{key}: {:?}",
+            tab.sections
+        );
+    }
+}
+
+#[test]
 fn the_registry_recognizes_a_replay_by_its_header_and_refuses_a_text_file() {
     let mut registry = Registry::new();
     registry.register(Arc::new(RocketLeague)).unwrap();

@@ -20,9 +20,9 @@ use super::{Bind, bind_all, from_opt_ts, from_ts, parse_id, to_u64, ts};
 use crate::cursor::{CursorKey, RecordingCursor};
 use crate::error::StoreError;
 use crate::model::{
-    GAMES_MAP_FACET, GAMES_PLAYLIST_FACET, GAMES_SCORE_METRIC, GAMES_TEAM_SIZE_FACET, OwnerOutcome,
-    RecordingFacets, RecordingFilter, RecordingListItem, RecordingOrder, RecordingPage,
-    RecordingQuery, RecordingSort, RecordingSummary,
+    GAMES_MAP_FACET, GAMES_PLAYLIST_FACET, GAMES_SCORE_FALLBACK_METRIC, GAMES_SCORE_METRIC,
+    GAMES_TEAM_SIZE_FACET, OwnerOutcome, RecordingFacets, RecordingFilter, RecordingListItem,
+    RecordingOrder, RecordingPage, RecordingQuery, RecordingSort, RecordingSummary,
 };
 use crate::types::JobState;
 
@@ -392,12 +392,21 @@ fn game_columns() -> String {
                 WHERE f.recording_id = r.id AND f.facet = '{name}')"
         )
     };
-    let side_score = |position: u8| {
+    // The final score, else (an analysis made before the domain had it) the
+    // side's goals.
+    let side_metric = |position: u8, metric: &str| {
         format!(
             "(SELECT m.value FROM recording_sides s
                 JOIN metrics m ON m.recording_id = s.recording_id AND m.subject_kind = 'side'
-                    AND m.subject = s.side AND m.metric = '{GAMES_SCORE_METRIC}'
+                    AND m.subject = s.side AND m.metric = '{metric}'
                 WHERE s.recording_id = r.id AND s.position = {position})"
+        )
+    };
+    let side_score = |position: u8| {
+        format!(
+            "COALESCE({}, {})",
+            side_metric(position, GAMES_SCORE_METRIC),
+            side_metric(position, GAMES_SCORE_FALLBACK_METRIC)
         )
     };
     format!(

@@ -1,17 +1,21 @@
-//! The recordings' list pages: the games (filters, sort, paging) and the
-//! uploads with their jobs. The work is in [`super::service`], shared with
-//! the JSON API. The game page itself is `crate::pages::game_page`.
+//! The recordings' pages: the games list (filters, sort, paging), the
+//! uploads with their jobs, and one recording's page of any kind, laid out
+//! by its domain. The work is in [`super::service`], shared with the JSON
+//! API.
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
+
+use serde::Deserialize;
 
 use super::service;
 use crate::app::AppState;
 use crate::auth::PageUser;
 use crate::dto::GamesQuery;
-use crate::pages::{PageResult, fmt_time, html, nav};
+use crate::error::AppError;
+use crate::pages::{PageError, PageResult, fmt_time, html, nav};
 use crate::views::{
-    GameRow, GamesPage, Hidden, JobRow, PageLink, QueryEcho, UploadsPage, facet_options, options,
+    GamePage, GameRow, GamesPage, Hidden, JobRow, PageLink, QueryEcho, UploadsPage, facet_options, options,
 };
 
 const RESULTS: &[(&str, &str)] = &[
@@ -152,6 +156,117 @@ pub async fn uploads_page(
                 error: j.job.last_error.clone().unwrap_or_default(),
             })
             .collect(),
+    };
+    Ok(html(&page)?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct TabQuery {
+    pub tab: Option<String>,
+    /// A moment of the match in seconds (the coach's citations link here): the
+    /// timeline opens with the event nearest to it highlighted.
+    pub t: Option<f64>,
+}
+
+pub async fn game_page(
+    State(state): State<AppState>,
+    PageUser(identity): PageUser,
+    Path(id): Path<String>,
+    Query(q): Query<TabQuery>,
+) -> PageResult {
+    let (game, report) = service::load_game(&state, identity.user.id, &id).await?;
+    let moment = q.t.filter(|t| t.is_finite() && *t >= 0.0);
+    recording_page(&state, &identity, &game, report, q.tab.as_deref(), moment)
+}
+
+/// A recording's page, of any kind: its domain's [`filmroom_domain::Page`]
+/// (tabs of sections) rendered by [`crate::sections`], at the tab asked for
+/// or, for a cited moment, at the timeline with the moment marked.
+fn recording_page(
+    state: &AppState,
+    identity: &crate::auth::Identity,
+    game: &filmroom_store::RecordingSummary,
+    report: Option<String>,
+    tab: Option<&str>,
+    moment: Option<f64>,
+) -> PageResult {
+    let domain = state.domains.get(&game.kind);
+    let mut notice = None;
+    let mut laid_out = None;
+    match (report, domain) {
+        (Some(text), Some(domain)) => {
+            let report: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| PageError(AppError::internal(e)))?;
+            match domain.page(&report).and_then(|page| match page.check() {
+                Ok(()) => Ok(page),
+                Err(reason) => Err(filmroom_domain::ReportError { reason }),
+            }) {
+                Ok(page) => laid_out = Some(page),
+                Err(error) => {
+                    tracing::warn!(error = %error, kind = %game.kind, "a stored report cannot be laid out");
+                    notice = Some(
+                        "This recording's analysis cannot be shown; it will be analysed again."
+                            .to_owned(),
+                    );
+                }
+            }
+        }
+        (Some(_), None) => {
+            notice = Some(format!(
+                "This server no longer analyses {} recordings.",
+                game.kind
+            ));
+        }
+        (None, _) => {
+            notice = Some(match game.job_state {
+                Some(state) => format!(
+                    "Not analysed yet (job {}). {}",
+                    state.as_str(),
+                    game.last_error.clone().unwrap_or_default()
+                ),
+                None => "Not analysed yet.".to_owned(),
+            });
+        }
+    }
+    let heading = match laid_out.as_ref().and_then(|p| p.heading.as_deref()) {
+        Some(what) => format!("{what}: {}", game.original_filename),
+        None => game.original_filename.clone(),
+    };
+    let mut subtitle = vec![match game.played_at {
+        Some(played) => format!("Played {} UTC", fmt_time(played)),
+        None => format!("Uploaded {} UTC", fmt_time(game.uploaded_at)),
+    }];
+    if let Some(page) = &laid_out {
+        subtitle.extend(page.subtitle.iter().cloned());
+        notice = notice.or_else(|| page.notice.clone());
+    }
+    if let Some(result) = crate::dto::known(game.outcome) {
+        subtitle.push(result.to_owned());
+    }
+    let rendered = match &laid_out {
+        Some(page) => crate::sections::render_page(page, tab, moment),
+        None => {
+            crate::sections::render_page(&filmroom_domain::Page::single(Vec::new()), None, None)
+        }
+    };
+    if let (Some(t), true) = (moment, rendered.marked_moment) {
+        notice = notice.or_else(|| {
+            Some(format!(
+                "Cited moment: {}",
+                filmroom_domain::format_clock(t)
+            ))
+        });
+    }
+    let page = GamePage {
+        title: heading.clone(),
+        nav: nav(identity),
+        id: game.id.to_string(),
+        heading,
+        subtitle: subtitle.join(" · "),
+        tab: rendered.tab,
+        tabs: rendered.tabs,
+        notice,
+        sections: rendered.sections,
     };
     Ok(html(&page)?.into_response())
 }
