@@ -240,33 +240,59 @@ fn page_sql(user: &str, query: &RecordingQuery) -> Result<(String, Vec<Bind>), S
         RecordingOrder::OccurredAt => Walk::DateKey(key),
         _ => Walk::Index,
     };
-    let (mut conditions, mut binds) = Filters::of_query(query).conditions(user, Some(walk));
-    let (direction, after, at_least) = if query.descending {
-        ("DESC", "<", "<=")
-    } else {
-        ("ASC", ">", ">=")
-    };
-    if let Some(cursor) = &query.cursor {
-        if cursor.sort != query.sort || cursor.descending != query.descending {
-            return Err(StoreError::InvalidCursor);
+    let (conditions, mut binds) = Filters::of_query(query).conditions(user, Some(walk));
+    let direction = if query.descending { "DESC" } else { "ASC" };
+    let page = match &query.cursor {
+        None => {
+            format!(
+                "SELECT o.recording_id, {key} AS sort_key
+                FROM recording_owners o
+                WHERE {conditions}
+                ORDER BY {key} {direction}, o.recording_id {direction}"
+            )
         }
-        // The single-key bound seeks the index; the row value skips the
-        // rows of an equal key up to the cursor's.
-        conditions.push_str(&format!(
-            " AND {key} {at_least} ? AND ({key}, o.recording_id) {after} (?, ?)"
-        ));
-        binds.push(cursor_bind(&cursor.key));
-        binds.push(cursor_bind(&cursor.key));
-        binds.push(Bind::Text(cursor.id.to_string()));
-    }
+        Some(cursor) => {
+            if cursor.sort != query.sort || cursor.descending != query.descending {
+                return Err(StoreError::InvalidCursor);
+            }
+            let after = if query.descending { "<" } else { ">" };
+            // Two seeks of the sort's index, never a walk of the keys equal
+            // to the cursor's before it: the rest of the cursor's own key
+            // (a range of the id that follows the key in the index), then
+            // the keys after it. Each arm stops after a page; the merge
+            // sorts at most two pages.
+            let arm_limit = Bind::Int(i64::from(query.limit) + 1 + i64::from(query.offset));
+            let mut all = binds.clone();
+            all.push(cursor_bind(&cursor.key));
+            all.push(Bind::Text(cursor.id.to_string()));
+            all.push(arm_limit.clone());
+            all.append(&mut binds);
+            all.push(cursor_bind(&cursor.key));
+            all.push(arm_limit);
+            binds = all;
+            format!(
+                "SELECT * FROM (
+                    SELECT o.recording_id, {key} AS sort_key
+                    FROM recording_owners o
+                    WHERE {conditions} AND {key} = ? AND o.recording_id {after} ?
+                    ORDER BY o.recording_id {direction}
+                    LIMIT ?)
+                UNION ALL
+                SELECT * FROM (
+                    SELECT o.recording_id, {key} AS sort_key
+                    FROM recording_owners o
+                    WHERE {conditions} AND {key} {after} ?
+                    ORDER BY {key} {direction}, o.recording_id {direction}
+                    LIMIT ?)
+                ORDER BY 2{collate} {direction}, 1 {direction}"
+            )
+        }
+    };
     // Two steps: the page's owner links first (the index walk), then the
     // details of just those rows.
     let sql = format!(
         "WITH page AS MATERIALIZED (
-            SELECT o.recording_id, {key} AS sort_key
-            FROM recording_owners o
-            WHERE {conditions}
-            ORDER BY {key} {direction}, o.recording_id {direction}
+            {page}
             LIMIT ? OFFSET ?
         )
         SELECT p.sort_key, r.id, r.kind, r.title, r.played_at, r.duration_s, r.revision, r.size,
