@@ -278,20 +278,11 @@ pub(crate) fn fts_query(text: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" + "))
 }
 
-pub(super) async fn search(
-    pool: &SqlitePool,
-    user: UserId,
-    text: &str,
-    limit: u32,
-) -> Result<Vec<CoachSearchHit>, StoreError> {
-    let Some(query) = fts_query(text) else {
-        return Ok(Vec::new());
-    };
-    // The full-text indexes of migration 0011 find the matching rows; each
-    // is kept only if the user owns its recording (a primary-key lookup).
-    // Newest recordings first, then in time order within one.
-    let rows = sqlx::query(
-        "SELECT * FROM (
+/// The search's statement (`?1` the user, `?2` the FTS query, `?3` the
+/// limit): the full-text indexes of migration 0011 find the matching rows;
+/// each is kept only if the user owns its recording (a primary-key lookup).
+/// Newest recordings first, then in time order within one.
+pub(super) const SEARCH: &str = "SELECT * FROM (
             SELECT o.recording_id, r.kind, r.title, o.occurred_at, 'event' AS source,
                 e.kind AS event_kind, e.t_s AS start_s, e.t_s AS end_s, e.label AS text, e.seq
             FROM events_fts
@@ -309,13 +300,23 @@ pub(super) async fn search(
             WHERE passages_fts MATCH ?2 AND p.start_s IS NOT NULL
          )
          ORDER BY occurred_at DESC, recording_id, start_s, source, seq
-         LIMIT ?3",
-    )
-    .bind(user.to_string())
-    .bind(&query)
-    .bind(i64::from(limit))
-    .fetch_all(pool)
-    .await?;
+         LIMIT ?3";
+
+pub(super) async fn search(
+    pool: &SqlitePool,
+    user: UserId,
+    text: &str,
+    limit: u32,
+) -> Result<Vec<CoachSearchHit>, StoreError> {
+    let Some(query) = fts_query(text) else {
+        return Ok(Vec::new());
+    };
+    let rows = sqlx::query(SEARCH)
+        .bind(user.to_string())
+        .bind(&query)
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await?;
     rows.iter()
         .map(|row| {
             let source: String = row.try_get("source")?;
@@ -338,11 +339,8 @@ pub(super) async fn search(
         .collect()
 }
 
-pub(super) async fn metric_groups(
-    pool: &SqlitePool,
-    user: UserId,
-    query: &CoachMetricQuery,
-) -> Result<Vec<CoachMetricGroup>, StoreError> {
+/// The aggregate's statement and binds.
+pub(super) fn metric_groups_sql(user: UserId, query: &CoachMetricQuery) -> (String, Vec<Bind>) {
     let (conditions, mut binds) = conditions(user, query.kind.as_ref(), query.from, query.until);
     let (group, join) = match &query.group_by_facet {
         Some(facet) => {
@@ -379,13 +377,23 @@ pub(super) async fn metric_groups(
          FROM mine
          CROSS JOIN metrics m ON m.subject_kind = 'participant' AND m.subject = mine.me
              AND m.metric = ?
-         CROSS JOIN recording_owners o ON o.recording_id = m.recording_id AND o.me = m.subject
+         CROSS JOIN recording_owners o INDEXED BY recording_owners_series
+             ON o.recording_id = m.recording_id AND o.me = m.subject
          CROSS JOIN recordings r ON r.id = o.recording_id
          {join}
          WHERE {conditions}
          GROUP BY grp
          ORDER BY grp"
     );
+    (sql, binds)
+}
+
+pub(super) async fn metric_groups(
+    pool: &SqlitePool,
+    user: UserId,
+    query: &CoachMetricQuery,
+) -> Result<Vec<CoachMetricGroup>, StoreError> {
+    let (sql, binds) = metric_groups_sql(user, query);
     let rows = bind_all(sqlx::query(&sql), binds).fetch_all(pool).await?;
     rows.iter()
         .map(|row| {

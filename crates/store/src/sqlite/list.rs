@@ -664,22 +664,32 @@ pub(super) async fn list_plans(
     let (count, count_binds) = Filters::of_query(query).count_sql(user);
     let mut plans = Vec::new();
     for (sql, binds) in [(page, page_binds), (count, count_binds)] {
-        let mut lines = Vec::new();
-        let explained = format!("EXPLAIN QUERY PLAN {sql}");
-        let rows = bind_all(sqlx::query(&explained), binds)
-            .fetch_all(pool)
-            .await?;
-        // Rows come in tree order; a step's depth is its parent's plus one.
-        let mut depths: BTreeMap<i64, usize> = BTreeMap::new();
-        for row in rows {
-            let id: i64 = row.try_get("id")?;
-            let parent: i64 = row.try_get("parent")?;
-            let depth = depths.get(&parent).map_or(0, |d| d + 1);
-            depths.insert(id, depth);
-            let detail: String = row.try_get("detail")?;
-            lines.push(format!("{}{detail}", "  ".repeat(depth)));
-        }
-        plans.push(lines);
+        plans.push(explain(pool, &sql, binds).await?);
     }
     Ok(plans)
+}
+
+/// `EXPLAIN QUERY PLAN` of one statement: each step on its own line,
+/// indented two spaces per level of the plan's tree.
+pub(super) async fn explain(
+    pool: &SqlitePool,
+    sql: &str,
+    binds: Vec<Bind>,
+) -> Result<Vec<String>, StoreError> {
+    let explained = format!("EXPLAIN QUERY PLAN {sql}");
+    let rows = bind_all(sqlx::query(&explained), binds)
+        .fetch_all(pool)
+        .await?;
+    let mut lines = Vec::new();
+    // Rows come in tree order; a step's depth is its parent's plus one.
+    let mut depths: BTreeMap<i64, usize> = BTreeMap::new();
+    for row in rows {
+        let id: i64 = row.try_get("id")?;
+        let parent: i64 = row.try_get("parent")?;
+        let depth = depths.get(&parent).map_or(0, |d| d + 1);
+        depths.insert(id, depth);
+        let detail: String = row.try_get("detail")?;
+        lines.push(format!("{}{detail}", "  ".repeat(depth)));
+    }
+    Ok(lines)
 }

@@ -512,24 +512,14 @@ fn passage_from_row(row: &SqliteRow) -> Result<Passage, StoreError> {
     })
 }
 
-/// One metric of "me" over the user's recordings of `kind`, oldest first:
-/// the rows a trend is drawn from. Recordings without a linked participant
-/// or without the metric are left out.
-pub(super) async fn my_metric_series(
-    executor: impl SqliteExecutor<'_>,
-    user: &str,
-    kind: &str,
-    metric: &str,
-) -> Result<Vec<MetricPoint>, StoreError> {
-    let rows = sqlx::query(
-        // From the metric's side: for each "me" key of the user's recordings
-        // of the kind (a hop through `recording_owners_me` per key), one
-        // range of `metrics_series` (migration 0011) holds that
-        // participant's value in every recording, then a covering lookup of
-        // the owner link. No per-recording lookup of the metrics table; the
-        // rows of other users' recordings the same participant is in are
-        // read and dropped, bounded by how often that participant played.
-        "WITH RECURSIVE mine(me) AS (
+/// The trend's statement (`?1` the metric, `?2` the user, `?3` the kind),
+/// from the metric's side: for each "me" key of the user's recordings of the
+/// kind (a hop through `recording_owners_me` per key), one range of
+/// `metrics_series` (migration 0011) holds that participant's value in every
+/// recording, then a covering lookup of the owner link. No per-recording
+/// lookup of the metrics table; rows of other users' recordings the same
+/// participant is in are read and dropped, bounded by how often they played.
+pub(super) const MY_METRIC_SERIES: &str = "WITH RECURSIVE mine(me) AS (
             SELECT MIN(me) FROM recording_owners WHERE user_id = ?2 AND kind = ?3
             UNION ALL
             SELECT (SELECT MIN(k.me) FROM recording_owners k
@@ -542,13 +532,23 @@ pub(super) async fn my_metric_series(
              AND m.subject = mine.me
          CROSS JOIN recording_owners o ON o.user_id = ?2 AND o.recording_id = m.recording_id
          WHERE mine.me IS NOT NULL AND o.kind = ?3 AND o.me = m.subject
-         ORDER BY o.occurred_at, o.recording_id",
-    )
-    .bind(metric)
-    .bind(user)
-    .bind(kind)
-    .fetch_all(executor)
-    .await?;
+         ORDER BY o.occurred_at, o.recording_id";
+
+/// One metric of "me" over the user's recordings of `kind`, oldest first:
+/// the rows a trend is drawn from. Recordings without a linked participant
+/// or without the metric are left out.
+pub(super) async fn my_metric_series(
+    executor: impl SqliteExecutor<'_>,
+    user: &str,
+    kind: &str,
+    metric: &str,
+) -> Result<Vec<MetricPoint>, StoreError> {
+    let rows = sqlx::query(MY_METRIC_SERIES)
+        .bind(metric)
+        .bind(user)
+        .bind(kind)
+        .fetch_all(executor)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok(MetricPoint {

@@ -421,3 +421,86 @@ async fn every_recordings_list_query_walks_an_index_and_never_sorts_the_library(
         }
     }
 }
+
+#[tokio::test]
+async fn the_trend_the_coachs_aggregates_and_its_search_read_index_ranges_never_a_table() {
+    use filmroom_store::CoachMetricQuery;
+
+    let store = SqliteStore::connect("sqlite::memory:").await.unwrap();
+    let alice = store
+        .create_user(
+            &filmroom_store::Username::parse("alice").unwrap(),
+            "x",
+            time::OffsetDateTime::UNIX_EPOCH,
+        )
+        .await
+        .unwrap();
+    let aggregates = [
+        CoachMetricQuery {
+            metric: "boost.bpm".into(),
+            ..CoachMetricQuery::default()
+        },
+        CoachMetricQuery {
+            metric: "boost.bpm".into(),
+            kind: Some("rl_replay".into()),
+            group_by_facet: Some("map".into()),
+            from: Some(time::OffsetDateTime::UNIX_EPOCH),
+            until: Some(time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(30)),
+        },
+    ];
+    for aggregate in &aggregates {
+        let plans = store
+            .library_read_plans(alice.id, "rl_replay", "boost.bpm", aggregate, "goal by")
+            .await
+            .unwrap();
+        let [series, groups, search] = plans.as_slice() else {
+            panic!("three statements: {plans:?}")
+        };
+        let all = || series.iter().chain(groups).chain(search);
+        // No statement reads a whole table: every step is a seek, a scan of
+        // the handful of "me" keys, or a full-text lookup.
+        for line in all() {
+            let step = line.trim_start();
+            assert!(
+                !step.starts_with("SCAN ")
+                    || step == "SCAN mine"
+                    || step.contains("VIRTUAL TABLE INDEX")
+                    // The matches of both indexes, to order them.
+                    || step.starts_with("SCAN (subquery-"),
+                "{step}\n{}\n--\n{}\n--\n{}",
+                series.join("\n"),
+                groups.join("\n"),
+                search.join("\n")
+            );
+        }
+        // The metric's values come from one range of the covering series
+        // index per "me" key, never a lookup of the metrics table.
+        for plan in [series, groups] {
+            assert!(
+                plan.iter()
+                    .any(|l| l.contains("SEARCH m USING COVERING INDEX metrics_series")),
+                "{}",
+                plan.join("\n")
+            );
+            assert!(!plan.iter().any(|l| l.contains("SEARCH m USING INDEX")));
+        }
+        // The search finds its rows through both full-text indexes and reads
+        // each matching event or passage by rowid.
+        for (index, table) in [("events_fts", "e"), ("passages_fts", "p")] {
+            assert!(
+                search
+                    .iter()
+                    .any(|l| l.contains(&format!("SCAN {index} VIRTUAL TABLE INDEX"))),
+                "{}",
+                search.join("\n")
+            );
+            assert!(
+                search.iter().any(|l| l.contains(&format!(
+                    "SEARCH {table} USING INTEGER PRIMARY KEY (rowid=?)"
+                ))),
+                "{}",
+                search.join("\n")
+            );
+        }
+    }
+}
