@@ -18,6 +18,14 @@ CREATE INDEX recording_owners_me
 CREATE INDEX recording_owners_series
     ON recording_owners (user_id, recording_id, kind, me, occurred_at, outcome);
 
+-- A recording's facts as the lists, the coach's reads and the search read
+-- them, without the row: the columns 0007 added sit after `analysis_json`
+-- in each row, so reading one from the table walks the stored report's
+-- overflow pages first (about 50 pages for a 200 KB report, per row listed).
+CREATE INDEX recordings_facts
+    ON recordings (id, kind, revision, title, played_at, duration_s, size,
+        degraded_code, degraded_reason, outcome, winner_side);
+
 -- The coach's `search_moments`: full-text indexes over event labels and
 -- passage texts, external-content tables over the rows themselves (nothing
 -- stored twice) kept equal by the triggers below on every write path

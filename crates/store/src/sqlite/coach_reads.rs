@@ -90,7 +90,7 @@ pub(super) async fn recordings(
             (SELECT json_group_object(f.facet, f.value) FROM recording_facets f
                 WHERE f.recording_id = o.recording_id) AS facets_json
          FROM recording_owners o
-         JOIN recordings r ON r.id = o.recording_id
+         JOIN recordings r INDEXED BY recordings_facts ON r.id = o.recording_id
          LEFT JOIN participants p ON p.recording_id = o.recording_id AND p.participant = o.me
          LEFT JOIN participants g ON o.me IS NULL AND g.recording_id = o.recording_id
              AND g.participant = json_extract(?, '$.' || json_quote(r.kind))
@@ -288,7 +288,7 @@ pub(super) const SEARCH: &str = "SELECT * FROM (
             FROM events_fts
             CROSS JOIN events e ON e.rowid = events_fts.rowid
             CROSS JOIN recording_owners o ON o.user_id = ?1 AND o.recording_id = e.recording_id
-            CROSS JOIN recordings r ON r.id = o.recording_id
+            CROSS JOIN recordings r INDEXED BY recordings_facts ON r.id = o.recording_id
             WHERE events_fts MATCH ?2
             UNION ALL
             SELECT o.recording_id, r.kind, r.title, o.occurred_at, 'passage' AS source,
@@ -296,7 +296,7 @@ pub(super) const SEARCH: &str = "SELECT * FROM (
             FROM passages_fts
             CROSS JOIN passages p ON p.rowid = passages_fts.rowid
             CROSS JOIN recording_owners o ON o.user_id = ?1 AND o.recording_id = p.recording_id
-            CROSS JOIN recordings r ON r.id = o.recording_id
+            CROSS JOIN recordings r INDEXED BY recordings_facts ON r.id = o.recording_id
             WHERE passages_fts MATCH ?2 AND p.start_s IS NOT NULL
          )
          ORDER BY occurred_at DESC, recording_id, start_s, source, seq
@@ -379,7 +379,7 @@ pub(super) fn metric_groups_sql(user: UserId, query: &CoachMetricQuery) -> (Stri
              AND m.metric = ?
          CROSS JOIN recording_owners o INDEXED BY recording_owners_series
              ON o.recording_id = m.recording_id AND o.me = m.subject
-         CROSS JOIN recordings r ON r.id = o.recording_id
+         CROSS JOIN recordings r INDEXED BY recordings_facts ON r.id = o.recording_id
          {join}
          WHERE {conditions}
          GROUP BY grp

@@ -289,7 +289,8 @@ fn page_sql(user: &str, query: &RecordingQuery) -> Result<(String, Vec<Bind>), S
         }
     };
     // Two steps: the page's owner links first (the index walk), then the
-    // details of just those rows.
+    // details of just those rows; a recording's facts from
+    // `recordings_facts`, as its row holds them after the stored report.
     let sql = format!(
         "WITH page AS MATERIALIZED (
             {page}
@@ -303,7 +304,7 @@ fn page_sql(user: &str, query: &RecordingQuery) -> Result<(String, Vec<Bind>), S
                 WHERE f.recording_id = r.id) AS facets_json
         FROM page p
         JOIN recording_owners o ON o.user_id = ? AND o.recording_id = p.recording_id
-        JOIN recordings r ON r.id = p.recording_id
+        JOIN recordings r INDEXED BY recordings_facts ON r.id = p.recording_id
         LEFT JOIN jobs j ON j.id = (
             SELECT id FROM jobs WHERE recording_id = r.id AND purpose = 'upload'
             ORDER BY created_at DESC, rowid DESC LIMIT 1)

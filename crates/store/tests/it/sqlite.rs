@@ -406,6 +406,14 @@ async fn every_recordings_list_query_walks_an_index_and_never_sorts_the_library(
                 page.join("\n")
             );
         }
+        // A listed recording's facts come from an index: its row would be
+        // read past the stored report.
+        assert!(
+            page.iter()
+                .any(|l| l.contains("SEARCH r USING COVERING INDEX recordings_facts")),
+            "{}",
+            page.join("\n")
+        );
         // Nothing anywhere reads a whole table.
         for line in page.iter().chain(count) {
             let step = line.trim_start();
@@ -483,6 +491,14 @@ async fn the_trend_the_coachs_aggregates_and_its_search_read_index_ranges_never_
                 plan.join("\n")
             );
             assert!(!plan.iter().any(|l| l.contains("SEARCH m USING INDEX")));
+        }
+        for plan in [groups, search] {
+            assert!(
+                plan.iter()
+                    .any(|l| l.contains("SEARCH r USING COVERING INDEX recordings_facts")),
+                "{}",
+                plan.join("\n")
+            );
         }
         // The search finds its rows through both full-text indexes and reads
         // each matching event or passage by rowid.

@@ -104,7 +104,13 @@ pub async fn a_cursor_through_many_equal_keys_returns_every_recording_exactly_on
     // the analysed ones, unknown everything for the two not analysed yet.
     let alice = user(&store, "alice").await;
     for n in 1..=40 {
-        analysed(&store, alice.id, n, output(500, "Beta", "Online", 2, [1, 0])).await;
+        analysed(
+            &store,
+            alice.id,
+            n,
+            output(500, "Beta", "Online", 2, [1, 0]),
+        )
+        .await;
     }
     for n in [41, 42] {
         store

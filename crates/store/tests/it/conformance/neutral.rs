@@ -9,8 +9,8 @@ use filmroom_domain::{
     Analysis, Event, Facts, Metric, Outcome, Participant, Passage, Side, Span, Subject, Unit,
 };
 use filmroom_store::{
-    CoachHitSource, JobState, OwnerOutcome, ReanalysisScope, RecordingFilter, RecordingId, RecordingOrder,
-    RecordingQuery, Store,
+    CoachHitSource, JobState, OwnerOutcome, ReanalysisScope, RecordingFilter, RecordingId,
+    RecordingOrder, RecordingQuery, Store,
 };
 
 use super::{LEASE, analysed, at, output, upload, user};
@@ -494,9 +494,27 @@ pub async fn the_coach_search_finds_word_prefixes_in_order_in_the_owners_recordi
 ) {
     let alice = user(&store, "alice").await;
     let bob = user(&store, "bob").await;
-    analysed(&store, alice.id, 1, output(300, "Mannfield", "Online", 2, [1, 0])).await;
-    analysed(&store, alice.id, 2, output(100, "Mannfield", "Online", 2, [1, 0])).await;
-    analysed(&store, bob.id, 3, output(200, "Mannfield", "Online", 2, [1, 0])).await;
+    analysed(
+        &store,
+        alice.id,
+        1,
+        output(300, "Mannfield", "Online", 2, [1, 0]),
+    )
+    .await;
+    analysed(
+        &store,
+        alice.id,
+        2,
+        output(100, "Mannfield", "Online", 2, [1, 0]),
+    )
+    .await;
+    analysed(
+        &store,
+        bob.id,
+        3,
+        output(200, "Mannfield", "Online", 2, [1, 0]),
+    )
+    .await;
     let numbers = [
         (recording_of(&store, alice.id, 1).await, 1),
         (recording_of(&store, alice.id, 2).await, 2),
@@ -511,16 +529,36 @@ pub async fn the_coach_search_finds_word_prefixes_in_order_in_the_owners_recordi
         (2, Passage, 60.0),
         (2, Event, 65.25),
     ];
-    for text in ["goal by", "GOAL BY blueplayer", "Goal", "  goal   by ", "go b"] {
-        assert_eq!(search_hits(&store, alice.id, text, &numbers).await, goals, "{text}");
+    for text in [
+        "goal by",
+        "GOAL BY blueplayer",
+        "Goal",
+        "  goal   by ",
+        "go b",
+    ] {
+        assert_eq!(
+            search_hits(&store, alice.id, text, &numbers).await,
+            goals,
+            "{text}"
+        );
     }
     // Prefixes of words, in the text's order; a word's middle is no match.
     assert_eq!(
         search_hits(&store, alice.id, "save by orange", &numbers).await,
         vec![(1, Event, 120.0), (2, Event, 120.0)]
     );
-    for text in ["by goal", "oal", "blueplayer goal", "page-anchored", "demolished"] {
-        assert_eq!(search_hits(&store, alice.id, text, &numbers).await, [], "{text}");
+    for text in [
+        "by goal",
+        "oal",
+        "blueplayer goal",
+        "page-anchored",
+        "demolished",
+    ] {
+        assert_eq!(
+            search_hits(&store, alice.id, text, &numbers).await,
+            [],
+            "{text}"
+        );
     }
     // Bob's recording, with the same texts, is only ever his.
     assert_eq!(
@@ -535,15 +573,36 @@ pub async fn any_text_is_a_valid_coach_search_and_the_index_follows_reanalysis(
     store: Arc<dyn Store>,
 ) {
     let alice = user(&store, "alice").await;
-    analysed(&store, alice.id, 1, output(300, "Mannfield", "Online", 2, [1, 0])).await;
+    analysed(
+        &store,
+        alice.id,
+        1,
+        output(300, "Mannfield", "Online", 2, [1, 0]),
+    )
+    .await;
     let id = recording_of(&store, alice.id, 1).await;
     let numbers = [(id, 1)];
     // FTS5 operators, quotes, column filters and SQL are only separators or
     // words to it: never a syntax error.
     for text in [
-        "\"", "\"goal", "goal\" OR \"save", "NEAR(goal save)", "*", "-goal", "label:goal",
-        "^goal", "AND", "OR", "NOT goal", ")(", "'; DROP TABLE events; --", "{label}: x",
-        "", "  ", "!!", "g*o*a*l",
+        "\"",
+        "\"goal",
+        "goal\" OR \"save",
+        "NEAR(goal save)",
+        "*",
+        "-goal",
+        "label:goal",
+        "^goal",
+        "AND",
+        "OR",
+        "NOT goal",
+        ")(",
+        "'; DROP TABLE events; --",
+        "{label}: x",
+        "",
+        "  ",
+        "!!",
+        "g*o*a*l",
     ] {
         store
             .coach_search(alice.id, text, 50)
@@ -552,11 +611,19 @@ pub async fn any_text_is_a_valid_coach_search_and_the_index_follows_reanalysis(
     }
     // Quoted or starred, a word is still that word.
     for text in ["\"goal\"", "goal*", "-goal", "(goal)"] {
-        assert_eq!(search_hits(&store, alice.id, text, &numbers).await.len(), 2, "{text}");
+        assert_eq!(
+            search_hits(&store, alice.id, text, &numbers).await.len(),
+            2,
+            "{text}"
+        );
     }
     // Every piece is a word of the phrase, so a column filter is not one.
     for text in ["g*o*a*l", "label:goal"] {
-        assert_eq!(search_hits(&store, alice.id, text, &numbers).await, [], "{text}");
+        assert_eq!(
+            search_hits(&store, alice.id, text, &numbers).await,
+            [],
+            "{text}"
+        );
     }
 
     // A re-analysis replaces the indexed texts with the new ones.
@@ -573,10 +640,16 @@ pub async fn any_text_is_a_valid_coach_search_and_the_index_follows_reanalysis(
     assert_eq!(search_hits(&store, alice.id, "goal", &numbers).await, []);
     assert_eq!(
         search_hits(&store, alice.id, "demoli", &numbers).await,
-        vec![(1, CoachHitSource::Passage, 60.0), (1, CoachHitSource::Event, 65.25)]
+        vec![
+            (1, CoachHitSource::Passage, 60.0),
+            (1, CoachHitSource::Event, 65.25)
+        ]
     );
     // Diacritics and case are folded both ways.
-    assert_eq!(search_hits(&store, alice.id, "EPIC", &numbers).await.len(), 1);
+    assert_eq!(
+        search_hits(&store, alice.id, "EPIC", &numbers).await.len(),
+        1
+    );
 }
 
 // ---- re-analysis ----
