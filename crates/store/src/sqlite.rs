@@ -127,6 +127,17 @@ impl SqliteStore {
         list::list_plans(&self.pool, &owner.to_string(), query).await
     }
 
+    /// `EXPLAIN QUERY PLAN` of the statements [`Store::list_recordings`]
+    /// and [`Store::count_recordings`] (the games list) run for `filter`,
+    /// as [`Self::list_plans`].
+    pub async fn games_plans(
+        &self,
+        owner: UserId,
+        filter: &RecordingFilter,
+    ) -> Result<Vec<Vec<String>>, StoreError> {
+        list::games_plans(&self.pool, &owner.to_string(), filter).await
+    }
+
     /// `EXPLAIN QUERY PLAN` (as [`Self::list_plans`]) of the reads that
     /// aggregate over a whole library: [`Store::my_metric_series`] of
     /// `kind` and `metric`, [`Store::coach_metric_groups`] of `aggregate`, and

@@ -300,8 +300,8 @@ fn page_sql(user: &str, query: &RecordingQuery) -> Result<(String, Vec<Bind>), S
             r.degraded_code, r.degraded_reason, o.original_filename, o.uploaded_at, o.me,
             o.outcome,
             j.state AS job_state, j.last_error AS job_last_error,
-            (SELECT json_group_object(f.facet, f.value) FROM recording_facets f
-                WHERE f.recording_id = r.id) AS facets_json
+            (SELECT json_group_object(f.facet, f.value) FROM owner_facets f
+                WHERE f.user_id = o.user_id AND f.recording_id = o.recording_id) AS facets_json
         FROM page p
         JOIN recording_owners o ON o.user_id = ? AND o.recording_id = p.recording_id
         JOIN recordings r INDEXED BY recordings_facts ON r.id = p.recording_id
@@ -413,17 +413,22 @@ fn outcome(row: &SqliteRow) -> Result<OwnerOutcome, StoreError> {
 
 /// A games-list row's columns, over `recording_owners o` and `recordings r`.
 fn game_columns() -> String {
+    // The owner's copy of a facet is one seek of a table without rowids; a
+    // side's score is one seek of the covering `metrics_series`: neither
+    // reads a row through a second index.
     let facet = |name: &str| {
         format!(
-            "(SELECT f.value FROM recording_facets f
-                WHERE f.recording_id = r.id AND f.facet = '{name}')"
+            "(SELECT f.value FROM owner_facets f
+                WHERE f.user_id = o.user_id AND f.recording_id = o.recording_id
+                  AND f.facet = '{name}')"
         )
     };
     let side_score = |position: u8| {
         format!(
             "(SELECT m.value FROM recording_sides s
-                JOIN metrics m ON m.recording_id = s.recording_id AND m.subject_kind = 'side'
-                    AND m.subject = s.side AND m.metric = '{GAMES_SCORE_METRIC}'
+                CROSS JOIN metrics m INDEXED BY metrics_series ON m.recording_id = s.recording_id
+                    AND m.subject_kind = 'side' AND m.subject = s.side
+                    AND m.metric = '{GAMES_SCORE_METRIC}'
                 WHERE s.recording_id = r.id AND s.position = {position})"
         )
     };
@@ -668,6 +673,21 @@ pub(super) async fn list_plans(
         plans.push(explain(pool, &sql, binds).await?);
     }
     Ok(plans)
+}
+
+/// `EXPLAIN QUERY PLAN` of the games list's statements (its rows, then its
+/// count), as [`list_plans`].
+pub(super) async fn games_plans(
+    pool: &SqlitePool,
+    user: &str,
+    filter: &RecordingFilter,
+) -> Result<Vec<Vec<String>>, StoreError> {
+    let (rows, row_binds) = games_sql(user, filter);
+    let (count, count_binds) = Filters::of_filter(filter).count_sql(user);
+    Ok(vec![
+        explain(pool, &rows, row_binds).await?,
+        explain(pool, &count, count_binds).await?,
+    ])
 }
 
 /// `EXPLAIN QUERY PLAN` of one statement: each step on its own line,

@@ -520,3 +520,67 @@ async fn the_trend_the_coachs_aggregates_and_its_search_read_index_ranges_never_
         }
     }
 }
+
+#[tokio::test]
+async fn the_games_list_walks_an_index_and_reads_each_rows_facets_and_score_by_key() {
+    use filmroom_store::{OwnerOutcome, RecordingFilter};
+
+    let store = SqliteStore::connect("sqlite::memory:").await.unwrap();
+    let alice = store
+        .create_user(
+            &filmroom_store::Username::parse("alice").unwrap(),
+            "x",
+            time::OffsetDateTime::UNIX_EPOCH,
+        )
+        .await
+        .unwrap();
+    for filter in [
+        RecordingFilter::default(),
+        RecordingFilter {
+            map: Some("Mannfield".into()),
+            result: Some(OwnerOutcome::Win),
+            ..RecordingFilter::default()
+        },
+        RecordingFilter {
+            descending: false,
+            offset: 5000,
+            ..RecordingFilter::default()
+        },
+    ] {
+        let plans = store.games_plans(alice.id, &filter).await.unwrap();
+        let [rows, count] = plans.as_slice() else {
+            panic!("two statements: {plans:?}")
+        };
+        let shown = || format!("{filter:?}\n{}\n--\n{}", rows.join("\n"), count.join("\n"));
+        for line in rows.iter().chain(count) {
+            let step = line.trim_start();
+            assert!(
+                !step.starts_with("SCAN ") || step == "SCAN p",
+                "{step}: {}",
+                shown()
+            );
+        }
+        // Each side's score: the side by position, then its metric in one
+        // seek of the covering series index on all four keys.
+        assert!(
+            rows.iter().any(|l| l.contains(
+                "SEARCH m USING COVERING INDEX metrics_series \
+                 (metric=? AND subject_kind=? AND subject=? AND recording_id=?)"
+            )),
+            "{}",
+            shown()
+        );
+        // Each facet: one primary-key seek of the owner's copy.
+        assert!(
+            rows.iter().any(|l| l
+                .contains("SEARCH f USING PRIMARY KEY (user_id=? AND recording_id=? AND facet=?)")),
+            "{}",
+            shown()
+        );
+        assert!(
+            !rows.iter().any(|l| l.contains("recording_facets")),
+            "{}",
+            shown()
+        );
+    }
+}
