@@ -126,6 +126,52 @@ impl SqliteStore {
     ) -> Result<Vec<Vec<String>>, StoreError> {
         list::list_plans(&self.pool, &owner.to_string(), query).await
     }
+
+    /// `EXPLAIN QUERY PLAN` of the statements [`Store::list_recordings`]
+    /// and [`Store::count_recordings`] (the games list) run for `filter`,
+    /// as [`Self::list_plans`].
+    pub async fn games_plans(
+        &self,
+        owner: UserId,
+        filter: &RecordingFilter,
+    ) -> Result<Vec<Vec<String>>, StoreError> {
+        list::games_plans(&self.pool, &owner.to_string(), filter).await
+    }
+
+    /// `EXPLAIN QUERY PLAN` (as [`Self::list_plans`]) of the reads that
+    /// aggregate over a whole library: [`Store::my_metric_series`] of
+    /// `kind` and `metric`, [`Store::coach_metric_groups`] of `aggregate`, and
+    /// [`Store::coach_search`] of `text`, in that order.
+    pub async fn library_read_plans(
+        &self,
+        owner: UserId,
+        kind: &str,
+        metric: &str,
+        aggregate: &CoachMetricQuery,
+        text: &str,
+    ) -> Result<Vec<Vec<String>>, StoreError> {
+        let user = owner.to_string();
+        let series = vec![
+            Bind::Text(metric.to_owned()),
+            Bind::Text(user.clone()),
+            Bind::Text(kind.to_owned()),
+        ];
+        let (groups, group_binds) = coach_reads::metric_groups_sql(owner, aggregate);
+        let search = vec![
+            Bind::Text(user),
+            Bind::Text(coach_reads::fts_query(text).unwrap_or_default()),
+            Bind::Int(50),
+        ];
+        let mut plans = Vec::new();
+        for (sql, binds) in [
+            (neutral::MY_METRIC_SERIES, series),
+            (groups.as_str(), group_binds),
+            (coach_reads::SEARCH, search),
+        ] {
+            plans.push(list::explain(&self.pool, sql, binds).await?);
+        }
+        Ok(plans)
+    }
 }
 
 // ---- conversions ----

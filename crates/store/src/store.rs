@@ -544,7 +544,9 @@ pub trait Store: Send + Sync + 'static {
         event_kinds: &[String],
     ) -> Result<Option<CoachMoments>, StoreError>;
     /// Up to `limit` event labels and passages of the owner's recordings
-    /// containing `text` (case-insensitive for ASCII), newest recordings first.
+    /// containing `text`'s words in order, each the start of a word, ignoring
+    /// case and diacritics (a full-text index), newest recordings first. Any
+    /// text is a valid search: its punctuation only separates words.
     async fn coach_search(
         &self,
         owner: UserId,

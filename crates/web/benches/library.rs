@@ -15,6 +15,11 @@
 //!    the older `GET /api/v1/games` (newest 50, and filtered by map and
 //!    result).
 //! 2. A metric's trend over all 10,000 recordings (`my_metric_series`): p50/p95.
+//!
+//! `FILMROOM_BENCH_LIBRARY=path/filmroom.db` measures a library an earlier
+//! run generated (copy its `filmroom.db` while it measures) instead of
+//! generating one: the app's start migrates the copy to this build's schema,
+//! so one library serves a before and an after build.
 
 #[path = "support/mod.rs"]
 mod support;
@@ -38,31 +43,44 @@ async fn main() {
     config.jobs.workers = 0;
     config.limits.max_queue_depth = u64::MAX;
     config.server.max_connections_per_address = 0;
-    let (app, base, user) = support::app_with_user(config).await;
+    let started = Instant::now();
+    let reused = support::reuse_library(dir.path());
+    let (app, base, user) = if reused {
+        support::app_with_stored_user(config).await
+    } else {
+        support::app_with_user(config).await
+    };
     let token = support::TOKEN;
     let store = app.state().store.clone();
     let now = time::OffsetDateTime::now_utc();
 
-    // One real analysis, varied per recording.
-    let template = support::real_game(store.as_ref(), user.id, now).await;
-    let neutral = template
-        .neutral
-        .clone()
-        .unwrap_or_else(|| panic!("neutral"));
-    let per_recording = (
-        neutral.metrics.len(),
-        neutral.events.len(),
-        neutral.passages.len(),
-    );
-    let started = Instant::now();
-    support::generate(store.as_ref(), user.id, &template, 0..RECORDINGS, now).await;
-    println!(
-        "generated {RECORDINGS} recordings ({} metrics, {} events, {} passages each) in {:.1} s",
-        per_recording.0,
-        per_recording.1,
-        per_recording.2,
-        started.elapsed().as_secs_f64()
-    );
+    if reused {
+        println!(
+            "reused the library in $FILMROOM_BENCH_LIBRARY, migrated in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    } else {
+        // One real analysis, varied per recording.
+        let template = support::real_game(store.as_ref(), user.id, now).await;
+        let neutral = template
+            .neutral
+            .clone()
+            .unwrap_or_else(|| panic!("neutral"));
+        let per_recording = (
+            neutral.metrics.len(),
+            neutral.events.len(),
+            neutral.passages.len(),
+        );
+        let started = Instant::now();
+        support::generate(store.as_ref(), user.id, &template, 0..RECORDINGS, now).await;
+        println!(
+            "generated {RECORDINGS} recordings ({} metrics, {} events, {} passages each) in {:.1} s",
+            per_recording.0,
+            per_recording.1,
+            per_recording.2,
+            started.elapsed().as_secs_f64()
+        );
+    }
     tokio::spawn(app.serve(std::future::pending()));
 
     let http = reqwest::Client::new();

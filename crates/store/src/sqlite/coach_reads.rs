@@ -90,7 +90,7 @@ pub(super) async fn recordings(
             (SELECT json_group_object(f.facet, f.value) FROM recording_facets f
                 WHERE f.recording_id = o.recording_id) AS facets_json
          FROM recording_owners o
-         JOIN recordings r ON r.id = o.recording_id
+         JOIN recordings r INDEXED BY recordings_facts ON r.id = o.recording_id
          LEFT JOIN participants p ON p.recording_id = o.recording_id AND p.participant = o.me
          LEFT JOIN participants g ON o.me IS NULL AND g.recording_id = o.recording_id
              AND g.participant = json_extract(?, '$.' || json_quote(r.kind))
@@ -263,18 +263,44 @@ pub(super) async fn moments(
     Ok(Some(CoachMoments { events, passages }))
 }
 
-/// `text` as a LIKE pattern matching it anywhere, with its wildcards escaped.
-fn contains_pattern(text: &str) -> String {
-    let mut pattern = String::from("%");
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
+/// The user's text as an FTS5 query that cannot be a syntax error: its
+/// words (runs of letters and digits; everything else, FTS operators and
+/// quotes included, only separates them) each a quoted prefix term, joined
+/// into one phrase. So "goal by" finds "Goal by Sqishy" and "demol" finds
+/// "demolished": the words in order, each the start of a word, ignoring case
+/// and diacritics. `None` when the text has no word.
+pub(crate) fn fts_query(text: &str) -> Option<String> {
+    let terms: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(|word| format!("\"{word}\"*"))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" + "))
 }
+
+/// The search's statement (`?1` the user, `?2` the FTS query, `?3` the
+/// limit): the full-text indexes of migration 0011 find the matching rows;
+/// each is kept only if the user owns its recording (a primary-key lookup).
+/// Newest recordings first, then in time order within one.
+pub(super) const SEARCH: &str = "SELECT * FROM (
+            SELECT o.recording_id, r.kind, r.title, o.occurred_at, 'event' AS source,
+                e.kind AS event_kind, e.t_s AS start_s, e.t_s AS end_s, e.label AS text, e.seq
+            FROM events_fts
+            CROSS JOIN events e ON e.rowid = events_fts.rowid
+            CROSS JOIN recording_owners o ON o.user_id = ?1 AND o.recording_id = e.recording_id
+            CROSS JOIN recordings r INDEXED BY recordings_facts ON r.id = o.recording_id
+            WHERE events_fts MATCH ?2
+            UNION ALL
+            SELECT o.recording_id, r.kind, r.title, o.occurred_at, 'passage' AS source,
+                NULL AS event_kind, p.start_s, p.end_s, p.text, p.seq
+            FROM passages_fts
+            CROSS JOIN passages p ON p.rowid = passages_fts.rowid
+            CROSS JOIN recording_owners o ON o.user_id = ?1 AND o.recording_id = p.recording_id
+            CROSS JOIN recordings r INDEXED BY recordings_facts ON r.id = o.recording_id
+            WHERE passages_fts MATCH ?2 AND p.start_s IS NOT NULL
+         )
+         ORDER BY occurred_at DESC, recording_id, start_s, source, seq
+         LIMIT ?3";
 
 pub(super) async fn search(
     pool: &SqlitePool,
@@ -282,34 +308,15 @@ pub(super) async fn search(
     text: &str,
     limit: u32,
 ) -> Result<Vec<CoachSearchHit>, StoreError> {
-    let pattern = contains_pattern(text.trim());
-    // Newest recordings first, then in time order within one.
-    let rows = sqlx::query(
-        "SELECT * FROM (
-            SELECT o.recording_id, r.kind, r.title, o.occurred_at, 'event' AS source,
-                e.kind AS event_kind, e.t_s AS start_s, e.t_s AS end_s, e.label AS text, e.seq
-            FROM recording_owners o
-            JOIN recordings r ON r.id = o.recording_id
-            JOIN events e ON e.recording_id = o.recording_id
-            WHERE o.user_id = ? AND e.label LIKE ? ESCAPE '\\'
-            UNION ALL
-            SELECT o.recording_id, r.kind, r.title, o.occurred_at, 'passage' AS source,
-                NULL AS event_kind, p.start_s, p.end_s, p.text, p.seq
-            FROM recording_owners o
-            JOIN recordings r ON r.id = o.recording_id
-            JOIN passages p ON p.recording_id = o.recording_id
-            WHERE o.user_id = ? AND p.start_s IS NOT NULL AND p.text LIKE ? ESCAPE '\\'
-         )
-         ORDER BY occurred_at DESC, recording_id, start_s, source, seq
-         LIMIT ?",
-    )
-    .bind(user.to_string())
-    .bind(&pattern)
-    .bind(user.to_string())
-    .bind(&pattern)
-    .bind(i64::from(limit))
-    .fetch_all(pool)
-    .await?;
+    let Some(query) = fts_query(text) else {
+        return Ok(Vec::new());
+    };
+    let rows = sqlx::query(SEARCH)
+        .bind(user.to_string())
+        .bind(&query)
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await?;
     rows.iter()
         .map(|row| {
             let source: String = row.try_get("source")?;
@@ -332,11 +339,8 @@ pub(super) async fn search(
         .collect()
 }
 
-pub(super) async fn metric_groups(
-    pool: &SqlitePool,
-    user: UserId,
-    query: &CoachMetricQuery,
-) -> Result<Vec<CoachMetricGroup>, StoreError> {
+/// The aggregate's statement and binds.
+pub(super) fn metric_groups_sql(user: UserId, query: &CoachMetricQuery) -> (String, Vec<Bind>) {
     let (conditions, mut binds) = conditions(user, query.kind.as_ref(), query.from, query.until);
     let (group, join) = match &query.group_by_facet {
         Some(facet) => {
@@ -349,22 +353,47 @@ pub(super) async fn metric_groups(
         None => ("NULL", ""),
     };
     binds.insert(0, Bind::Text(query.metric.clone()));
-    // CROSS JOIN keeps the user's owner links as the outer loop: one
-    // primary-key lookup of the metric per recording.
+    let mut mine = String::from(
+        "SELECT DISTINCT me FROM recording_owners WHERE user_id = ? AND me IS NOT NULL",
+    );
+    let mut mine_binds = vec![Bind::Text(user.to_string())];
+    if let Some(kind) = &query.kind {
+        mine.push_str(" AND kind = ?");
+        mine_binds.push(Bind::Text(kind.clone()));
+    }
+    mine_binds.append(&mut binds);
+    let binds = mine_binds;
+    // From the metric's side, as the trend: the user's distinct "me" keys
+    // (a walk of `recording_owners_me`), then per key one range of
+    // `metrics_series` (migration 0011) with the value, then the owner link
+    // by primary key. CROSS JOIN keeps that order; the recordings read is a
+    // lookup per row the user owns with the metric.
     let sql = format!(
-        "SELECT {group} AS grp, COUNT(*) AS n,
+        "WITH mine AS MATERIALIZED ({mine})
+         SELECT {group} AS grp, COUNT(*) AS n,
             SUM(o.outcome = 'win') AS wins, SUM(o.outcome = 'loss') AS losses,
             SUM(o.outcome = 'draw') AS draws,
             AVG(m.value) AS avg, MIN(m.value) AS min, MAX(m.value) AS max
-         FROM recording_owners o
-         CROSS JOIN recordings r ON r.id = o.recording_id
-         CROSS JOIN metrics m ON m.recording_id = o.recording_id
-             AND m.subject_kind = 'participant' AND m.subject = o.me AND m.metric = ?
+         FROM mine
+         CROSS JOIN metrics m ON m.subject_kind = 'participant' AND m.subject = mine.me
+             AND m.metric = ?
+         CROSS JOIN recording_owners o INDEXED BY recording_owners_series
+             ON o.recording_id = m.recording_id AND o.me = m.subject
+         CROSS JOIN recordings r INDEXED BY recordings_facts ON r.id = o.recording_id
          {join}
-         WHERE {conditions} AND o.me IS NOT NULL
+         WHERE {conditions}
          GROUP BY grp
          ORDER BY grp"
     );
+    (sql, binds)
+}
+
+pub(super) async fn metric_groups(
+    pool: &SqlitePool,
+    user: UserId,
+    query: &CoachMetricQuery,
+) -> Result<Vec<CoachMetricGroup>, StoreError> {
+    let (sql, binds) = metric_groups_sql(user, query);
     let rows = bind_all(sqlx::query(&sql), binds).fetch_all(pool).await?;
     rows.iter()
         .map(|row| {

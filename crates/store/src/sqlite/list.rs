@@ -240,44 +240,71 @@ fn page_sql(user: &str, query: &RecordingQuery) -> Result<(String, Vec<Bind>), S
         RecordingOrder::OccurredAt => Walk::DateKey(key),
         _ => Walk::Index,
     };
-    let (mut conditions, mut binds) = Filters::of_query(query).conditions(user, Some(walk));
-    let (direction, after, at_least) = if query.descending {
-        ("DESC", "<", "<=")
-    } else {
-        ("ASC", ">", ">=")
-    };
-    if let Some(cursor) = &query.cursor {
-        if cursor.sort != query.sort || cursor.descending != query.descending {
-            return Err(StoreError::InvalidCursor);
+    let (conditions, mut binds) = Filters::of_query(query).conditions(user, Some(walk));
+    let direction = if query.descending { "DESC" } else { "ASC" };
+    let page = match &query.cursor {
+        None => {
+            format!(
+                "SELECT o.recording_id, {key} AS sort_key
+                FROM recording_owners o
+                WHERE {conditions}
+                ORDER BY {key} {direction}, o.recording_id {direction}"
+            )
         }
-        // The single-key bound seeks the index; the row value skips the
-        // rows of an equal key up to the cursor's.
-        conditions.push_str(&format!(
-            " AND {key} {at_least} ? AND ({key}, o.recording_id) {after} (?, ?)"
-        ));
-        binds.push(cursor_bind(&cursor.key));
-        binds.push(cursor_bind(&cursor.key));
-        binds.push(Bind::Text(cursor.id.to_string()));
-    }
+        Some(cursor) => {
+            if cursor.sort != query.sort || cursor.descending != query.descending {
+                return Err(StoreError::InvalidCursor);
+            }
+            let after = if query.descending { "<" } else { ">" };
+            // Two seeks of the sort's index, never a walk of the keys equal
+            // to the cursor's before it: the rest of the cursor's own key
+            // (a range of the id that follows the key in the index), then
+            // the keys after it. Each arm stops after a page; the merge
+            // sorts at most two pages.
+            let arm_limit = Bind::Int(i64::from(query.limit) + 1 + i64::from(query.offset));
+            let mut all = binds.clone();
+            all.push(cursor_bind(&cursor.key));
+            all.push(Bind::Text(cursor.id.to_string()));
+            all.push(arm_limit.clone());
+            all.append(&mut binds);
+            all.push(cursor_bind(&cursor.key));
+            all.push(arm_limit);
+            binds = all;
+            format!(
+                "SELECT * FROM (
+                    SELECT o.recording_id, {key} AS sort_key
+                    FROM recording_owners o
+                    WHERE {conditions} AND {key} = ? AND o.recording_id {after} ?
+                    ORDER BY o.recording_id {direction}
+                    LIMIT ?)
+                UNION ALL
+                SELECT * FROM (
+                    SELECT o.recording_id, {key} AS sort_key
+                    FROM recording_owners o
+                    WHERE {conditions} AND {key} {after} ?
+                    ORDER BY {key} {direction}, o.recording_id {direction}
+                    LIMIT ?)
+                ORDER BY 2{collate} {direction}, 1 {direction}"
+            )
+        }
+    };
     // Two steps: the page's owner links first (the index walk), then the
-    // details of just those rows.
+    // details of just those rows; a recording's facts from
+    // `recordings_facts`, as its row holds them after the stored report.
     let sql = format!(
         "WITH page AS MATERIALIZED (
-            SELECT o.recording_id, {key} AS sort_key
-            FROM recording_owners o
-            WHERE {conditions}
-            ORDER BY {key} {direction}, o.recording_id {direction}
+            {page}
             LIMIT ? OFFSET ?
         )
         SELECT p.sort_key, r.id, r.kind, r.title, r.played_at, r.duration_s, r.revision, r.size,
             r.degraded_code, r.degraded_reason, o.original_filename, o.uploaded_at, o.me,
             o.outcome,
             j.state AS job_state, j.last_error AS job_last_error,
-            (SELECT json_group_object(f.facet, f.value) FROM recording_facets f
-                WHERE f.recording_id = r.id) AS facets_json
+            (SELECT json_group_object(f.facet, f.value) FROM owner_facets f
+                WHERE f.user_id = o.user_id AND f.recording_id = o.recording_id) AS facets_json
         FROM page p
         JOIN recording_owners o ON o.user_id = ? AND o.recording_id = p.recording_id
-        JOIN recordings r ON r.id = p.recording_id
+        JOIN recordings r INDEXED BY recordings_facts ON r.id = p.recording_id
         LEFT JOIN jobs j ON j.id = (
             SELECT id FROM jobs WHERE recording_id = r.id AND purpose = 'upload'
             ORDER BY created_at DESC, rowid DESC LIMIT 1)
@@ -386,10 +413,14 @@ fn outcome(row: &SqliteRow) -> Result<OwnerOutcome, StoreError> {
 
 /// A games-list row's columns, over `recording_owners o` and `recordings r`.
 fn game_columns() -> String {
+    // The owner's copy of a facet is one seek of a table without rowids; a
+    // side's score is one seek of the covering `metrics_series`: neither
+    // reads a row through a second index.
     let facet = |name: &str| {
         format!(
-            "(SELECT f.value FROM recording_facets f
-                WHERE f.recording_id = r.id AND f.facet = '{name}')"
+            "(SELECT f.value FROM owner_facets f
+                WHERE f.user_id = o.user_id AND f.recording_id = o.recording_id
+                  AND f.facet = '{name}')"
         )
     };
     // The final score, else (an analysis made before the domain had it) the
@@ -397,8 +428,9 @@ fn game_columns() -> String {
     let side_metric = |position: u8, metric: &str| {
         format!(
             "(SELECT m.value FROM recording_sides s
-                JOIN metrics m ON m.recording_id = s.recording_id AND m.subject_kind = 'side'
-                    AND m.subject = s.side AND m.metric = '{metric}'
+                CROSS JOIN metrics m INDEXED BY metrics_series ON m.recording_id = s.recording_id
+                    AND m.subject_kind = 'side' AND m.subject = s.side
+                    AND m.metric = '{metric}'
                 WHERE s.recording_id = r.id AND s.position = {position})"
         )
     };
@@ -647,22 +679,47 @@ pub(super) async fn list_plans(
     let (count, count_binds) = Filters::of_query(query).count_sql(user);
     let mut plans = Vec::new();
     for (sql, binds) in [(page, page_binds), (count, count_binds)] {
-        let mut lines = Vec::new();
-        let explained = format!("EXPLAIN QUERY PLAN {sql}");
-        let rows = bind_all(sqlx::query(&explained), binds)
-            .fetch_all(pool)
-            .await?;
-        // Rows come in tree order; a step's depth is its parent's plus one.
-        let mut depths: BTreeMap<i64, usize> = BTreeMap::new();
-        for row in rows {
-            let id: i64 = row.try_get("id")?;
-            let parent: i64 = row.try_get("parent")?;
-            let depth = depths.get(&parent).map_or(0, |d| d + 1);
-            depths.insert(id, depth);
-            let detail: String = row.try_get("detail")?;
-            lines.push(format!("{}{detail}", "  ".repeat(depth)));
-        }
-        plans.push(lines);
+        plans.push(explain(pool, &sql, binds).await?);
     }
     Ok(plans)
+}
+
+/// `EXPLAIN QUERY PLAN` of the games list's statements (its rows, then its
+/// count), as [`list_plans`].
+pub(super) async fn games_plans(
+    pool: &SqlitePool,
+    user: &str,
+    filter: &RecordingFilter,
+) -> Result<Vec<Vec<String>>, StoreError> {
+    let (rows, row_binds) = games_sql(user, filter);
+    let (count, count_binds) = Filters::of_filter(filter).count_sql(user);
+    Ok(vec![
+        explain(pool, &rows, row_binds).await?,
+        explain(pool, &count, count_binds).await?,
+    ])
+}
+
+/// `EXPLAIN QUERY PLAN` of one statement: each step on its own line,
+/// indented two spaces per level of the plan's tree.
+pub(super) async fn explain(
+    pool: &SqlitePool,
+    sql: &str,
+    binds: Vec<Bind>,
+) -> Result<Vec<String>, StoreError> {
+    let explained = format!("EXPLAIN QUERY PLAN {sql}");
+    let rows = bind_all(sqlx::query(&explained), binds)
+        .fetch_all(pool)
+        .await?;
+    let mut lines = Vec::new();
+    // Rows come in tree order; a step's depth is its parent's plus one.
+    let mut depths: BTreeMap<i64, usize> = BTreeMap::new();
+    for row in rows {
+        let id: i64 = row.try_get("id")?;
+        let parent: i64 = row.try_get("parent")?;
+        let depth = depths.get(&parent).map_or(0, |d| d + 1);
+        depths.insert(id, depth);
+        let detail: String = row.try_get("detail")?;
+        lines.push(format!("{}{detail}", "  ".repeat(depth)));
+    }
+    Ok(lines)
 }

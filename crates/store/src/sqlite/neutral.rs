@@ -512,6 +512,28 @@ fn passage_from_row(row: &SqliteRow) -> Result<Passage, StoreError> {
     })
 }
 
+/// The trend's statement (`?1` the metric, `?2` the user, `?3` the kind),
+/// from the metric's side: for each "me" key of the user's recordings of the
+/// kind (a hop through `recording_owners_me` per key), one range of
+/// `metrics_series` (migration 0011) holds that participant's value in every
+/// recording, then a covering lookup of the owner link. No per-recording
+/// lookup of the metrics table; rows of other users' recordings the same
+/// participant is in are read and dropped, bounded by how often they played.
+pub(super) const MY_METRIC_SERIES: &str = "WITH RECURSIVE mine(me) AS (
+            SELECT MIN(me) FROM recording_owners WHERE user_id = ?2 AND kind = ?3
+            UNION ALL
+            SELECT (SELECT MIN(k.me) FROM recording_owners k
+                    WHERE k.user_id = ?2 AND k.kind = ?3 AND k.me > mine.me)
+            FROM mine WHERE mine.me IS NOT NULL
+         )
+         SELECT o.recording_id, o.occurred_at AS played_at, m.value, o.outcome
+         FROM mine
+         CROSS JOIN metrics m ON m.metric = ?1 AND m.subject_kind = 'participant'
+             AND m.subject = mine.me
+         CROSS JOIN recording_owners o ON o.user_id = ?2 AND o.recording_id = m.recording_id
+         WHERE mine.me IS NOT NULL AND o.kind = ?3 AND o.me = m.subject
+         ORDER BY o.occurred_at, o.recording_id";
+
 /// One metric of "me" over the user's recordings of `kind`, oldest first:
 /// the rows a trend is drawn from. Recordings without a linked participant
 /// or without the metric are left out.
@@ -521,23 +543,12 @@ pub(super) async fn my_metric_series(
     kind: &str,
     metric: &str,
 ) -> Result<Vec<MetricPoint>, StoreError> {
-    let rows = sqlx::query(
-        // CROSS JOIN keeps SQLite's join order: the user's owner links in
-        // date order (an index range, the kind copied onto each), then one
-        // primary-key lookup of the metric each, never a scan of every
-        // participant's value of it.
-        "SELECT o.recording_id, o.occurred_at AS played_at, m.value, o.outcome
-         FROM recording_owners o
-         CROSS JOIN metrics m ON m.recording_id = o.recording_id
-             AND m.subject_kind = 'participant' AND m.subject = o.me AND m.metric = ?
-         WHERE o.user_id = ? AND o.kind = ? AND o.me IS NOT NULL
-         ORDER BY o.occurred_at, o.recording_id",
-    )
-    .bind(metric)
-    .bind(user)
-    .bind(kind)
-    .fetch_all(executor)
-    .await?;
+    let rows = sqlx::query(MY_METRIC_SERIES)
+        .bind(metric)
+        .bind(user)
+        .bind(kind)
+        .fetch_all(executor)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok(MetricPoint {

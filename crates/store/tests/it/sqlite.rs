@@ -382,20 +382,205 @@ async fn every_recordings_list_query_walks_an_index_and_never_sorts_the_library(
             "{query:?}\n{}",
             page.join("\n")
         );
+        // A sort only of what a bounded arm of a cursor's seek returned
+        // (at most a page each), never of the rows a walk passes.
+        for (i, line) in walk.iter().enumerate() {
+            if line.contains("TEMP B-TREE") {
+                assert!(
+                    query.cursor.is_some()
+                        && i > 0
+                        && walk[i - 1].trim_start().starts_with("SCAN (subquery-"),
+                    "the page sorts: {query:?}\n{}",
+                    page.join("\n")
+                );
+            }
+        }
+        if query.cursor.is_some() {
+            // The rest of the cursor's own key is a seek on the id that
+            // follows it in the index, never a walk of its ties.
+            assert!(
+                walk.iter().any(|l| {
+                    l.contains("=? AND recording_id<?)") || l.contains("=? AND recording_id>?)")
+                }),
+                "{query:?}\n{}",
+                page.join("\n")
+            );
+        }
+        // A listed recording's facts come from an index: its row would be
+        // read past the stored report.
         assert!(
-            !walk.iter().any(|l| l.contains("TEMP B-TREE")),
-            "the page sorts: {query:?}\n{}",
+            page.iter()
+                .any(|l| l.contains("SEARCH r USING COVERING INDEX recordings_facts")),
+            "{}",
             page.join("\n")
         );
         // Nothing anywhere reads a whole table.
         for line in page.iter().chain(count) {
             let step = line.trim_start();
             assert!(
-                !step.starts_with("SCAN ") || step == "SCAN p",
+                !step.starts_with("SCAN ")
+                    || step == "SCAN p"
+                    // A cursor's arm: at most a page, from its seek above.
+                    || (query.cursor.is_some() && step.starts_with("SCAN (subquery-")),
                 "{query:?}: {step}\n{}\n--\n{}",
                 page.join("\n"),
                 count.join("\n")
             );
         }
+    }
+}
+
+#[tokio::test]
+async fn the_trend_the_coachs_aggregates_and_its_search_read_index_ranges_never_a_table() {
+    use filmroom_store::CoachMetricQuery;
+
+    let store = SqliteStore::connect("sqlite::memory:").await.unwrap();
+    let alice = store
+        .create_user(
+            &filmroom_store::Username::parse("alice").unwrap(),
+            "x",
+            time::OffsetDateTime::UNIX_EPOCH,
+        )
+        .await
+        .unwrap();
+    let aggregates = [
+        CoachMetricQuery {
+            metric: "boost.bpm".into(),
+            ..CoachMetricQuery::default()
+        },
+        CoachMetricQuery {
+            metric: "boost.bpm".into(),
+            kind: Some("rl_replay".into()),
+            group_by_facet: Some("map".into()),
+            from: Some(time::OffsetDateTime::UNIX_EPOCH),
+            until: Some(time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(30)),
+        },
+    ];
+    for aggregate in &aggregates {
+        let plans = store
+            .library_read_plans(alice.id, "rl_replay", "boost.bpm", aggregate, "goal by")
+            .await
+            .unwrap();
+        let [series, groups, search] = plans.as_slice() else {
+            panic!("three statements: {plans:?}")
+        };
+        let all = || series.iter().chain(groups).chain(search);
+        // No statement reads a whole table: every step is a seek, a scan of
+        // the handful of "me" keys, or a full-text lookup.
+        for line in all() {
+            let step = line.trim_start();
+            assert!(
+                !step.starts_with("SCAN ")
+                    || step == "SCAN mine"
+                    || step.contains("VIRTUAL TABLE INDEX")
+                    // The matches of both indexes, to order them.
+                    || step.starts_with("SCAN (subquery-"),
+                "{step}\n{}\n--\n{}\n--\n{}",
+                series.join("\n"),
+                groups.join("\n"),
+                search.join("\n")
+            );
+        }
+        // The metric's values come from one range of the covering series
+        // index per "me" key, never a lookup of the metrics table.
+        for plan in [series, groups] {
+            assert!(
+                plan.iter()
+                    .any(|l| l.contains("SEARCH m USING COVERING INDEX metrics_series")),
+                "{}",
+                plan.join("\n")
+            );
+            assert!(!plan.iter().any(|l| l.contains("SEARCH m USING INDEX")));
+        }
+        for plan in [groups, search] {
+            assert!(
+                plan.iter()
+                    .any(|l| l.contains("SEARCH r USING COVERING INDEX recordings_facts")),
+                "{}",
+                plan.join("\n")
+            );
+        }
+        // The search finds its rows through both full-text indexes and reads
+        // each matching event or passage by rowid.
+        for (index, table) in [("events_fts", "e"), ("passages_fts", "p")] {
+            assert!(
+                search
+                    .iter()
+                    .any(|l| l.contains(&format!("SCAN {index} VIRTUAL TABLE INDEX"))),
+                "{}",
+                search.join("\n")
+            );
+            assert!(
+                search.iter().any(|l| l.contains(&format!(
+                    "SEARCH {table} USING INTEGER PRIMARY KEY (rowid=?)"
+                ))),
+                "{}",
+                search.join("\n")
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_games_list_walks_an_index_and_reads_each_rows_facets_and_score_by_key() {
+    use filmroom_store::{OwnerOutcome, RecordingFilter};
+
+    let store = SqliteStore::connect("sqlite::memory:").await.unwrap();
+    let alice = store
+        .create_user(
+            &filmroom_store::Username::parse("alice").unwrap(),
+            "x",
+            time::OffsetDateTime::UNIX_EPOCH,
+        )
+        .await
+        .unwrap();
+    for filter in [
+        RecordingFilter::default(),
+        RecordingFilter {
+            map: Some("Mannfield".into()),
+            result: Some(OwnerOutcome::Win),
+            ..RecordingFilter::default()
+        },
+        RecordingFilter {
+            descending: false,
+            offset: 5000,
+            ..RecordingFilter::default()
+        },
+    ] {
+        let plans = store.games_plans(alice.id, &filter).await.unwrap();
+        let [rows, count] = plans.as_slice() else {
+            panic!("two statements: {plans:?}")
+        };
+        let shown = || format!("{filter:?}\n{}\n--\n{}", rows.join("\n"), count.join("\n"));
+        for line in rows.iter().chain(count) {
+            let step = line.trim_start();
+            assert!(
+                !step.starts_with("SCAN ") || step == "SCAN p",
+                "{step}: {}",
+                shown()
+            );
+        }
+        // Each side's score: the side by position, then its metric in one
+        // seek of the covering series index on all four keys.
+        assert!(
+            rows.iter().any(|l| l.contains(
+                "SEARCH m USING COVERING INDEX metrics_series \
+                 (metric=? AND subject_kind=? AND subject=? AND recording_id=?)"
+            )),
+            "{}",
+            shown()
+        );
+        // Each facet: one primary-key seek of the owner's copy.
+        assert!(
+            rows.iter().any(|l| l
+                .contains("SEARCH f USING PRIMARY KEY (user_id=? AND recording_id=? AND facet=?)")),
+            "{}",
+            shown()
+        );
+        assert!(
+            !rows.iter().any(|l| l.contains("recording_facets")),
+            "{}",
+            shown()
+        );
     }
 }

@@ -128,6 +128,44 @@ pub async fn app_with_user(
     (app, base, user)
 }
 
+/// A database a bench run generated, to be measured again by a later build
+/// (`FILMROOM_BENCH_LIBRARY=path/filmroom.db`): copied into `data_dir`, so the
+/// app's start migrates it to the later build's schema, and the library is
+/// not generated again (generating 10,000 recordings takes minutes).
+pub fn reuse_library(data_dir: &std::path::Path) -> bool {
+    let Some(saved) = std::env::var_os("FILMROOM_BENCH_LIBRARY") else {
+        return false;
+    };
+    std::fs::copy(&saved, data_dir.join("filmroom.db"))
+        .unwrap_or_else(|e| panic!("copy {}: {e}", saved.to_string_lossy()));
+    true
+}
+
+/// [`app_with_user`] over a reused library: the user `bench` and its token
+/// are already stored.
+pub async fn app_with_stored_user(
+    mut config: filmroom_web::Config,
+) -> (filmroom_web::App, String, filmroom_store::User) {
+    config.server.listen = ([127, 0, 0, 1], 0).into();
+    let app = filmroom_web::App::build(config, rl_domains())
+        .await
+        .unwrap_or_else(|e| panic!("build: {e:#}"));
+    let base = format!(
+        "http://{}",
+        app.local_addr().unwrap_or_else(|e| panic!("{e}"))
+    );
+    let user = app
+        .state()
+        .store
+        .user_by_username(
+            &filmroom_store::Username::parse("bench").unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("no user bench in the reused library"));
+    (app, base, user)
+}
+
 /// The registry the binary builds: the Rocket League domain alone.
 pub fn rl_domains() -> filmroom_domain::Registry {
     let mut domains = filmroom_domain::Registry::new();

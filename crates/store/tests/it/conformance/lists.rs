@@ -97,6 +97,83 @@ pub async fn a_cursor_walks_every_sort_both_ways_like_one_long_page(store: Arc<d
     }
 }
 
+pub async fn a_cursor_through_many_equal_keys_returns_every_recording_exactly_once(
+    store: Arc<dyn Store>,
+) {
+    // Every sort key equal: one date, upload time, duration and title for
+    // the analysed ones, unknown everything for the two not analysed yet.
+    let alice = user(&store, "alice").await;
+    for n in 1..=40 {
+        analysed(
+            &store,
+            alice.id,
+            n,
+            output(500, "Beta", "Online", 2, [1, 0]),
+        )
+        .await;
+    }
+    for n in [41, 42] {
+        store
+            .add_upload(&upload(alice.id, n), at(0), 100)
+            .await
+            .unwrap();
+    }
+    for sort in [
+        RecordingOrder::OccurredAt,
+        RecordingOrder::UploadedAt,
+        RecordingOrder::Duration,
+        RecordingOrder::Title,
+    ] {
+        for descending in [true, false] {
+            let query = RecordingQuery {
+                sort,
+                descending,
+                limit: 100,
+                ..RecordingQuery::default()
+            };
+            let whole: Vec<RecordingId> = store
+                .list_recordings_page(alice.id, &query)
+                .await
+                .unwrap()
+                .items
+                .iter()
+                .map(|i| i.id)
+                .collect();
+            assert_eq!(whole.len(), 42);
+            for limit in [1, 5, 41] {
+                let mut walked = Vec::new();
+                let mut cursor = None;
+                let mut pages = 0;
+                loop {
+                    let page = store
+                        .list_recordings_page(
+                            alice.id,
+                            &RecordingQuery {
+                                limit,
+                                cursor: cursor.clone(),
+                                ..query.clone()
+                            },
+                        )
+                        .await
+                        .unwrap();
+                    pages += 1;
+                    assert!(pages <= 42, "{sort:?} {descending} by {limit}: no end");
+                    walked.extend(page.items.iter().map(|i| i.id));
+                    cursor = page
+                        .next
+                        .map(|c| RecordingCursor::parse(&c.to_string()).unwrap());
+                    if cursor.is_none() {
+                        break;
+                    }
+                }
+                let distinct: HashSet<RecordingId> = walked.iter().copied().collect();
+                assert_eq!(distinct.len(), 42, "{sort:?} {descending} by {limit}");
+                assert_eq!(walked, whole, "{sort:?} descending={descending} by {limit}");
+            }
+        }
+    }
+}
+
 pub async fn the_last_page_has_no_cursor_and_a_cursor_of_another_sort_is_refused(
     store: Arc<dyn Store>,
 ) {

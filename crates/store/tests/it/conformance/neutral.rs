@@ -9,8 +9,8 @@ use filmroom_domain::{
     Analysis, Event, Facts, Metric, Outcome, Participant, Passage, Side, Span, Subject, Unit,
 };
 use filmroom_store::{
-    JobState, OwnerOutcome, ReanalysisScope, RecordingFilter, RecordingId, RecordingOrder,
-    RecordingQuery, Store,
+    CoachHitSource, JobState, OwnerOutcome, ReanalysisScope, RecordingFilter, RecordingId,
+    RecordingOrder, RecordingQuery, Store,
 };
 
 use super::{LEASE, analysed, at, output, upload, user};
@@ -462,6 +462,193 @@ pub async fn my_metric_series_follows_me_across_recordings_in_time_order(store: 
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+// ---- the coach's text search ----
+
+/// (recording n, source, start) of each hit, in order.
+async fn search_hits(
+    store: &Arc<dyn Store>,
+    owner: filmroom_store::UserId,
+    text: &str,
+    numbers: &[(RecordingId, u32)],
+) -> Vec<(u32, CoachHitSource, f64)> {
+    store
+        .coach_search(owner, text, 50)
+        .await
+        .unwrap()
+        .iter()
+        .map(|hit| {
+            let n = numbers
+                .iter()
+                .find(|(id, _)| *id == hit.recording_id)
+                .map_or(0, |(_, n)| *n);
+            (n, hit.source, hit.start_s)
+        })
+        .collect()
+}
+
+pub async fn the_coach_search_finds_word_prefixes_in_order_in_the_owners_recordings_only(
+    store: Arc<dyn Store>,
+) {
+    let alice = user(&store, "alice").await;
+    let bob = user(&store, "bob").await;
+    analysed(
+        &store,
+        alice.id,
+        1,
+        output(300, "Mannfield", "Online", 2, [1, 0]),
+    )
+    .await;
+    analysed(
+        &store,
+        alice.id,
+        2,
+        output(100, "Mannfield", "Online", 2, [1, 0]),
+    )
+    .await;
+    analysed(
+        &store,
+        bob.id,
+        3,
+        output(200, "Mannfield", "Online", 2, [1, 0]),
+    )
+    .await;
+    let numbers = [
+        (recording_of(&store, alice.id, 1).await, 1),
+        (recording_of(&store, alice.id, 2).await, 2),
+        (recording_of(&store, bob.id, 3).await, 3),
+    ];
+    use CoachHitSource::{Event, Passage};
+    // Newest recording first; in one, by time: the passage (60 s), then the
+    // goal event (65.25 s). The page-anchored passage has no time: never a hit.
+    let goals = vec![
+        (1, Passage, 60.0),
+        (1, Event, 65.25),
+        (2, Passage, 60.0),
+        (2, Event, 65.25),
+    ];
+    for text in [
+        "goal by",
+        "GOAL BY blueplayer",
+        "Goal",
+        "  goal   by ",
+        "go b",
+    ] {
+        assert_eq!(
+            search_hits(&store, alice.id, text, &numbers).await,
+            goals,
+            "{text}"
+        );
+    }
+    // Prefixes of words, in the text's order; a word's middle is no match.
+    assert_eq!(
+        search_hits(&store, alice.id, "save by orange", &numbers).await,
+        vec![(1, Event, 120.0), (2, Event, 120.0)]
+    );
+    for text in [
+        "by goal",
+        "oal",
+        "blueplayer goal",
+        "page-anchored",
+        "demolished",
+    ] {
+        assert_eq!(
+            search_hits(&store, alice.id, text, &numbers).await,
+            [],
+            "{text}"
+        );
+    }
+    // Bob's recording, with the same texts, is only ever his.
+    assert_eq!(
+        search_hits(&store, bob.id, "goal", &numbers).await,
+        vec![(3, Passage, 60.0), (3, Event, 65.25)]
+    );
+    let limited = store.coach_search(alice.id, "goal", 3).await.unwrap();
+    assert_eq!(limited.len(), 3);
+}
+
+pub async fn any_text_is_a_valid_coach_search_and_the_index_follows_reanalysis(
+    store: Arc<dyn Store>,
+) {
+    let alice = user(&store, "alice").await;
+    analysed(
+        &store,
+        alice.id,
+        1,
+        output(300, "Mannfield", "Online", 2, [1, 0]),
+    )
+    .await;
+    let id = recording_of(&store, alice.id, 1).await;
+    let numbers = [(id, 1)];
+    // FTS5 operators, quotes, column filters and SQL are only separators or
+    // words to it: never a syntax error.
+    for text in [
+        "\"",
+        "\"goal",
+        "goal\" OR \"save",
+        "NEAR(goal save)",
+        "*",
+        "-goal",
+        "label:goal",
+        "^goal",
+        "AND",
+        "OR",
+        "NOT goal",
+        ")(",
+        "'; DROP TABLE events; --",
+        "{label}: x",
+        "",
+        "  ",
+        "!!",
+        "g*o*a*l",
+    ] {
+        store
+            .coach_search(alice.id, text, 50)
+            .await
+            .unwrap_or_else(|e| panic!("{text:?}: {e}"));
+    }
+    // Quoted or starred, a word is still that word.
+    for text in ["\"goal\"", "goal*", "-goal", "(goal)"] {
+        assert_eq!(
+            search_hits(&store, alice.id, text, &numbers).await.len(),
+            2,
+            "{text}"
+        );
+    }
+    // Every piece is a word of the phrase, so a column filter is not one.
+    for text in ["g*o*a*l", "label:goal"] {
+        assert_eq!(
+            search_hits(&store, alice.id, text, &numbers).await,
+            [],
+            "{text}"
+        );
+    }
+
+    // A re-analysis replaces the indexed texts with the new ones.
+    let job = store.enqueue_job(id, at(10), 3).await.unwrap();
+    let claimed = store.claim_job("w", at(10), LEASE).await.unwrap().unwrap();
+    assert_eq!(claimed.job.id, job);
+    let mut again = output(300, "Mannfield", "Online", 2, [1, 0]);
+    let neutral = again.neutral.as_mut().unwrap();
+    neutral.events.truncate(1);
+    neutral.events[0].label = "Épic demolition by BluePlayer".into();
+    neutral.passages.truncate(1);
+    neutral.passages[0].text = "0:59 a demolition".into();
+    assert!(store.complete_job(job, "w", &again, at(11)).await.unwrap());
+    assert_eq!(search_hits(&store, alice.id, "goal", &numbers).await, []);
+    assert_eq!(
+        search_hits(&store, alice.id, "demoli", &numbers).await,
+        vec![
+            (1, CoachHitSource::Passage, 60.0),
+            (1, CoachHitSource::Event, 65.25)
+        ]
+    );
+    // Diacritics and case are folded both ways.
+    assert_eq!(
+        search_hits(&store, alice.id, "EPIC", &numbers).await.len(),
+        1
     );
 }
 
