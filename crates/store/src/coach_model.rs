@@ -29,9 +29,6 @@ pub struct CoachRecordingQuery {
     pub metrics: Vec<String>,
     /// The metric keys to read of each side (a score); empty reads none.
     pub side_metrics: Vec<String>,
-    /// By kind, the participant that stands for "me" in recordings where no
-    /// link of the owner names one (see [`crate::Store::coach_guess_me`]).
-    pub guessed_me: BTreeMap<String, String>,
 }
 
 /// One recording as the coach sees it: its facts, its owner's "me" and

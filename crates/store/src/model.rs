@@ -381,6 +381,8 @@ pub struct IdentityLink {
     pub kind: String,
     pub participant: String,
     pub created_at: OffsetDateTime,
+    /// Said by the user, or inferred by the platform.
+    pub source: crate::LinkSource,
 }
 
 /// An owner's result in a recording, stored when the analysis or the owner's
