@@ -51,8 +51,10 @@ async fn inferred_participant(
         return Ok(Some(format!("name:{username}")));
     }
     let best = sqlx::query(
+        // The recording's own date: the owner link's copy is refreshed
+        // after this runs.
         "WITH mine AS (
-            SELECT o.recording_id, o.occurred_at FROM recording_owners o
+            SELECT o.recording_id, r.played_at AS occurred_at FROM recording_owners o
             JOIN recordings r ON r.id = o.recording_id AND r.revision IS NOT NULL
             WHERE o.user_id = ?1 AND o.kind = ?2
          )
