@@ -416,6 +416,16 @@ impl OwnerOutcome {
             _ => None,
         }
     }
+
+    /// The outcome as the domain crate names it; `None` when unknown.
+    pub fn side_outcome(self) -> Option<filmroom_domain::SideOutcome> {
+        match self {
+            OwnerOutcome::Win => Some(filmroom_domain::SideOutcome::Win),
+            OwnerOutcome::Loss => Some(filmroom_domain::SideOutcome::Loss),
+            OwnerOutcome::Draw => Some(filmroom_domain::SideOutcome::Draw),
+            OwnerOutcome::Unknown => None,
+        }
+    }
 }
 
 /// A recording's neutral analysis as stored (the report stays in its own

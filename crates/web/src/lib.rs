@@ -16,6 +16,7 @@ pub mod dto;
 pub mod error;
 pub mod events;
 mod game_view;
+pub mod identities;
 pub mod metrics;
 pub mod node;
 pub mod openapi;

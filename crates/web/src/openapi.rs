@@ -29,7 +29,7 @@ use crate::coach::dto::{
 };
 use crate::config::Config;
 use crate::dto::JobJson;
-use crate::{api, coach, ops, recordings, uploads};
+use crate::{api, coach, identities, ops, recordings, uploads};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -72,6 +72,8 @@ use crate::{api, coach, ops, recordings, uploads};
         coach::api::delete_note,
         coach::api::usage_current,
         coach::api::usage_history,
+        identities::get,
+        identities::put,
     ),
     // Event schemas are named by `item_schema`, which does not collect them.
     components(schemas(JobEvent, ChatStreamEvent)),

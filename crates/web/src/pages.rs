@@ -204,7 +204,7 @@ pub struct CredentialsForm {
     pub csrf: String,
 }
 
-fn form<T>(form: Result<Form<T>, FormRejection>) -> Result<T, PageError> {
+pub(crate) fn form<T>(form: Result<Form<T>, FormRejection>) -> Result<T, PageError> {
     form.map(|Form(f)| f).map_err(|e| {
         PageError(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::payload_too_large()
@@ -405,7 +405,9 @@ async fn account(
 ) -> Result<Html<String>, PageError> {
     let tokens = state.store.list_api_tokens(identity.user.id).await?;
     let player_names = state.store.player_names(identity.user.id).await?;
+    let identities = crate::identities::views(state, identity.user.id).await?;
     html(&AccountPage {
+        identities,
         player_names: player_names.join("\n"),
         title: "Account",
         nav: nav(identity),

@@ -96,7 +96,7 @@ pub(super) async fn recordings(
             None => BTreeMap::new(),
         };
         out.push(CoachRecording {
-            id: parse_id(&row.try_get::<String, _>("recording_id")?, "recording id")?,
+            id: row.try_get("recording_id")?,
             kind: row.try_get("kind")?,
             title: row.try_get("title")?,
             occurred_at: from_opt_ts(row.try_get("occurred_at")?)?,
@@ -106,7 +106,7 @@ pub(super) async fn recordings(
             me: row.try_get("me")?,
             me_name: row.try_get("me_name")?,
             me_side: row.try_get("me_side")?,
-            outcome: outcome(&row.try_get::<String, _>("outcome")?)?,
+            outcome: outcome(&row.try_get::<String, _>("outcome")?)?.side_outcome(),
             my_metrics: BTreeMap::new(),
             side_metrics: BTreeMap::new(),
         });
@@ -114,12 +114,12 @@ pub(super) async fn recordings(
     if out.is_empty() {
         return Ok(out);
     }
-    let ids: Vec<String> = out.iter().map(|r| r.id.to_string()).collect();
+    let ids: Vec<&str> = out.iter().map(|r| r.id.as_str()).collect();
     let ids = json_list(&ids)?;
     // (recording, me) pairs: the metrics are read for the stored "me".
-    let pairs: Vec<(String, &str)> = out
+    let pairs: Vec<(&str, &str)> = out
         .iter()
-        .filter_map(|r| Some((r.id.to_string(), r.me.as_deref()?)))
+        .filter_map(|r| Some((r.id.as_str(), r.me.as_deref()?)))
         .collect();
     let pairs =
         serde_json::to_string(&pairs).map_err(|e| StoreError::Corrupt(format!("pairs: {e}")))?;
@@ -128,7 +128,7 @@ pub(super) async fn recordings(
     let index: BTreeMap<String, usize> = out
         .iter()
         .enumerate()
-        .map(|(i, r)| (r.id.to_string(), i))
+        .map(|(i, r)| (r.id.clone(), i))
         .collect();
 
     // "Me"'s metrics of the whole batch in one query: one primary-key range

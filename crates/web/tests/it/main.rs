@@ -11,6 +11,7 @@ mod coach_stored;
 mod coach_tls;
 mod connections;
 mod events;
+mod identity;
 mod isolation;
 mod layers;
 mod operations;
