@@ -74,9 +74,11 @@ async fn inferred_participant(
     };
     let n = to_u64(best.try_get("n")?, "recordings")?;
     let total = to_u64(best.try_get("total")?, "recordings")?;
-    Ok((n >= INFERENCE_MIN_RECORDINGS && n * 2 > total)
-        .then(|| best.try_get("participant"))
-        .transpose()?)
+    if n >= INFERENCE_MIN_RECORDINGS && n * 2 > total {
+        Ok(Some(best.try_get("participant")?))
+    } else {
+        Ok(None)
+    }
 }
 
 /// Brings `user`'s inferred link for `kind` up to date with the rule; `true`

@@ -112,7 +112,12 @@ impl User {
             let detail = self
                 .get_json(app, &format!("/api/v1/recordings/{id}"))
                 .await;
-            mine.push(detail["participants"][0]["key"].as_str().unwrap().to_owned());
+            mine.push(
+                detail["participants"][0]["key"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            );
         }
         let linked = self
             .client
