@@ -200,7 +200,7 @@ pub(super) async fn save(
         .await?;
     }
     // The new participants are new evidence of who each owner is.
-    let relinked = super::identity::infer_for_owners(&mut **tx, recording).await?;
+    let relinked = super::identity::infer_for_owners(tx, recording).await?;
     refresh_outcomes(&mut **tx, Scope::Recording(recording)).await?;
     for user in &relinked {
         refresh_outcomes(&mut **tx, Scope::User(user)).await?;
