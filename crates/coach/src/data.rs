@@ -4,14 +4,15 @@
 //! implements it over the store for the signed-in player), so no tool can ever reach
 //! another player's games. Games reach the coach as [`GameDigest`]s: the few numbers
 //! and moments of one recording from the player's point of view, built from the
-//! stored neutral rows ([`StoredGame`]) with the domain's [`CoachDigestSpec`]
+//! stored neutral rows (the domain crate's [`CoachRecording`], which the store
+//! returns) with the domain's [`CoachDigestSpec`]
 //! (which metrics are the headline stats, which events are moments). No domain's
 //! report is read.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use filmroom_domain::{CoachDigestSpec, Event, MomentOwner, SideOutcome, Subject};
+use filmroom_domain::{CoachDigestSpec, CoachRecording, Event, MomentOwner, SideOutcome, Subject};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -154,6 +155,17 @@ pub enum GameResult {
     Unknown,
 }
 
+impl From<Option<SideOutcome>> for GameResult {
+    fn from(outcome: Option<SideOutcome>) -> Self {
+        match outcome {
+            Some(SideOutcome::Win) => Self::Win,
+            Some(SideOutcome::Loss) => Self::Loss,
+            Some(SideOutcome::Draw) => Self::Draw,
+            None => Self::Unknown,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MomentKind {
@@ -280,28 +292,6 @@ fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
-/// One recording of the player as stored: what a [`GameDigest`] is built from.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StoredGame {
-    pub id: String,
-    pub kind: String,
-    pub title: Option<String>,
-    pub occurred_at: Option<OffsetDateTime>,
-    pub duration_s: Option<f64>,
-    pub facets: BTreeMap<String, String>,
-    /// False when the analysis was degraded.
-    pub complete: bool,
-    /// The player's participant key, name and side (from their stored links).
-    pub me: Option<String>,
-    pub me_name: Option<String>,
-    pub me_side: Option<String>,
-    pub result: GameResult,
-    /// The player's metrics by key (all of them, or the headline ones).
-    pub my_metrics: BTreeMap<String, f64>,
-    /// Each side's metrics by side, then key.
-    pub side_metrics: BTreeMap<String, BTreeMap<String, f64>>,
-}
-
 fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
@@ -382,7 +372,7 @@ impl GameDigest {
     /// participants is the player's. `events` are the recording's events of the
     /// spec's moment kinds (empty for list results).
     pub fn from_stored(
-        game: &StoredGame,
+        game: &CoachRecording,
         spec: &CoachDigestSpec,
         events: &[Event],
     ) -> Option<GameDigest> {
@@ -422,7 +412,7 @@ impl GameDigest {
             complete: game.complete,
             my_name: game.me_name.clone().unwrap_or_else(|| me.to_owned()),
             my_team: my_side.clone().unwrap_or_default(),
-            result: game.result,
+            result: GameResult::from(game.outcome),
             score_for: side_score(my_side.as_ref()),
             score_against: side_score(other_side.as_ref()),
             stats: digest_stats(&named),
@@ -459,16 +449,11 @@ impl GameDigest {
                 _ => {}
             }
         }
-        let result = participant
+        let outcome = participant
             .side
             .as_deref()
-            .and_then(|side| analysis.facts.outcome.for_side(side))
-            .map_or(GameResult::Unknown, |o| match o {
-                SideOutcome::Win => GameResult::Win,
-                SideOutcome::Loss => GameResult::Loss,
-                SideOutcome::Draw => GameResult::Draw,
-            });
-        let stored = StoredGame {
+            .and_then(|side| analysis.facts.outcome.for_side(side));
+        let stored = CoachRecording {
             id: id.to_owned(),
             kind: kind.to_owned(),
             title: Some(analysis.facts.title.clone()),
@@ -479,7 +464,7 @@ impl GameDigest {
             me: Some(me.to_owned()),
             me_name: Some(participant.display_name.clone()),
             me_side: participant.side.clone(),
-            result,
+            outcome,
             my_metrics: my_metrics.clone(),
             side_metrics,
         };

@@ -136,7 +136,7 @@ pub use budget::{BudgetError, BudgetLedger, InMemoryLedger, Reservation, Reserva
 pub use citations::{CitationRef, extract_citations, format_citation, format_clock};
 pub use data::{
     CoachData, DataError, GameDigest, GameQuery, GameResult, InMemoryData, MetricGroup,
-    MetricQuery, NoteView, PassageView, SearchHit, StoredGame,
+    MetricQuery, NoteView, PassageView, SearchHit,
 };
 pub use error::ProviderError;
 pub use openai::{OpenAiCompatConfig, OpenAiCompatProvider};

@@ -4,7 +4,56 @@
 //! spec still gets its recordings listed, searched and cited; only the
 //! headline numbers and moments stay empty.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::{Event, SideOutcome};
+
+/// One recording as the coach reads it: its facts, its owner's "me" and
+/// stored outcome, and the metrics asked for. The store builds it from the
+/// stored neutral rows (never from a report) and the coach turns it into its
+/// digest with the domain's [`CoachDigestSpec`]; both crates use this one type.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CoachRecording {
+    /// The recording's id.
+    pub id: String,
+    /// Its kind (`rl_replay`).
+    pub kind: String,
+    /// Its title, once analysed.
+    pub title: Option<String>,
+    /// When it happened, when known.
+    pub occurred_at: Option<OffsetDateTime>,
+    /// Its length in seconds, when known.
+    pub duration_s: Option<f64>,
+    /// Its facets (`playlist`, `map`...).
+    pub facets: BTreeMap<String, String>,
+    /// False when the analysis was degraded (read in part).
+    pub complete: bool,
+    /// The owner's participant key, when one of their links (their own or
+    /// inferred) names one, with its display name and side.
+    pub me: Option<String>,
+    /// "Me"'s display name in the recording.
+    pub me_name: Option<String>,
+    /// "Me"'s side in the recording.
+    pub me_side: Option<String>,
+    /// The owner's stored outcome; `None` when unknown.
+    pub outcome: Option<SideOutcome>,
+    /// "Me"'s metrics, by key (all of them, or the ones asked for).
+    pub my_metrics: BTreeMap<String, f64>,
+    /// Each side's metrics, by side then key.
+    pub side_metrics: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+/// A recording's events of some kinds and its timed passages, for one owner.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CoachMoments {
+    /// The events, in time order.
+    pub events: Vec<Event>,
+    /// `(start_s, end_s, text)`; passages by page have no times and are left out.
+    pub passages: Vec<(f64, f64, String)>,
+}
 
 /// The headline stats and moments of a domain, for the coach.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

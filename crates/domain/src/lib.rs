@@ -26,7 +26,9 @@ pub use analysis::{
     Span, Subject, Unit,
 };
 pub use clock::{format_clock, parse_clock};
-pub use coach::{CoachDigestSpec, HeadlineStat, MomentOwner, MomentRule};
+pub use coach::{
+    CoachDigestSpec, CoachMoments, CoachRecording, HeadlineStat, MomentOwner, MomentRule,
+};
 pub use domain::{
     AnalysisError, AnalysisInput, CoachProfile, DeclaredLength, Domain, InputMode, Limits,
     MetricDefinition, RECOGNITION_HEAD_BYTES, Recognition, ReportError, UNREADABLE_CODE,

@@ -1,13 +1,11 @@
 //! Plain types of the coach's reads ([`crate::Store::coach_recordings`] and
-//! friends): one recording from its owner's point of view, built from the
-//! stored neutral rows, never from a report.
+//! friends), built from the stored neutral rows, never from a report. One
+//! recording from its owner's point of view ([`CoachRecording`]) and its
+//! moments are the domain crate's types, which the coach consumes as they are.
 
-use std::collections::BTreeMap;
-
-use filmroom_domain::Event;
+pub use filmroom_domain::{CoachMoments, CoachRecording};
 use time::OffsetDateTime;
 
-use crate::model::OwnerOutcome;
 use crate::types::RecordingId;
 
 /// Which of a user's analysed recordings the coach reads, newest first.
@@ -29,40 +27,6 @@ pub struct CoachRecordingQuery {
     pub metrics: Vec<String>,
     /// The metric keys to read of each side (a score); empty reads none.
     pub side_metrics: Vec<String>,
-    /// By kind, the participant that stands for "me" in recordings where no
-    /// link of the owner names one (see [`crate::Store::coach_guess_me`]).
-    pub guessed_me: BTreeMap<String, String>,
-}
-
-/// One recording as the coach sees it: its facts, its owner's "me" and
-/// outcome, and the metrics asked for.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CoachRecording {
-    pub id: RecordingId,
-    pub kind: String,
-    pub title: Option<String>,
-    pub occurred_at: Option<OffsetDateTime>,
-    pub duration_s: Option<f64>,
-    pub facets: BTreeMap<String, String>,
-    /// False when the analysis was degraded (read in part).
-    pub complete: bool,
-    /// The owner's participant key, when one of their links names one.
-    pub me: Option<String>,
-    pub me_name: Option<String>,
-    pub me_side: Option<String>,
-    pub outcome: OwnerOutcome,
-    /// "Me"'s metrics, by key.
-    pub my_metrics: BTreeMap<String, f64>,
-    /// Each side's metrics, by side then key.
-    pub side_metrics: BTreeMap<String, BTreeMap<String, f64>>,
-}
-
-/// A recording's events of some kinds and its passages, for one owner.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CoachMoments {
-    pub events: Vec<Event>,
-    /// `(start_s, end_s, text)`; passages by page have no times and are left out.
-    pub passages: Vec<(f64, f64, String)>,
 }
 
 /// Where a search hit was found.

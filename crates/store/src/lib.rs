@@ -16,6 +16,7 @@
 mod coach_model;
 mod cursor;
 mod error;
+mod identity_model;
 mod model;
 pub mod objects;
 mod sqlite;
@@ -25,6 +26,7 @@ mod types;
 pub use coach_model::*;
 pub use cursor::{CursorKey, RecordingCursor};
 pub use error::StoreError;
+pub use identity_model::*;
 pub use model::*;
 pub use sqlite::SqliteStore;
 pub use store::{Store, TOKEN_LAST_USED_EVERY};

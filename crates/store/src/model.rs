@@ -390,6 +390,8 @@ pub struct IdentityLink {
     pub kind: String,
     pub participant: String,
     pub created_at: OffsetDateTime,
+    /// Said by the user, or inferred by the platform.
+    pub source: crate::LinkSource,
 }
 
 /// An owner's result in a recording, stored when the analysis or the owner's
@@ -421,6 +423,16 @@ impl OwnerOutcome {
             "draw" => Some(OwnerOutcome::Draw),
             "unknown" => Some(OwnerOutcome::Unknown),
             _ => None,
+        }
+    }
+
+    /// The outcome as the domain crate names it; `None` when unknown.
+    pub fn side_outcome(self) -> Option<filmroom_domain::SideOutcome> {
+        match self {
+            OwnerOutcome::Win => Some(filmroom_domain::SideOutcome::Win),
+            OwnerOutcome::Loss => Some(filmroom_domain::SideOutcome::Loss),
+            OwnerOutcome::Draw => Some(filmroom_domain::SideOutcome::Draw),
+            OwnerOutcome::Unknown => None,
         }
     }
 }

@@ -22,6 +22,7 @@ use crate::coach_model::{
     CoachSearchHit,
 };
 use crate::error::StoreError;
+use crate::identity_model::KindIdentities;
 use crate::model::{
     AnalysisOutput, ApiToken, Backoff, BudgetReservation, BudgetSettlement, BudgetStatus,
     ClaimedJob, Conversation, ConversationSummary, FailOutcome, IdentityLink, Job, JobCounts,
@@ -38,6 +39,7 @@ use crate::types::{
 
 mod coach;
 mod coach_reads;
+mod identity;
 mod list;
 mod neutral;
 mod nodes;
@@ -411,6 +413,8 @@ impl Store for SqliteStore {
                 }
                 other => other,
             })?;
+        // The user's own link replaces the inferred one.
+        identity::infer(&mut tx, &user.to_string(), kind).await?;
         neutral::refresh_outcomes(&mut *tx, neutral::Scope::User(&user.to_string())).await?;
         tx.commit().await?;
         Ok(())
@@ -433,6 +437,8 @@ impl Store for SqliteStore {
         .await?
         .rows_affected()
             > 0;
+        // Without links of their own, the inferred one comes back.
+        identity::infer(&mut tx, &user.to_string(), kind).await?;
         neutral::refresh_outcomes(&mut *tx, neutral::Scope::User(&user.to_string())).await?;
         tx.commit().await?;
         Ok(removed)
@@ -442,19 +448,50 @@ impl Store for SqliteStore {
         neutral::links(&self.pool, &user.to_string()).await
     }
 
+    async fn identities(&self, user: UserId) -> Result<Vec<KindIdentities>, StoreError> {
+        identity::identities(&self.pool, &user.to_string()).await
+    }
+
+    async fn set_identity_links(
+        &self,
+        user: UserId,
+        kind: &str,
+        participants: &[String],
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let id = user.to_string();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM identity_links WHERE user_id = ? AND kind = ? AND source = 'user'",
+        )
+        .bind(&id)
+        .bind(kind)
+        .execute(&mut *tx)
+        .await?;
+        for participant in participants {
+            neutral::link(&mut tx, &id, kind, participant, now)
+                .await
+                .map_err(|e| match e {
+                    StoreError::Database(sqlx::Error::Database(db))
+                        if db.is_foreign_key_violation() =>
+                    {
+                        StoreError::NotFound { entity: "user" }
+                    }
+                    other => other,
+                })?;
+        }
+        identity::infer(&mut tx, &id, kind).await?;
+        neutral::refresh_outcomes(&mut *tx, neutral::Scope::User(&id)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn coach_recordings(
         &self,
         owner: UserId,
         query: &CoachRecordingQuery,
     ) -> Result<Vec<CoachRecording>, StoreError> {
         coach_reads::recordings(&self.pool, owner, query).await
-    }
-
-    async fn coach_guess_me(
-        &self,
-        owner: UserId,
-    ) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
-        coach_reads::guess_me(&self.pool, owner).await
     }
 
     async fn coach_moments(
@@ -637,6 +674,8 @@ impl Store for SqliteStore {
             };
             neutral::link(&mut tx, &id.to_string(), kind, &key, now).await?;
         }
+        // No names leaves the kind to inference again.
+        identity::infer(&mut tx, &id.to_string(), kind).await?;
         neutral::refresh_outcomes(&mut *tx, neutral::Scope::User(&id.to_string())).await?;
         tx.commit().await?;
         Ok(())
@@ -940,15 +979,18 @@ impl Store for SqliteStore {
             insert_job(&mut tx, job, recording, now, crate::DEFAULT_MAX_ATTEMPTS).await?;
             Some(job)
         } else {
-            // An analysed recording gets its new owner's "me" and outcome now.
-            neutral::refresh_outcomes(
-                &mut *tx,
+            // An analysed recording gets its new owner's "me" and outcome
+            // now, and is one more piece of evidence of who they are.
+            let owner = upload.owner.to_string();
+            let scope = if identity::infer(&mut tx, &owner, upload.kind.as_str()).await? {
+                neutral::Scope::User(&owner)
+            } else {
                 neutral::Scope::Owner {
-                    user: &upload.owner.to_string(),
+                    user: &owner,
                     recording: &recording.to_string(),
-                },
-            )
-            .await?;
+                }
+            };
+            neutral::refresh_outcomes(&mut *tx, scope).await?;
             None
         };
         tx.commit().await?;

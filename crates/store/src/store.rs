@@ -221,7 +221,21 @@ pub trait Store: Send + Sync + 'static {
         kind: &str,
         participant: &str,
     ) -> Result<bool, StoreError>;
+    /// Every link of the user, theirs and inferred.
     async fn identity_links(&self, user: UserId) -> Result<Vec<IdentityLink>, StoreError>;
+    /// Per kind the user has recordings or links of: their links, how many
+    /// of their recordings "me" is known in, and who they could be.
+    async fn identities(&self, user: UserId) -> Result<Vec<crate::KindIdentities>, StoreError>;
+    /// Makes `participants` the user's own links for `kind`, replacing their
+    /// previous ones of that kind (the inferred link too); none gives the kind
+    /// back to inference. Refreshes the stored outcomes, all in one transaction.
+    async fn set_identity_links(
+        &self,
+        user: UserId,
+        kind: &str,
+        participants: &[String],
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
 
     // ---- jobs ----
 
@@ -529,12 +543,6 @@ pub trait Store: Send + Sync + 'static {
         owner: UserId,
         query: &CoachRecordingQuery,
     ) -> Result<Vec<CoachRecording>, StoreError>;
-    /// For each kind the owner has no identity link for, the human participant
-    /// in most of their recordings of it: who "me" probably is until they say.
-    async fn coach_guess_me(
-        &self,
-        owner: UserId,
-    ) -> Result<std::collections::BTreeMap<String, String>, StoreError>;
     /// One owned recording's events of `event_kinds` and its timed passages;
     /// `None` when the owner does not own it.
     async fn coach_moments(

@@ -73,6 +73,8 @@ use crate::{accounts, coach, operations};
         coach::api::delete_note,
         coach::api::usage_current,
         coach::api::usage_history,
+        accounts::identities::get,
+        accounts::identities::put,
     ),
     // Event schemas are named by `item_schema`, which does not collect them.
     components(schemas(JobEvent, ChatStreamEvent)),

@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
-use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -78,6 +78,9 @@ pub enum RouteId {
     ApiDeleteNote,
     ApiUsageCurrent,
     ApiUsageHistory,
+    ApiIdentities,
+    ApiSetIdentities,
+    SetIdentityForm,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +89,7 @@ pub enum Verb {
     Post,
     Patch,
     Delete,
+    Put,
 }
 
 /// Who may call a route.
@@ -115,7 +119,7 @@ const fn r(id: RouteId, verb: Verb, path: &'static str, access: Access) -> Route
 
 use Access::{Anyone, SignedIn};
 use RouteId as R;
-use Verb::{Delete, Get, Patch, Post};
+use Verb::{Delete, Get, Patch, Post, Put};
 
 pub const ROUTES: &[Route] = &[
     r(R::Home, Get, "/", Anyone),
@@ -221,6 +225,9 @@ pub const ROUTES: &[Route] = &[
     ),
     r(R::ApiUsageCurrent, Get, "/api/v1/usage/current", SignedIn),
     r(R::ApiUsageHistory, Get, "/api/v1/usage/history", SignedIn),
+    r(R::ApiIdentities, Get, "/api/v1/me/identities", SignedIn),
+    r(R::ApiSetIdentities, Put, "/api/v1/me/identities", SignedIn),
+    r(R::SetIdentityForm, Post, "/account/identity", SignedIn),
 ];
 
 fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
@@ -294,6 +301,9 @@ fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
         R::ApiDeleteNote => delete(coach::api::delete_note),
         R::ApiUsageCurrent => get(coach::api::usage_current),
         R::ApiUsageHistory => get(coach::api::usage_history),
+        R::ApiIdentities => get(accounts::identities::get),
+        R::ApiSetIdentities => put(accounts::identities::put),
+        R::SetIdentityForm => post(accounts::identities::set_form),
     }
 }
 

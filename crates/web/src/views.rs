@@ -55,6 +55,8 @@ pub struct AccountPage {
     pub title: &'static str,
     /// One a line, for the textarea.
     pub player_names: String,
+    /// Who the user is in each kind of recording (their links, or inferred).
+    pub identities: Vec<crate::accounts::identities::IdentityView>,
     pub nav: Option<Nav>,
     pub csrf: String,
     pub username: String,

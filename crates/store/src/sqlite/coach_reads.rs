@@ -70,30 +70,18 @@ pub(super) async fn recordings(
         binds.push(Bind::Text(id.to_string()));
     }
     binds.push(Bind::Int(i64::from(query.limit)));
-    let guesses = serde_json::to_string(&query.guessed_me)
-        .map_err(|e| StoreError::Corrupt(format!("guesses: {e}")))?;
-    binds.insert(0, Bind::Text(guesses));
     // Newest first on the owner link's own date (indexed per user); SQLite
-    // sorts NULL lowest, so undated recordings come last. Where no link of the
-    // owner names a participant, the guessed one (if in the recording) stands
-    // in, with its outcome read from its side by the stored outcome's rule.
+    // sorts NULL lowest, so undated recordings come last. "Me" and the
+    // outcome are the stored ones (links, the user's or inferred), the same
+    // the lists and pages show.
     let sql = format!(
         "SELECT o.recording_id, r.kind, r.title, o.occurred_at, r.duration_s, r.degraded_code,
-            COALESCE(p.participant, g.participant) AS me,
-            COALESCE(p.display_name, g.display_name) AS me_name,
-            COALESCE(p.side, g.side) AS me_side,
-            CASE WHEN o.me IS NOT NULL OR g.participant IS NULL THEN o.outcome
-                 WHEN r.outcome = 'draw' AND g.side IS NOT NULL THEN 'draw'
-                 WHEN r.outcome = 'winner' AND g.side = r.winner_side THEN 'win'
-                 WHEN r.outcome = 'winner' AND g.side IS NOT NULL THEN 'loss'
-                 ELSE 'unknown' END AS outcome,
+            p.participant AS me, p.display_name AS me_name, p.side AS me_side, o.outcome,
             (SELECT json_group_object(f.facet, f.value) FROM recording_facets f
                 WHERE f.recording_id = o.recording_id) AS facets_json
          FROM recording_owners o
          JOIN recordings r INDEXED BY recordings_facts ON r.id = o.recording_id
          LEFT JOIN participants p ON p.recording_id = o.recording_id AND p.participant = o.me
-         LEFT JOIN participants g ON o.me IS NULL AND g.recording_id = o.recording_id
-             AND g.participant = json_extract(?, '$.' || json_quote(r.kind))
          WHERE {conditions}
          ORDER BY o.occurred_at DESC, o.recording_id DESC
          LIMIT ?"
@@ -108,7 +96,7 @@ pub(super) async fn recordings(
             None => BTreeMap::new(),
         };
         out.push(CoachRecording {
-            id: parse_id(&row.try_get::<String, _>("recording_id")?, "recording id")?,
+            id: row.try_get("recording_id")?,
             kind: row.try_get("kind")?,
             title: row.try_get("title")?,
             occurred_at: from_opt_ts(row.try_get("occurred_at")?)?,
@@ -118,7 +106,7 @@ pub(super) async fn recordings(
             me: row.try_get("me")?,
             me_name: row.try_get("me_name")?,
             me_side: row.try_get("me_side")?,
-            outcome: outcome(&row.try_get::<String, _>("outcome")?)?,
+            outcome: outcome(&row.try_get::<String, _>("outcome")?)?.side_outcome(),
             my_metrics: BTreeMap::new(),
             side_metrics: BTreeMap::new(),
         });
@@ -126,13 +114,12 @@ pub(super) async fn recordings(
     if out.is_empty() {
         return Ok(out);
     }
-    let ids: Vec<String> = out.iter().map(|r| r.id.to_string()).collect();
+    let ids: Vec<&str> = out.iter().map(|r| r.id.as_str()).collect();
     let ids = json_list(&ids)?;
-    // (recording, me) pairs: the metrics are read for the participant the
-    // first query settled on, link or guess.
-    let pairs: Vec<(String, &str)> = out
+    // (recording, me) pairs: the metrics are read for the stored "me".
+    let pairs: Vec<(&str, &str)> = out
         .iter()
-        .filter_map(|r| Some((r.id.to_string(), r.me.as_deref()?)))
+        .filter_map(|r| Some((r.id.as_str(), r.me.as_deref()?)))
         .collect();
     let pairs =
         serde_json::to_string(&pairs).map_err(|e| StoreError::Corrupt(format!("pairs: {e}")))?;
@@ -141,7 +128,7 @@ pub(super) async fn recordings(
     let index: BTreeMap<String, usize> = out
         .iter()
         .enumerate()
-        .map(|(i, r)| (r.id.to_string(), i))
+        .map(|(i, r)| (r.id.clone(), i))
         .collect();
 
     // "Me"'s metrics of the whole batch in one query: one primary-key range
@@ -188,34 +175,6 @@ pub(super) async fn recordings(
         }
     }
     Ok(out)
-}
-
-pub(super) async fn guess_me(
-    pool: &SqlitePool,
-    user: UserId,
-) -> Result<BTreeMap<String, String>, StoreError> {
-    // Per kind the user has no link for: the human participant in most of
-    // their recordings (the uploader is in all of them); ties go to the one
-    // seen most recently.
-    let rows = sqlx::query(
-        "SELECT kind, participant FROM (
-            SELECT r.kind, p.participant,
-                ROW_NUMBER() OVER (PARTITION BY r.kind
-                    ORDER BY COUNT(*) DESC, MAX(o.occurred_at) DESC, p.participant) AS rank
-            FROM recording_owners o
-            JOIN recordings r ON r.id = o.recording_id
-            JOIN participants p ON p.recording_id = o.recording_id AND p.is_bot = 0
-            WHERE o.user_id = ?1 AND NOT EXISTS (
-                SELECT 1 FROM identity_links l WHERE l.user_id = ?1 AND l.kind = r.kind)
-            GROUP BY r.kind, p.participant
-         ) WHERE rank = 1",
-    )
-    .bind(user.to_string())
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get("kind")?, row.try_get("participant")?)))
-        .collect()
 }
 
 pub(super) async fn moments(

@@ -199,7 +199,13 @@ pub(super) async fn save(
         .execute(&mut **tx)
         .await?;
     }
-    refresh_outcomes(&mut **tx, Scope::Recording(recording)).await
+    // The new participants are new evidence of who each owner is.
+    let relinked = super::identity::infer_for_owners(tx, recording).await?;
+    refresh_outcomes(&mut **tx, Scope::Recording(recording)).await?;
+    for user in &relinked {
+        refresh_outcomes(&mut **tx, Scope::User(user)).await?;
+    }
+    Ok(())
 }
 
 /// Whose stored outcomes to recompute.
@@ -215,10 +221,9 @@ pub(super) enum Scope<'a> {
 /// Recomputes "me" and the outcome of the owner links in `scope`, with their
 /// copies of the recording's date, title and duration that the lists sort
 /// on. "Me" is the first participant (in the analysis's order) that one of
-/// the owner's links for the recording's kind names: by key, or, for a
-/// `name:` link, by its display name (old replays and bots have no platform
-/// id); or whose display name is the owner's username, ignoring case (so a
-/// new user who plays under their username sees results before linking). The outcome is
+/// the owner's links for the recording's kind (their own or the inferred
+/// one, see `identity`) names: by key, or, for a `name:` link, by its display
+/// name (old replays and bots have no platform id). The outcome is
 /// the recording's result seen from that participant's side; `unknown` when
 /// no participant is linked, the participant has no side, or the domain
 /// records no result.
@@ -241,15 +246,13 @@ pub(super) async fn refresh_outcomes(
             SELECT o.user_id, o.recording_id,
                 (SELECT p.participant FROM participants p
                     WHERE p.recording_id = o.recording_id
-                      AND (EXISTS (SELECT 1 FROM identity_links l
+                      AND EXISTS (SELECT 1 FROM identity_links l
                               JOIN recordings r ON r.id = p.recording_id AND l.kind = r.kind
                               WHERE l.user_id = o.user_id
                                 AND (l.participant = p.participant
                                      OR (l.participant LIKE 'name:%'
                                          AND substr(l.participant, 6) = p.display_name
                                              COLLATE NOCASE)))
-                           OR p.display_name = (SELECT u.username FROM users u
-                                                WHERE u.id = o.user_id) COLLATE NOCASE)
                     ORDER BY p.position LIMIT 1) AS me
             FROM recording_owners o
             WHERE {condition}
@@ -293,8 +296,14 @@ pub(super) async fn link(
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO identity_links (user_id, kind, participant, created_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (user_id, kind, participant) DO NOTHING",
+        // Confirming the inferred participant makes it the user's own link,
+        // dated now; linking again changes nothing.
+        "INSERT INTO identity_links (user_id, kind, participant, created_at, source)
+         VALUES (?, ?, ?, ?, 'user')
+         ON CONFLICT (user_id, kind, participant) DO UPDATE SET
+            created_at = CASE WHEN source = 'inferred' THEN excluded.created_at
+                              ELSE created_at END,
+            source = 'user'",
     )
     .bind(user)
     .bind(kind)
@@ -310,8 +319,8 @@ pub(super) async fn links(
     user: &str,
 ) -> Result<Vec<IdentityLink>, StoreError> {
     let rows = sqlx::query(
-        "SELECT kind, participant, created_at FROM identity_links WHERE user_id = ?
-         ORDER BY kind, created_at, participant",
+        "SELECT kind, participant, created_at, source FROM identity_links WHERE user_id = ?
+         ORDER BY kind, source = 'inferred', created_at, participant",
     )
     .bind(user)
     .fetch_all(executor)
@@ -322,6 +331,7 @@ pub(super) async fn links(
                 kind: row.try_get("kind")?,
                 participant: row.try_get("participant")?,
                 created_at: super::from_ts(row.try_get("created_at")?)?,
+                source: super::identity::source(&row.try_get::<String, _>("source")?)?,
             })
         })
         .collect()

@@ -17,9 +17,11 @@ use filmroom_store::{
 use time::OffsetDateTime;
 
 mod coach;
+mod identity;
 mod lists;
 mod neutral;
 pub use coach::*;
+pub use identity::*;
 pub use lists::*;
 pub use neutral::*;
 
@@ -92,6 +94,10 @@ macro_rules! conformance_tests {
             another_users_cursor_shows_nothing_of_theirs,
             list_totals_follow_uploads_analyses_links_and_new_owners,
             the_games_list_shows_the_neutral_facts_score_and_stored_outcome,
+            me_is_inferred_from_three_recordings_and_the_users_own_link_replaces_it,
+            nobody_is_inferred_from_a_library_of_other_peoples_games,
+            a_tie_goes_to_the_participant_in_the_newest_recording,
+            a_second_owner_of_an_analysed_recording_is_inferred_at_upload,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {

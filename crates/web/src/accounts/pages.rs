@@ -265,7 +265,9 @@ async fn account(
 ) -> Result<Html<String>, PageError> {
     let tokens = service::tokens(state, identity.user.id).await?;
     let player_names = service::player_names(state, identity.user.id).await?;
+    let identities = super::identities::views(state, identity.user.id).await?;
     html(&AccountPage {
+        identities,
         player_names: player_names.join("\n"),
         title: "Account",
         nav: nav(identity),

@@ -12,16 +12,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use filmroom_coach::{
-    CoachData, DataError, GameDigest, GameQuery, GameResult, MetricGroup, MetricQuery, NoteView,
-    SearchHit, StoredGame,
+    CoachData, DataError, GameDigest, GameQuery, MetricGroup, MetricQuery, NoteView, SearchHit,
 };
 use filmroom_domain::{CoachDigestSpec, Registry};
 use filmroom_store::{
-    CoachMetricQuery, CoachRecording, CoachRecordingQuery, Note, NoteAuthor, NoteId, OwnerOutcome,
-    RecordingId, Store, UserId,
+    CoachMetricQuery, CoachRecording, CoachRecordingQuery, Note, NoteAuthor, NoteId, RecordingId,
+    Store, UserId,
 };
 use time::OffsetDateTime;
-use tokio::sync::OnceCell;
 
 /// How many of a user's most recent recordings a list reads at most: the
 /// tools' own cap, so their "older games may be missing" notices are true.
@@ -37,8 +35,6 @@ pub struct StoreCoachData {
     list_metrics: Vec<String>,
     /// The side metrics every digest reads: each domain's score key.
     score_metrics: Vec<String>,
-    /// Who "me" probably is, per kind the user has not linked, read once per turn.
-    guesses: OnceCell<BTreeMap<String, String>>,
 }
 
 impl StoreCoachData {
@@ -73,26 +69,13 @@ impl StoreCoachData {
             specs,
             list_metrics,
             score_metrics,
-            guesses: OnceCell::new(),
         }
-    }
-
-    async fn guesses(&self) -> Result<&BTreeMap<String, String>, DataError> {
-        self.guesses
-            .get_or_try_init(|| async {
-                self.store
-                    .coach_guess_me(self.user)
-                    .await
-                    .map_err(data_error)
-            })
-            .await
     }
 
     async fn recordings(
         &self,
-        mut query: CoachRecordingQuery,
+        query: CoachRecordingQuery,
     ) -> Result<Vec<CoachRecording>, DataError> {
-        query.guessed_me = self.guesses().await?.clone();
         self.store
             .coach_recordings(self.user, &query)
             .await
@@ -111,29 +94,6 @@ impl StoreCoachData {
             .flat_map(|s| &s.headline)
             .find(|h| h.name == name)
             .map_or_else(|| name.to_owned(), |h| h.metric.clone())
-    }
-}
-
-fn stored_game(row: &CoachRecording) -> StoredGame {
-    StoredGame {
-        id: row.id.to_string(),
-        kind: row.kind.clone(),
-        title: row.title.clone(),
-        occurred_at: row.occurred_at,
-        duration_s: row.duration_s,
-        facets: row.facets.clone(),
-        complete: row.complete,
-        me: row.me.clone(),
-        me_name: row.me_name.clone(),
-        me_side: row.me_side.clone(),
-        result: match row.outcome {
-            OwnerOutcome::Win => GameResult::Win,
-            OwnerOutcome::Loss => GameResult::Loss,
-            OwnerOutcome::Draw => GameResult::Draw,
-            OwnerOutcome::Unknown => GameResult::Unknown,
-        },
-        my_metrics: row.my_metrics.clone(),
-        side_metrics: row.side_metrics.clone(),
     }
 }
 
@@ -171,9 +131,7 @@ impl CoachData for StoreCoachData {
         // A recording none of whose participants is the user's has no digest.
         Ok(rows
             .iter()
-            .filter_map(|row| {
-                GameDigest::from_stored(&stored_game(row), &self.spec(&row.kind), &[])
-            })
+            .filter_map(|row| GameDigest::from_stored(row, &self.spec(&row.kind), &[]))
             .collect())
     }
 
@@ -201,10 +159,8 @@ impl CoachData for StoreCoachData {
             .await
             .map_err(data_error)?
             .unwrap_or_default();
-        Ok(
-            GameDigest::from_stored(&stored_game(row), &spec, &moments.events)
-                .map(|d| d.with_detail(&row.my_metrics, &moments.passages)),
-        )
+        Ok(GameDigest::from_stored(row, &spec, &moments.events)
+            .map(|d| d.with_detail(&row.my_metrics, &moments.passages)))
     }
 
     async fn notes(&self) -> Result<Vec<NoteView>, DataError> {

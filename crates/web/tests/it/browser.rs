@@ -311,6 +311,17 @@ async fn in_a_browser_a_player_signs_up_uploads_replays_and_opens_every_tab_of_a
 
     browser.assert_no_console_errors("on the game's tabs").await;
 
+    // Two strangers' games infer nobody: the player picks who they are on the
+    // account page, and the coach then has that game from their side.
+    browser.goto(&app.url("/account")).await;
+    browser.click("form.identity-pick button").await;
+    browser
+        .wait_for_script(
+            "return document.body.innerText.includes('You appear as');",
+            json!(true),
+        )
+        .await;
+
     // The coach streams a cited answer; a citation opens the game at its moment.
     browser.goto(&app.url("/coach")).await;
     browser

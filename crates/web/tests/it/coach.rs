@@ -92,6 +92,45 @@ impl User {
         }
     }
 
+    /// Uploads and waits like [`User::upload_and_wait`], then says the first
+    /// player of each game is this user (alt accounts are links too): one or
+    /// two strangers' games infer nobody, and the coach digests only games
+    /// in which it knows which player is the user.
+    pub async fn upload_and_claim(&self, app: &TestApp, names: &[&str]) -> Vec<String> {
+        let ids = self.upload_and_wait(app, names).await;
+        let current = self.get_json(app, "/api/v1/me/identities").await;
+        let mut mine: Vec<String> = current["kinds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|k| k["kind"] == "rl_replay")
+            .flat_map(|k| k["links"].as_array().unwrap().clone())
+            .filter(|l| l["source"] == "user")
+            .map(|l| l["participant"].as_str().unwrap().to_owned())
+            .collect();
+        for id in &ids {
+            let detail = self
+                .get_json(app, &format!("/api/v1/recordings/{id}"))
+                .await;
+            mine.push(
+                detail["participants"][0]["key"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+        let linked = self
+            .client
+            .put(app.url("/api/v1/me/identities"))
+            .header("X-CSRF-Token", &self.csrf)
+            .json(&json!({ "kind": "rl_replay", "participants": mine }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(linked.status(), StatusCode::OK);
+        ids
+    }
+
     pub async fn upload_and_wait(&self, app: &TestApp, names: &[&str]) -> Vec<String> {
         let files = names.iter().map(|n| (*n, replay_bytes(n))).collect();
         let uploaded: Value = self.upload(app, files).await.json().await.unwrap();
@@ -296,7 +335,7 @@ async fn with_no_configuration_a_new_user_gets_a_cited_answer_about_their_games(
     let app = spawn_app().await;
     let alice = app.sign_up("alice", PASSWORD).await;
     let games = alice
-        .upload_and_wait(&app, &["00bb.replay", "07e9.replay"])
+        .upload_and_claim(&app, &["00bb.replay", "07e9.replay"])
         .await;
 
     let reply = alice
@@ -366,7 +405,7 @@ async fn a_model_server_answer_runs_the_tool_on_the_users_games_and_is_metered_p
     let model = FakeModel::start().await;
     let app = spawn_app_with(|c| use_fake_model(c, &model, plan(1_000_000, 100))).await;
     let alice = app.sign_up("alice", PASSWORD).await;
-    let games = alice.upload_and_wait(&app, &["00bb.replay"]).await;
+    let games = alice.upload_and_claim(&app, &["00bb.replay"]).await;
 
     let reply = alice
         .chat(&app, json!({ "message": "How did my last game go?" }))
@@ -428,7 +467,7 @@ async fn fifty_concurrent_chats_never_spend_past_a_nearly_spent_budget() {
     let limit = 12_000;
     let app = spawn_app_with(|c| use_fake_model(c, &model, plan(limit, 1_000))).await;
     let alice = Arc::new(app.sign_up("alice", PASSWORD).await);
-    alice.upload_and_wait(&app, &["00bb.replay"]).await;
+    alice.upload_and_claim(&app, &["00bb.replay"]).await;
     let app = Arc::new(app);
 
     let mut tasks = Vec::new();

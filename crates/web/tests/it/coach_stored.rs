@@ -165,7 +165,7 @@ async fn a_coach_turn_over_stored_recordings_reads_no_report() {
     let app = spawn_app_with_routes(|_| {}, test_routes()).await;
     let alice = app.sign_up("alice", PASSWORD).await;
     let games = alice
-        .upload_and_wait(
+        .upload_and_claim(
             &app,
             &["00bb.replay", "07e9.replay", "002c.replay", "029d.replay"],
         )
@@ -241,8 +241,8 @@ async fn the_search_tool_finds_the_users_own_moments_and_never_another_users() {
     .await;
     let alice = app.sign_up("alice", PASSWORD).await;
     let bob = app.sign_up("bob", PASSWORD).await;
-    let alices = alice.upload_and_wait(&app, &["00bb.replay"]).await;
-    let bobs = bob.upload_and_wait(&app, &["07e9.replay"]).await;
+    let alices = alice.upload_and_claim(&app, &["00bb.replay"]).await;
+    let bobs = bob.upload_and_claim(&app, &["07e9.replay"]).await;
     let (alice_game, bob_game) = (&alices[0], &bobs[0]);
 
     // A player only in bob's recording.
@@ -331,7 +331,7 @@ async fn an_answer_stored_with_game_citations_still_links_its_moments() {
     )
     .await;
     let alice = app.sign_up("alice", PASSWORD).await;
-    let games = alice.upload_and_wait(&app, &["00bb.replay"]).await;
+    let games = alice.upload_and_claim(&app, &["00bb.replay"]).await;
 
     let reply = alice
         .chat(&app, json!({ "message": "How was my last game?" }))

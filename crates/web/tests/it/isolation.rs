@@ -25,6 +25,8 @@ struct Secrets {
     conversation_id: String,
     note_id: String,
     note_text: String,
+    /// A participant key of alice's game: who she is, or plays with.
+    participant: String,
 }
 
 impl Secrets {
@@ -36,6 +38,7 @@ impl Secrets {
             &self.conversation_id,
             &self.note_id,
             &self.note_text,
+            &self.participant,
         ] {
             assert!(
                 !body.contains(secret.as_str()),
@@ -133,6 +136,7 @@ async fn probe(app: &TestApp, bob: &User, id: RouteId, s: &Secrets) -> (reqwest:
         | RouteId::GamesPage
         | RouteId::UploadsPage
         | RouteId::ApiMe
+        | RouteId::ApiIdentities
         | RouteId::ApiGames
         | RouteId::ApiRecordings
         | RouteId::ApiUploads
@@ -177,6 +181,22 @@ async fn probe(app: &TestApp, bob: &User, id: RouteId, s: &Secrets) -> (reqwest:
                 "/account/player-names".into(),
                 vec![("names", "Bob".into())],
             ),
+            NoLeak,
+        ),
+        RouteId::SetIdentityForm => (
+            form(
+                "/account/identity".into(),
+                vec![
+                    ("kind", "rl_replay".into()),
+                    ("participant", "name:Bob".into()),
+                ],
+            ),
+            NoLeak,
+        ),
+        RouteId::ApiSetIdentities => (
+            c.put(app.url("/api/v1/me/identities"))
+                .header("X-CSRF-Token", csrf)
+                .json(&serde_json::json!({ "kind": "rl_replay", "participants": ["name:Bob"] })),
             NoLeak,
         ),
         RouteId::CreateTokenForm => (
@@ -330,6 +350,12 @@ async fn a_second_user_gets_404_for_every_route_with_the_first_users_ids() {
         conversation_id: conversation_id.clone(),
         note_id: note["id"].as_str().unwrap().to_owned(),
         note_text: note_text.to_owned(),
+        participant: alice
+            .get_json(&app, &format!("/api/v1/recordings/{game_id}"))
+            .await["participants"][0]["key"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
     };
 
     let mut bob = app.sign_up("bob", PASSWORD).await;
@@ -477,6 +503,7 @@ async fn signed_in_routes_refuse_visitors() {
             Verb::Post => visitor.post(app.url(&path)),
             Verb::Patch => visitor.patch(app.url(&path)),
             Verb::Delete => visitor.delete(app.url(&path)),
+            Verb::Put => visitor.put(app.url(&path)),
         };
         let status = request.send().await.unwrap().status();
         let expected = if path.starts_with("/api/") {

@@ -12,6 +12,7 @@ mod coach_tls;
 mod connections;
 mod events;
 mod game_page;
+mod identity;
 mod isolation;
 mod layers;
 mod operations;
