@@ -383,15 +383,11 @@ impl GameDigest {
             .filter_map(|h| Some((h.name.as_str(), *game.my_metrics.get(&h.metric)?)))
             .collect();
         let side_score = |side: Option<&String>| -> u32 {
-            match (&spec.score_metric, side) {
-                (Some(metric), Some(side)) => game
-                    .side_metrics
-                    .get(side)
-                    .and_then(|m| m.get(metric))
-                    .copied()
-                    .map_or(0, count),
-                _ => 0,
-            }
+            let metrics = side.and_then(|side| game.side_metrics.get(side));
+            spec.score_metrics
+                .iter()
+                .find_map(|metric| metrics?.get(metric).copied())
+                .map_or(0, count)
         };
         let my_side = game.me_side.clone();
         let other_side = game

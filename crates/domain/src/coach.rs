@@ -62,9 +62,10 @@ pub struct CoachDigestSpec {
     pub headline: Vec<HeadlineStat>,
     /// How events become the participant's moments.
     pub moments: Vec<MomentRule>,
-    /// The side metric that is a side's score (`core.goals`), so a digest can
-    /// say "won 3-2"; `None` when the domain keeps no score.
-    pub score_metric: Option<String>,
+    /// The side metrics that hold a side's score, preferred first (the
+    /// final score, then the goals an older analysis kept), so a digest can
+    /// say "won 3-2"; empty when the domain keeps no score.
+    pub score_metrics: Vec<String>,
 }
 
 impl CoachDigestSpec {

@@ -559,3 +559,25 @@ fn the_analysts_stat_table_matches_the_rocket_league_domains_headline_stats() {
         );
     }
 }
+
+#[test]
+fn a_digest_scores_the_headers_final_score_and_an_older_analysis_its_goals() {
+    // 8a26 ends 7-5, but one orange scorer left: the players' goals add to 7-4.
+    let bytes = std::fs::read(crate::games::replays_dir().join("corpus/8a26.replay")).unwrap();
+    let analysis = filmroom_replay::analyze(&bytes).unwrap();
+    let mut neutral = filmroom_replay::domain::to_neutral(&analysis).unwrap();
+    let me_index = analysis.players.iter().position(|p| p.team == 0).unwrap();
+    let me = neutral.participants[me_index].key.clone();
+    let spec = filmroom_replay::domain::coach_digest();
+    let digest = |neutral: &filmroom_domain::Analysis| {
+        GameDigest::from_neutral("8a26", None, "rl_replay", neutral, &me, &spec).unwrap()
+    };
+    let d = digest(&neutral);
+    assert_eq!((d.score_for, d.score_against), (7, 5));
+    assert_eq!(d.result, GameResult::Win);
+
+    // An analysis stored before the final score existed keeps the goals.
+    neutral.metrics.retain(|m| m.key != "core.final_score");
+    let d = digest(&neutral);
+    assert_eq!((d.score_for, d.score_against), (7, 4));
+}

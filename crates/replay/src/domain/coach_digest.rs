@@ -3,6 +3,7 @@
 //! player's moments. The coach reads them through the registry, so it names
 //! no Rocket League metric itself.
 
+use super::definitions::FINAL_SCORE_KEY;
 use filmroom_domain::{CoachDigestSpec, HeadlineStat, MomentOwner, MomentRule};
 
 /// (digest name, metric key, label, family, suffix, higher is better)
@@ -179,7 +180,9 @@ pub fn coach_digest() -> CoachDigestSpec {
             rule("shot", "shot", MomentOwner::Subject),
             rule("save", "save", MomentOwner::Subject),
         ],
-        score_metric: Some("core.goals".to_owned()),
+        // The header's final score counts goals by players who left; an
+        // analysis made before revision 2 only has the players' goals.
+        score_metrics: vec![FINAL_SCORE_KEY.to_owned(), "core.goals".to_owned()],
     }
 }
 

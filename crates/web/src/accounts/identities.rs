@@ -11,9 +11,9 @@ use axum::response::{IntoResponse, Redirect};
 use filmroom_store::{KindIdentities, LinkSource, UserId};
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
 use super::auth::ApiUser;
 use super::csrf::{ApiWrite, CsrfField, SignedForm};
+use crate::app::AppState;
 use crate::error::AppError;
 use crate::pages::{PageError, PageResult};
 

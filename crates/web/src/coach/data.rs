@@ -56,10 +56,10 @@ impl StoreCoachData {
                     list_metrics.push(key);
                 }
             }
-            if let Some(key) = &spec.score_metric
-                && !score_metrics.contains(key)
-            {
-                score_metrics.push(key.clone());
+            for key in &spec.score_metrics {
+                if !score_metrics.contains(key) {
+                    score_metrics.push(key.clone());
+                }
             }
         }
         Self {

@@ -15,7 +15,8 @@ use crate::dto::GamesQuery;
 use crate::error::AppError;
 use crate::pages::{PageError, PageResult, fmt_time, html, nav};
 use crate::views::{
-    GamePage, GameRow, GamesPage, Hidden, JobRow, PageLink, QueryEcho, UploadsPage, facet_options, options,
+    GamePage, GameRow, GamesPage, Hidden, JobRow, PageLink, QueryEcho, UploadsPage, facet_options,
+    options,
 };
 
 const RESULTS: &[(&str, &str)] = &[
