@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use filmroom_domain::Registry;
 use filmroom_store::{JobState, OwnerOutcome};
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::{Response, ResponseBuilder};
@@ -22,6 +23,7 @@ use utoipa::openapi::{
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use crate::accounts::auth::{CSRF_HEADER, SESSION_COOKIE};
+use crate::accounts::identities::SetIdentitiesJson;
 use crate::coach::CoachService;
 use crate::coach::dto::{
     ChatEvent, ChatJson, ConversationEvent, DeltaEvent, DoneEvent, ErrorEvent, ToolFinishedEvent,
@@ -92,7 +94,7 @@ struct ApiDoc;
 
 /// The document for this server: what it accepts depends on its config
 /// (files per upload) and its coach (the profiles, whether images are read).
-pub fn document(config: &Config, coach: &CoachService) -> Document {
+pub fn document(config: &Config, coach: &CoachService, domains: &Registry) -> Document {
     let mut doc = ApiDoc::openapi();
     // 3.2 describes an event stream's events (`itemSchema`); 3.1 cannot.
     doc.openapi = OpenApiVersion::Version32;
@@ -113,6 +115,17 @@ pub fn document(config: &Config, coach: &CoachService) -> Document {
             property(schemas, &ChatJson::name(), "attachments")
     {
         attachments.max_items = Some(0);
+    }
+    // A kind is one this server registered.
+    if let Some(kind) = property(schemas, &SetIdentitiesJson::name(), "kind") {
+        let kinds: Vec<String> = domains.domains().map(|d| d.kind().to_string()).collect();
+        *kind = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(kinds))
+            .description(Some(
+                "A kind of recording this server analyses (`rl_replay`)",
+            ))
+            .into();
     }
     if let Some(profile) = property(schemas, &ChatJson::name(), "profile") {
         let ids: Vec<String> = coach.profiles.list().iter().map(|p| p.id.clone()).collect();
@@ -146,9 +159,9 @@ fn property<'a>(
 }
 
 /// [`document`] as JSON.
-pub fn document_json(config: &Config, coach: &CoachService) -> String {
+pub fn document_json(config: &Config, coach: &CoachService, domains: &Registry) -> String {
     // Serializing plain data (strings, numbers, maps) cannot fail.
-    serde_json::to_string(&document(config, coach)).unwrap_or_else(|_| "{}".to_owned())
+    serde_json::to_string(&document(config, coach, domains)).unwrap_or_else(|_| "{}".to_owned())
 }
 
 /// What every operation shares, added from the rules the app follows.
@@ -539,6 +552,25 @@ fn text(max: usize) -> Object {
         .max_length(Some(max))
         .pattern(Some(r"\S"))
         .build()
+}
+
+/// A participant key the caller says is them: not blank, at most
+/// [`MAX_PARTICIPANT_CHARS`](accounts::identities::MAX_PARTICIPANT_CHARS)
+/// characters, none of them a control character.
+pub fn participant_keys() -> Schema {
+    const NO_CONTROL: &str = r"\u0000-\u001F\u007F-\u009F";
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(accounts::identities::MAX_PARTICIPANT_CHARS))
+                .pattern(Some(format!(
+                    "^[^{NO_CONTROL}]*[^\\s{NO_CONTROL}][^{NO_CONTROL}]*$"
+                ))),
+        )
+        .max_items(Some(accounts::identities::MAX_LINKS_PER_KIND))
+        .into()
 }
 
 pub fn token_name() -> Object {

@@ -82,7 +82,7 @@ pub struct SetIdentitiesJson {
     pub kind: String,
     /// The participant keys that are the caller (alt accounts included); an
     /// empty list gives the kind back to inference.
-    #[schema(max_items = 20)]
+    #[schema(schema_with = crate::openapi::participant_keys)]
     pub participants: Vec<String>,
 }
 

@@ -95,7 +95,7 @@ pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse,
 pub async fn openapi(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/json")],
-        crate::openapi::document_json(&state.config, &state.coach),
+        crate::openapi::document_json(&state.config, &state.coach, &state.domains),
     )
 }
 

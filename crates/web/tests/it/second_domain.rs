@@ -514,3 +514,29 @@ async fn the_coach_finds_the_second_domains_moment_with_a_tool_and_cites_it() {
     assert!(html.contains("Cited moment: 1:05"), "{html}");
     assert!(html.contains("the second idea is the one that matters"));
 }
+
+#[tokio::test]
+async fn the_api_document_offers_every_registered_kind_for_the_identities_and_no_other() {
+    let app = spawn_app_with_domains(two_domains()).await;
+    let doc: Value = app
+        .client()
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kind = &doc["components"]["schemas"]["SetIdentities"]["properties"]["kind"];
+    let mut kinds: Vec<&str> = kind["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["rl_replay", "test_transcript"]);
+    let key = &doc["components"]["schemas"]["SetIdentities"]["properties"]["participants"];
+    assert_eq!(key["maxItems"], 20);
+    assert_eq!(key["items"]["maxLength"], 200);
+}
