@@ -302,14 +302,8 @@ async fn the_search_tool_finds_the_users_own_moments_and_never_another_users() {
         .unwrap()
         .to_owned();
     let page = alice
-        .client
-        .get(app.url(&format!("/coach/{conversation}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .get_page(&app, &format!("/coach/{conversation}"))
+        .await;
     // (askama writes the `&` of the query as `&#38;`.)
     assert!(
         page.contains(&format!(
@@ -348,14 +342,8 @@ async fn an_answer_stored_with_game_citations_still_links_its_moments() {
         .unwrap()
         .to_owned();
     let page = alice
-        .client
-        .get(app.url(&format!("/coach/{conversation}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .get_page(&app, &format!("/coach/{conversation}"))
+        .await;
     let link = format!("/games/{}?tab=timeline", games[0]);
     assert!(page.contains(&link), "{page}");
     assert!(

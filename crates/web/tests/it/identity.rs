@@ -126,15 +126,7 @@ async fn a_new_user_without_links_sees_the_same_results_in_the_games_list_the_re
     }
 
     // The account page says so and offers to confirm it.
-    let page = user
-        .client
-        .get(app.url("/account"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = user.get_page(&app, "/account").await;
     assert!(
         page.contains("You appear as colonelpanic8 in 3 of 4 recordings."),
         "{page}"

@@ -292,6 +292,18 @@ impl User {
             .unwrap()
     }
 
+    /// GETs `path` as this user and returns the page's text.
+    pub async fn get_page(&self, app: &TestApp, path: &str) -> String {
+        self.client
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub async fn upload(&self, app: &TestApp, files: Vec<(&str, Vec<u8>)>) -> reqwest::Response {
         let mut form = reqwest::multipart::Form::new();
         for (name, bytes) in files {
