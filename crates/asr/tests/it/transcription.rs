@@ -1,0 +1,78 @@
+use filmroom_asr::{AsrError, TimedWord};
+
+use crate::{normalize, silence, speak, whisper, word_error_rate};
+
+const SCRIPTS: [&str; 3] = [
+    "The quick brown fox jumps over the lazy dog near the river bank.",
+    "Please remember to practice your presentation before the meeting tomorrow morning.",
+    "Good speakers pause between ideas and keep a steady pace for their audience.",
+];
+
+/// Measured on these scripts (espeak-ng en-us, 160 wpm) with tiny.en: see the
+/// crate README (16.2%: "quick brown fox jumps over" and "between" misheard). The
+/// bound leaves room for a few more misheard words;
+/// espeak's robotic voice is far from the speech Whisper was trained on.
+const MAX_WORD_ERROR_RATE: f64 = 0.25;
+
+fn text(words: &[TimedWord]) -> Vec<String> {
+    normalize(&words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" "))
+}
+
+#[test]
+fn scripted_sentences_come_back_in_order_and_on_time() {
+    let mut audio = Vec::new();
+    let mut starts = Vec::new();
+    for script in SCRIPTS {
+        audio.extend(silence(1.0));
+        starts.push(audio.len() as f64 / 16_000.0);
+        audio.extend(speak(script, 160));
+    }
+    audio.extend(silence(1.0));
+    let duration = audio.len() as f64 / 16_000.0;
+
+    let words = whisper().transcribe(&audio).unwrap();
+    let heard = text(&words);
+    let reference = normalize(&SCRIPTS.join(" "));
+    let wer = word_error_rate(&reference, &heard);
+    println!("heard: {}", heard.join(" "));
+    println!(
+        "word error rate on {} words of espeak-ng speech: {:.1}%",
+        reference.len(),
+        wer * 100.0
+    );
+    assert!(wer <= MAX_WORD_ERROR_RATE, "word error rate {wer:.3}");
+
+    // Times are ordered, non-empty and inside the audio.
+    for w in &words {
+        assert!(0.0 <= w.start_s && w.start_s < w.end_s && w.end_s <= duration, "{w:?}");
+    }
+    for pair in words.windows(2) {
+        assert!(pair[0].end_s <= pair[1].start_s + 1e-6, "{pair:?}");
+    }
+    // Each script's first word is placed where its speech begins, not in the
+    // second of silence before it.
+    for (script, start) in SCRIPTS.iter().zip(&starts) {
+        let first = &normalize(script)[0];
+        let word = words
+            .iter()
+            .filter(|w| normalize(&w.text).first() == Some(first))
+            .min_by(|a, b| (a.start_s - start).abs().total_cmp(&(b.start_s - start).abs()))
+            .unwrap_or_else(|| panic!("{first:?} not heard"));
+        println!("{first:?} spoken from {start:.2} s, placed at {:.2} s", word.start_s);
+        assert!((word.start_s - start).abs() < 0.5, "{first:?} at {word:?}, spoken at {start}");
+    }
+}
+
+#[test]
+fn silence_gives_no_words() {
+    assert_eq!(whisper().transcribe(&silence(5.0)).unwrap(), vec![]);
+    assert_eq!(whisper().transcribe(&[]).unwrap(), vec![]);
+}
+
+#[test]
+fn audio_with_a_non_finite_sample_is_rejected() {
+    let mut audio = silence(1.0);
+    audio[100] = f32::NAN;
+    let err = whisper().transcribe(&audio).unwrap_err();
+    assert!(matches!(err, AsrError::Audio(_)), "{err:?}");
+}
