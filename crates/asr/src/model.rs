@@ -185,6 +185,7 @@ fn timed_words(words: &[RawWord], offset_s: f64, start: f64, end: f64, voiced: &
             let (s, e) = w.times.unwrap_or_default();
             let start_s = (offset_s + s).clamp(previous_end, end);
             let end_s = (offset_s + e).clamp(start_s, end);
+            let (start_s, end_s) = crate::words::trim_to_voiced(start_s, end_s, voiced);
             previous_end = end_s;
             TimedWord {
                 text: w.text.clone(),

@@ -1,11 +1,11 @@
-//! Words inside a segment, placed on the voiced audio.
+//! Words placed on the voiced audio.
 //!
-//! Whisper's segment timestamps bound a run of text; inside it, each word gets a
+//! Aligned words (see `align.rs`) are trimmed to the voiced frames they cover.
+//! Without alignment heads (a checkpoint that does not name them), Whisper's
+//! segment timestamps bound a run of text and, inside it, each word gets a
 //! share of the segment's *voiced* time in proportion to its length in characters
 //! (plus one for the gap after it), so a pause inside a segment lands between
-//! words instead of being smeared across them. This is an estimate: the accurate
-//! method, dynamic time warping over the decoder's cross-attention on the alignment
-//! heads, needs attention weights candle-transformers' Whisper does not expose.
+//! words instead of being smeared across them: a rougher estimate.
 
 use crate::TimedWord;
 use crate::voice::FRAME;
@@ -48,6 +48,22 @@ pub fn place_words(words: &[String], start_s: f64, end_s: f64, voiced: &[bool]) 
     out
 }
 
+/// `[start_s, end_s]` shrunk to the voiced frames inside it, or unchanged when
+/// none is voiced. Attention alignment knows which tokens follow which, but not
+/// where a silence ends: a word after a pause tends to start in the pause.
+pub fn trim_to_voiced(start_s: f64, end_s: f64, voiced: &[bool]) -> (f64, f64) {
+    let first = ((start_s / FRAME_S).floor().max(0.0) as usize).min(voiced.len());
+    let last = ((end_s / FRAME_S).ceil().max(0.0) as usize).min(voiced.len());
+    let inside = &voiced[first..last.max(first)];
+    match (inside.iter().position(|&v| v), inside.iter().rposition(|&v| v)) {
+        (Some(a), Some(b)) => (
+            ((first + a) as f64 * FRAME_S).max(start_s),
+            ((first + b + 1) as f64 * FRAME_S).min(end_s),
+        ),
+        _ => (start_s, end_s),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -65,6 +81,16 @@ mod tests {
         assert!(timed[0].end_s <= 1.0 + 1e-9, "{timed:?}");
         assert!(timed[1].start_s >= 2.0 - 1e-9, "{timed:?}");
         assert!((timed[1].end_s - 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_word_starting_in_a_pause_is_trimmed_to_its_sound() {
+        let mut voiced = vec![false; 100];
+        voiced.extend(vec![true; 30]);
+        voiced.extend(vec![false; 20]);
+        let (s, e) = trim_to_voiced(0.0, 1.5, &voiced);
+        assert!((s - 1.0).abs() < 1e-9 && (e - 1.3).abs() < 1e-9, "{s} {e}");
+        assert_eq!(trim_to_voiced(0.0, 0.5, &voiced), (0.0, 0.5));
     }
 
     #[test]
