@@ -10,8 +10,12 @@
 //! same names (no second copy: candle tensors share their storage).
 
 use candle_core::{D, Module, Tensor};
-use candle_nn::{Embedding, LayerNorm, Linear, VarBuilder, embedding, layer_norm, linear, linear_no_bias};
+use candle_nn::{
+    Embedding, LayerNorm, Linear, VarBuilder, embedding, layer_norm, linear, linear_no_bias,
+};
 use candle_transformers::models::whisper::Config;
+
+use crate::decode::SpecialTokens;
 
 /// Audio frames per second in the encoder output (two mel frames each).
 const FRAMES_PER_S: f64 = 50.0;
@@ -37,10 +41,17 @@ impl Attention {
     }
 
     /// The attention output and the scaled logits `q·k` per head `[heads, n, m]`.
-    fn forward(&self, x: &Tensor, source: &Tensor, mask: Option<&Tensor>) -> candle_core::Result<(Tensor, Tensor)> {
+    fn forward(
+        &self,
+        x: &Tensor,
+        source: &Tensor,
+        mask: Option<&Tensor>,
+    ) -> candle_core::Result<(Tensor, Tensor)> {
         let heads = |t: Tensor| -> candle_core::Result<Tensor> {
             let (b, n, d) = t.dims3()?;
-            t.reshape((b, n, self.heads, d / self.heads))?.transpose(1, 2)?.contiguous()
+            t.reshape((b, n, self.heads, d / self.heads))?
+                .transpose(1, 2)?
+                .contiguous()
         };
         let (_, _, d) = x.dims3()?;
         let scale = ((d / self.heads) as f64).powf(-0.5);
@@ -101,7 +112,11 @@ impl AlignDecoder {
     }
 
     /// Cross-attention logits of every layer, `[layer][head, tokens, frames]`.
-    fn cross_attention(&self, tokens: &[u32], features: &Tensor) -> candle_core::Result<Vec<Tensor>> {
+    fn cross_attention(
+        &self,
+        tokens: &[u32],
+        features: &Tensor,
+    ) -> candle_core::Result<Vec<Tensor>> {
         let device = features.device();
         let n = tokens.len();
         let ids = Tensor::new(tokens, device)?.unsqueeze(0)?;
@@ -120,22 +135,22 @@ impl AlignDecoder {
             x = (x + a)?;
             let (c, qk) = b.cross.forward(&b.cross_ln.forward(&x)?, features, None)?;
             x = (x + c)?;
-            let m = b.fc2.forward(&b.fc1.forward(&b.mlp_ln.forward(&x)?)?.gelu()?)?;
+            let m = b
+                .fc2
+                .forward(&b.fc1.forward(&b.mlp_ln.forward(&x)?)?.gelu()?)?;
             x = (x + m)?;
             qks.push(qk);
         }
         Ok(qks)
     }
 
-    /// Start and end (seconds from the window start) of each word, given the
-    /// prompt, the text tokens grouped by word, and the audio frames that hold
-    /// content (`content_frames` encoder frames, at 50 per second).
+    /// Start and end (seconds from the window start) of each word, given the text
+    /// tokens grouped by word and how many encoder frames (50 per second) hold
+    /// audio rather than padding.
     pub fn word_times(
         &self,
         features: &Tensor,
-        prompt: &[u32],
-        no_timestamps: u32,
-        eot: u32,
+        special: &SpecialTokens,
         words: &[Vec<u32>],
         heads: &[(usize, usize)],
         content_frames: usize,
@@ -144,10 +159,11 @@ impl AlignDecoder {
         if text.is_empty() || heads.is_empty() || content_frames == 0 {
             return Ok(vec![(0.0, 0.0); words.len()]);
         }
-        let mut tokens = prompt.to_vec();
-        tokens.push(no_timestamps);
+        let prompt = &special.prompt;
+        let mut tokens = prompt.clone();
+        tokens.push(special.no_timestamps);
         tokens.extend(&text);
-        tokens.push(eot);
+        tokens.push(special.eot);
         let qks = self.cross_attention(&tokens, features)?;
         let frames = content_frames.min(qks.first().map_or(0, |q| q.dim(D::Minus1).unwrap_or(0)));
         let mut picked = Vec::with_capacity(heads.len());
@@ -181,7 +197,10 @@ impl AlignDecoder {
         // Rows from the no-timestamps token through the last text token.
         let first = prompt.len();
         let last = n_tokens - 1;
-        let cost: Vec<f32> = matrix[first * frames..last * frames].iter().map(|v| -v).collect();
+        let cost: Vec<f32> = matrix[first * frames..last * frames]
+            .iter()
+            .map(|v| -v)
+            .collect();
         let (text_idx, time_idx) = dtw(&cost, last - first, frames);
         let mut jump_times = Vec::new();
         for (k, (&ti, &fi)) in text_idx.iter().zip(&time_idx).enumerate() {
@@ -191,7 +210,12 @@ impl AlignDecoder {
         }
         let mut out = Vec::with_capacity(words.len());
         let mut boundary = 0;
-        let end_of = |i: usize| jump_times.get(i).copied().unwrap_or(frames as f64 / FRAMES_PER_S);
+        let end_of = |i: usize| {
+            jump_times
+                .get(i)
+                .copied()
+                .unwrap_or(frames as f64 / FRAMES_PER_S)
+        };
         for w in words {
             let start = end_of(boundary);
             boundary += w.len();
@@ -208,7 +232,13 @@ fn median_filter(row: &[f32], width: usize) -> Vec<f32> {
     }
     let reflect = |i: isize| -> f32 {
         let n = row.len() as isize;
-        let j = if i < 0 { -i } else if i >= n { 2 * (n - 1) - i } else { i };
+        let j = if i < 0 {
+            -i
+        } else if i >= n {
+            2 * (n - 1) - i
+        } else {
+            i
+        };
         row[j.clamp(0, n - 1) as usize]
     };
     let mut window = vec![0f32; width];
@@ -232,7 +262,11 @@ fn dtw(cost: &[f32], n: usize, m: usize) -> (Vec<usize>, Vec<usize>) {
     acc[0] = 0.0;
     for j in 1..=m {
         for i in 1..=n {
-            let (c0, c1, c2) = (acc[idx(i - 1, j - 1)], acc[idx(i - 1, j)], acc[idx(i, j - 1)]);
+            let (c0, c1, c2) = (
+                acc[idx(i - 1, j - 1)],
+                acc[idx(i - 1, j)],
+                acc[idx(i, j - 1)],
+            );
             let (c, t) = if c0 < c1 && c0 < c2 {
                 (c0, 0)
             } else if c1 < c0 && c1 < c2 {

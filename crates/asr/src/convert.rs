@@ -47,7 +47,10 @@ struct Mapper<'p, 'm, 'a> {
 }
 
 impl Mapper<'_, '_, '_> {
-    fn run(mut self, suppress_tokens: Vec<u32>) -> Result<(HashMap<String, Tensor>, Config), AsrError> {
+    fn run(
+        mut self,
+        suppress_tokens: Vec<u32>,
+    ) -> Result<(HashMap<String, Tensor>, Config), AsrError> {
         let conv1 = self.var("encoder/conv1/weight")?;
         let [d_model, num_mel_bins, _] = self.shape::<3>(conv1)?;
         let embeddings = self.var("decoder/embeddings/weight")?;
@@ -76,31 +79,52 @@ impl Mapper<'_, '_, '_> {
 
         for conv in ["conv1", "conv2"] {
             for p in ["weight", "bias"] {
-                self.copy(&format!("encoder/{conv}/{p}"), &format!("model.encoder.{conv}.{p}"))?;
+                self.copy(
+                    &format!("encoder/{conv}/{p}"),
+                    &format!("model.encoder.{conv}.{p}"),
+                )?;
             }
         }
         self.layer_norm("encoder/layer_norm", "model.encoder.layer_norm")?;
         for i in 0..encoder_layers {
-            let (src, dst) = (format!("encoder/layer_{i}"), format!("model.encoder.layers.{i}"));
+            let (src, dst) = (
+                format!("encoder/layer_{i}"),
+                format!("model.encoder.layers.{i}"),
+            );
             self.self_attention(&src, &dst, d_model)?;
             self.ffn(&src, &dst)?;
         }
 
-        self.copy("decoder/embeddings/weight", "model.decoder.embed_tokens.weight")?;
+        self.copy(
+            "decoder/embeddings/weight",
+            "model.decoder.embed_tokens.weight",
+        )?;
         self.copy(
             "decoder/position_encodings/encodings",
             "model.decoder.embed_positions.weight",
         )?;
         self.layer_norm("decoder/layer_norm", "model.decoder.layer_norm")?;
         for i in 0..decoder_layers {
-            let (src, dst) = (format!("decoder/layer_{i}"), format!("model.decoder.layers.{i}"));
+            let (src, dst) = (
+                format!("decoder/layer_{i}"),
+                format!("model.decoder.layers.{i}"),
+            );
             self.self_attention(&src, &dst, d_model)?;
             let (a, b) = (format!("{src}/attention"), format!("{dst}.encoder_attn"));
-            self.layer_norm(&format!("{a}/layer_norm"), &format!("{dst}.encoder_attn_layer_norm"))?;
-            self.copy(&format!("{a}/linear_0/weight"), &format!("{b}.q_proj.weight"))?;
+            self.layer_norm(
+                &format!("{a}/layer_norm"),
+                &format!("{dst}.encoder_attn_layer_norm"),
+            )?;
+            self.copy(
+                &format!("{a}/linear_0/weight"),
+                &format!("{b}.q_proj.weight"),
+            )?;
             self.copy(&format!("{a}/linear_0/bias"), &format!("{b}.q_proj.bias"))?;
             self.split(&format!("{a}/linear_1"), &b, &["k_proj", "v_proj"], d_model)?;
-            self.copy(&format!("{a}/linear_2/weight"), &format!("{b}.out_proj.weight"))?;
+            self.copy(
+                &format!("{a}/linear_2/weight"),
+                &format!("{b}.out_proj.weight"),
+            )?;
             self.copy(&format!("{a}/linear_2/bias"), &format!("{b}.out_proj.bias"))?;
             self.ffn(&src, &dst)?;
         }
@@ -109,14 +133,28 @@ impl Mapper<'_, '_, '_> {
 
     fn self_attention(&mut self, src: &str, dst: &str, d_model: usize) -> Result<(), AsrError> {
         let (a, b) = (format!("{src}/self_attention"), format!("{dst}.self_attn"));
-        self.layer_norm(&format!("{a}/layer_norm"), &format!("{dst}.self_attn_layer_norm"))?;
-        self.split(&format!("{a}/linear_0"), &b, &["q_proj", "k_proj", "v_proj"], d_model)?;
-        self.copy(&format!("{a}/linear_1/weight"), &format!("{b}.out_proj.weight"))?;
+        self.layer_norm(
+            &format!("{a}/layer_norm"),
+            &format!("{dst}.self_attn_layer_norm"),
+        )?;
+        self.split(
+            &format!("{a}/linear_0"),
+            &b,
+            &["q_proj", "k_proj", "v_proj"],
+            d_model,
+        )?;
+        self.copy(
+            &format!("{a}/linear_1/weight"),
+            &format!("{b}.out_proj.weight"),
+        )?;
         self.copy(&format!("{a}/linear_1/bias"), &format!("{b}.out_proj.bias"))
     }
 
     fn ffn(&mut self, src: &str, dst: &str) -> Result<(), AsrError> {
-        self.layer_norm(&format!("{src}/ffn/layer_norm"), &format!("{dst}.final_layer_norm"))?;
+        self.layer_norm(
+            &format!("{src}/ffn/layer_norm"),
+            &format!("{dst}.final_layer_norm"),
+        )?;
         for (from, to) in [("linear_0", "fc1"), ("linear_1", "fc2")] {
             for p in ["weight", "bias"] {
                 self.copy(&format!("{src}/ffn/{from}/{p}"), &format!("{dst}.{to}.{p}"))?;
@@ -131,7 +169,13 @@ impl Mapper<'_, '_, '_> {
     }
 
     /// A fused projection cut into `d_model`-row parts; k has no bias in Whisper.
-    fn split(&mut self, src: &str, dst: &str, parts: &[&str], d_model: usize) -> Result<(), AsrError> {
+    fn split(
+        &mut self,
+        src: &str,
+        dst: &str,
+        parts: &[&str],
+        d_model: usize,
+    ) -> Result<(), AsrError> {
         let weight = self.var(&format!("{src}/weight"))?;
         let bias = self.var(&format!("{src}/bias"))?;
         let [rows, cols] = self.shape::<2>(weight)?;
@@ -159,7 +203,10 @@ impl Mapper<'_, '_, '_> {
     fn copy(&mut self, src: &str, dst: &str) -> Result<(), AsrError> {
         let var = self.var(src)?;
         if !matches!(var.dtype, Ct2Dtype::F32 | Ct2Dtype::F16 | Ct2Dtype::Bf16) {
-            return Err(self.weights(format!("{src} holds {:?}, not floating point weights", var.dtype)));
+            return Err(self.weights(format!(
+                "{src} holds {:?}, not floating point weights",
+                var.dtype
+            )));
         }
         let shape = var.shape.clone();
         let data = var.to_f32();
@@ -179,8 +226,12 @@ impl Mapper<'_, '_, '_> {
     }
 
     fn shape<const N: usize>(&self, var: &Variable<'_>) -> Result<[usize; N], AsrError> {
-        <[usize; N]>::try_from(var.shape.as_slice())
-            .map_err(|_| self.weights(format!("{} has shape {:?}, expected rank {N}", var.name, var.shape)))
+        <[usize; N]>::try_from(var.shape.as_slice()).map_err(|_| {
+            self.weights(format!(
+                "{} has shape {:?}, expected rank {N}",
+                var.name, var.shape
+            ))
+        })
     }
 
     fn heads(&self, name: &str, d_model: usize) -> Result<usize, AsrError> {
@@ -196,7 +247,10 @@ impl Mapper<'_, '_, '_> {
         (0..)
             .take_while(|i| {
                 let prefix = format!("{stack}/layer_{i}/");
-                self.model.variables.iter().any(|v| v.name.starts_with(&prefix))
+                self.model
+                    .variables
+                    .iter()
+                    .any(|v| v.name.starts_with(&prefix))
             })
             .count()
     }

@@ -159,7 +159,10 @@ impl<'a> Ct2Model<'a> {
         if r.offset != bytes.len() {
             return Err(r.format(
                 r.offset,
-                format!("{} unexpected bytes after the aliases", bytes.len() - r.offset),
+                format!(
+                    "{} unexpected bytes after the aliases",
+                    bytes.len() - r.offset
+                ),
             ));
         }
         Ok(Self {

@@ -96,7 +96,11 @@ pub struct WindowResult {
 }
 
 impl Decoder<'_> {
-    pub fn window(&mut self, mel: &Tensor, window_s: f64) -> Result<WindowResult, candle_core::Error> {
+    pub fn window(
+        &mut self,
+        mel: &Tensor,
+        window_s: f64,
+    ) -> Result<WindowResult, candle_core::Error> {
         let size_frames = (window_s * 100.0).round() as usize;
         let features = self.model.encoder.forward(mel, true)?;
         let mut tokens = self.special.prompt.clone();
@@ -129,7 +133,9 @@ impl Decoder<'_> {
             .filter(|&t| t != self.special.eot)
             .collect();
         let avg_logprob = (sum_logprob / (sampled.len() + 1) as f64) as f32;
-        if no_speech_prob > w::NO_SPEECH_THRESHOLD as f32 && f64::from(avg_logprob) < w::LOGPROB_THRESHOLD {
+        if no_speech_prob > w::NO_SPEECH_THRESHOLD as f32
+            && f64::from(avg_logprob) < w::LOGPROB_THRESHOLD
+        {
             return Ok(WindowResult {
                 segments: Vec::new(),
                 no_speech_prob,
@@ -145,9 +151,7 @@ impl Decoder<'_> {
                 .collect();
             let times = aligner.word_times(
                 &features,
-                &self.special.prompt,
-                self.special.no_timestamps,
-                self.special.eot,
+                self.special,
                 &groups,
                 heads,
                 size_frames.div_ceil(2),
@@ -197,7 +201,11 @@ impl Decoder<'_> {
         }
         if let Some(&latest) = sampled.iter().rev().find(|t| is_ts(t)) {
             // A closing timestamp may repeat the one before it; an opening one moves on.
-            let floor = if last_ts && !penultimate_ts { latest } else { latest + 1 };
+            let floor = if last_ts && !penultimate_ts {
+                latest
+            } else {
+                latest + 1
+            };
             mask(tb..floor as usize);
         }
         let log_probs = log_softmax(logits);
@@ -215,7 +223,12 @@ impl Decoder<'_> {
 
     /// Cuts the tokens at timestamp pairs, as `transcribe.py` does, and says where
     /// the next window starts.
-    fn segments(&self, tokens: &[u32], window_s: f64, size_frames: usize) -> (Vec<RawSegment>, usize) {
+    fn segments(
+        &self,
+        tokens: &[u32],
+        window_s: f64,
+        size_frames: usize,
+    ) -> (Vec<RawSegment>, usize) {
         let tb = self.special.timestamp_begin;
         let is_ts = |t: u32| t >= tb;
         let seconds = |t: u32| f64::from(t - tb) * TIME_PRECISION_S;
@@ -252,7 +265,11 @@ impl Decoder<'_> {
             size_frames
         } else {
             let last_ts = tokens[last - 1];
-            (last_ts - tb) as usize * FRAMES_PER_TIMESTAMP
+            // A last segment ending at 0.00 would move nowhere: take the window.
+            match (last_ts - tb) as usize * FRAMES_PER_TIMESTAMP {
+                0 => size_frames,
+                frames => frames,
+            }
         };
         (out, advance)
     }
@@ -268,7 +285,12 @@ impl Decoder<'_> {
             return None;
         }
         Some(RawSegment {
-            text: self.tokenizer.decode(&text_tokens, true).unwrap_or_default().trim().to_owned(),
+            text: self
+                .tokenizer
+                .decode(&text_tokens, true)
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
             words,
             start_s,
             end_s,

@@ -18,10 +18,12 @@
 //!   last complete segment, greedy decoding with timestamp tokens, the model's
 //!   suppressed tokens and no-speech detection; windows with no voiced audio are
 //!   skipped without running the model.
-//! - Word times are estimated, not aligned: each segment's words share its voiced
-//!   audio in proportion to their length (see `words.rs`). Whisper's cross-attention
-//!   DTW over the alignment heads would be more accurate, but candle-transformers'
-//!   model does not expose its attention weights; that is the next step.
+//! - Word times come from Whisper's own method: dynamic time warping over the
+//!   decoder's cross-attention on the model's alignment heads (`align.rs`; its own
+//!   decoder pass, since candle-transformers' model does not return attention
+//!   weights), then trimmed to the voiced audio each word covers. A model that does
+//!   not name its alignment heads falls back to spreading each segment's words over
+//!   its voiced audio by length (`words.rs`).
 
 mod align;
 mod convert;

@@ -122,7 +122,11 @@ mod tests {
             let row = &f[band * N_BINS..(band + 1) * N_BINS];
             let nz: Vec<usize> = (0..N_BINS).filter(|&k| row[k] > 0.0).collect();
             assert!(!nz.is_empty(), "band {band} is empty");
-            assert_eq!(nz.len(), nz[nz.len() - 1] - nz[0] + 1, "band {band} has a gap");
+            assert_eq!(
+                nz.len(),
+                nz[nz.len() - 1] - nz[0] + 1,
+                "band {band} has a gap"
+            );
         }
     }
 

@@ -72,10 +72,11 @@ impl Whisper {
             path: tokenizer_path.clone(),
             reason: e.to_string(),
         })?;
-        let special = SpecialTokens::find(&tokenizer, &config).map_err(|reason| AsrError::Config {
-            path: tokenizer_path,
-            reason,
-        })?;
+        let special =
+            SpecialTokens::find(&tokenizer, &config).map_err(|reason| AsrError::Config {
+                path: tokenizer_path,
+                reason,
+            })?;
         let vb = VarBuilder::from_tensors(tensors, DType::F32, &Device::Cpu);
         let weights = |e: candle_core::Error| AsrError::Weights {
             path: dir.to_path_buf(),
@@ -112,7 +113,9 @@ impl Whisper {
     /// The transcript as Whisper's segments (each with its words).
     pub fn transcribe_segments(&self, samples: &[f32]) -> Result<Vec<Segment>, AsrError> {
         if let Some(i) = samples.iter().position(|s| !s.is_finite()) {
-            return Err(AsrError::Audio(format!("sample {i} is not a finite number")));
+            return Err(AsrError::Audio(format!(
+                "sample {i} is not a finite number"
+            )));
         }
         let voiced = voice::voiced_frames(samples);
         if !voiced.iter().any(|&v| v) {
@@ -173,7 +176,13 @@ impl Whisper {
 
 /// Aligned times moved to the audio's clock and kept inside the segment and in
 /// order; without alignment, the estimate from the voiced audio.
-fn timed_words(words: &[RawWord], offset_s: f64, start: f64, end: f64, voiced: &[bool]) -> Vec<TimedWord> {
+fn timed_words(
+    words: &[RawWord],
+    offset_s: f64,
+    start: f64,
+    end: f64,
+    voiced: &[bool],
+) -> Vec<TimedWord> {
     if words.iter().any(|w| w.times.is_none()) {
         let texts: Vec<String> = words.iter().map(|w| w.text.clone()).collect();
         return crate::words::place_words(&texts, start, end, voiced);
@@ -221,16 +230,19 @@ fn load_safetensors(dir: &Path, file: &Path) -> Result<Loaded, AsrError> {
     let config_path = dir.join("config.json");
     let config: Config = read_json(&config_path)?;
     let settings: HfSettings = read_json(&config_path)?;
-    let tensors = candle_core::safetensors::load(file, &Device::Cpu).map_err(|e| AsrError::Weights {
-        path: file.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    let tensors =
+        candle_core::safetensors::load(file, &Device::Cpu).map_err(|e| AsrError::Weights {
+            path: file.to_path_buf(),
+            reason: e.to_string(),
+        })?;
     let tensors = tensors
         .into_iter()
         .map(|(k, t)| Ok((k, t.to_dtype(DType::F32)?)))
         .collect::<Result<_, candle_core::Error>>()?;
     // Whisper's own default when a checkpoint does not say: no blank, no end first.
-    let begin = settings.begin_suppress_tokens.unwrap_or_else(|| vec![220, 50256]);
+    let begin = settings
+        .begin_suppress_tokens
+        .unwrap_or_else(|| vec![220, 50256]);
     Ok((tensors, config, begin, settings.alignment_heads))
 }
 
@@ -256,7 +268,11 @@ fn io(path: &Path, source: std::io::Error) -> AsrError {
 }
 
 /// The logits over the vocabulary for the last position of `ys`.
-pub(crate) fn last_logits(model: &model::Whisper, ys: &Tensor, position: usize) -> Result<Vec<f32>, candle_core::Error> {
+pub(crate) fn last_logits(
+    model: &model::Whisper,
+    ys: &Tensor,
+    position: usize,
+) -> Result<Vec<f32>, candle_core::Error> {
     model
         .decoder
         .final_linear(&ys.i((..1, position..position + 1))?)?

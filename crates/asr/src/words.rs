@@ -32,11 +32,13 @@ pub fn place_words(words: &[String], start_s: f64, end_s: f64, voiced: &[bool]) 
     let n = frames.len() as f64;
     let mut out = Vec::with_capacity(words.len());
     let mut acc = 0.0;
+    let mut next = 0;
     for (word, weight) in words.iter().zip(&weights) {
-        let from = (acc / total * n).floor() as usize;
+        // Each word starts on the frame after the previous one ended.
+        let from = next.min(frames.len() - 1);
         acc += weight;
-        let to = ((acc / total * n).ceil() as usize).clamp(from + 1, frames.len());
-        let from = from.min(frames.len() - 1);
+        let to = ((acc / total * n).round() as usize).clamp(from + 1, frames.len());
+        next = to;
         let start = frames[from] as f64 * FRAME_S;
         let end = (frames[to - 1] + 1) as f64 * FRAME_S;
         out.push(TimedWord {
@@ -55,7 +57,10 @@ pub fn trim_to_voiced(start_s: f64, end_s: f64, voiced: &[bool]) -> (f64, f64) {
     let first = ((start_s / FRAME_S).floor().max(0.0) as usize).min(voiced.len());
     let last = ((end_s / FRAME_S).ceil().max(0.0) as usize).min(voiced.len());
     let inside = &voiced[first..last.max(first)];
-    match (inside.iter().position(|&v| v), inside.iter().rposition(|&v| v)) {
+    match (
+        inside.iter().position(|&v| v),
+        inside.iter().rposition(|&v| v),
+    ) {
         (Some(a), Some(b)) => (
             ((first + a) as f64 * FRAME_S).max(start_s),
             ((first + b + 1) as f64 * FRAME_S).min(end_s),

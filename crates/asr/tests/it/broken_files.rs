@@ -49,7 +49,10 @@ fn a_model_file_cut_off_in_its_weights_is_a_truncated_error_naming_the_variable(
         other => panic!("expected Truncated, got {other:?}"),
     }
     let message = err.to_string();
-    assert!(message.contains("truncated") && message.contains("model.bin"), "{message}");
+    assert!(
+        message.contains("truncated") && message.contains("model.bin"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -63,7 +66,10 @@ fn a_foreign_file_named_model_bin_is_a_format_error() {
     let dir = dir_with_model_bytes(b"GGUF\x03\x00\x00\x00 this is some other model format");
     let err = load(dir.path());
     assert!(matches!(err, AsrError::Format { offset: 0, .. }), "{err:?}");
-    assert!(err.to_string().contains("not a CTranslate2 Whisper model"), "{err}");
+    assert!(
+        err.to_string().contains("not a CTranslate2 Whisper model"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -44,7 +44,19 @@ pub fn speak(text: &str, wpm: u32) -> Vec<f32> {
         .arg(text));
     run(Command::new("sox")
         .arg(&wav)
-        .args(["-r", "16000", "-c", "1", "-e", "floating-point", "-b", "32", "-L", "-t", "raw"])
+        .args([
+            "-r",
+            "16000",
+            "-c",
+            "1",
+            "-e",
+            "floating-point",
+            "-b",
+            "32",
+            "-L",
+            "-t",
+            "raw",
+        ])
         .arg(&raw));
     std::fs::read(&raw)
         .unwrap()
@@ -57,7 +69,11 @@ fn run(cmd: &mut Command) {
     let out = cmd
         .output()
         .unwrap_or_else(|e| panic!("{cmd:?} could not start ({e}): run scripts/setup"));
-    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// `secs` of digital silence at 16 kHz.
