@@ -168,11 +168,11 @@ impl AlignDecoder {
         let frames = content_frames.min(qks.first().map_or(0, |q| q.dim(D::Minus1).unwrap_or(0)));
         let mut picked = Vec::with_capacity(heads.len());
         for &(layer, head) in heads {
-            if let Some(qk) = qks.get(layer) {
-                if head < qk.dim(0)? {
-                    let w = qk.get(head)?.narrow(1, 0, frames)?.contiguous()?;
-                    picked.push(candle_nn::ops::softmax_last_dim(&w)?);
-                }
+            if let Some(qk) = qks.get(layer)
+                && head < qk.dim(0)?
+            {
+                let w = qk.get(head)?.narrow(1, 0, frames)?.contiguous()?;
+                picked.push(candle_nn::ops::softmax_last_dim(&w)?);
             }
         }
         if picked.is_empty() {

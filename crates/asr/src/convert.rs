@@ -239,7 +239,7 @@ impl Mapper<'_, '_, '_> {
             .var(name)?
             .scalar_int()
             .and_then(|h| usize::try_from(h).ok())
-            .filter(|&h| h > 0 && d_model % h == 0);
+            .filter(|&h| h > 0 && d_model.is_multiple_of(h));
         heads.ok_or_else(|| self.weights(format!("{name} is not a head count dividing {d_model}")))
     }
 

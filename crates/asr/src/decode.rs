@@ -111,11 +111,11 @@ impl Decoder<'_> {
         for step in 0..max_sampled {
             let input = Tensor::new(tokens.as_slice(), mel.device())?.unsqueeze(0)?;
             let ys = self.model.decoder.forward(&input, &features, step == 0)?;
-            if step == 0 {
-                if let Some(ns) = self.special.no_speech {
-                    let first = last_logits(self.model, &ys, 0)?;
-                    no_speech_prob = softmax_at(&first, ns as usize);
-                }
+            if step == 0
+                && let Some(ns) = self.special.no_speech
+            {
+                let first = last_logits(self.model, &ys, 0)?;
+                no_speech_prob = softmax_at(&first, ns as usize);
             }
             let mut logits = last_logits(self.model, &ys, tokens.len() - 1)?;
             self.apply_rules(&mut logits, &tokens[sample_begin..]);
@@ -254,10 +254,11 @@ impl Decoder<'_> {
         let mut last = 0;
         for &cut in &cuts {
             let slice = &tokens[last..cut];
-            if let (Some(&first), Some(&end)) = (slice.first(), slice.last()) {
-                if is_ts(first) && is_ts(end) {
-                    out.extend(self.segment(slice, seconds(first), seconds(end)));
-                }
+            if let (Some(&first), Some(&end)) = (slice.first(), slice.last())
+                && is_ts(first)
+                && is_ts(end)
+            {
+                out.extend(self.segment(slice, seconds(first), seconds(end)));
             }
             last = cut;
         }
