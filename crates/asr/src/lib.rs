@@ -30,6 +30,7 @@ mod convert;
 mod ct2;
 mod decode;
 mod error;
+mod export;
 mod mel;
 mod model;
 mod voice;
@@ -38,6 +39,7 @@ mod words;
 use std::path::{Path, PathBuf};
 
 pub use error::AsrError;
+pub use export::convert_ct2_to_safetensors;
 pub use mel::mel_filters;
 pub use model::Whisper;
 

@@ -205,14 +205,14 @@ fn timed_words(
         .collect()
 }
 
-type Loaded = (
+pub(crate) type Loaded = (
     std::collections::HashMap<String, Tensor>,
     Config,
     Vec<u32>,
     Vec<(usize, usize)>,
 );
 
-fn load_ct2(dir: &Path, bin: &Path) -> Result<Loaded, AsrError> {
+pub(crate) fn load_ct2(dir: &Path, bin: &Path) -> Result<Loaded, AsrError> {
     let settings_path = dir.join("config.json");
     let settings: Ct2Settings = read_json(&settings_path)?;
     let bytes = std::fs::read(bin).map_err(|source| io(bin, source))?;

@@ -102,3 +102,24 @@ fn audio_with_a_non_finite_sample_is_rejected() {
     let err = whisper().transcribe(&audio).unwrap_err();
     assert!(matches!(err, AsrError::Audio(_)), "{err:?}");
 }
+
+#[test]
+fn the_model_converted_to_safetensors_hears_the_same_words_at_the_same_times() {
+    let dir = tempfile::tempdir().unwrap();
+    filmroom_asr::convert_ct2_to_safetensors(&crate::tiny_en_dir(), dir.path()).unwrap();
+    let converted = filmroom_asr::Whisper::load(dir.path()).unwrap();
+    let mut audio = silence(0.5);
+    audio.extend(speak(SCRIPTS[1], 160));
+    audio.extend(silence(0.5));
+    let original = whisper().transcribe(&audio).unwrap();
+    let again = converted.transcribe(&audio).unwrap();
+    assert!(!original.is_empty());
+    assert_eq!(text(&original), text(&again));
+    for (a, b) in original.iter().zip(&again) {
+        // f16 weights either way; only summation order may differ.
+        assert!(
+            (a.start_s - b.start_s).abs() < 0.05 && (a.end_s - b.end_s).abs() < 0.05,
+            "{a:?} {b:?}"
+        );
+    }
+}
