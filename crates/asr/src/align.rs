@@ -5,224 +5,95 @@
 //! dynamic time warping finds the monotonic path of tokens through frames. A word
 //! starts where the path enters its first token.
 //!
-//! candle-transformers' Whisper does not return attention weights, so this module
-//! has its own decoder for that one pass, loaded from the same tensors under the
-//! same names (no second copy: candle tensors share their storage).
+//! The pass reuses the window's audio keys and values from decoding (`decoder.rs`).
 
-use candle_core::{D, Module, Tensor};
-use candle_nn::{
-    Embedding, LayerNorm, Linear, VarBuilder, embedding, layer_norm, linear, linear_no_bias,
-};
-use candle_transformers::models::whisper::Config;
+use candle_core::{D, Tensor};
 
 use crate::decode::SpecialTokens;
+use crate::decoder::{DecodeState, TextDecoder};
 
 /// Audio frames per second in the encoder output (two mel frames each).
 const FRAMES_PER_S: f64 = 50.0;
 const MEDIAN_WIDTH: usize = 7;
 
-struct Attention {
-    q: Linear,
-    k: Linear,
-    v: Linear,
-    out: Linear,
-    heads: usize,
-}
-
-impl Attention {
-    fn load(d: usize, heads: usize, vb: VarBuilder) -> candle_core::Result<Self> {
-        Ok(Self {
-            q: linear(d, d, vb.pp("q_proj"))?,
-            k: linear_no_bias(d, d, vb.pp("k_proj"))?,
-            v: linear(d, d, vb.pp("v_proj"))?,
-            out: linear(d, d, vb.pp("out_proj"))?,
-            heads,
-        })
+/// Start and end (seconds from the window start) of each word, given the text
+/// tokens grouped by word and how many encoder frames (50 per second) hold audio
+/// rather than padding.
+pub fn word_times(
+    decoder: &TextDecoder,
+    window: &DecodeState,
+    special: &SpecialTokens,
+    words: &[Vec<u32>],
+    heads: &[(usize, usize)],
+    content_frames: usize,
+) -> candle_core::Result<Vec<(f64, f64)>> {
+    let text: Vec<u32> = words.iter().flatten().copied().collect();
+    if text.is_empty() || heads.is_empty() || content_frames == 0 {
+        return Ok(vec![(0.0, 0.0); words.len()]);
     }
-
-    /// The attention output and the scaled logits `q·k` per head `[heads, n, m]`.
-    fn forward(
-        &self,
-        x: &Tensor,
-        source: &Tensor,
-        mask: Option<&Tensor>,
-    ) -> candle_core::Result<(Tensor, Tensor)> {
-        let heads = |t: Tensor| -> candle_core::Result<Tensor> {
-            let (b, n, d) = t.dims3()?;
-            t.reshape((b, n, self.heads, d / self.heads))?
-                .transpose(1, 2)?
-                .contiguous()
-        };
-        let (_, _, d) = x.dims3()?;
-        let scale = ((d / self.heads) as f64).powf(-0.5);
-        let q = heads(self.q.forward(x)?)?;
-        let k = heads(self.k.forward(source)?)?;
-        let v = heads(self.v.forward(source)?)?;
-        let mut qk = (q.matmul(&k.t()?)? * scale)?;
-        if let Some(mask) = mask {
-            qk = qk.broadcast_add(mask)?;
+    let prompt = &special.prompt;
+    let mut tokens = prompt.clone();
+    tokens.push(special.no_timestamps);
+    tokens.extend(&text);
+    tokens.push(special.eot);
+    let qks = decoder.pass(&mut window.restart(), &tokens)?.cross_logits;
+    let frames = content_frames.min(qks.first().map_or(0, |q| q.dim(D::Minus1).unwrap_or(0)));
+    let mut picked = Vec::with_capacity(heads.len());
+    for &(layer, head) in heads {
+        if let Some(qk) = qks.get(layer)
+            && head < qk.dim(0)?
+        {
+            let w = qk.get(head)?.narrow(1, 0, frames)?.contiguous()?;
+            picked.push(candle_nn::ops::softmax_last_dim(&w)?);
         }
-        let w = candle_nn::ops::softmax_last_dim(&qk)?;
-        let out = w.matmul(&v)?.transpose(1, 2)?.flatten_from(2)?;
-        Ok((self.out.forward(&out)?, qk.squeeze(0)?))
     }
-}
-
-struct Block {
-    attn: Attention,
-    attn_ln: LayerNorm,
-    cross: Attention,
-    cross_ln: LayerNorm,
-    fc1: Linear,
-    fc2: Linear,
-    mlp_ln: LayerNorm,
-}
-
-/// The decoder again, returning each layer's cross-attention logits.
-pub struct AlignDecoder {
-    embed: Embedding,
-    positions: Tensor,
-    blocks: Vec<Block>,
-}
-
-impl AlignDecoder {
-    pub fn load(vb: &VarBuilder, cfg: &Config) -> candle_core::Result<Self> {
-        let vb = vb.pp("model.decoder");
-        let (d, h) = (cfg.d_model, cfg.decoder_attention_heads);
-        let ln = |vb: VarBuilder| layer_norm(d, 1e-5, vb);
-        let blocks = (0..cfg.decoder_layers)
-            .map(|i| {
-                let vb = vb.pp(format!("layers.{i}"));
-                Ok(Block {
-                    attn: Attention::load(d, h, vb.pp("self_attn"))?,
-                    attn_ln: ln(vb.pp("self_attn_layer_norm"))?,
-                    cross: Attention::load(d, h, vb.pp("encoder_attn"))?,
-                    cross_ln: ln(vb.pp("encoder_attn_layer_norm"))?,
-                    fc1: linear(d, 4 * d, vb.pp("fc1"))?,
-                    fc2: linear(4 * d, d, vb.pp("fc2"))?,
-                    mlp_ln: ln(vb.pp("final_layer_norm"))?,
-                })
-            })
-            .collect::<candle_core::Result<_>>()?;
-        Ok(Self {
-            embed: embedding(cfg.vocab_size, d, vb.pp("embed_tokens"))?,
-            positions: vb.get((cfg.max_target_positions, d), "embed_positions.weight")?,
-            blocks,
-        })
+    if picked.is_empty() {
+        return Ok(vec![(0.0, 0.0); words.len()]);
     }
-
-    /// Cross-attention logits of every layer, `[layer][head, tokens, frames]`.
-    fn cross_attention(
-        &self,
-        tokens: &[u32],
-        features: &Tensor,
-    ) -> candle_core::Result<Vec<Tensor>> {
-        let device = features.device();
-        let n = tokens.len();
-        let ids = Tensor::new(tokens, device)?.unsqueeze(0)?;
-        let mut x = self
-            .embed
-            .forward(&ids)?
-            .broadcast_add(&self.positions.narrow(0, 0, n)?)?;
-        let mask: Vec<f32> = (0..n)
-            .flat_map(|i| (0..n).map(move |j| if j > i { f32::NEG_INFINITY } else { 0.0 }))
-            .collect();
-        let mask = Tensor::from_vec(mask, (n, n), device)?;
-        let mut qks = Vec::with_capacity(self.blocks.len());
-        for b in &self.blocks {
-            let normed = b.attn_ln.forward(&x)?;
-            let (a, _) = b.attn.forward(&normed, &normed, Some(&mask))?;
-            x = (x + a)?;
-            let (c, qk) = b.cross.forward(&b.cross_ln.forward(&x)?, features, None)?;
-            x = (x + c)?;
-            let m = b
-                .fc2
-                .forward(&b.fc1.forward(&b.mlp_ln.forward(&x)?)?.gelu()?)?;
-            x = (x + m)?;
-            qks.push(qk);
-        }
-        Ok(qks)
-    }
-
-    /// Start and end (seconds from the window start) of each word, given the text
-    /// tokens grouped by word and how many encoder frames (50 per second) hold
-    /// audio rather than padding.
-    pub fn word_times(
-        &self,
-        features: &Tensor,
-        special: &SpecialTokens,
-        words: &[Vec<u32>],
-        heads: &[(usize, usize)],
-        content_frames: usize,
-    ) -> candle_core::Result<Vec<(f64, f64)>> {
-        let text: Vec<u32> = words.iter().flatten().copied().collect();
-        if text.is_empty() || heads.is_empty() || content_frames == 0 {
-            return Ok(vec![(0.0, 0.0); words.len()]);
-        }
-        let prompt = &special.prompt;
-        let mut tokens = prompt.clone();
-        tokens.push(special.no_timestamps);
-        tokens.extend(&text);
-        tokens.push(special.eot);
-        let qks = self.cross_attention(&tokens, features)?;
-        let frames = content_frames.min(qks.first().map_or(0, |q| q.dim(D::Minus1).unwrap_or(0)));
-        let mut picked = Vec::with_capacity(heads.len());
-        for &(layer, head) in heads {
-            if let Some(qk) = qks.get(layer)
-                && head < qk.dim(0)?
-            {
-                let w = qk.get(head)?.narrow(1, 0, frames)?.contiguous()?;
-                picked.push(candle_nn::ops::softmax_last_dim(&w)?);
+    // [heads, tokens, frames] -> normalise each frame over tokens -> median.
+    let w = Tensor::stack(&picked, 0)?;
+    let mean = w.mean_keepdim(1)?;
+    let centred = w.broadcast_sub(&mean)?;
+    let std = centred.sqr()?.mean_keepdim(1)?.sqrt()?;
+    let normed = centred.broadcast_div(&(std + 1e-10)?)?;
+    let rows: Vec<Vec<Vec<f32>>> = normed.to_vec3()?;
+    let n_tokens = tokens.len();
+    let mut matrix = vec![0f32; n_tokens * frames];
+    for head in &rows {
+        for (t, row) in head.iter().enumerate() {
+            for (f, v) in median_filter(row, MEDIAN_WIDTH).into_iter().enumerate() {
+                matrix[t * frames + f] += v / rows.len() as f32;
             }
         }
-        if picked.is_empty() {
-            return Ok(vec![(0.0, 0.0); words.len()]);
-        }
-        // [heads, tokens, frames] -> normalise each frame over tokens -> median.
-        let w = Tensor::stack(&picked, 0)?;
-        let mean = w.mean_keepdim(1)?;
-        let centred = w.broadcast_sub(&mean)?;
-        let std = centred.sqr()?.mean_keepdim(1)?.sqrt()?;
-        let normed = centred.broadcast_div(&(std + 1e-10)?)?;
-        let rows: Vec<Vec<Vec<f32>>> = normed.to_vec3()?;
-        let n_tokens = tokens.len();
-        let mut matrix = vec![0f32; n_tokens * frames];
-        for head in &rows {
-            for (t, row) in head.iter().enumerate() {
-                for (f, v) in median_filter(row, MEDIAN_WIDTH).into_iter().enumerate() {
-                    matrix[t * frames + f] += v / rows.len() as f32;
-                }
-            }
-        }
-        // Rows from the no-timestamps token through the last text token.
-        let first = prompt.len();
-        let last = n_tokens - 1;
-        let cost: Vec<f32> = matrix[first * frames..last * frames]
-            .iter()
-            .map(|v| -v)
-            .collect();
-        let (text_idx, time_idx) = dtw(&cost, last - first, frames);
-        let mut jump_times = Vec::new();
-        for (k, (&ti, &fi)) in text_idx.iter().zip(&time_idx).enumerate() {
-            if k == 0 || ti != text_idx[k - 1] {
-                jump_times.push(fi as f64 / FRAMES_PER_S);
-            }
-        }
-        let mut out = Vec::with_capacity(words.len());
-        let mut boundary = 0;
-        let end_of = |i: usize| {
-            jump_times
-                .get(i)
-                .copied()
-                .unwrap_or(frames as f64 / FRAMES_PER_S)
-        };
-        for w in words {
-            let start = end_of(boundary);
-            boundary += w.len();
-            out.push((start, end_of(boundary)));
-        }
-        Ok(out)
     }
+    // Rows from the no-timestamps token through the last text token.
+    let first = prompt.len();
+    let last = n_tokens - 1;
+    let cost: Vec<f32> = matrix[first * frames..last * frames]
+        .iter()
+        .map(|v| -v)
+        .collect();
+    let (text_idx, time_idx) = dtw(&cost, last - first, frames);
+    let mut jump_times = Vec::new();
+    for (k, (&ti, &fi)) in text_idx.iter().zip(&time_idx).enumerate() {
+        if k == 0 || ti != text_idx[k - 1] {
+            jump_times.push(fi as f64 / FRAMES_PER_S);
+        }
+    }
+    let mut out = Vec::with_capacity(words.len());
+    let mut boundary = 0;
+    let end_of = |i: usize| {
+        jump_times
+            .get(i)
+            .copied()
+            .unwrap_or(frames as f64 / FRAMES_PER_S)
+    };
+    for w in words {
+        let start = end_of(boundary);
+        boundary += w.len();
+        out.push((start, end_of(boundary)));
+    }
+    Ok(out)
 }
 
 fn median_filter(row: &[f32], width: usize) -> Vec<f32> {

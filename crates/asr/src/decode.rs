@@ -13,8 +13,8 @@ use candle_core::Tensor;
 use candle_transformers::models::whisper::{self as w, Config, model};
 use tokenizers::Tokenizer;
 
-use crate::align::AlignDecoder;
-use crate::model::last_logits;
+use crate::align::word_times;
+use crate::decoder::TextDecoder;
 
 /// Whisper's time resolution: one timestamp token per 20 ms, two mel frames.
 const TIME_PRECISION_S: f64 = 0.02;
@@ -63,13 +63,15 @@ impl SpecialTokens {
 }
 
 pub struct Decoder<'a> {
+    /// candle-transformers' model, for its audio encoder.
     pub model: &'a mut model::Whisper,
+    pub text: &'a TextDecoder,
     pub tokenizer: &'a Tokenizer,
     pub special: &'a SpecialTokens,
     pub suppress: &'a [u32],
     pub suppress_begin: &'a [u32],
     /// Cross-attention word timing, when the model's alignment heads are known.
-    pub align: Option<(&'a AlignDecoder, &'a [(usize, usize)])>,
+    pub alignment_heads: Option<&'a [(usize, usize)]>,
 }
 
 /// A word: its text, its tokens and, when aligned, its times from the window start.
@@ -103,21 +105,20 @@ impl Decoder<'_> {
     ) -> Result<WindowResult, candle_core::Error> {
         let size_frames = (window_s * 100.0).round() as usize;
         let features = self.model.encoder.forward(mel, true)?;
+        let mut state = self.text.start(&features)?;
         let mut tokens = self.special.prompt.clone();
         let sample_begin = tokens.len();
-        let max_sampled = self.model.config.max_target_positions / 2;
+        let max_sampled = self.text.max_tokens() / 2;
+        let mut pass = self.text.pass(&mut state, &tokens)?;
         let mut no_speech_prob = 0.0;
+        if let Some(ns) = self.special.no_speech {
+            let first = self.text.logits(&pass.hidden, 0)?;
+            no_speech_prob = softmax_at(&first, ns as usize);
+        }
         let mut sum_logprob = 0.0f64;
-        for step in 0..max_sampled {
-            let input = Tensor::new(tokens.as_slice(), mel.device())?.unsqueeze(0)?;
-            let ys = self.model.decoder.forward(&input, &features, step == 0)?;
-            if step == 0
-                && let Some(ns) = self.special.no_speech
-            {
-                let first = last_logits(self.model, &ys, 0)?;
-                no_speech_prob = softmax_at(&first, ns as usize);
-            }
-            let mut logits = last_logits(self.model, &ys, tokens.len() - 1)?;
+        for _ in 0..max_sampled {
+            let (_, n, _) = pass.hidden.dims3()?;
+            let mut logits = self.text.logits(&pass.hidden, n - 1)?;
             self.apply_rules(&mut logits, &tokens[sample_begin..]);
             let Some(next) = argmax(&logits) else { break };
             sum_logprob += f64::from(log_softmax_at(&logits, next));
@@ -126,6 +127,7 @@ impl Decoder<'_> {
             if next == self.special.eot {
                 break;
             }
+            pass = self.text.pass(&mut state, &[next])?;
         }
         let sampled: Vec<u32> = tokens[sample_begin..]
             .iter()
@@ -144,13 +146,14 @@ impl Decoder<'_> {
             });
         }
         let (mut segments, advance_frames) = self.segments(&sampled, window_s, size_frames);
-        if let Some((aligner, heads)) = self.align {
+        if let Some(heads) = self.alignment_heads {
             let groups: Vec<Vec<u32>> = segments
                 .iter()
                 .flat_map(|s| s.words.iter().map(|w| w.tokens.clone()))
                 .collect();
-            let times = aligner.word_times(
-                &features,
+            let times = word_times(
+                self.text,
+                &state,
                 self.special,
                 &groups,
                 heads,

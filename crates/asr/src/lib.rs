@@ -29,6 +29,7 @@ mod align;
 mod convert;
 mod ct2;
 mod decode;
+mod decoder;
 mod error;
 mod export;
 mod mel;

@@ -3,15 +3,15 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-use candle_core::{DType, Device, IndexOp, Tensor};
+use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::whisper::{self as w, Config, model};
 use serde::Deserialize;
 use tokenizers::Tokenizer;
 
-use crate::align::AlignDecoder;
 use crate::ct2::Ct2Model;
 use crate::decode::{Decoder, RawWord, SpecialTokens};
+use crate::decoder::TextDecoder;
 use crate::mel::{HOP, LogMel, SAMPLE_RATE, mel_filters};
 use crate::{AsrError, Segment, TimedWord, convert, voice};
 
@@ -25,7 +25,7 @@ pub struct Whisper {
     tokenizer: Tokenizer,
     special: SpecialTokens,
     suppress_begin: Vec<u32>,
-    aligner: AlignDecoder,
+    text: TextDecoder,
     /// `(decoder layer, head)` pairs whose cross-attention follows the audio.
     alignment_heads: Vec<(usize, usize)>,
 }
@@ -83,7 +83,7 @@ impl Whisper {
             reason: e.to_string(),
         };
         let model = model::Whisper::load(&vb, config.clone()).map_err(weights)?;
-        let aligner = AlignDecoder::load(&vb, &config).map_err(weights)?;
+        let text = TextDecoder::load(&vb, &config).map_err(weights)?;
         Ok(Self {
             model: Mutex::new(model),
             filters: mel_filters(config.num_mel_bins),
@@ -91,7 +91,7 @@ impl Whisper {
             tokenizer,
             special,
             suppress_begin,
-            aligner,
+            text,
             alignment_heads,
         })
     }
@@ -130,8 +130,9 @@ impl Whisper {
             special: &self.special,
             suppress: &self.config.suppress_tokens,
             suppress_begin: &self.suppress_begin,
-            align: (!self.alignment_heads.is_empty())
-                .then_some((&self.aligner, self.alignment_heads.as_slice())),
+            text: &self.text,
+            alignment_heads: (!self.alignment_heads.is_empty())
+                .then_some(self.alignment_heads.as_slice()),
         };
         let mut segments = Vec::new();
         let mut seek = 0;
@@ -265,18 +266,4 @@ fn io(path: &Path, source: std::io::Error) -> AsrError {
             source,
         }
     }
-}
-
-/// The logits over the vocabulary for the last position of `ys`.
-pub(crate) fn last_logits(
-    model: &model::Whisper,
-    ys: &Tensor,
-    position: usize,
-) -> Result<Vec<f32>, candle_core::Error> {
-    model
-        .decoder
-        .final_linear(&ys.i((..1, position..position + 1))?)?
-        .i(0)?
-        .i(0)?
-        .to_vec1::<f32>()
 }
