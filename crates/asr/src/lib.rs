@@ -18,10 +18,12 @@
 //!   last complete segment, greedy decoding with timestamp tokens, the model's
 //!   suppressed tokens and no-speech detection; windows with no voiced audio are
 //!   skipped without running the model.
+//! - candle-transformers' Whisper runs the audio encoder; the text decoder is our
+//!   own (`decoder.rs`, same tensors and names) because candle's has no key/value
+//!   cache for the decoded tokens and does not return attention weights.
 //! - Word times come from Whisper's own method: dynamic time warping over the
-//!   decoder's cross-attention on the model's alignment heads (`align.rs`; its own
-//!   decoder pass, since candle-transformers' model does not return attention
-//!   weights), then trimmed to the voiced audio each word covers. A model that does
+//!   decoder's cross-attention on the model's alignment heads (`align.rs`), then
+//!   trimmed to the voiced audio each word covers. A model that does
 //!   not name its alignment heads falls back to spreading each segment's words over
 //!   its voiced audio by length (`words.rs`).
 

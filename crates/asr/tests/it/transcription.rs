@@ -9,7 +9,7 @@ const SCRIPTS: [&str; 3] = [
 ];
 
 /// Measured on these scripts (espeak-ng en-us, 160 wpm) with tiny.en: see the
-/// crate README (16.2%: "quick brown fox jumps over" and "between" misheard). The
+/// crate README (13.5%: "brown fox jumps" and "between" misheard). The
 /// bound leaves room for a few more misheard words;
 /// espeak's robotic voice is far from the speech Whisper was trained on.
 const MAX_WORD_ERROR_RATE: f64 = 0.25;
