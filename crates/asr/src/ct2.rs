@@ -271,3 +271,76 @@ impl<'a> Reader<'_, 'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn string(out: &mut Vec<u8>, s: &str) {
+        out.extend(u16::try_from(s.len() + 1).unwrap().to_le_bytes());
+        out.extend(s.as_bytes());
+        out.push(0);
+    }
+
+    /// Version 6, one 2x2 f16 variable of `dtype_id`, one alias to it.
+    fn file(dtype_id: u8, rank_override: Option<u8>) -> Vec<u8> {
+        let mut out = 6u32.to_le_bytes().to_vec();
+        string(&mut out, "WhisperSpec");
+        out.extend(3u32.to_le_bytes());
+        out.extend(1u32.to_le_bytes());
+        string(&mut out, "w");
+        out.push(rank_override.unwrap_or(2));
+        out.extend(2u32.to_le_bytes());
+        out.extend(2u32.to_le_bytes());
+        out.push(dtype_id);
+        out.extend(8u32.to_le_bytes());
+        for v in [1.0f32, -2.0, 0.5, 3.0] {
+            out.extend(half::f16::from_f32(v).to_le_bytes());
+        }
+        out.extend(1u32.to_le_bytes());
+        string(&mut out, "alias");
+        string(&mut out, "w");
+        out
+    }
+
+    #[test]
+    fn a_small_file_reads_back_its_variable_through_an_alias() {
+        let bytes = file(4, None);
+        let m = Ct2Model::parse(Path::new("m.bin"), &bytes).unwrap();
+        assert_eq!(m.spec, "WhisperSpec");
+        let v = m.get("alias").unwrap();
+        assert_eq!((v.name.as_str(), v.shape.as_slice()), ("w", &[2, 2][..]));
+        assert_eq!(v.to_f32(), vec![1.0, -2.0, 0.5, 3.0]);
+    }
+
+    #[test]
+    fn a_byte_count_that_disagrees_with_the_shape_is_a_format_error() {
+        // Declared as f32: 2x2 needs 16 bytes, the file says 8.
+        let bytes = file(0, None);
+        let err = Ct2Model::parse(Path::new("m.bin"), &bytes).unwrap_err();
+        assert!(
+            matches!(err, AsrError::Format { offset: 26, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_dtype_or_an_absurd_rank_is_a_format_error() {
+        for bytes in [file(9, None), file(4, Some(200))] {
+            let err = Ct2Model::parse(Path::new("m.bin"), &bytes).unwrap_err();
+            assert!(matches!(err, AsrError::Format { .. }), "{err:?}");
+        }
+    }
+
+    #[test]
+    fn every_prefix_of_a_valid_file_is_an_error_and_never_a_panic() {
+        let bytes = file(4, None);
+        for len in 0..bytes.len() {
+            assert!(
+                Ct2Model::parse(Path::new("m.bin"), &bytes[..len]).is_err(),
+                "{len}"
+            );
+        }
+    }
+}

@@ -94,3 +94,9 @@ pub fn find_tiny_en() -> Option<PathBuf> {
         .map(|root| root.join(SETUP_DIR))
         .find(|p| p.join("model.bin").is_file())
 }
+
+// The talk domain shares one loaded model between worker threads.
+const _: () = {
+    const fn shareable<T: Send + Sync>() {}
+    shareable::<Whisper>();
+};
