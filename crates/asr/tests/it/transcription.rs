@@ -123,3 +123,43 @@ fn the_model_converted_to_safetensors_hears_the_same_words_at_the_same_times() {
         );
     }
 }
+
+#[test]
+fn steady_noise_without_speech_gives_no_words() {
+    // White noise at about -30 dBFS: loud enough to count as voiced audio, so the
+    // model runs and its no-speech detection must reject the window.
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("noise.f32");
+    let out = std::process::Command::new("sox")
+        .args([
+            "-n",
+            "-r",
+            "16000",
+            "-c",
+            "1",
+            "-e",
+            "floating-point",
+            "-b",
+            "32",
+            "-L",
+            "-t",
+            "raw",
+        ])
+        .arg(&raw)
+        .args(["synth", "5", "whitenoise", "vol", "0.03"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let noise: Vec<f32> = std::fs::read(&raw)
+        .unwrap()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    assert_eq!(noise.len(), 5 * 16_000);
+    let segments = whisper().transcribe_segments(&noise).unwrap();
+    assert_eq!(segments, vec![], "heard words in noise");
+}
