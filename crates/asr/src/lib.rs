@@ -65,7 +65,8 @@ pub struct TimedWord {
     pub end_s: f64,
 }
 
-/// A run of speech Whisper timed as a whole, with its words.
+/// A run of speech Whisper timed as a whole, with its words; it spans from its
+/// first word's start to its last word's end.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Segment {
     pub text: String,

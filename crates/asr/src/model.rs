@@ -160,11 +160,19 @@ impl Whisper {
                 if end <= start || s.words.is_empty() {
                     continue;
                 }
+                let words = timed_words(&s.words, offset_s, start, end, &voiced);
+                // Whisper's segment timestamps often open in the silence before
+                // the speech; the words say where it really is, as whisper's
+                // `word_timestamps` mode also does.
+                let (start_s, end_s) = match (words.first(), words.last()) {
+                    (Some(first), Some(last)) => (first.start_s, last.end_s),
+                    _ => (start, end),
+                };
                 segments.push(Segment {
-                    words: timed_words(&s.words, offset_s, start, end, &voiced),
+                    words,
                     text: s.text,
-                    start_s: start,
-                    end_s: end,
+                    start_s,
+                    end_s,
                     no_speech_prob: window.no_speech_prob,
                     avg_logprob: window.avg_logprob,
                 });

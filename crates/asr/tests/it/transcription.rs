@@ -41,7 +41,12 @@ fn scripted_sentences_come_back_in_order_and_on_time() {
     assert!(audio.len() > 30 * 16_000, "the audio fits one window");
     let duration = audio.len() as f64 / 16_000.0;
 
-    let words = whisper().transcribe(&audio).unwrap();
+    let segments = whisper().transcribe_segments(&audio).unwrap();
+    for s in &segments {
+        let (first, last) = (&s.words[0], &s.words[s.words.len() - 1]);
+        assert_eq!((s.start_s, s.end_s), (first.start_s, last.end_s), "{s:?}");
+    }
+    let words: Vec<TimedWord> = segments.into_iter().flat_map(|s| s.words).collect();
     let heard = text(&words);
     let reference = normalize(&SCRIPTS.join(" "));
     let wer = word_error_rate(&reference, &heard);
