@@ -72,10 +72,10 @@ async fn inferred_participant(
         return Ok(Some(format!("name:{username}")));
     }
     let best = sqlx::query(INFERENCE_BY_COUNT)
-    .bind(user)
-    .bind(kind)
-    .fetch_optional(&mut *conn)
-    .await?;
+        .bind(user)
+        .bind(kind)
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some(best) = best else {
         return Ok(None);
     };

@@ -597,7 +597,10 @@ async fn the_coachs_side_metrics_seek_per_listed_recording_and_inference_never_r
         )
         .await
         .unwrap();
-    let plans = store.coach_batch_plans(alice.id, "rl_replay").await.unwrap();
+    let plans = store
+        .coach_batch_plans(alice.id, "rl_replay")
+        .await
+        .unwrap();
     let [sides, inference] = plans.as_slice() else {
         panic!("two statements: {plans:?}")
     };
