@@ -57,6 +57,9 @@ pub struct SqliteStore {
     reports_read: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
+/// Rows a statement may have ready before the caller reads them.
+const ROW_BUFFER: usize = 512;
+
 impl SqliteStore {
     /// Opens (creating if missing) the database at a `sqlite:` URL and runs
     /// the migrations. `sqlite::memory:` gives a private in-memory database.
@@ -69,7 +72,12 @@ impl SqliteStore {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::InvalidUrl(format!("{url:?}: {e}")))?
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
+            .busy_timeout(BUSY_TIMEOUT)
+            // A list page is up to 501 rows (limit 500, one more to see a
+            // next page); with sqlx's default of 50 the connection's thread
+            // stalls until the request's task drains them, and both wake
+            // each other once per 50 rows.
+            .row_buffer_size(ROW_BUFFER);
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let pool = if in_memory {
             // Every connection to `:memory:` would be a different database:
@@ -138,6 +146,29 @@ impl SqliteStore {
         filter: &RecordingFilter,
     ) -> Result<Vec<Vec<String>>, StoreError> {
         list::games_plans(&self.pool, &owner.to_string(), filter).await
+    }
+
+    /// `EXPLAIN QUERY PLAN` (as [`Self::list_plans`]) of the coach's read of
+    /// a batch's side metrics (for recordings listed first) and of the
+    /// inference of "me" by count, for `owner` and `kind`, in that order.
+    pub async fn coach_batch_plans(
+        &self,
+        owner: UserId,
+        kind: &str,
+    ) -> Result<Vec<Vec<String>>, StoreError> {
+        let sides = vec![
+            Bind::Text("[\"a\", \"b\"]".to_owned()),
+            Bind::Text("[\"core.goals\"]".to_owned()),
+        ];
+        let inference = vec![Bind::Text(owner.to_string()), Bind::Text(kind.to_owned())];
+        let mut plans = Vec::new();
+        for (sql, binds) in [
+            (coach_reads::SIDE_METRICS, sides),
+            (identity::INFERENCE_BY_COUNT, inference),
+        ] {
+            plans.push(list::explain(&self.pool, sql, binds).await?);
+        }
+        Ok(plans)
     }
 
     /// `EXPLAIN QUERY PLAN` (as [`Self::list_plans`]) of the reads that

@@ -50,6 +50,18 @@ fn conditions(
     (sql, binds)
 }
 
+/// The sides' named metrics of a batch (`?1` the recording ids as JSON,
+/// `?2` the metric keys as JSON): each recording's sides (every side metric's
+/// subject is one, as the analysis is validated), then per side and key one
+/// seek of `metrics_series`, never a range of every recording's sides.
+pub(super) const SIDE_METRICS: &str = "SELECT s.recording_id, s.side AS subject, k.value AS metric,
+        m.value
+    FROM json_each(?1) j
+    CROSS JOIN recording_sides s ON s.recording_id = j.value
+    CROSS JOIN json_each(?2) k
+    CROSS JOIN metrics m INDEXED BY metrics_series ON m.metric = k.value
+        AND m.subject_kind = 'side' AND m.subject = s.side AND m.recording_id = s.recording_id";
+
 pub(super) async fn recordings(
     pool: &SqlitePool,
     user: UserId,
@@ -155,15 +167,11 @@ pub(super) async fn recordings(
     let sides = if query.side_metrics.is_empty() {
         Vec::new()
     } else {
-        sqlx::query(
-            "SELECT m.recording_id, m.subject, m.metric, m.value FROM metrics m
-             WHERE m.recording_id IN (SELECT value FROM json_each(?)) AND m.subject_kind = 'side'
-               AND m.metric IN (SELECT value FROM json_each(?))",
-        )
-        .bind(&ids)
-        .bind(json_list(&query.side_metrics)?)
-        .fetch_all(pool)
-        .await?
+        sqlx::query(SIDE_METRICS)
+            .bind(&ids)
+            .bind(json_list(&query.side_metrics)?)
+            .fetch_all(pool)
+            .await?
     };
     for row in &sides {
         let id: String = row.try_get("recording_id")?;

@@ -29,6 +29,27 @@ use crate::identity_model::{
     MAX_IDENTITY_CANDIDATES,
 };
 
+/// The participant in the most of `?1`'s analysed recordings of kind `?2`,
+/// with that count and the number of those recordings. The recording's own
+/// date (the owner link's copy is refreshed after this runs) and revision
+/// come from the covering `recordings_facts`: in the row they sit after the
+/// stored report, whose overflow pages (about 50 for a 200 KB report) a read
+/// of the row would walk first, for every recording the user has. Still a
+/// count over all of them (each one's participants by primary key), not an
+/// index range: see docs/benchmarks.md for its cost at 10,000.
+pub(super) const INFERENCE_BY_COUNT: &str = "WITH mine AS (
+        SELECT o.recording_id, r.played_at AS occurred_at FROM recording_owners o
+        JOIN recordings r INDEXED BY recordings_facts
+            ON r.id = o.recording_id AND r.revision IS NOT NULL
+        WHERE o.user_id = ?1 AND o.kind = ?2
+     )
+     SELECT p.participant, COUNT(*) AS n, (SELECT COUNT(*) FROM mine) AS total
+     FROM mine m
+     JOIN participants p ON p.recording_id = m.recording_id AND p.is_bot = 0
+     GROUP BY p.participant
+     ORDER BY n DESC, MAX(m.occurred_at) DESC, p.participant
+     LIMIT 1";
+
 /// Who the rule says `user` is among their recordings of `kind`, if anyone.
 async fn inferred_participant(
     conn: &mut SqliteConnection,
@@ -50,25 +71,11 @@ async fn inferred_participant(
     if let Some(username) = by_username {
         return Ok(Some(format!("name:{username}")));
     }
-    let best = sqlx::query(
-        // The recording's own date: the owner link's copy is refreshed
-        // after this runs.
-        "WITH mine AS (
-            SELECT o.recording_id, r.played_at AS occurred_at FROM recording_owners o
-            JOIN recordings r ON r.id = o.recording_id AND r.revision IS NOT NULL
-            WHERE o.user_id = ?1 AND o.kind = ?2
-         )
-         SELECT p.participant, COUNT(*) AS n, (SELECT COUNT(*) FROM mine) AS total
-         FROM mine m
-         JOIN participants p ON p.recording_id = m.recording_id AND p.is_bot = 0
-         GROUP BY p.participant
-         ORDER BY n DESC, MAX(m.occurred_at) DESC, p.participant
-         LIMIT 1",
-    )
-    .bind(user)
-    .bind(kind)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let best = sqlx::query(INFERENCE_BY_COUNT)
+        .bind(user)
+        .bind(kind)
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some(best) = best else {
         return Ok(None);
     };

@@ -245,7 +245,7 @@ fn page_sql(user: &str, query: &RecordingQuery) -> Result<(String, Vec<Bind>), S
     let page = match &query.cursor {
         None => {
             format!(
-                "SELECT o.recording_id, {key} AS sort_key
+                "SELECT o.recording_id, {key} AS sort_key, o.rowid AS owner_row
                 FROM recording_owners o
                 WHERE {conditions}
                 ORDER BY {key} {direction}, o.recording_id {direction}"
@@ -272,14 +272,14 @@ fn page_sql(user: &str, query: &RecordingQuery) -> Result<(String, Vec<Bind>), S
             binds = all;
             format!(
                 "SELECT * FROM (
-                    SELECT o.recording_id, {key} AS sort_key
+                    SELECT o.recording_id, {key} AS sort_key, o.rowid AS owner_row
                     FROM recording_owners o
                     WHERE {conditions} AND {key} = ? AND o.recording_id {after} ?
                     ORDER BY o.recording_id {direction}
                     LIMIT ?)
                 UNION ALL
                 SELECT * FROM (
-                    SELECT o.recording_id, {key} AS sort_key
+                    SELECT o.recording_id, {key} AS sort_key, o.rowid AS owner_row
                     FROM recording_owners o
                     WHERE {conditions} AND {key} {after} ?
                     ORDER BY {key} {direction}, o.recording_id {direction}
@@ -288,9 +288,13 @@ fn page_sql(user: &str, query: &RecordingQuery) -> Result<(String, Vec<Bind>), S
             )
         }
     };
-    // Two steps: the page's owner links first (the index walk), then the
-    // details of just those rows; a recording's facts from
-    // `recordings_facts`, as its row holds them after the stored report.
+    // Two steps: the page's owner links first (the index walk, which
+    // carries each link's rowid), then the details of just those rows; a
+    // recording's facts from `recordings_facts`, as its row holds them after
+    // the stored report. The total rides along as one more column (a
+    // subquery of nothing in the row, so computed once): a request is one
+    // statement, not two.
+    let (count, mut count_binds) = Filters::of_query(query).count_sql(user);
     let sql = format!(
         "WITH page AS MATERIALIZED (
             {page}
@@ -301,19 +305,18 @@ fn page_sql(user: &str, query: &RecordingQuery) -> Result<(String, Vec<Bind>), S
             o.outcome,
             j.state AS job_state, j.last_error AS job_last_error,
             (SELECT json_group_object(f.facet, f.value) FROM owner_facets f
-                WHERE f.user_id = o.user_id AND f.recording_id = o.recording_id) AS facets_json
+                WHERE f.user_id = o.user_id AND f.recording_id = o.recording_id) AS facets_json,
+            ({count}) AS total
         FROM page p
-        JOIN recording_owners o ON o.user_id = ? AND o.recording_id = p.recording_id
+        JOIN recording_owners o ON o.rowid = p.owner_row
         JOIN recordings r INDEXED BY recordings_facts ON r.id = p.recording_id
-        LEFT JOIN jobs j ON j.id = (
-            SELECT id FROM jobs WHERE recording_id = r.id AND purpose = 'upload'
-            ORDER BY created_at DESC, rowid DESC LIMIT 1)
+        {LATEST_UPLOAD_JOB}
         ORDER BY p.sort_key{collate} {direction}, p.recording_id {direction}"
     );
     // One row more than asked says whether there is a next page.
     binds.push(Bind::Int(i64::from(query.limit) + 1));
     binds.push(Bind::Int(i64::from(query.offset)));
-    binds.push(Bind::Text(user.to_owned()));
+    binds.append(&mut count_binds);
     Ok((sql, binds))
 }
 
@@ -327,11 +330,17 @@ pub(super) async fn recordings_page(
 ) -> Result<RecordingPage, StoreError> {
     let (sql, binds) = page_sql(user, query)?;
     let rows = bind_all(sqlx::query(&sql), binds).fetch_all(pool).await?;
-    let (count_sql, count_binds) = Filters::of_query(query).count_sql(user);
-    let total: i64 = bind_all(sqlx::query(&count_sql), count_binds)
-        .fetch_one(pool)
-        .await?
-        .try_get(0)?;
+    let total: i64 = match rows.first() {
+        Some(row) => row.try_get("total")?,
+        // A page past the end (or an empty list) has no row to carry it.
+        None => {
+            let (count_sql, count_binds) = Filters::of_query(query).count_sql(user);
+            bind_all(sqlx::query(&count_sql), count_binds)
+                .fetch_one(pool)
+                .await?
+                .try_get(0)?
+        }
+    };
     let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
     let next = match (
         rows.len() > limit,
@@ -454,8 +463,12 @@ fn game_columns() -> String {
     )
 }
 
-const LATEST_UPLOAD_JOB: &str = "LEFT JOIN jobs j ON j.id = (
-    SELECT id FROM jobs WHERE recording_id = r.id AND purpose = 'upload'
+/// The recording's latest upload job: one backwards seek of the covering
+/// `jobs_recording_purpose` (its rowid is the index's last column), then the
+/// row by rowid, not by its text id through a second index.
+const LATEST_UPLOAD_JOB: &str = "LEFT JOIN jobs j ON j.rowid = (
+    SELECT rowid FROM jobs INDEXED BY jobs_recording_purpose
+    WHERE recording_id = r.id AND purpose = 'upload'
     ORDER BY created_at DESC, rowid DESC LIMIT 1)";
 
 fn game_from_row(row: &SqliteRow) -> Result<RecordingSummary, StoreError> {
@@ -555,7 +568,7 @@ fn games_sql(user: &str, filter: &RecordingFilter) -> (String, Vec<Bind>) {
     let (conditions, mut binds) = Filters::of_filter(filter).conditions(user, Some(index_walk));
     let sql = format!(
         "WITH page AS MATERIALIZED (
-            SELECT o.recording_id, {key} AS sort_key
+            SELECT o.recording_id, {key} AS sort_key, o.rowid AS owner_row
             FROM recording_owners o
             WHERE {conditions}
             ORDER BY {walk}
@@ -563,7 +576,7 @@ fn games_sql(user: &str, filter: &RecordingFilter) -> (String, Vec<Bind>) {
         )
         SELECT {columns}
         FROM page p
-        JOIN recording_owners o ON o.user_id = ? AND o.recording_id = p.recording_id
+        JOIN recording_owners o ON o.rowid = p.owner_row
         JOIN recordings r ON r.id = p.recording_id
         {LATEST_UPLOAD_JOB}
         ORDER BY {page_order}",
@@ -571,7 +584,6 @@ fn games_sql(user: &str, filter: &RecordingFilter) -> (String, Vec<Bind>) {
     );
     binds.push(Bind::Int(i64::from(filter.limit)));
     binds.push(Bind::Int(i64::from(filter.offset)));
-    binds.push(Bind::Text(user.to_owned()));
     (sql, binds)
 }
 
@@ -668,7 +680,8 @@ pub(super) async fn facet_choices(
 }
 
 /// `EXPLAIN QUERY PLAN` of the statements a recordings-list request runs
-/// (the page, then the total): per statement, each step on its own line
+/// (the page with its total, then the total alone, which runs for a page
+/// past the end): per statement, each step on its own line
 /// indented two spaces per level of the plan's tree.
 pub(super) async fn list_plans(
     pool: &SqlitePool,

@@ -584,3 +584,66 @@ async fn the_games_list_walks_an_index_and_reads_each_rows_facets_and_score_by_k
         );
     }
 }
+
+#[tokio::test]
+async fn the_coachs_side_metrics_seek_per_listed_recording_and_inference_never_reads_a_recording_row()
+ {
+    let store = SqliteStore::connect("sqlite::memory:").await.unwrap();
+    let alice = store
+        .create_user(
+            &filmroom_store::Username::parse("alice").unwrap(),
+            "x",
+            time::OffsetDateTime::UNIX_EPOCH,
+        )
+        .await
+        .unwrap();
+    let plans = store
+        .coach_batch_plans(alice.id, "rl_replay")
+        .await
+        .unwrap();
+    let [sides, inference] = plans.as_slice() else {
+        panic!("two statements: {plans:?}")
+    };
+    // Per listed recording: its sides by key, then one seek of the covering
+    // series index per side and metric; never a range of every recording's
+    // side metrics on the platform.
+    for line in sides {
+        let step = line.trim_start();
+        assert!(
+            !step.starts_with("SCAN ") || step.contains("VIRTUAL TABLE INDEX"),
+            "{step}\n{}",
+            sides.join("\n")
+        );
+    }
+    assert!(
+        sides.iter().any(|l| l.contains(
+            "SEARCH m USING COVERING INDEX metrics_series \
+             (metric=? AND subject_kind=? AND subject=? AND recording_id=?)"
+        )),
+        "{}",
+        sides.join("\n")
+    );
+    assert!(
+        sides
+            .iter()
+            .any(|l| l.contains("SEARCH s USING COVERING INDEX") && l.contains("(recording_id=?)")),
+        "{}",
+        sides.join("\n")
+    );
+    // The inference reads each recording's date and revision from the
+    // covering facts index, never the row behind the stored report.
+    assert!(
+        inference
+            .iter()
+            .any(|l| l.contains("SEARCH r USING COVERING INDEX recordings_facts (id=?)")),
+        "{}",
+        inference.join("\n")
+    );
+    assert!(
+        inference
+            .iter()
+            .any(|l| l.contains("SEARCH o USING COVERING INDEX recording_owners_user_kind")),
+        "{}",
+        inference.join("\n")
+    );
+}

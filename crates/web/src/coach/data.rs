@@ -129,9 +129,14 @@ impl CoachData for StoreCoachData {
             })
             .await?;
         // A recording none of whose participants is the user's has no digest.
+        // Each row borrows its kind's spec: a list of 1,000 games clones none.
+        let unknown = CoachDigestSpec::default();
         Ok(rows
             .iter()
-            .filter_map(|row| GameDigest::from_stored(row, &self.spec(&row.kind), &[]))
+            .filter_map(|row| {
+                let spec = self.specs.get(&row.kind).unwrap_or(&unknown);
+                GameDigest::from_stored(row, spec, &[])
+            })
             .collect())
     }
 

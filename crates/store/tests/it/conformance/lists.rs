@@ -306,6 +306,30 @@ async fn assert_totals_match_rows(store: &Arc<dyn Store>, owner: filmroom_store:
             .await
             .unwrap();
         assert_eq!(page.total, page.items.len() as u64, "{query:?}");
+        // The total is the same on a one-row page (where it rides with the
+        // row) and on pages past the end (where no row carries it).
+        let total = page.total;
+        let offset = u32::try_from(total).unwrap();
+        for (limit, offset) in [(1, 0), (1, offset), (50, offset + 5)] {
+            let paged = store
+                .list_recordings_page(
+                    owner,
+                    &RecordingQuery {
+                        limit,
+                        offset,
+                        ..query.clone()
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(paged.total, total, "{query:?} at {offset}");
+            let rows = u32::try_from(total.saturating_sub(u64::from(offset)).min(1)).unwrap();
+            if limit == 1 {
+                assert_eq!(paged.items.len() as u32, rows, "{query:?} at {offset}");
+            } else {
+                assert!(paged.items.is_empty(), "{query:?} at {offset}");
+            }
+        }
     }
 }
 
