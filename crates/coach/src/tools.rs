@@ -56,180 +56,31 @@ impl ToolOutcome {
     }
 }
 
-/// Which part of the game a stat describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StatFamily {
-    Core,
-    Boost,
-    Movement,
-    Positioning,
-    Demos,
-}
-
-impl StatFamily {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Core => "core",
-            Self::Boost => "boost",
-            Self::Movement => "movement",
-            Self::Positioning => "positioning",
-            Self::Demos => "demos",
-        }
-    }
-}
-
-/// One stat of [`crate::data::DigestStats`], as the tools average it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StatDef {
-    /// The key in `DigestStats` and in the tools' `averages`.
-    pub key: &'static str,
-    /// How an answer names it.
-    pub label: &'static str,
-    pub family: StatFamily,
-    /// Appended to the value in text (`" bpm"`, `"%"`, `" uu/s"`...).
-    pub unit: &'static str,
-    /// Whether more is better; `None` when it depends on the situation.
-    pub higher_is_better: Option<bool>,
-}
-
-const fn stat(
-    key: &'static str,
-    label: &'static str,
-    family: StatFamily,
-    unit: &'static str,
-    higher_is_better: Option<bool>,
-) -> StatDef {
-    StatDef {
-        key,
-        label,
-        family,
-        unit,
-        higher_is_better,
-    }
-}
-
-/// Every stat the tools average, in a stable order.
-pub const STATS: &[StatDef] = &[
-    stat("goals", "goals per game", StatFamily::Core, "", Some(true)),
-    stat(
-        "assists",
-        "assists per game",
-        StatFamily::Core,
-        "",
-        Some(true),
-    ),
-    stat("saves", "saves per game", StatFamily::Core, "", Some(true)),
-    stat("shots", "shots per game", StatFamily::Core, "", Some(true)),
-    stat("score", "score per game", StatFamily::Core, "", Some(true)),
-    stat(
-        "demos_inflicted",
-        "demos inflicted per game",
-        StatFamily::Demos,
-        "",
-        Some(true),
-    ),
-    stat(
-        "demos_taken",
-        "demos taken per game",
-        StatFamily::Demos,
-        "",
-        Some(false),
-    ),
-    stat(
-        "bpm",
-        "boost used per minute",
-        StatFamily::Boost,
-        " bpm",
-        None,
-    ),
-    stat(
-        "avg_boost_amount",
-        "average boost",
-        StatFamily::Boost,
-        "",
-        None,
-    ),
-    stat(
-        "percent_zero_boost",
-        "time at zero boost",
-        StatFamily::Boost,
-        "%",
-        Some(false),
-    ),
-    stat(
-        "avg_speed",
-        "average speed",
-        StatFamily::Movement,
-        " uu/s",
-        Some(true),
-    ),
-    stat(
-        "percent_supersonic",
-        "time supersonic",
-        StatFamily::Movement,
-        "%",
-        Some(true),
-    ),
-    stat(
-        "percent_defensive_third",
-        "time in the defensive third",
-        StatFamily::Positioning,
-        "%",
-        None,
-    ),
-    stat(
-        "percent_behind_ball",
-        "time behind the ball",
-        StatFamily::Positioning,
-        "%",
-        Some(true),
-    ),
-    stat(
-        "avg_distance_to_ball",
-        "average distance to the ball",
-        StatFamily::Positioning,
-        " uu",
-        None,
-    ),
-];
-
-/// The value of a stat in one game, `None` when the game does not have it.
+/// The value of a headline stat (`bpm`) in one game, `None` when the game
+/// does not have it.
 pub fn stat_value(game: &GameDigest, key: &str) -> Option<f64> {
-    let s = &game.stats;
-    match key {
-        "goals" => Some(f64::from(s.goals)),
-        "assists" => Some(f64::from(s.assists)),
-        "saves" => Some(f64::from(s.saves)),
-        "shots" => Some(f64::from(s.shots)),
-        "score" => Some(f64::from(s.score)),
-        "demos_inflicted" => s.demos_inflicted.map(f64::from),
-        "demos_taken" => s.demos_taken.map(f64::from),
-        "bpm" => s.bpm,
-        "avg_boost_amount" => s.avg_boost_amount,
-        "percent_zero_boost" => s.percent_zero_boost,
-        "avg_speed" => s.avg_speed,
-        "percent_supersonic" => s.percent_supersonic,
-        "percent_defensive_third" => s.percent_defensive_third,
-        "percent_behind_ball" => s.percent_behind_ball,
-        "avg_distance_to_ball" => s.avg_distance_to_ball,
-        _ => None,
-    }
+    game.stat(key)
 }
 
 fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
-/// Averages of every stat over `games`, each over the games that have it, rounded
-/// to one decimal; `null` when none has it.
-pub fn averages(games: &[GameDigest]) -> BTreeMap<&'static str, Option<f64>> {
-    STATS
+/// The headline stats the games carry, by name.
+fn stat_names(games: &[GameDigest]) -> std::collections::BTreeSet<&str> {
+    games
         .iter()
-        .map(|def| {
-            let values: Vec<f64> = games
-                .iter()
-                .filter_map(|g| stat_value(g, def.key))
-                .collect();
+        .flat_map(|g| g.stats.keys().map(String::as_str))
+        .collect()
+}
+
+/// Averages of every headline stat the games carry, each over the games that
+/// have it, rounded to one decimal; `null` when none has it.
+pub fn averages(games: &[GameDigest]) -> BTreeMap<String, Option<f64>> {
+    stat_names(games)
+        .into_iter()
+        .map(|key| {
+            let values: Vec<f64> = games.iter().filter_map(|g| stat_value(g, key)).collect();
             let avg = if values.is_empty() {
                 None
             } else {
@@ -237,7 +88,7 @@ pub fn averages(games: &[GameDigest]) -> BTreeMap<&'static str, Option<f64>> {
                 let n = values.len() as f64;
                 Some(round1(values.iter().sum::<f64>() / n))
             };
-            (def.key, avg)
+            (key.to_owned(), avg)
         })
         .collect()
 }
@@ -635,14 +486,15 @@ async fn compare_periods(data: &dyn CoachData, args: &str) -> Outcome {
     let a = games_between(data, a_from, a_until).await?;
     let b = games_between(data, b_from, b_until).await?;
     let (avg_a, avg_b) = (averages(&a), averages(&b));
-    let differences: BTreeMap<&str, Option<f64>> = STATS
-        .iter()
-        .map(|def| {
-            let d = match (avg_a.get(def.key), avg_b.get(def.key)) {
+    let differences: BTreeMap<&String, Option<f64>> = avg_a
+        .keys()
+        .chain(avg_b.keys())
+        .map(|key| {
+            let d = match (avg_a.get(key), avg_b.get(key)) {
                 (Some(Some(x)), Some(Some(y))) => Some(round1(y - x)),
                 _ => None,
             };
-            (def.key, d)
+            (key, d)
         })
         .collect();
     let mut game_ids = ids(&a);

@@ -116,6 +116,10 @@ fn note_view(note: Note) -> NoteView {
 
 #[async_trait::async_trait]
 impl CoachData for StoreCoachData {
+    fn digest_specs(&self) -> BTreeMap<String, CoachDigestSpec> {
+        self.specs.clone()
+    }
+
     async fn games(&self, query: &GameQuery) -> Result<Vec<GameDigest>, DataError> {
         let rows = self
             .recordings(CoachRecordingQuery {
