@@ -7,7 +7,7 @@
 //! game they mention is listed in [`ToolOutcome::game_ids`] so the turn loop can
 //! check the answer's citations against them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -66,19 +66,26 @@ fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
-/// The headline stats the games carry, by name.
-fn stat_names(games: &[GameDigest]) -> std::collections::BTreeSet<&str> {
-    games
-        .iter()
-        .flat_map(|g| g.stats.keys().map(String::as_str))
+/// The headline stat names of the player's kinds, so an average over no
+/// games still names every stat (as `null`).
+fn headline_names(data: &dyn CoachData) -> BTreeSet<String> {
+    data.digest_specs()
+        .values()
+        .flat_map(|spec| spec.headline.iter().map(|h| h.name.clone()))
         .collect()
 }
 
 /// Averages of every headline stat the games carry, each over the games that
 /// have it, rounded to one decimal; `null` when none has it.
 pub fn averages(games: &[GameDigest]) -> BTreeMap<String, Option<f64>> {
-    stat_names(games)
-        .into_iter()
+    averages_of(games, &BTreeSet::new())
+}
+
+/// [`averages`] of the games' stats and of these names.
+fn averages_of(games: &[GameDigest], names: &BTreeSet<String>) -> BTreeMap<String, Option<f64>> {
+    let mut keys: BTreeSet<&str> = names.iter().map(String::as_str).collect();
+    keys.extend(games.iter().flat_map(|g| g.stats.keys().map(String::as_str)));
+    keys.into_iter()
         .map(|key| {
             let values: Vec<f64> = games.iter().filter_map(|g| stat_value(g, key)).collect();
             let avg = if values.is_empty() {
@@ -94,13 +101,18 @@ pub fn averages(games: &[GameDigest]) -> BTreeMap<String, Option<f64>> {
 }
 
 fn summary(games: &[GameDigest]) -> Value {
+    summary_of(games, &BTreeSet::new())
+}
+
+/// [`summary`] whose averages name these stats even over no games.
+fn summary_of(games: &[GameDigest], names: &BTreeSet<String>) -> Value {
     let count = |r: GameResult| games.iter().filter(|g| g.result == r).count();
     json!({
         "games": games.len(),
         "wins": count(GameResult::Win),
         "losses": count(GameResult::Loss),
         "draws": count(GameResult::Draw),
-        "averages": averages(games),
+        "averages": averages_of(games, names),
         "game_ids": ids(games),
     })
 }
@@ -402,7 +414,7 @@ async fn recent_games(data: &dyn CoachData, args: &str) -> Outcome {
     let games = data.games(&query).await.map_err(data_error)?;
     let rows: Vec<Value> = games.iter().map(row).collect();
     Ok(ToolOutcome::ok(
-        json!({"count": games.len(), "summary": summary(&games), "games": rows}),
+        json!({"count": games.len(), "summary": summary_of(&games, &headline_names(data)), "games": rows}),
         ids(&games),
     ))
 }
@@ -458,7 +470,7 @@ async fn stats_over_range(data: &dyn CoachData, args: &str) -> Outcome {
         json!({
             "from": rfc3339(from),
             "until": rfc3339(until),
-            "summary": summary(&games),
+            "summary": summary_of(&games, &headline_names(data)),
             "games": rows,
         }),
         ids(&games),
@@ -485,7 +497,8 @@ async fn compare_periods(data: &dyn CoachData, args: &str) -> Outcome {
     let (b_from, b_until) = range(&args.b_from, &args.b_until, "b_").map_err(ToolOutcome::error)?;
     let a = games_between(data, a_from, a_until).await?;
     let b = games_between(data, b_from, b_until).await?;
-    let (avg_a, avg_b) = (averages(&a), averages(&b));
+    let names = headline_names(data);
+    let (avg_a, avg_b) = (averages_of(&a, &names), averages_of(&b, &names));
     let differences: BTreeMap<&String, Option<f64>> = avg_a
         .keys()
         .chain(avg_b.keys())
@@ -501,8 +514,8 @@ async fn compare_periods(data: &dyn CoachData, args: &str) -> Outcome {
     game_ids.extend(ids(&b));
     Ok(ToolOutcome::ok(
         json!({
-            "a": {"from": rfc3339(a_from), "until": rfc3339(a_until), "summary": summary(&a)},
-            "b": {"from": rfc3339(b_from), "until": rfc3339(b_until), "summary": summary(&b)},
+            "a": {"from": rfc3339(a_from), "until": rfc3339(a_until), "summary": summary_of(&a, &names)},
+            "b": {"from": rfc3339(b_from), "until": rfc3339(b_until), "summary": summary_of(&b, &names)},
             "differences_b_minus_a": differences,
         }),
         game_ids,

@@ -67,8 +67,8 @@ pub struct CoachDigestSpec {
     /// final score, then the goals an older analysis kept), so a digest can
     /// say "won 3-2"; empty when the domain keeps no score.
     pub score_metrics: Vec<String>,
-    /// The families the headline stats are gathered in, in the order a
-    /// question's words are matched against them.
+    /// The families the headline stats are gathered in, in the order the
+    /// analyst lists them.
     #[serde(default)]
     pub families: Vec<StatFamily>,
     /// How answers word the domain's recordings and stats.
@@ -103,11 +103,13 @@ impl CoachDigestSpec {
         self.families.iter().find(|f| f.name == name)
     }
 
-    /// The first family whose words the (lower-case) question contains.
+    /// The family whose words the (lower-case) question contains; of
+    /// several, the one of lowest [`StatFamily::precedence`], then the first.
     pub fn family_asked(&self, question: &str) -> Option<&StatFamily> {
         self.families
             .iter()
-            .find(|f| f.words.iter().any(|w| question.contains(w.as_str())))
+            .filter(|f| f.words.iter().any(|w| question.contains(w.as_str())))
+            .min_by_key(|f| f.precedence)
     }
 }
 
@@ -122,6 +124,10 @@ pub struct StatFamily {
     pub asked_as: String,
     /// Lower-case words that make a question about this family ("bpm", "pads").
     pub words: Vec<String>,
+    /// Which family a question using several families' words is about: the
+    /// lowest wins ("my boost after a demo" is about boost).
+    #[serde(default)]
+    pub precedence: u8,
 }
 
 /// A noun and its plural.

@@ -10,25 +10,32 @@ fn strings(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| (*w).to_owned()).collect()
 }
 
-fn family(name: &str, title: &str, asked_as: &str, words: &[&str]) -> StatFamily {
+fn family(name: &str, title: &str, precedence: u8, words: &[&str]) -> StatFamily {
     StatFamily {
         name: name.to_owned(),
         title: title.to_owned(),
-        asked_as: asked_as.to_owned(),
+        asked_as: name.to_owned(),
         words: strings(words),
+        precedence,
     }
 }
 
-/// The families, in the order a question's words are matched: "boost" wins
-/// over the other families' words, the core stats' words come last.
+/// The families in the order the analyst lists them; a question using
+/// several families' words is about the one of lowest precedence: boost's
+/// words win, the core stats' words lose to every other family's.
 pub fn families() -> Vec<StatFamily> {
     vec![
-        family("boost", "boost", "boost", &["boost", "bpm", "pads"]),
-        family("demos", "demos", "demos", &["demo", "bump"]),
+        family("boost", "boost", 0, &["boost", "bpm", "pads"]),
+        family(
+            "movement",
+            "movement",
+            3,
+            &["speed", "movement", "supersonic", "fast", "slow"],
+        ),
         family(
             "positioning",
             "positioning",
-            "positioning",
+            2,
             &[
                 "position",
                 "rotation",
@@ -37,27 +44,25 @@ pub fn families() -> Vec<StatFamily> {
                 "behind ball",
             ],
         ),
-        family(
-            "movement",
-            "movement",
-            "movement",
-            &["speed", "movement", "supersonic", "fast", "slow"],
-        ),
-        family(
-            "core",
-            "shooting and scoreboard numbers",
-            "shooting",
-            &[
-                "shoot",
-                "shot",
-                "goal",
-                "scoring",
-                "finishing",
-                "saves",
-                "assist",
+        StatFamily {
+            asked_as: "shooting".to_owned(),
+            ..family(
                 "core",
-            ],
-        ),
+                "shooting and scoreboard numbers",
+                4,
+                &[
+                    "shoot",
+                    "shot",
+                    "goal",
+                    "scoring",
+                    "finishing",
+                    "saves",
+                    "assist",
+                    "core",
+                ],
+            )
+        },
+        family("demos", "demos", 1, &["demo", "bump"]),
     ]
 }
 
