@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use filmroom_domain::{CoachDigestSpec, CoachRecording, Event, MomentOwner, SideOutcome, Subject};
+pub use filmroom_domain::{HitSource, MetricGroup, SearchHit};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -46,23 +47,6 @@ pub trait CoachData: Send + Sync {
     }
 }
 
-/// One search result: where in which recording the text was found.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SearchHit {
-    pub recording_id: String,
-    pub kind: String,
-    pub title: Option<String>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub occurred_at: Option<OffsetDateTime>,
-    /// `event` or `passage`.
-    pub source: String,
-    /// The event's kind (`goal`); `None` for a passage.
-    pub event_kind: Option<String>,
-    pub start_seconds: f64,
-    pub end_seconds: f64,
-    pub text: String,
-}
-
 /// Which metric to aggregate, over which period, grouped how.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MetricQuery {
@@ -71,21 +55,6 @@ pub struct MetricQuery {
     pub until: Option<OffsetDateTime>,
     /// One group per value of this facet (`playlist`).
     pub group_by: Option<String>,
-}
-
-/// A metric aggregated over one group of recordings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MetricGroup {
-    /// The facet's value; `None` when not grouped or the facet is missing.
-    pub group: Option<String>,
-    /// Recordings with a value.
-    pub recordings: u64,
-    pub wins: u64,
-    pub losses: u64,
-    pub draws: u64,
-    pub average: f64,
-    pub min: f64,
-    pub max: f64,
 }
 
 /// Which games to read. `from` is inclusive and `until` exclusive; games without a
@@ -326,7 +295,11 @@ pub fn moments(
 impl GameDigest {
     /// A headline stat's value, `None` when the game does not have it.
     pub fn stat(&self, name: &str) -> Option<f64> {
-        self.stats.get(name).copied().flatten().map(StatValue::as_f64)
+        self.stats
+            .get(name)
+            .copied()
+            .flatten()
+            .map(StatValue::as_f64)
     }
 
     /// The digest of a stored recording, or `None` when none of its
@@ -565,25 +538,26 @@ impl CoachData for InMemoryData {
         let needle = text.trim().to_lowercase();
         let mut hits = Vec::new();
         for game in &self.games {
-            let hit =
-                |source: &str, kind: Option<&str>, start: f64, end: f64, text: &str| SearchHit {
+            let hit = |source: HitSource, kind: Option<&str>, start: f64, end: f64, text: &str| {
+                SearchHit {
                     recording_id: game.id.clone(),
                     kind: game.kind.clone(),
                     title: game.title.clone(),
                     occurred_at: game.played_at,
-                    source: source.to_owned(),
+                    source,
                     event_kind: kind.map(str::to_owned),
                     start_seconds: start,
                     end_seconds: end,
                     text: text.to_owned(),
-                };
+                }
+            };
             let mut found: Vec<SearchHit> = game
                 .moments
                 .iter()
                 .filter(|m| m.label.to_lowercase().contains(&needle))
                 .map(|m| {
                     hit(
-                        "event",
+                        HitSource::Event,
                         Some(m.kind.as_str()),
                         m.at_seconds,
                         m.at_seconds,
@@ -594,7 +568,15 @@ impl CoachData for InMemoryData {
                     game.passages
                         .iter()
                         .filter(|p| p.text.to_lowercase().contains(&needle))
-                        .map(|p| hit("passage", None, p.start_seconds, p.end_seconds, &p.text)),
+                        .map(|p| {
+                            hit(
+                                HitSource::Passage,
+                                None,
+                                p.start_seconds,
+                                p.end_seconds,
+                                &p.text,
+                            )
+                        }),
                 )
                 .collect();
             found.sort_by(|a, b| a.start_seconds.total_cmp(&b.start_seconds));

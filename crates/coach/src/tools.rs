@@ -84,7 +84,11 @@ pub fn averages(games: &[GameDigest]) -> BTreeMap<String, Option<f64>> {
 /// [`averages`] of the games' stats and of these names.
 fn averages_of(games: &[GameDigest], names: &BTreeSet<String>) -> BTreeMap<String, Option<f64>> {
     let mut keys: BTreeSet<&str> = names.iter().map(String::as_str).collect();
-    keys.extend(games.iter().flat_map(|g| g.stats.keys().map(String::as_str)));
+    keys.extend(
+        games
+            .iter()
+            .flat_map(|g| g.stats.keys().map(String::as_str)),
+    );
     keys.into_iter()
         .map(|key| {
             let values: Vec<f64> = games.iter().filter_map(|g| stat_value(g, key)).collect();

@@ -55,6 +55,75 @@ pub struct CoachMoments {
     pub passages: Vec<(f64, f64, String)>,
 }
 
+/// Where a search hit was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HitSource {
+    /// An event's label.
+    Event,
+    /// A passage's text.
+    Passage,
+}
+
+impl HitSource {
+    /// `event` or `passage`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Event => "event",
+            Self::Passage => "passage",
+        }
+    }
+}
+
+/// One event label or passage text of an owner's recordings matching a
+/// search: what the store finds and the coach's `search_moments` tool gives
+/// the model (these field names are the tool's JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    /// The recording's id.
+    pub recording_id: String,
+    /// The recording's kind.
+    pub kind: String,
+    /// Its title, once analysed.
+    pub title: Option<String>,
+    /// When it happened, when known.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub occurred_at: Option<OffsetDateTime>,
+    /// An event or a passage.
+    pub source: HitSource,
+    /// The event's kind (`goal`); `None` for a passage.
+    pub event_kind: Option<String>,
+    /// Where the hit starts, in seconds from the recording's start.
+    pub start_seconds: f64,
+    /// Where it ends (an event's time again).
+    pub end_seconds: f64,
+    /// The label or passage text.
+    pub text: String,
+}
+
+/// A metric of an owner's "me" aggregated over one group of their
+/// recordings: what the store computes and the coach's `metric_summary` tool
+/// reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricGroup {
+    /// The facet's value; `None` when not grouped or the facet is missing.
+    pub group: Option<String>,
+    /// Recordings with a value of the metric.
+    pub recordings: u64,
+    /// Of them, the owner's wins.
+    pub wins: u64,
+    /// Losses.
+    pub losses: u64,
+    /// Draws.
+    pub draws: u64,
+    /// The mean value.
+    pub average: f64,
+    /// The smallest value.
+    pub min: f64,
+    /// The largest value.
+    pub max: f64,
+}
+
 /// The headline stats and moments of a domain, and the words the coach's
 /// built-in analyst uses for them, so the coach names no domain's stat.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -294,4 +363,56 @@ pub struct MomentRule {
     /// A moment that went against the participant, worth a second look.
     #[serde(default)]
     pub against: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn a_spec_without_families_or_words_reads_with_neutral_words_and_a_full_one_round_trips() {
+        let old = serde_json::json!({"headline": [{"name": "bpm", "metric": "boost.bpm",
+            "label": "boost used per minute", "family": "boost", "suffix": " bpm",
+            "higher_is_better": null}], "moments": [], "score_metrics": []});
+        let spec: CoachDigestSpec = serde_json::from_value(old).unwrap();
+        assert!(spec.families.is_empty());
+        assert_eq!(spec.words.recording, Noun::new("recording", "recordings"));
+        assert_eq!(spec.stat("bpm").map(|s| s.whole), Some(false));
+
+        let mut full = spec.clone();
+        full.families.push(StatFamily {
+            name: "boost".into(),
+            title: "boost".into(),
+            asked_as: "boost".into(),
+            words: vec!["bpm".into(), "pads".into()],
+            precedence: 1,
+        });
+        full.families.push(StatFamily {
+            name: "pads".into(),
+            title: "pads".into(),
+            asked_as: "pads".into(),
+            words: vec!["pads".into()],
+            precedence: 0,
+        });
+        full.words.tips.push(Tip {
+            stat: "bpm".into(),
+            above: 400.5,
+            text: "{value} ({cites})".into(),
+        });
+        let back: CoachDigestSpec =
+            serde_json::from_str(&serde_json::to_string(&full).unwrap()).unwrap();
+        assert_eq!(back, full);
+        // Of two families a question names, the lower precedence wins.
+        assert_eq!(
+            full.family_asked("my pads and bpm")
+                .map(|f| f.name.as_str()),
+            Some("pads")
+        );
+        assert_eq!(
+            full.family_asked("my bpm").map(|f| f.name.as_str()),
+            Some("boost")
+        );
+        assert!(full.family_asked("my speed").is_none());
+    }
 }

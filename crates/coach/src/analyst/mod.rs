@@ -3,9 +3,10 @@
 //! It is a [`Provider`] like the others and goes through the same tool machinery:
 //! given a question it recognises, it answers with tool calls (`Stop(ToolUse)`);
 //! given the tool results, it writes the answer from them. The questions it knows:
-//! the last session, one stat family (boost, movement, positioning, core/shooting,
-//! demos) against earlier games, strongest and weakest areas, one game explained
-//! ("last game" or a game id), the coaching notes, and periods of time: a summary of
+//! the last session, one stat family (for Rocket League boost, movement,
+//! positioning, shooting, demos) or every stat ("am I improving?") against earlier
+//! games, strongest and weakest areas ("what should I fix?"), one game explained
+//! ("last game", "last one" or a game id), the coaching notes, and periods of time: a summary of
 //! one period ("how did I do this week?", "my boost last month", through
 //! `stats_over_range`) or two side by side ("this week vs last week", "am I better
 //! than last week?", from both periods' `stats_over_range`). Periods are UTC calendar days,
@@ -268,7 +269,7 @@ fn neutral_spec() -> &'static CoachDigestSpec {
 fn spec_for<'a>(specs: &'a Specs, kind: Option<&str>) -> &'a CoachDigestSpec {
     kind.and_then(|k| specs.get(k))
         .or_else(|| specs.values().next())
-        .unwrap_or_else(|| neutral_spec())
+        .unwrap_or(neutral_spec())
 }
 
 /// The spec of the newest of these games.
@@ -519,11 +520,11 @@ fn compare_move(
             Move::Answer(compare_answer(
                 &Side {
                     period: a,
-                    games: ga.clone(),
+                    games: ga,
                 },
                 &Side {
                     period: b,
-                    games: gb.clone(),
+                    games: gb,
                 },
                 family,
                 today,
@@ -1041,11 +1042,7 @@ fn game_answer(step: &Step, lead: Lead, specs: &Specs) -> Move {
             w.file, w.scoreboard
         ));
     } else {
-        sentences.push(format!(
-            "In detail: {} {}.",
-            join_and(&detail),
-            cite(&game)
-        ));
+        sentences.push(format!("In detail: {} {}.", join_and(&detail), cite(&game)));
     }
     text.push_str(&sentences.join(" "));
     let moments = moments_paragraph(&game, &format!("In this {one}"), spec);

@@ -187,11 +187,7 @@ pub(super) fn compare_answer(
         let what = if s.games.is_empty() {
             format!("no {many}")
         } else {
-            format!(
-                "{} ({})",
-                count_and_record(&s.games, spec),
-                cites(&s.games)
-            )
+            format!("{} ({})", count_and_record(&s.games, spec), cites(&s.games))
         };
         format!(
             "- {} ({}): {what}.",

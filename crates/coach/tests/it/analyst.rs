@@ -100,11 +100,7 @@ async fn how_was_my_last_session_is_answered_with_the_digest_values_and_valid_ci
     }
     // The newest game's goals against are cited at their match time.
     let newest = &game(SESSION[0]).digest;
-    for m in newest
-        .moments
-        .iter()
-        .filter(|m| m.kind == "goal_against")
-    {
+    for m in newest.moments.iter().filter(|m| m.kind == "goal_against") {
         assert!(
             text.contains(&format_citation(&newest.id, m.at_seconds)),
             "{text}"
@@ -147,9 +143,11 @@ async fn explain_my_last_game_cites_its_moments_at_their_match_times() {
             .text
             .contains(&format!("playing {} as {}", d.my_team, d.my_name))
     );
-    for m in d.moments.iter().filter(|m| {
-        ["goal", "save", "goal_against"].contains(&m.kind.as_str())
-    }) {
+    for m in d
+        .moments
+        .iter()
+        .filter(|m| ["goal", "save", "goal_against"].contains(&m.kind.as_str()))
+    {
         assert!(
             outcome.text.contains(&format_citation(&d.id, m.at_seconds)),
             "{:?}\n{}",
@@ -648,9 +646,7 @@ impl CoachData for RangesFail {
     fn now(&self) -> time::OffsetDateTime {
         self.0.now()
     }
-    fn digest_specs(
-        &self,
-    ) -> std::collections::BTreeMap<String, filmroom_domain::CoachDigestSpec> {
+    fn digest_specs(&self) -> std::collections::BTreeMap<String, filmroom_domain::CoachDigestSpec> {
         self.0.digest_specs()
     }
     async fn search(

@@ -86,7 +86,13 @@ fn talk_spec() -> CoachDigestSpec {
 /// (id, when, pace, fillers per minute, score), newest first: the speaker
 /// slows down, says fewer fillers and scores better in the last five.
 const TALKS: [(&str, OffsetDateTime, f64, f64, f64); 7] = [
-    ("talk-07", datetime!(2026-03-10 18:00 UTC), 141.6, 2.04, 81.0),
+    (
+        "talk-07",
+        datetime!(2026-03-10 18:00 UTC),
+        141.6,
+        2.04,
+        81.0,
+    ),
     ("talk-06", datetime!(2026-03-08 18:00 UTC), 148.0, 2.5, 78.0),
     ("talk-05", datetime!(2026-03-06 18:00 UTC), 150.2, 3.1, 74.0),
     ("talk-04", datetime!(2026-03-04 18:00 UTC), 152.0, 3.0, 75.0),
@@ -145,7 +151,15 @@ async fn ask(question: &str) -> TurnOutcome {
 fn assert_no_rocket_league_words(text: &str) {
     let lower = text.to_lowercase();
     for word in [
-        "game", "goal", "boost", "replay", "win", "loss", "save", "shot", "scoreboard",
+        "game",
+        "goal",
+        "boost",
+        "replay",
+        "win",
+        "loss",
+        "save",
+        "shot",
+        "scoreboard",
     ] {
         assert!(!lower.contains(word), "{word:?} in:\n{text}");
     }
@@ -238,7 +252,10 @@ async fn am_i_improving_compares_the_last_five_talks_with_the_ones_before_in_the
 async fn a_family_of_the_talk_domain_is_asked_by_its_own_words() {
     let outcome = ask("How are my fillers?").await;
     let text = &outcome.text;
-    assert!(text.starts_with("Your delivery:\n\n- Speaking pace:"), "{text}");
+    assert!(
+        text.starts_with("Your delivery:\n\n- Speaking pace:"),
+        "{text}"
+    );
     assert!(!text.contains("Overall score"), "{text}");
     assert_no_rocket_league_words(text);
 }

@@ -50,18 +50,18 @@ fn a_digest_holds_the_players_own_numbers_and_moments_from_the_neutral_analysis(
             .iter()
             .filter(|e| matches!(e.kind, EventKind::Shot { player } if player == index))
             .count();
-        let moment_shots = d
-            .moments
-            .iter()
-            .filter(|m| m.kind == "shot")
-            .count();
+        let moment_shots = d.moments.iter().filter(|m| m.kind == "shot").count();
         assert_eq!(moment_shots, shots, "{}", g.id);
         for goal in g.analysis.events.iter() {
             if let EventKind::Goal { team, .. } = goal.kind
                 && team != player.team
             {
-                assert!(d.moments.iter().any(|m| m.kind == "goal_against"
-                    && (m.at_seconds - goal.time).abs() <= 0.05));
+                assert!(
+                    d.moments
+                        .iter()
+                        .any(|m| m.kind == "goal_against"
+                            && (m.at_seconds - goal.time).abs() <= 0.05)
+                );
             }
         }
     }

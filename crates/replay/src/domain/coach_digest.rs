@@ -160,22 +160,20 @@ pub fn coach_digest() -> CoachDigestSpec {
     CoachDigestSpec {
         headline: HEADLINE
             .iter()
-            .map(
-                |&(name, metric, label, family, suffix, higher_is_better)| {
-                    let (whole, noun, short_label) = stat_words(name);
-                    HeadlineStat {
-                        name: name.to_owned(),
-                        metric: metric.to_owned(),
-                        label: label.to_owned(),
-                        family: family.to_owned(),
-                        suffix: suffix.to_owned(),
-                        higher_is_better,
-                        whole,
-                        noun,
-                        short_label: short_label.to_owned(),
-                    }
-                },
-            )
+            .map(|&(name, metric, label, family, suffix, higher_is_better)| {
+                let (whole, noun, short_label) = stat_words(name);
+                HeadlineStat {
+                    name: name.to_owned(),
+                    metric: metric.to_owned(),
+                    label: label.to_owned(),
+                    family: family.to_owned(),
+                    suffix: suffix.to_owned(),
+                    higher_is_better,
+                    whole,
+                    noun,
+                    short_label: short_label.to_owned(),
+                }
+            })
             .collect(),
         // A goal event's subject is its scorer, its payload names the
         // assister and the scoring side (see `neutral::event`).
