@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use filmroom_domain::{CoachDigestSpec, CoachRecording, Event, MomentOwner, SideOutcome, Subject};
+pub use filmroom_domain::{HitSource, MetricGroup, SearchHit};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -38,23 +39,12 @@ pub trait CoachData: Send + Sync {
     /// One metric of the player (a stored key such as `boost.bpm`, or a headline
     /// stat's name such as `bpm`) aggregated over their recordings.
     async fn metric_groups(&self, query: &MetricQuery) -> Result<Vec<MetricGroup>, DataError>;
-}
-
-/// One search result: where in which recording the text was found.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SearchHit {
-    pub recording_id: String,
-    pub kind: String,
-    pub title: Option<String>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub occurred_at: Option<OffsetDateTime>,
-    /// `event` or `passage`.
-    pub source: String,
-    /// The event's kind (`goal`); `None` for a passage.
-    pub event_kind: Option<String>,
-    pub start_seconds: f64,
-    pub end_seconds: f64,
-    pub text: String,
+    /// The digest spec of each kind the player's recordings may have, by kind:
+    /// the built-in analyst words its answers with them. None by default (the
+    /// analyst then knows no stat family and uses neutral words).
+    fn digest_specs(&self) -> BTreeMap<String, CoachDigestSpec> {
+        BTreeMap::new()
+    }
 }
 
 /// Which metric to aggregate, over which period, grouped how.
@@ -65,21 +55,6 @@ pub struct MetricQuery {
     pub until: Option<OffsetDateTime>,
     /// One group per value of this facet (`playlist`).
     pub group_by: Option<String>,
-}
-
-/// A metric aggregated over one group of recordings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MetricGroup {
-    /// The facet's value; `None` when not grouped or the facet is missing.
-    pub group: Option<String>,
-    /// Recordings with a value.
-    pub recordings: u64,
-    pub wins: u64,
-    pub losses: u64,
-    pub draws: u64,
-    pub average: f64,
-    pub min: f64,
-    pub max: f64,
 }
 
 /// Which games to read. `from` is inclusive and `until` exclusive; games without a
@@ -166,49 +141,12 @@ impl From<Option<SideOutcome>> for GameResult {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MomentKind {
-    Goal,
-    Assist,
-    Save,
-    Shot,
-    GoalAgainst,
-}
-
-impl MomentKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Goal => "goal",
-            Self::Assist => "assist",
-            Self::Save => "save",
-            Self::Shot => "shot",
-            Self::GoalAgainst => "goal_against",
-        }
-    }
-}
-
-impl MomentKind {
-    /// The kind a domain's moment rule names (`goal_against`); `None` for one
-    /// this coach has no words for.
-    pub fn parse(name: &str) -> Option<Self> {
-        [
-            Self::Goal,
-            Self::Assist,
-            Self::Save,
-            Self::Shot,
-            Self::GoalAgainst,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == name)
-    }
-}
-
 /// A moment of the recording the coach can cite: `at_seconds` is the time in the
 /// recording (seconds from its start, as its stored events give it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Moment {
-    pub kind: MomentKind,
+    /// The moment its domain's rule names (`goal_against`).
+    pub kind: String,
     pub at_seconds: f64,
     /// The event's label, as the recording's page shows it.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -223,31 +161,27 @@ pub struct PassageView {
     pub text: String,
 }
 
-/// The player's own numbers in one game. Floats are rounded to one decimal so the
-/// model quotes the same figure the page shows. `None` where the replay could not
-/// be fully analysed (scoreboard numbers only).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DigestStats {
-    pub goals: u32,
-    pub assists: u32,
-    pub saves: u32,
-    pub shots: u32,
-    pub score: u32,
-    pub demos_inflicted: Option<u32>,
-    pub demos_taken: Option<u32>,
-    /// Boost used per minute (ballchasing's `bpm`).
-    pub bpm: Option<f64>,
-    /// Average boost in the tank, 0-100.
-    pub avg_boost_amount: Option<f64>,
-    pub percent_zero_boost: Option<f64>,
-    /// uu/s.
-    pub avg_speed: Option<f64>,
-    pub percent_supersonic: Option<f64>,
-    pub percent_defensive_third: Option<f64>,
-    pub percent_behind_ball: Option<f64>,
-    /// uu.
-    pub avg_distance_to_ball: Option<f64>,
+/// One headline stat of a digest: a count as a whole number, any other value
+/// rounded to one decimal so the model quotes the same figure the page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum StatValue {
+    Whole(u32),
+    Real(f64),
 }
+
+impl StatValue {
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Self::Whole(n) => f64::from(n),
+            Self::Real(v) => v,
+        }
+    }
+}
+
+/// The player's headline stats in one game, by the domain's stat names
+/// (`bpm`); `None` (`null`) where the recording could not be fully analysed.
+pub type DigestStats = BTreeMap<String, Option<StatValue>>;
 
 /// One game from the player's point of view: what the tools return.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -307,27 +241,21 @@ fn count(v: f64) -> u32 {
     }
 }
 
-/// The headline stats of a digest, by their names in [`DigestStats`].
-fn digest_stats(named: &BTreeMap<&str, f64>) -> DigestStats {
-    let get = |name: &str| named.get(name).copied().map(round1);
-    let whole = |name: &str| named.get(name).copied().map(count);
-    DigestStats {
-        goals: whole("goals").unwrap_or(0),
-        assists: whole("assists").unwrap_or(0),
-        saves: whole("saves").unwrap_or(0),
-        shots: whole("shots").unwrap_or(0),
-        score: whole("score").unwrap_or(0),
-        demos_inflicted: whole("demos_inflicted"),
-        demos_taken: whole("demos_taken"),
-        bpm: get("bpm"),
-        avg_boost_amount: get("avg_boost_amount"),
-        percent_zero_boost: get("percent_zero_boost"),
-        avg_speed: get("avg_speed"),
-        percent_supersonic: get("percent_supersonic"),
-        percent_defensive_third: get("percent_defensive_third"),
-        percent_behind_ball: get("percent_behind_ball"),
-        avg_distance_to_ball: get("avg_distance_to_ball"),
-    }
+/// Every headline stat of the spec, by name, from the player's metrics.
+fn digest_stats(spec: &CoachDigestSpec, my_metrics: &BTreeMap<String, f64>) -> DigestStats {
+    spec.headline
+        .iter()
+        .map(|h| {
+            let value = my_metrics.get(&h.metric).copied().map(|v| {
+                if h.whole {
+                    StatValue::Whole(count(v))
+                } else {
+                    StatValue::Real(round1(v))
+                }
+            });
+            (h.name.clone(), value)
+        })
+        .collect()
 }
 
 /// The player's moments among `events`, by the domain's rules, time-ordered.
@@ -340,9 +268,6 @@ pub fn moments(
     let mut out = Vec::new();
     for event in events {
         for rule in spec.moments.iter().filter(|r| r.event_kind == event.kind) {
-            let Some(kind) = MomentKind::parse(&rule.moment) else {
-                continue;
-            };
             let payload_str = |field: &str| event.payload.get(field).and_then(|v| v.as_str());
             let mine = match &rule.owner {
                 MomentOwner::Subject => {
@@ -354,7 +279,7 @@ pub fn moments(
             };
             if mine {
                 out.push(Moment {
-                    kind,
+                    kind: rule.moment.clone(),
                     at_seconds: round1(event.t_s),
                     label: event.label.clone(),
                 });
@@ -368,6 +293,15 @@ pub fn moments(
 }
 
 impl GameDigest {
+    /// A headline stat's value, `None` when the game does not have it.
+    pub fn stat(&self, name: &str) -> Option<f64> {
+        self.stats
+            .get(name)
+            .copied()
+            .flatten()
+            .map(StatValue::as_f64)
+    }
+
     /// The digest of a stored recording, or `None` when none of its
     /// participants is the player's. `events` are the recording's events of the
     /// spec's moment kinds (empty for list results).
@@ -377,11 +311,6 @@ impl GameDigest {
         events: &[Event],
     ) -> Option<GameDigest> {
         let me = game.me.as_deref()?;
-        let named: BTreeMap<&str, f64> = spec
-            .headline
-            .iter()
-            .filter_map(|h| Some((h.name.as_str(), *game.my_metrics.get(&h.metric)?)))
-            .collect();
         let side_score = |side: Option<&String>| -> u32 {
             let metrics = side.and_then(|side| game.side_metrics.get(side));
             spec.score_metrics
@@ -411,7 +340,7 @@ impl GameDigest {
             result: GameResult::from(game.outcome),
             score_for: side_score(my_side.as_ref()),
             score_against: side_score(other_side.as_ref()),
-            stats: digest_stats(&named),
+            stats: digest_stats(spec, &game.my_metrics),
             moments: moments(events, me, my_side.as_deref(), spec),
             metrics: BTreeMap::new(),
             passages: Vec::new(),
@@ -506,6 +435,7 @@ impl GameDigest {
 #[derive(Debug, Default)]
 pub struct InMemoryData {
     games: Vec<GameDigest>,
+    specs: BTreeMap<String, CoachDigestSpec>,
     notes: Mutex<Notes>,
     now: Option<OffsetDateTime>,
 }
@@ -530,6 +460,12 @@ impl InMemoryData {
     /// deterministic.
     pub fn at(mut self, now: OffsetDateTime) -> Self {
         self.now = Some(now);
+        self
+    }
+
+    /// With the digest spec of a kind, for the analyst's words.
+    pub fn with_spec(mut self, kind: &str, spec: CoachDigestSpec) -> Self {
+        self.specs.insert(kind.to_owned(), spec);
         self
     }
 
@@ -589,6 +525,10 @@ impl CoachData for InMemoryData {
         Ok(notes.list.len() != before)
     }
 
+    fn digest_specs(&self) -> BTreeMap<String, CoachDigestSpec> {
+        self.specs.clone()
+    }
+
     fn now(&self) -> OffsetDateTime {
         // Only data held in memory without `at` has no clock of its own.
         self.now.unwrap_or_else(OffsetDateTime::now_utc)
@@ -598,25 +538,26 @@ impl CoachData for InMemoryData {
         let needle = text.trim().to_lowercase();
         let mut hits = Vec::new();
         for game in &self.games {
-            let hit =
-                |source: &str, kind: Option<&str>, start: f64, end: f64, text: &str| SearchHit {
+            let hit = |source: HitSource, kind: Option<&str>, start: f64, end: f64, text: &str| {
+                SearchHit {
                     recording_id: game.id.clone(),
                     kind: game.kind.clone(),
                     title: game.title.clone(),
                     occurred_at: game.played_at,
-                    source: source.to_owned(),
+                    source,
                     event_kind: kind.map(str::to_owned),
                     start_seconds: start,
                     end_seconds: end,
                     text: text.to_owned(),
-                };
+                }
+            };
             let mut found: Vec<SearchHit> = game
                 .moments
                 .iter()
                 .filter(|m| m.label.to_lowercase().contains(&needle))
                 .map(|m| {
                     hit(
-                        "event",
+                        HitSource::Event,
                         Some(m.kind.as_str()),
                         m.at_seconds,
                         m.at_seconds,
@@ -627,7 +568,15 @@ impl CoachData for InMemoryData {
                     game.passages
                         .iter()
                         .filter(|p| p.text.to_lowercase().contains(&needle))
-                        .map(|p| hit("passage", None, p.start_seconds, p.end_seconds, &p.text)),
+                        .map(|p| {
+                            hit(
+                                HitSource::Passage,
+                                None,
+                                p.start_seconds,
+                                p.end_seconds,
+                                &p.text,
+                            )
+                        }),
                 )
                 .collect();
             found.sort_by(|a, b| a.start_seconds.total_cmp(&b.start_seconds));

@@ -7,7 +7,7 @@
 //! game they mention is listed in [`ToolOutcome::game_ids`] so the turn loop can
 //! check the answer's citations against them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -56,180 +56,42 @@ impl ToolOutcome {
     }
 }
 
-/// Which part of the game a stat describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StatFamily {
-    Core,
-    Boost,
-    Movement,
-    Positioning,
-    Demos,
-}
-
-impl StatFamily {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Core => "core",
-            Self::Boost => "boost",
-            Self::Movement => "movement",
-            Self::Positioning => "positioning",
-            Self::Demos => "demos",
-        }
-    }
-}
-
-/// One stat of [`crate::data::DigestStats`], as the tools average it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StatDef {
-    /// The key in `DigestStats` and in the tools' `averages`.
-    pub key: &'static str,
-    /// How an answer names it.
-    pub label: &'static str,
-    pub family: StatFamily,
-    /// Appended to the value in text (`" bpm"`, `"%"`, `" uu/s"`...).
-    pub unit: &'static str,
-    /// Whether more is better; `None` when it depends on the situation.
-    pub higher_is_better: Option<bool>,
-}
-
-const fn stat(
-    key: &'static str,
-    label: &'static str,
-    family: StatFamily,
-    unit: &'static str,
-    higher_is_better: Option<bool>,
-) -> StatDef {
-    StatDef {
-        key,
-        label,
-        family,
-        unit,
-        higher_is_better,
-    }
-}
-
-/// Every stat the tools average, in a stable order.
-pub const STATS: &[StatDef] = &[
-    stat("goals", "goals per game", StatFamily::Core, "", Some(true)),
-    stat(
-        "assists",
-        "assists per game",
-        StatFamily::Core,
-        "",
-        Some(true),
-    ),
-    stat("saves", "saves per game", StatFamily::Core, "", Some(true)),
-    stat("shots", "shots per game", StatFamily::Core, "", Some(true)),
-    stat("score", "score per game", StatFamily::Core, "", Some(true)),
-    stat(
-        "demos_inflicted",
-        "demos inflicted per game",
-        StatFamily::Demos,
-        "",
-        Some(true),
-    ),
-    stat(
-        "demos_taken",
-        "demos taken per game",
-        StatFamily::Demos,
-        "",
-        Some(false),
-    ),
-    stat(
-        "bpm",
-        "boost used per minute",
-        StatFamily::Boost,
-        " bpm",
-        None,
-    ),
-    stat(
-        "avg_boost_amount",
-        "average boost",
-        StatFamily::Boost,
-        "",
-        None,
-    ),
-    stat(
-        "percent_zero_boost",
-        "time at zero boost",
-        StatFamily::Boost,
-        "%",
-        Some(false),
-    ),
-    stat(
-        "avg_speed",
-        "average speed",
-        StatFamily::Movement,
-        " uu/s",
-        Some(true),
-    ),
-    stat(
-        "percent_supersonic",
-        "time supersonic",
-        StatFamily::Movement,
-        "%",
-        Some(true),
-    ),
-    stat(
-        "percent_defensive_third",
-        "time in the defensive third",
-        StatFamily::Positioning,
-        "%",
-        None,
-    ),
-    stat(
-        "percent_behind_ball",
-        "time behind the ball",
-        StatFamily::Positioning,
-        "%",
-        Some(true),
-    ),
-    stat(
-        "avg_distance_to_ball",
-        "average distance to the ball",
-        StatFamily::Positioning,
-        " uu",
-        None,
-    ),
-];
-
-/// The value of a stat in one game, `None` when the game does not have it.
+/// The value of a headline stat (`bpm`) in one game, `None` when the game
+/// does not have it.
 pub fn stat_value(game: &GameDigest, key: &str) -> Option<f64> {
-    let s = &game.stats;
-    match key {
-        "goals" => Some(f64::from(s.goals)),
-        "assists" => Some(f64::from(s.assists)),
-        "saves" => Some(f64::from(s.saves)),
-        "shots" => Some(f64::from(s.shots)),
-        "score" => Some(f64::from(s.score)),
-        "demos_inflicted" => s.demos_inflicted.map(f64::from),
-        "demos_taken" => s.demos_taken.map(f64::from),
-        "bpm" => s.bpm,
-        "avg_boost_amount" => s.avg_boost_amount,
-        "percent_zero_boost" => s.percent_zero_boost,
-        "avg_speed" => s.avg_speed,
-        "percent_supersonic" => s.percent_supersonic,
-        "percent_defensive_third" => s.percent_defensive_third,
-        "percent_behind_ball" => s.percent_behind_ball,
-        "avg_distance_to_ball" => s.avg_distance_to_ball,
-        _ => None,
-    }
+    game.stat(key)
 }
 
 fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
-/// Averages of every stat over `games`, each over the games that have it, rounded
-/// to one decimal; `null` when none has it.
-pub fn averages(games: &[GameDigest]) -> BTreeMap<&'static str, Option<f64>> {
-    STATS
-        .iter()
-        .map(|def| {
-            let values: Vec<f64> = games
-                .iter()
-                .filter_map(|g| stat_value(g, def.key))
-                .collect();
+/// The headline stat names of the player's kinds, so an average over no
+/// games still names every stat (as `null`).
+fn headline_names(data: &dyn CoachData) -> BTreeSet<String> {
+    data.digest_specs()
+        .values()
+        .flat_map(|spec| spec.headline.iter().map(|h| h.name.clone()))
+        .collect()
+}
+
+/// Averages of every headline stat the games carry, each over the games that
+/// have it, rounded to one decimal; `null` when none has it.
+pub fn averages(games: &[GameDigest]) -> BTreeMap<String, Option<f64>> {
+    averages_of(games, &BTreeSet::new())
+}
+
+/// [`averages`] of the games' stats and of these names.
+fn averages_of(games: &[GameDigest], names: &BTreeSet<String>) -> BTreeMap<String, Option<f64>> {
+    let mut keys: BTreeSet<&str> = names.iter().map(String::as_str).collect();
+    keys.extend(
+        games
+            .iter()
+            .flat_map(|g| g.stats.keys().map(String::as_str)),
+    );
+    keys.into_iter()
+        .map(|key| {
+            let values: Vec<f64> = games.iter().filter_map(|g| stat_value(g, key)).collect();
             let avg = if values.is_empty() {
                 None
             } else {
@@ -237,19 +99,24 @@ pub fn averages(games: &[GameDigest]) -> BTreeMap<&'static str, Option<f64>> {
                 let n = values.len() as f64;
                 Some(round1(values.iter().sum::<f64>() / n))
             };
-            (def.key, avg)
+            (key.to_owned(), avg)
         })
         .collect()
 }
 
 fn summary(games: &[GameDigest]) -> Value {
+    summary_of(games, &BTreeSet::new())
+}
+
+/// [`summary`] whose averages name these stats even over no games.
+fn summary_of(games: &[GameDigest], names: &BTreeSet<String>) -> Value {
     let count = |r: GameResult| games.iter().filter(|g| g.result == r).count();
     json!({
         "games": games.len(),
         "wins": count(GameResult::Win),
         "losses": count(GameResult::Loss),
         "draws": count(GameResult::Draw),
-        "averages": averages(games),
+        "averages": averages_of(games, names),
         "game_ids": ids(games),
     })
 }
@@ -551,7 +418,7 @@ async fn recent_games(data: &dyn CoachData, args: &str) -> Outcome {
     let games = data.games(&query).await.map_err(data_error)?;
     let rows: Vec<Value> = games.iter().map(row).collect();
     Ok(ToolOutcome::ok(
-        json!({"count": games.len(), "summary": summary(&games), "games": rows}),
+        json!({"count": games.len(), "summary": summary_of(&games, &headline_names(data)), "games": rows}),
         ids(&games),
     ))
 }
@@ -607,7 +474,7 @@ async fn stats_over_range(data: &dyn CoachData, args: &str) -> Outcome {
         json!({
             "from": rfc3339(from),
             "until": rfc3339(until),
-            "summary": summary(&games),
+            "summary": summary_of(&games, &headline_names(data)),
             "games": rows,
         }),
         ids(&games),
@@ -634,23 +501,25 @@ async fn compare_periods(data: &dyn CoachData, args: &str) -> Outcome {
     let (b_from, b_until) = range(&args.b_from, &args.b_until, "b_").map_err(ToolOutcome::error)?;
     let a = games_between(data, a_from, a_until).await?;
     let b = games_between(data, b_from, b_until).await?;
-    let (avg_a, avg_b) = (averages(&a), averages(&b));
-    let differences: BTreeMap<&str, Option<f64>> = STATS
-        .iter()
-        .map(|def| {
-            let d = match (avg_a.get(def.key), avg_b.get(def.key)) {
+    let names = headline_names(data);
+    let (avg_a, avg_b) = (averages_of(&a, &names), averages_of(&b, &names));
+    let differences: BTreeMap<&String, Option<f64>> = avg_a
+        .keys()
+        .chain(avg_b.keys())
+        .map(|key| {
+            let d = match (avg_a.get(key), avg_b.get(key)) {
                 (Some(Some(x)), Some(Some(y))) => Some(round1(y - x)),
                 _ => None,
             };
-            (def.key, d)
+            (key, d)
         })
         .collect();
     let mut game_ids = ids(&a);
     game_ids.extend(ids(&b));
     Ok(ToolOutcome::ok(
         json!({
-            "a": {"from": rfc3339(a_from), "until": rfc3339(a_until), "summary": summary(&a)},
-            "b": {"from": rfc3339(b_from), "until": rfc3339(b_until), "summary": summary(&b)},
+            "a": {"from": rfc3339(a_from), "until": rfc3339(a_until), "summary": summary_of(&a, &names)},
+            "b": {"from": rfc3339(b_from), "until": rfc3339(b_until), "summary": summary_of(&b, &names)},
             "differences_b_minus_a": differences,
         }),
         game_ids,

@@ -430,7 +430,10 @@ pub fn run_turn(
             State::Running(rx) => rx,
             State::Idle(args) => {
                 let (tx, rx) = mpsc::unbounded_channel();
-                let (binding, data, meter, req) = *args;
+                let (mut binding, data, meter, req) = *args;
+                if let Some(provider) = binding.provider.for_domains(&data.digest_specs()) {
+                    binding.provider = provider;
+                }
                 let turn = Turn {
                     out: TurnOutcome {
                         provider: binding.name.clone(),

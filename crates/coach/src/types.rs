@@ -15,6 +15,16 @@ pub trait Provider: Send + Sync {
     /// refused the request or could not be reached); errors after that come through
     /// the stream.
     async fn stream(&self, req: ChatRequest) -> Result<FrameStream, ProviderError>;
+
+    /// This provider for a turn over recordings of these kinds (their digest
+    /// specs by kind), when it words answers from them itself: the built-in
+    /// analyst does; a model reads the tools' results and needs nothing.
+    fn for_domains(
+        &self,
+        _specs: &std::collections::BTreeMap<String, filmroom_domain::CoachDigestSpec>,
+    ) -> Option<std::sync::Arc<dyn Provider>> {
+        None
+    }
 }
 
 /// One content or control frame of a streamed answer. Text and tool calls come in

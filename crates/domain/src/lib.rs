@@ -27,7 +27,8 @@ pub use analysis::{
 };
 pub use clock::{format_clock, parse_clock};
 pub use coach::{
-    CoachDigestSpec, CoachMoments, CoachRecording, HeadlineStat, MomentOwner, MomentRule,
+    CoachDigestSpec, CoachMoments, CoachRecording, CoachWords, FactWord, HeadlineStat, HitSource,
+    MetricGroup, MomentOwner, MomentRule, Noun, SearchHit, StatFamily, Tip,
 };
 pub use domain::{
     AnalysisError, AnalysisInput, CoachProfile, DeclaredLength, Domain, InputMode, Limits,

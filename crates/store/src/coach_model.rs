@@ -29,36 +29,11 @@ pub struct CoachRecordingQuery {
     pub side_metrics: Vec<String>,
 }
 
-/// Where a search hit was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CoachHitSource {
-    Event,
-    Passage,
-}
-
-impl CoachHitSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Event => "event",
-            Self::Passage => "passage",
-        }
-    }
-}
-
-/// One event label or passage text of the owner's recordings matching a search.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CoachSearchHit {
-    pub recording_id: RecordingId,
-    pub kind: String,
-    pub title: Option<String>,
-    pub occurred_at: Option<OffsetDateTime>,
-    pub source: CoachHitSource,
-    /// The event's kind; `None` for a passage.
-    pub event_kind: Option<String>,
-    pub start_s: f64,
-    pub end_s: f64,
-    pub text: String,
-}
+/// A search hit, its source and a metric's group are the domain crate's
+/// types, the ones the coach's tools serialize: one type from SQL to the model.
+pub use filmroom_domain::{
+    HitSource as CoachHitSource, MetricGroup as CoachMetricGroup, SearchHit as CoachSearchHit,
+};
 
 /// A metric of "me" aggregated in SQL over the owner's recordings.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -69,19 +44,4 @@ pub struct CoachMetricQuery {
     pub until: Option<OffsetDateTime>,
     /// Group by this facet's value (recordings without it form the group `None`).
     pub group_by_facet: Option<String>,
-}
-
-/// One group of a [`CoachMetricQuery`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct CoachMetricGroup {
-    /// The facet's value; `None` for "not grouped" or recordings without it.
-    pub group: Option<String>,
-    /// Recordings with a value of the metric.
-    pub recordings: u64,
-    pub wins: u64,
-    pub losses: u64,
-    pub draws: u64,
-    pub avg: f64,
-    pub min: f64,
-    pub max: f64,
 }

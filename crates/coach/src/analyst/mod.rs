@@ -3,9 +3,10 @@
 //! It is a [`Provider`] like the others and goes through the same tool machinery:
 //! given a question it recognises, it answers with tool calls (`Stop(ToolUse)`);
 //! given the tool results, it writes the answer from them. The questions it knows:
-//! the last session, one stat family (boost, movement, positioning, core/shooting,
-//! demos) against earlier games, strongest and weakest areas, one game explained
-//! ("last game" or a game id), the coaching notes, and periods of time: a summary of
+//! the last session, one stat family (for Rocket League boost, movement,
+//! positioning, shooting, demos) or every stat ("am I improving?") against earlier
+//! games, strongest and weakest areas ("what should I fix?"), one game explained
+//! ("last game", "last one" or a game id), the coaching notes, and periods of time: a summary of
 //! one period ("how did I do this week?", "my boost last month", through
 //! `stats_over_range`) or two side by side ("this week vs last week", "am I better
 //! than last week?", from both periods' `stats_over_range`). Periods are UTC calendar days,
@@ -16,15 +17,25 @@
 //! Every number it states cites the games it comes from, moments cite their match
 //! time, and the output is deterministic: the same data and question give the same
 //! text, token for token.
+//!
+//! It names no domain: the stat families and their question words, the stats
+//! and how they read, what a recording is called ("game", "talk") and its
+//! scoreboard all come from the digest spec of the recordings' kind
+//! ([`CoachDigestSpec`]), which the turn hands it from the player's data
+//! ([`Provider::for_domains`]).
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use filmroom_domain::{CoachDigestSpec, HeadlineStat};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Month, OffsetDateTime, UtcOffset, Weekday};
 
 use crate::citations::{format_citation, format_clock};
-use crate::data::{GameDigest, GameResult, MomentKind, NoteView};
-use crate::tools::{MAX_GAMES_SCANNED, STATS, StatDef, StatFamily, averages, stat_value};
+use crate::data::{GameDigest, GameResult, NoteView};
+use crate::tools::{MAX_GAMES_SCANNED, averages, stat_value};
 use crate::{
     ChatRequest, Frame, FrameStream, Part, Provider, ProviderError, Role, StopReason, Usage,
 };
@@ -39,11 +50,15 @@ const EARLIER_GAMES: usize = 10;
 /// Two games more than this apart (seconds) are in different sessions.
 const SESSION_GAP_SECONDS: i64 = 2 * 3600;
 
+/// The digest specs the analyst words its answers with, by kind.
+type Specs = BTreeMap<String, CoachDigestSpec>;
+
 /// The built-in analyst. Periods ("this week", "since 2026-03-01") are resolved
 /// against its clock: the system's, or a fixed instant for tests.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct BuiltinAnalyst {
     now: Option<OffsetDateTime>,
+    specs: Arc<Specs>,
 }
 
 impl BuiltinAnalyst {
@@ -55,7 +70,16 @@ impl BuiltinAnalyst {
     /// The analyst with "now" fixed at `now`, so answers about periods are
     /// deterministic.
     pub fn with_now(now: OffsetDateTime) -> Self {
-        Self { now: Some(now) }
+        Self {
+            now: Some(now),
+            ..Self::default()
+        }
+    }
+
+    /// The analyst wording its answers with these kinds' digest specs.
+    pub fn with_specs(mut self, specs: Specs) -> Self {
+        self.specs = Arc::new(specs);
+        self
     }
 
     /// Today's UTC calendar day.
@@ -73,17 +97,20 @@ enum Intent {
     LastGame,
     Game(String),
     Strengths,
-    Family(StatFamily),
+    /// One stat family (by name) of the last games against the ones before.
+    Family(String),
+    /// Every stat of the last games against the ones before ("am I improving?").
+    Trend,
     /// A summary of one period, or of one stat family over it.
     Period {
         period: Period,
-        family: Option<StatFamily>,
+        family: Option<String>,
     },
     /// Two periods side by side, `a` the earlier.
     Compare {
         a: Period,
         b: Period,
-        family: Option<StatFamily>,
+        family: Option<String>,
     },
     /// A period phrase that cannot be a period (a bad or future date).
     BadPeriod(String),
@@ -129,7 +156,24 @@ fn game_id_in(text: &str) -> Option<String> {
     None
 }
 
-fn classify(question: &str, today: Date) -> Intent {
+/// "last game", "latest match", "previous one"...: the phrases naming the
+/// newest recording, with every noun the domains give one.
+fn last_recording_phrases(specs: &Specs) -> Vec<String> {
+    let mut nouns: Vec<&str> = vec!["one"];
+    for spec in specs.values() {
+        nouns.push(&spec.words.recording.one);
+        nouns.extend(spec.words.recording_aliases.iter().map(String::as_str));
+    }
+    let mut phrases = Vec::new();
+    for which in ["last", "latest", "previous"] {
+        for noun in &nouns {
+            phrases.push(format!("{which} {noun}"));
+        }
+    }
+    phrases
+}
+
+fn classify(question: &str, today: Date, specs: &Specs) -> Intent {
     let q = question.to_lowercase();
     if contains_any(&q, &["note"]) {
         return Intent::Notes;
@@ -137,17 +181,10 @@ fn classify(question: &str, today: Date) -> Intent {
     if let Some(id) = game_id_in(question) {
         return Intent::Game(id);
     }
-    if contains_any(
-        &q,
-        &[
-            "last game",
-            "latest game",
-            "previous game",
-            "last match",
-            "latest match",
-            "last replay",
-        ],
-    ) {
+    if last_recording_phrases(specs)
+        .iter()
+        .any(|p| q.contains(p.as_str()))
+    {
         return Intent::LastGame;
     }
     if contains_any(
@@ -160,11 +197,12 @@ fn classify(question: &str, today: Date) -> Intent {
             "worst at",
             "work on",
             "improve on",
+            "fix",
         ],
     ) {
         return Intent::Strengths;
     }
-    let family = family_in(&q);
+    let family = family_in(&q, specs);
     match periods_in(&q, today) {
         Err(message) => return Intent::BadPeriod(message),
         Ok(found) => {
@@ -206,46 +244,37 @@ fn classify(question: &str, today: Date) -> Intent {
     ) {
         return Intent::Session;
     }
+    if asks_to_compare(&q) {
+        return Intent::Trend;
+    }
     Intent::Unknown
 }
 
-/// The stat family a question is about, if it names one.
-fn family_in(q: &str) -> Option<StatFamily> {
-    let families: [(StatFamily, &[&str]); 5] = [
-        (StatFamily::Boost, &["boost", "bpm", "pads"]),
-        (StatFamily::Demos, &["demo", "bump"]),
-        (
-            StatFamily::Positioning,
-            &[
-                "position",
-                "rotation",
-                "defensive third",
-                "behind the ball",
-                "behind ball",
-            ],
-        ),
-        (
-            StatFamily::Movement,
-            &["speed", "movement", "supersonic", "fast", "slow"],
-        ),
-        (
-            StatFamily::Core,
-            &[
-                "shoot",
-                "shot",
-                "goal",
-                "scoring",
-                "finishing",
-                "saves",
-                "assist",
-                "core",
-            ],
-        ),
-    ];
-    families
-        .into_iter()
-        .find(|(_, words)| contains_any(q, words))
-        .map(|(family, _)| family)
+/// The stat family a question is about, if it names one: the first domain's
+/// (in kind order) whose words the question uses.
+fn family_in(q: &str, specs: &Specs) -> Option<String> {
+    specs
+        .values()
+        .find_map(|spec| spec.family_asked(q))
+        .map(|f| f.name.clone())
+}
+
+/// The spec with no words of a domain: neutral nouns, no stats.
+fn neutral_spec() -> &'static CoachDigestSpec {
+    static NEUTRAL: OnceLock<CoachDigestSpec> = OnceLock::new();
+    NEUTRAL.get_or_init(CoachDigestSpec::default)
+}
+
+/// The spec of a kind; without one, the only (or first) domain's, else neutral.
+fn spec_for<'a>(specs: &'a Specs, kind: Option<&str>) -> &'a CoachDigestSpec {
+    kind.and_then(|k| specs.get(k))
+        .or_else(|| specs.values().next())
+        .unwrap_or(neutral_spec())
+}
+
+/// The spec of the newest of these games.
+fn spec_of<'a>(specs: &'a Specs, games: &[GameDigest]) -> &'a CoachDigestSpec {
+    spec_for(specs, games.first().map(|g| g.kind.as_str()))
 }
 
 /// A tool call of this turn with its result.
@@ -325,10 +354,15 @@ impl Provider for BuiltinAnalyst {
         let mut frames = Vec::new();
         let has_tools = !req.tools.is_empty();
         let next = if !has_tools {
-            Move::Answer(NO_TOOLS.to_owned())
+            Move::Answer(no_tools(spec_for(&self.specs, None)))
         } else {
             let today = self.today();
-            plan(&classify(&question, today), &steps, today)
+            plan(
+                &classify(&question, today, &self.specs),
+                &steps,
+                today,
+                &self.specs,
+            )
         };
         match next {
             Move::Call(calls) => {
@@ -353,32 +387,107 @@ impl Provider for BuiltinAnalyst {
         }
         Ok(futures_util::stream::iter(frames.into_iter().map(Ok)).boxed())
     }
+
+    fn for_domains(&self, specs: &Specs) -> Option<Arc<dyn Provider>> {
+        Some(Arc::new(self.clone().with_specs(specs.clone())))
+    }
 }
 
-const NO_TOOLS: &str = "I'm filmroom's built-in analyst: I review Rocket League games from their \
-numbers, without an AI model, so I cannot coach this topic. Choose the Rocket League coach, or \
-configure an AI provider (Anthropic, an OpenAI-compatible server or a local model) for this one.";
+/// What the analyst reviews: "Rocket League games", or "recordings".
+fn reviews(spec: &CoachDigestSpec) -> String {
+    let w = &spec.words;
+    if w.domain.is_empty() {
+        w.recording.many.clone()
+    } else {
+        format!("{} {}", w.domain, w.recording.many)
+    }
+}
 
-const CAPABILITIES: &str = "I'm filmroom's built-in analyst. I answer from your games' numbers, \
-without an AI model, so I understand only a few kinds of questions:\n\n\
-- \"How was my last session?\"\n\
-- \"How is my boost?\" (or movement, positioning, shooting, demos): your last games against the ones before\n\
-- \"What are my strongest and weakest areas?\"\n\
-- \"Explain my last game\" (or a game by its id)\n\
-- \"How did I do this week?\" (today, yesterday, this week, last week, this month, last month, the last 7 days, since 2026-03-01, in March), or \"my boost this month\"\n\
-- \"This week vs last week\", \"Compare this month with last month\", \"Am I better than last week?\"\n\
-- \"Show my notes\"\n\n\
-Days are UTC calendar days and weeks start on Monday.\n\n\
-For open questions, configure an AI provider (Anthropic, an OpenAI-compatible server or a local model).";
+fn no_tools(spec: &CoachDigestSpec) -> String {
+    let coach = if spec.words.domain.is_empty() {
+        "a coach of your recordings".to_owned()
+    } else {
+        format!("the {} coach", spec.words.domain)
+    };
+    format!(
+        "I'm filmroom's built-in analyst: I review {} from their numbers, without an AI model, so \
+         I cannot coach this topic. Choose {coach}, or configure an AI provider (Anthropic, an \
+         OpenAI-compatible server or a local model) for this one.",
+        reviews(spec)
+    )
+}
+
+/// The families as the list of questions names them: "boost (or demos, ...)".
+fn families_asked(spec: &CoachDigestSpec) -> Vec<&str> {
+    spec.families.iter().map(|f| f.asked_as.as_str()).collect()
+}
+
+fn capabilities(spec: &CoachDigestSpec) -> String {
+    let w = &spec.words;
+    let (one, many) = (&w.recording.one, &w.recording.many);
+    let mut text = format!(
+        "I'm filmroom's built-in analyst. I answer from your {many}' numbers, without an AI \
+         model, so I understand only a few kinds of questions:\n\n\
+         - \"How was my last session?\"\n"
+    );
+    let asked = families_asked(spec);
+    if let Some((first, rest)) = asked.split_first() {
+        let others = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(" (or {})", rest.join(", "))
+        };
+        text.push_str(&format!(
+            "- \"How is my {first}?\"{others}: your last {many} against the ones before\n"
+        ));
+    } else {
+        text.push_str(&format!(
+            "- \"Am I improving?\": your last {many} against the ones before\n"
+        ));
+    }
+    text.push_str(&format!(
+        "- \"What are my strongest and weakest areas?\"\n\
+         - \"Explain my last {one}\" (or a {one} by its id)\n\
+         - \"How did I do this week?\" (today, yesterday, this week, last week, this month, last \
+         month, the last 7 days, since 2026-03-01, in March)"
+    ));
+    if let Some(first) = asked.first() {
+        text.push_str(&format!(", or \"my {first} this month\""));
+    }
+    text.push_str(
+        "\n- \"This week vs last week\", \"Compare this month with last month\", \"Am I better \
+         than last week?\"\n\
+         - \"Show my notes\"\n\n\
+         Days are UTC calendar days and weeks start on Monday.\n\n\
+         For open questions, configure an AI provider (Anthropic, an OpenAI-compatible server or a \
+         local model).",
+    );
+    text
+}
 
 const PERIODS_HELP: &str = "I understand these periods: today, yesterday, this week, last week, \
 this month, last month, the last N days (or past N days), since YYYY-MM-DD and in <month> (say, \
 \"in March\"). Days are UTC calendar days and weeks start on Monday.";
 
-const NO_GAMES: &str = "You have no analysed games yet, so there is nothing I can review. \
-Upload a replay and ask again: I can then summarise your last session, compare your boost, \
-movement, positioning, shooting and demos with earlier games, find your strongest and weakest \
-areas, and walk through a game's moments.";
+fn no_games(spec: &CoachDigestSpec) -> String {
+    let w = &spec.words;
+    let (one, many) = (&w.recording.one, &w.recording.many);
+    let asked: Vec<String> = families_asked(spec)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let compare = if asked.is_empty() {
+        String::new()
+    } else {
+        format!("compare your {} with earlier {many}, ", join_and(&asked))
+    };
+    format!(
+        "You have no analysed {many} yet, so there is nothing I can review. Upload a {} and ask \
+         again: I can then summarise your last session, {compare}find your strongest and weakest \
+         areas, and walk through a {one}'s moments.",
+        w.file
+    )
+}
 
 fn find<'a>(steps: &'a [Step], name: &str) -> Option<&'a Step> {
     steps.iter().rev().find(|s| s.name == name)
@@ -401,58 +510,74 @@ fn compare_move(
     range_b: &Step,
     a: &Period,
     b: &Period,
-    family: Option<StatFamily>,
+    family: Option<&str>,
     today: Date,
+    specs: &Specs,
 ) -> Move {
     match (games_of(range_a), games_of(range_b)) {
-        (Ok(ga), Ok(gb)) => Move::Answer(compare_answer(
-            &Side {
-                period: a,
-                games: ga,
-            },
-            &Side {
-                period: b,
-                games: gb,
-            },
-            family,
-            today,
-        )),
-        (Err(e), _) | (_, Err(e)) => tool_failed(&e),
+        (Ok(ga), Ok(gb)) => {
+            let spec = spec_of(specs, if gb.is_empty() { &ga } else { &gb });
+            Move::Answer(compare_answer(
+                &Side {
+                    period: a,
+                    games: ga,
+                },
+                &Side {
+                    period: b,
+                    games: gb,
+                },
+                family,
+                today,
+                spec,
+            ))
+        }
+        (Err(e), _) | (_, Err(e)) => tool_failed(&e, spec_for(specs, None)),
     }
 }
 
-fn tool_failed(message: &str) -> Move {
+fn tool_failed(message: &str, spec: &CoachDigestSpec) -> Move {
     Move::Answer(format!(
-        "I could not read your games just now ({message}), so I cannot answer without guessing. \
-         Please try again in a moment."
+        "I could not read your {} just now ({message}), so I cannot answer without guessing. \
+         Please try again in a moment.",
+        spec.words.recording.many
     ))
 }
 
-fn plan(intent: &Intent, steps: &[Step], today: Date) -> Move {
+fn plan(intent: &Intent, steps: &[Step], today: Date, specs: &Specs) -> Move {
     let recent = |n: usize| ("recent_games".to_owned(), json!({ "n": n }));
     let detail = |id: &str| ("game_detail".to_owned(), json!({ "game_id": id }));
+    let any = spec_for(specs, None);
+    let failed = |e: &str| tool_failed(e, any);
     match intent {
-        Intent::Unknown => Move::Answer(CAPABILITIES.to_owned()),
+        Intent::Unknown => Move::Answer(capabilities(any)),
         Intent::BadPeriod(message) => Move::Answer(format!("{message}\n\n{PERIODS_HELP}")),
         Intent::Period { period, family } => match range_step(steps, period) {
             Some(step) => match games_of(step) {
-                Err(e) => tool_failed(&e),
-                Ok(games) => Move::Answer(period_answer(period, *family, &games, today)),
+                Err(e) => failed(&e),
+                Ok(games) => Move::Answer(period_answer(
+                    period,
+                    family.as_deref(),
+                    &games,
+                    today,
+                    spec_of(specs, &games),
+                )),
             },
             None => match find(steps, "stats_over_range") {
-                Some(step) if step.is_error => tool_failed(&error_of(step)),
+                Some(step) if step.is_error => failed(&error_of(step)),
                 // No result yet, or one for other days (the UTC day changed
                 // between two rounds of this turn): ask for this period's.
                 _ => Move::Call(vec![range_call(period)]),
             },
         },
         Intent::Compare { a, b, family } => {
-            let failed = steps
+            let failed_step = steps
                 .iter()
                 .find(|s| s.is_error && s.name == "stats_over_range");
-            match (failed, range_step(steps, a), range_step(steps, b)) {
-                (Some(step), _, _) => tool_failed(&error_of(step)),
-                (None, Some(ra), Some(rb)) => compare_move(ra, rb, a, b, *family, today),
+            match (failed_step, range_step(steps, a), range_step(steps, b)) {
+                (Some(step), _, _) => failed(&error_of(step)),
+                (None, Some(ra), Some(rb)) => {
+                    compare_move(ra, rb, a, b, family.as_deref(), today, specs)
+                }
                 // No results yet, or results for other days (the UTC day changed
                 // between two rounds of this turn): ask for these periods'.
                 (None, _, _) => Move::Call(vec![range_call(a), range_call(b)]),
@@ -460,53 +585,58 @@ fn plan(intent: &Intent, steps: &[Step], today: Date) -> Move {
         }
         Intent::Notes => match find(steps, "list_notes") {
             None => Move::Call(vec![("list_notes".to_owned(), json!({}))]),
-            Some(step) => notes_answer(step),
+            Some(step) => notes_answer(step, any),
         },
         Intent::Game(id) => match find(steps, "game_detail") {
             None => Move::Call(vec![detail(id)]),
-            Some(step) => game_answer(step, "This game"),
+            Some(step) => game_answer(step, Lead::This, specs),
         },
         Intent::LastGame => match (find(steps, "recent_games"), find(steps, "game_detail")) {
             (None, _) => Move::Call(vec![recent(1)]),
             (Some(list), None) => match games_of(list) {
-                Err(e) => tool_failed(&e),
+                Err(e) => failed(&e),
                 Ok(games) => match games.first() {
-                    None => Move::Answer(NO_GAMES.to_owned()),
+                    None => Move::Answer(no_games(any)),
                     Some(game) => Move::Call(vec![detail(&game.id)]),
                 },
             },
-            (Some(_), Some(step)) => game_answer(step, "Your last game"),
+            (Some(_), Some(step)) => game_answer(step, Lead::Last, specs),
         },
         Intent::Session => match (find(steps, "recent_games"), find(steps, "game_detail")) {
             (None, _) => Move::Call(vec![recent(20)]),
             (Some(list), detail_step) => match games_of(list) {
-                Err(e) => tool_failed(&e),
+                Err(e) => failed(&e),
                 Ok(games) => match (games.first(), detail_step) {
-                    (None, _) => Move::Answer(NO_GAMES.to_owned()),
+                    (None, _) => Move::Answer(no_games(any)),
                     (Some(newest), None) => Move::Call(vec![detail(&newest.id)]),
                     (Some(_), Some(d)) => {
                         let newest = parse_game(d).ok();
-                        Move::Answer(session_answer(&games, newest.as_ref()))
+                        Move::Answer(session_answer(
+                            &games,
+                            newest.as_ref(),
+                            spec_of(specs, &games),
+                        ))
                     }
                 },
             },
         },
-        Intent::Family(family) => match find(steps, "recent_games") {
-            None => Move::Call(vec![recent(RECENT_GAMES + EARLIER_GAMES)]),
-            Some(list) => match games_of(list) {
-                Err(e) => tool_failed(&e),
-                Ok(games) if games.is_empty() => Move::Answer(NO_GAMES.to_owned()),
-                Ok(games) => Move::Answer(family_answer(*family, &games)),
-            },
-        },
-        Intent::Strengths => match find(steps, "recent_games") {
-            None => Move::Call(vec![recent(RECENT_GAMES + EARLIER_GAMES)]),
-            Some(list) => match games_of(list) {
-                Err(e) => tool_failed(&e),
-                Ok(games) if games.is_empty() => Move::Answer(NO_GAMES.to_owned()),
-                Ok(games) => Move::Answer(strengths_answer(&games)),
-            },
-        },
+        Intent::Family(_) | Intent::Trend | Intent::Strengths => {
+            match find(steps, "recent_games") {
+                None => Move::Call(vec![recent(RECENT_GAMES + EARLIER_GAMES)]),
+                Some(list) => match games_of(list) {
+                    Err(e) => failed(&e),
+                    Ok(games) if games.is_empty() => Move::Answer(no_games(any)),
+                    Ok(games) => {
+                        let spec = spec_of(specs, &games);
+                        Move::Answer(match intent {
+                            Intent::Family(family) => family_answer(Some(family), &games, spec),
+                            Intent::Trend => family_answer(None, &games, spec),
+                            _ => strengths_answer(&games, spec),
+                        })
+                    }
+                },
+            }
+        }
     }
 }
 
@@ -531,13 +661,25 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn result_word(result: GameResult) -> &'static str {
+/// `3 games`, `1 talk`.
+fn count_of(n: usize, spec: &CoachDigestSpec) -> String {
+    let noun = &spec.words.recording;
+    plural(n, &noun.one, &noun.many)
+}
+
+fn result_word(result: GameResult, spec: &CoachDigestSpec) -> &str {
     match result {
         GameResult::Win => "win",
         GameResult::Loss => "loss",
         GameResult::Draw => "draw",
-        GameResult::Unknown => "game",
+        GameResult::Unknown => &spec.words.recording.one,
     }
+}
+
+/// Whether results are worth saying: the domain keeps a score, or some game
+/// has a known result.
+fn has_results(games: &[GameDigest], spec: &CoachDigestSpec) -> bool {
+    !spec.score_metrics.is_empty() || games.iter().any(|g| g.result != GameResult::Unknown)
 }
 
 fn record(games: &[GameDigest]) -> String {
@@ -553,6 +695,15 @@ fn record(games: &[GameDigest]) -> String {
     parts.join(", ")
 }
 
+/// `3 games, 2 wins, 1 loss`, or `3 talks` where there are no results.
+fn count_and_record(games: &[GameDigest], spec: &CoachDigestSpec) -> String {
+    if has_results(games, spec) {
+        format!("{}, {}", count_of(games.len(), spec), record(games))
+    } else {
+        count_of(games.len(), spec)
+    }
+}
+
 fn parse_game(step: &Step) -> Result<GameDigest, String> {
     let value: Value = serde_json::from_str(&step.content).map_err(|e| e.to_string())?;
     if step.is_error {
@@ -566,55 +717,78 @@ fn parse_game(step: &Step) -> Result<GameDigest, String> {
 }
 
 /// The stat with its unit: `412.3 bpm`, `8.5%`.
-fn with_unit(def: &StatDef, v: f64) -> String {
-    format!("{}{}", fmt_num(v), def.unit)
+fn with_unit(def: &HeadlineStat, v: f64) -> String {
+    format!("{}{}", fmt_num(v), def.suffix)
 }
 
-fn stat_def(key: &str) -> Option<&'static StatDef> {
-    STATS.iter().find(|d| d.key == key)
+/// The stat with its unit and short label: `8.5% at zero boost`, `412 bpm`.
+fn labelled(def: &HeadlineStat, v: f64) -> String {
+    format!("{} {}", with_unit(def, v), def.short_label)
+        .trim_end()
+        .to_owned()
 }
 
-fn game_line(game: &GameDigest) -> String {
-    let s = &game.stats;
-    let mut line = format!(
-        "- {} {}-{}{} {}: {}, {}, {}, {}",
-        capitalise(result_word(game.result)),
-        game.score_for,
-        game.score_against,
-        game.map
-            .as_deref()
-            .map(|m| format!(" on {m}"))
-            .unwrap_or_default(),
-        cite(game),
-        plural(s.goals as usize, "goal", "goals"),
-        plural(s.assists as usize, "assist", "assists"),
-        plural(s.saves as usize, "save", "saves"),
-        plural(s.shots as usize, "shot", "shots"),
-    );
-    for key in ["bpm", "percent_zero_boost"] {
-        if let (Some(def), Some(v)) = (stat_def(key), stat_value(game, key)) {
-            let item = format!("{} {}", with_unit(def, v), short_label(key));
-            line.push_str(&format!(", {}", item.trim_end()));
+/// A count with its noun (`2 goals`), else the stat with its unit and label.
+fn counted(def: &HeadlineStat, v: f64) -> String {
+    match &def.noun {
+        Some(noun) => {
+            let n = fmt_num(v);
+            let word = if n == "1" { &noun.one } else { &noun.many };
+            format!("{n} {word}")
+        }
+        None => labelled(def, v),
+    }
+}
+
+/// ` on DFH Stadium`: where the game happened, when the domain says.
+fn place(game: &GameDigest, spec: &CoachDigestSpec) -> String {
+    spec.words
+        .place_facet
+        .as_ref()
+        .and_then(|facet| game.facets.get(facet))
+        .map(|p| format!(" on {p}"))
+        .unwrap_or_default()
+}
+
+/// ` 3-2`, when the domain keeps a score.
+fn score_text(game: &GameDigest, spec: &CoachDigestSpec) -> String {
+    if spec.score_metrics.is_empty() {
+        String::new()
+    } else {
+        format!(" {}-{}", game.score_for, game.score_against)
+    }
+}
+
+fn game_line(game: &GameDigest, spec: &CoachDigestSpec) -> String {
+    let w = &spec.words;
+    let mut items: Vec<String> = Vec::new();
+    for name in &w.line_counts {
+        if let (Some(def), Some(v)) = (spec.stat(name), stat_value(game, name)) {
+            items.push(counted(def, v));
         }
     }
+    for name in &w.line_values {
+        if let (Some(def), Some(v)) = (spec.stat(name), stat_value(game, name)) {
+            items.push(labelled(def, v));
+        }
+    }
+    let mut line = format!(
+        "- {}{}{} {}",
+        capitalise(result_word(game.result, spec)),
+        score_text(game, spec),
+        place(game, spec),
+        cite(game),
+    );
+    if !items.is_empty() {
+        line.push_str(&format!(": {}", items.join(", ")));
+    }
     if !game.complete {
-        line.push_str(" (scoreboard only: the replay could not be fully analysed)");
+        line.push_str(&format!(
+            " ({} only: the {} could not be fully analysed)",
+            w.scoreboard, w.file
+        ));
     }
     line
-}
-
-/// How a stat reads after its value in a list (`412 bpm` needs nothing more).
-fn short_label(key: &str) -> &'static str {
-    match key {
-        "percent_zero_boost" => "at zero boost",
-        "percent_supersonic" => "supersonic",
-        "percent_behind_ball" => "behind the ball",
-        "percent_defensive_third" => "in the defensive third",
-        "avg_speed" => "average speed",
-        "avg_boost_amount" => "average boost",
-        "avg_distance_to_ball" => "average distance to the ball",
-        _ => "",
-    }
 }
 
 fn capitalise(word: &str) -> String {
@@ -647,7 +821,13 @@ fn last_session(games: &[GameDigest]) -> Vec<GameDigest> {
     session
 }
 
-fn session_answer(games: &[GameDigest], newest: Option<&GameDigest>) -> String {
+fn session_answer(
+    games: &[GameDigest],
+    newest: Option<&GameDigest>,
+    spec: &CoachDigestSpec,
+) -> String {
+    let w = &spec.words;
+    let (one, many) = (&w.recording.one, &w.recording.many);
     let session = last_session(games);
     let day = session
         .first()
@@ -655,63 +835,56 @@ fn session_answer(games: &[GameDigest], newest: Option<&GameDigest>) -> String {
         .map(|at| format!(" on {}", at.date()))
         .unwrap_or_default();
     let mut text = format!(
-        "Your last session{day}: {}, {}.\n\n",
-        plural(session.len(), "game", "games"),
-        record(&session)
+        "Your last session{day}: {}.\n\n",
+        count_and_record(&session, spec)
     );
-    text.push_str("Game by game, newest first:\n");
+    text.push_str(&format!("{} by {one}, newest first:\n", capitalise(one)));
     for game in &session {
-        text.push_str(&game_line(game));
+        text.push_str(&game_line(game, spec));
         text.push('\n');
     }
     let avg = averages(&session);
     let mut bits = Vec::new();
-    for key in [
-        "goals",
-        "saves",
-        "shots",
-        "bpm",
-        "avg_speed",
-        "percent_behind_ball",
-    ] {
-        if let (Some(def), Some(Some(v))) = (stat_def(key), avg.get(key)) {
-            let label = match key {
-                "goals" | "saves" | "shots" => format!("{} {key} per game", fmt_num(*v)),
-                _ => format!("{} {}", with_unit(def, *v), short_label(key))
-                    .trim_end()
-                    .to_owned(),
+    for key in &w.session_stats {
+        if let (Some(def), Some(Some(v))) = (spec.stat(key), avg.get(key)) {
+            let label = match &def.noun {
+                Some(noun) => format!("{} {} per {one}", fmt_num(*v), noun.many),
+                None => labelled(def, *v),
             };
             bits.push(label);
         }
     }
     if session.len() > 1 && !bits.is_empty() {
         text.push_str(&format!(
-            "\nOver these {} games you averaged {} ({}).\n",
+            "\nOver these {} {many} you averaged {} ({}).\n",
             session.len(),
             join_and(&bits),
             cites(&session)
         ));
     }
     if let Some(game) = newest {
-        text.push('\n');
-        text.push_str(&moments_paragraph(game, "In your last game"));
-        text.push('\n');
+        let moments = moments_paragraph(game, &format!("In your last {one}"), spec);
+        if !moments.is_empty() {
+            text.push('\n');
+            text.push_str(&moments);
+            text.push('\n');
+        }
     }
-    if let (Some(def), Some(Some(zero))) = (
-        stat_def("percent_zero_boost"),
-        avg.get("percent_zero_boost"),
-    ) && *zero > 10.0
-    {
-        text.push_str(&format!(
-            "\nOne thing to practise: you spent {} of the time at zero boost ({}). Take the small \
-             pads on your way back so you arrive at the ball with boost.\n",
-            with_unit(def, *zero),
-            cites(&session)
-        ));
+    for tip in &w.tips {
+        if let (Some(def), Some(Some(v))) = (spec.stat(&tip.stat), avg.get(&tip.stat))
+            && *v > tip.above
+        {
+            let advice = tip
+                .text
+                .replace("{value}", &with_unit(def, *v))
+                .replace("{cites}", &cites(&session));
+            text.push_str(&format!("\n{advice}\n"));
+        }
     }
     if session.len() < games.len() {
         text.push_str(&format!(
-            "\n(Games played more than {} hours before the newest one count as earlier sessions.)\n",
+            "\n({} played more than {} hours before the newest one count as earlier sessions.)\n",
+            capitalise(many),
             SESSION_GAP_SECONDS / 3600
         ));
     }
@@ -726,21 +899,16 @@ fn join_and(items: &[String]) -> String {
     }
 }
 
-fn moment_name(kind: MomentKind) -> &'static str {
-    match kind {
-        MomentKind::Goal => "your goal",
-        MomentKind::Assist => "your assist",
-        MomentKind::Save => "your save",
-        MomentKind::Shot => "your shot",
-        MomentKind::GoalAgainst => "a goal against",
-    }
-}
-
-fn moments_paragraph(game: &GameDigest, lead: &str) -> String {
+/// The game's moments worth a second look (against the player) and its
+/// highlights, as the domain's moment rules mark them; empty when the domain
+/// marks neither.
+fn moments_paragraph(game: &GameDigest, lead: &str, spec: &CoachDigestSpec) -> String {
+    let rule = |kind: &str| spec.moments.iter().find(|r| r.moment == kind);
+    let marks_against = spec.moments.iter().any(|r| r.against);
     let against: Vec<String> = game
         .moments
         .iter()
-        .filter(|m| m.kind == MomentKind::GoalAgainst)
+        .filter(|m| rule(&m.kind).is_some_and(|r| r.against))
         .map(|m| {
             format!(
                 "{} {}",
@@ -752,113 +920,136 @@ fn moments_paragraph(game: &GameDigest, lead: &str) -> String {
     let mine: Vec<String> = game
         .moments
         .iter()
-        .filter(|m| matches!(m.kind, MomentKind::Goal | MomentKind::Save))
-        .map(|m| {
-            format!(
-                "{} at {} {}",
-                moment_name(m.kind),
+        .filter_map(|m| {
+            let name = rule(&m.kind)?.highlight.as_ref()?;
+            Some(format!(
+                "{name} at {} {}",
                 format_clock(m.at_seconds),
                 format_citation(&game.id, m.at_seconds)
-            )
+            ))
         })
         .collect();
     let mut text = String::new();
-    if against.is_empty() {
+    if !against.is_empty() {
         text.push_str(&format!(
-            "{lead} {}, no goal was scored against you.",
-            cite(game)
-        ));
-    } else {
-        let goals = if against.len() == 1 {
-            "the goal against"
-        } else {
-            "the goals against"
-        };
-        text.push_str(&format!(
-            "{lead}, worth a second look: {goals} at {}.",
+            "{lead}, worth a second look: {} at {}.",
+            spec.words.against.of(against.len()),
             join_and(&against)
+        ));
+    } else if marks_against {
+        text.push_str(&format!(
+            "{lead} {}, {}.",
+            cite(game),
+            spec.words.none_against
         ));
     }
     if !mine.is_empty() {
+        if text.is_empty() {
+            text.push_str(&format!("{lead} {}:", cite(game)));
+        }
         text.push_str(&format!(" Your highlights: {}.", join_and(&mine)));
     }
     text
 }
 
-fn game_answer(step: &Step, lead: &str) -> Move {
+/// How a game's explanation starts.
+#[derive(Clone, Copy)]
+enum Lead {
+    /// "This game"
+    This,
+    /// "Your last game"
+    Last,
+}
+
+fn game_answer(step: &Step, lead: Lead, specs: &Specs) -> Move {
     let game = match parse_game(step) {
         Ok(game) => game,
         Err(e) if step.is_error => {
+            let one = &spec_for(specs, None).words.recording.one;
             return Move::Answer(format!(
-                "I could not find that game among yours ({e}). Ask about \"my last game\", or copy the \
-                 game's id from its page."
+                "I could not find that {one} among yours ({e}). Ask about \"my last {one}\", or \
+                 copy the {one}'s id from its page."
             ));
         }
-        Err(e) => return tool_failed(&e),
+        Err(e) => return tool_failed(&e, spec_for(specs, None)),
     };
-    let s = &game.stats;
+    let spec = spec_for(specs, Some(&game.kind));
+    let w = &spec.words;
+    let one = &w.recording.one;
+    let lead = match lead {
+        Lead::This => format!("This {one}"),
+        Lead::Last => format!("Your last {one}"),
+    };
     let mut facts = Vec::new();
-    if let Some(p) = &game.playlist {
-        facts.push(p.clone());
-    }
-    if let Some(n) = game.team_size {
-        facts.push(format!("{n}v{n}"));
+    for fact in &w.facts {
+        if let Some(value) = game.facets.get(&fact.facet) {
+            facts.push(fact.template.replace("{value}", value));
+        }
     }
     if let Some(d) = game.duration_seconds {
         facts.push(format!("{} long", format_clock(d)));
     }
+    let who = if game.my_team.is_empty() {
+        format!("as {}", game.my_name)
+    } else {
+        format!("playing {} as {}", game.my_team, game.my_name)
+    };
     let mut text = format!(
-        "{lead} {}: a {} {}-{}{}{}, playing {} as {}.\n\n",
+        "{lead} {}: a {}{}{}{}, {who}.\n\n",
         cite(&game),
-        result_word(game.result),
-        game.score_for,
-        game.score_against,
-        game.map
-            .as_deref()
-            .map(|m| format!(" on {m}"))
-            .unwrap_or_default(),
+        result_word(game.result, spec),
+        score_text(&game, spec),
+        place(&game, spec),
         if facts.is_empty() {
             String::new()
         } else {
             format!(" ({})", facts.join(", "))
         },
-        game.my_team,
-        game.my_name,
     );
-    text.push_str(&format!(
-        "Your scoreboard: {}, {}, {}, {} and a score of {} {}.",
-        plural(s.goals as usize, "goal", "goals"),
-        plural(s.assists as usize, "assist", "assists"),
-        plural(s.saves as usize, "save", "saves"),
-        plural(s.shots as usize, "shot", "shots"),
-        s.score,
-        cite(&game)
-    ));
-    let mut detail = Vec::new();
-    for def in STATS.iter().filter(|d| d.family != StatFamily::Core) {
-        if let Some(v) = stat_value(&game, def.key) {
-            let label = match def.key {
-                "bpm" => with_unit(def, v),
-                "demos_inflicted" => format!("{} demos inflicted", fmt_num(v)),
-                "demos_taken" => format!("{} demos taken", fmt_num(v)),
-                key => format!("{} {}", with_unit(def, v), short_label(key)),
-            };
-            detail.push(label);
+    let mut board: Vec<String> = Vec::new();
+    for name in &w.line_counts {
+        if let (Some(def), Some(v)) = (spec.stat(name), stat_value(&game, name)) {
+            board.push(counted(def, v));
         }
     }
-    if detail.is_empty() {
-        text.push_str(
-            " The replay could not be fully analysed, so I only have the scoreboard for it.",
-        );
-    } else {
-        text.push_str(&format!(
-            " In detail: {} {}.",
-            join_and(&detail),
+    let total = w.total.as_ref();
+    if let Some((name, phrase)) = total
+        && let Some(v) = stat_value(&game, name)
+    {
+        board.push(format!("{phrase} {}", fmt_num(v)));
+    }
+    let mut sentences = Vec::new();
+    if !board.is_empty() {
+        sentences.push(format!(
+            "Your {}: {} {}.",
+            w.scoreboard,
+            join_and(&board),
             cite(&game)
         ));
     }
-    text.push_str("\n\n");
-    text.push_str(&moments_paragraph(&game, "In this game"));
+    let on_board = |name: &str| {
+        w.line_counts.iter().any(|c| c == name) || total.is_some_and(|(t, _)| t == name)
+    };
+    let mut detail = Vec::new();
+    for def in spec.headline.iter().filter(|d| !on_board(&d.name)) {
+        if let Some(v) = stat_value(&game, &def.name) {
+            detail.push(labelled(def, v));
+        }
+    }
+    if detail.is_empty() {
+        sentences.push(format!(
+            "The {} could not be fully analysed, so I only have the {} for it.",
+            w.file, w.scoreboard
+        ));
+    } else {
+        sentences.push(format!("In detail: {} {}.", join_and(&detail), cite(&game)));
+    }
+    text.push_str(&sentences.join(" "));
+    let moments = moments_paragraph(&game, &format!("In this {one}"), spec);
+    if !moments.is_empty() {
+        text.push_str("\n\n");
+        text.push_str(&moments);
+    }
     Move::Answer(text)
 }
 
@@ -875,14 +1066,21 @@ fn split_windows(games: &[GameDigest]) -> (Vec<GameDigest>, Vec<GameDigest>) {
     (recent, earlier)
 }
 
-fn family_name(family: StatFamily) -> &'static str {
-    match family {
-        StatFamily::Core => "shooting and scoreboard numbers",
-        StatFamily::Boost => "boost",
-        StatFamily::Movement => "movement",
-        StatFamily::Positioning => "positioning",
-        StatFamily::Demos => "demos",
-    }
+/// How an answer names a family ("boost"), or every stat ("numbers").
+fn family_name<'a>(family: Option<&str>, spec: &'a CoachDigestSpec) -> &'a str {
+    family
+        .and_then(|f| spec.family(f))
+        .map_or("numbers", |f| f.title.as_str())
+}
+
+/// The headline stats of a family, or all of them.
+fn stats_of<'a>(
+    family: Option<&'a str>,
+    spec: &'a CoachDigestSpec,
+) -> impl Iterator<Item = &'a HeadlineStat> + 'a {
+    spec.headline
+        .iter()
+        .filter(move |d| family.is_none_or(|f| d.family == f))
 }
 
 /// The games of a window that have the stat, so an average cites only the games it
@@ -895,22 +1093,27 @@ fn having(games: &[GameDigest], key: &str) -> Vec<GameDigest> {
         .collect()
 }
 
-fn family_answer(family: StatFamily, games: &[GameDigest]) -> String {
+/// One family's stats (or, for "am I improving?", every stat) over the last
+/// games against the ones before.
+fn family_answer(family: Option<&str>, games: &[GameDigest], spec: &CoachDigestSpec) -> String {
+    let w = &spec.words;
+    let many = &w.recording.many;
     let (recent, earlier) = split_windows(games);
     let mut lines = Vec::new();
-    for def in STATS.iter().filter(|d| d.family == family) {
-        let (now_games, before_games) = (having(&recent, def.key), having(&earlier, def.key));
-        let Some(Some(now)) = averages(&now_games).get(def.key).copied() else {
+    let (mut better, mut worse) = (0, 0);
+    for def in stats_of(family, spec) {
+        let (now_games, before_games) = (having(&recent, &def.name), having(&earlier, &def.name));
+        let Some(Some(now)) = averages(&now_games).get(&def.name).copied() else {
             continue;
         };
         let mut line = format!(
             "- {}: {} over your last {} ({})",
-            capitalise(def.label),
+            capitalise(&def.label),
             with_unit(def, now),
-            plural(now_games.len(), "game", "games"),
+            count_of(now_games.len(), spec),
             cites(&now_games)
         );
-        if let Some(Some(before)) = averages(&before_games).get(def.key).copied() {
+        if let Some(Some(before)) = averages(&before_games).get(&def.name).copied() {
             let diff = ((now - before) * 10.0).round() / 10.0;
             let change = if diff == 0.0 {
                 "no change".to_owned()
@@ -921,10 +1124,15 @@ fn family_answer(family: StatFamily, games: &[GameDigest]) -> String {
                     with_unit(def, diff.abs())
                 )
             };
+            match def.higher_is_better {
+                Some(up) if diff != 0.0 && up == (diff > 0.0) => better += 1,
+                Some(_) if diff != 0.0 => worse += 1,
+                _ => {}
+            }
             line.push_str(&format!(
                 ", against {} over the {} before ({}): {change}",
                 with_unit(def, before),
-                plural(before_games.len(), "game", "games"),
+                count_of(before_games.len(), spec),
                 cites(&before_games)
             ));
         }
@@ -932,24 +1140,46 @@ fn family_answer(family: StatFamily, games: &[GameDigest]) -> String {
         lines.push(line);
     }
     if lines.is_empty() {
+        let what = match family {
+            Some(_) => format!("{} numbers", family_name(family, spec)),
+            None => "numbers".to_owned(),
+        };
         return format!(
-            "I have no {} numbers for your recent games: their replays could only be read for the \
-             scoreboard ({}).",
-            family_name(family),
+            "I have no {what} for your recent {many}: their {}s could only be read for the {} \
+             ({}).",
+            w.file,
+            w.scoreboard,
             cites(&recent)
         );
     }
-    let mut text = format!("Your {}:\n\n{}", family_name(family), lines.join("\n"));
+    let mut text = format!(
+        "Your {}:\n\n{}",
+        family_name(family, spec),
+        lines.join("\n")
+    );
     if earlier.is_empty() {
-        text.push_str("\n\nThere are no earlier games to compare with yet.");
-    } else if recent.len() < 3 || earlier.len() < 3 {
-        text.push_str("\n\nWith this few games the comparison is a hint, not a trend.");
+        text.push_str(&format!(
+            "\n\nThere are no earlier {many} to compare with yet."
+        ));
+    } else {
+        if family.is_none() {
+            text.push_str(&format!(
+                "\n\nOf the numbers where more or less is better, {} improved and {} got worse.",
+                plural(better, "one", "ones"),
+                worse
+            ));
+        }
+        if recent.len() < 3 || earlier.len() < 3 {
+            text.push_str(&format!(
+                "\n\nWith this few {many} the comparison is a hint, not a trend."
+            ));
+        }
     }
     text
 }
 
-struct Change {
-    def: &'static StatDef,
+struct Change<'a> {
+    def: &'a HeadlineStat,
     now: f64,
     before: f64,
     rel: f64,
@@ -957,13 +1187,15 @@ struct Change {
     before_games: Vec<GameDigest>,
 }
 
-fn strengths_answer(games: &[GameDigest]) -> String {
+fn strengths_answer(games: &[GameDigest], spec: &CoachDigestSpec) -> String {
+    let w = &spec.words;
+    let (one, many) = (&w.recording.one, &w.recording.many);
     let (recent, earlier) = split_windows(games);
     if recent.len() < 2 || earlier.len() < 2 {
         return format!(
-            "I need at least {} games to tell your strongest and weakest areas apart from game-to-game \
-             noise, and I have {} ({}). Play a few more and ask again; meanwhile I can summarise your \
-             last session or explain your last game.",
+            "I need at least {} {many} to tell your strongest and weakest areas apart from \
+             {one}-to-{one} noise, and I have {} ({}). Play a few more and ask again; meanwhile I \
+             can summarise your last session or explain your last {one}.",
             RECENT_GAMES + 2,
             games.len(),
             cites(games)
@@ -971,15 +1203,15 @@ fn strengths_answer(games: &[GameDigest]) -> String {
     }
     // Each stat's relative change, signed so that positive is better, with the
     // games each average covers.
-    let mut changes: Vec<Change> = Vec::new();
-    for def in STATS {
+    let mut changes: Vec<Change<'_>> = Vec::new();
+    for def in &spec.headline {
         let Some(better_up) = def.higher_is_better else {
             continue;
         };
-        let (now_games, before_games) = (having(&recent, def.key), having(&earlier, def.key));
+        let (now_games, before_games) = (having(&recent, &def.name), having(&earlier, &def.name));
         if let (Some(Some(now)), Some(Some(before))) = (
-            averages(&now_games).get(def.key).copied(),
-            averages(&before_games).get(def.key).copied(),
+            averages(&now_games).get(&def.name).copied(),
+            averages(&before_games).get(&def.name).copied(),
         ) {
             let base = before.abs().max(1.0);
             let rel = (now - before) / base * if better_up { 1.0 } else { -1.0 };
@@ -996,24 +1228,25 @@ fn strengths_answer(games: &[GameDigest]) -> String {
     // Stable order first, so ties resolve the same way every time.
     changes.sort_by(|a, b| b.rel.total_cmp(&a.rel));
     let (Some(best), Some(worst)) = (changes.first(), changes.last()) else {
-        return "Your recent replays could only be read for the scoreboard, so I cannot rank your \
-                areas."
-            .to_owned();
+        return format!(
+            "Your recent {}s could only be read for the {}, so I cannot rank your areas.",
+            w.file, w.scoreboard
+        );
     };
-    let describe = |c: &Change| {
+    let describe = |c: &Change<'_>| {
         format!(
             "{}: {} over your last {} ({}) against {} over the {} before ({})",
             c.def.label,
             with_unit(c.def, c.now),
-            plural(c.now_games.len(), "game", "games"),
+            count_of(c.now_games.len(), spec),
             cites(&c.now_games),
             with_unit(c.def, c.before),
-            plural(c.before_games.len(), "game", "games"),
+            count_of(c.before_games.len(), spec),
             cites(&c.before_games)
         )
     };
     let mut text = format!(
-        "Compared with your earlier games, your strongest area lately is {}.\n\nYour weakest is {}.",
+        "Compared with your earlier {many}, your strongest area lately is {}.\n\nYour weakest is {}.",
         describe(best),
         describe(worst)
     );
@@ -1025,19 +1258,21 @@ fn strengths_answer(games: &[GameDigest]) -> String {
         text.push_str(" That is the one to work on next.");
     }
     if recent.len() < 3 || earlier.len() < 3 {
-        text.push_str("\n\nWith this few games it is a hint, not a trend.");
+        text.push_str(&format!(
+            "\n\nWith this few {many} it is a hint, not a trend."
+        ));
     }
     text
 }
 
-fn notes_answer(step: &Step) -> Move {
+fn notes_answer(step: &Step, spec: &CoachDigestSpec) -> Move {
     let value: Value = serde_json::from_str(&step.content).unwrap_or(Value::Null);
     if step.is_error {
         let message = value
             .get("error")
             .and_then(Value::as_str)
             .unwrap_or("unknown error");
-        return tool_failed(message);
+        return tool_failed(message, spec);
     }
     let notes: Vec<NoteView> = value
         .get("notes")
@@ -1077,8 +1312,17 @@ mod tests {
     /// Today in the tests of phrases: Sunday 22 November 2026.
     const TODAY: Date = date!(2026 - 11 - 22);
 
+    /// The Rocket League domain's words, as the registry gives them.
+    fn specs() -> Specs {
+        [(
+            "rl_replay".to_owned(),
+            filmroom_replay::domain::coach_digest(),
+        )]
+        .into()
+    }
+
     fn classify(question: &str) -> Intent {
-        super::classify(question, TODAY)
+        super::classify(question, TODAY, &specs())
     }
 
     #[test]
@@ -1086,7 +1330,7 @@ mod tests {
         assert_eq!(classify("How was my last session?"), Intent::Session);
         assert_eq!(
             classify("how is my boost management"),
-            Intent::Family(StatFamily::Boost)
+            Intent::Family("boost".to_owned())
         );
         assert_eq!(classify("What are my strengths?"), Intent::Strengths);
         assert_eq!(classify("Explain my last game"), Intent::LastGame);
@@ -1252,7 +1496,7 @@ mod tests {
             classify("my boost this week"),
             Intent::Period {
                 period: this_week.clone(),
-                family: Some(StatFamily::Boost)
+                family: Some("boost".to_owned())
             }
         );
         let weeks = Intent::Compare {
@@ -1287,7 +1531,7 @@ mod tests {
                 );
                 assert_eq!(a.name, "the 7 days before");
                 assert_eq!((b.from, b.to), (date!(2026 - 11 - 16), TODAY));
-                assert_eq!(family, Some(StatFamily::Positioning));
+                assert_eq!(family.as_deref(), Some("positioning"));
             }
             other => panic!("{other:?}"),
         }
@@ -1298,10 +1542,10 @@ mod tests {
         assert_eq!(classify("what are my weak spots"), Intent::Strengths);
         assert_eq!(
             classify("thanks! how is my speed"),
-            Intent::Family(StatFamily::Movement)
+            Intent::Family("movement".to_owned())
         );
         // The note on capped periods names the tools' real limit.
-        assert!(CAPPED.contains(&format!("{MAX_GAMES_SCANNED} newest")));
+        assert!(capped(neutral_spec()).contains(&format!("{MAX_GAMES_SCANNED} newest")));
     }
 
     #[test]
@@ -1318,7 +1562,7 @@ mod tests {
         };
         // The result of yesterday's "this week" (the day changed between rounds).
         let stale = [step("2026-11-16T00:00:00Z", "2026-11-22T00:00:00Z")];
-        match plan(&intent, &stale, TODAY) {
+        match plan(&intent, &stale, TODAY, &specs()) {
             Move::Call(calls) => assert_eq!(
                 calls,
                 [(
@@ -1329,7 +1573,7 @@ mod tests {
             Move::Answer(text) => panic!("{text}"),
         }
         let fresh = [step("2026-11-16T00:00:00Z", "2026-11-23T00:00:00Z")];
-        match plan(&intent, &fresh, TODAY) {
+        match plan(&intent, &fresh, TODAY, &specs()) {
             Move::Answer(text) => assert!(
                 text.starts_with("You played no games this week (Mon 16 Nov - today, UTC)"),
                 "{text}"
@@ -1341,7 +1585,7 @@ mod tests {
             content: json!({"error": "the player's data is unavailable"}).to_string(),
             is_error: true,
         }];
-        match plan(&intent, &failed, TODAY) {
+        match plan(&intent, &failed, TODAY, &specs()) {
             Move::Answer(text) => assert!(
                 text.contains(
                     "could not read your games just now (the player's data is unavailable)"

@@ -39,90 +39,84 @@ pub(super) fn range_step<'a>(steps: &'a [Step], p: &Period) -> Option<&'a Step> 
     })
 }
 
-/// The averages worth a sentence in a period summary, in order.
-pub(super) const PERIOD_KEYS: [&str; 8] = [
-    "goals",
-    "assists",
-    "saves",
-    "shots",
-    "bpm",
-    "percent_zero_boost",
-    "avg_speed",
-    "percent_behind_ball",
-];
-
 /// `1.5 goals per game` (or `2 goals` for a single game), `412 bpm`.
-pub(super) fn stat_phrase(def: &StatDef, v: f64, per_game: bool) -> String {
-    match def.key {
-        "goals" | "assists" | "saves" | "shots" | "score" => {
-            let word = if fmt_num(v) == "1" {
-                def.key.trim_end_matches('s')
+pub(super) fn stat_phrase(def: &HeadlineStat, v: f64, per_game: bool, one: &str) -> String {
+    match &def.noun {
+        Some(_) => {
+            let per = if per_game {
+                format!(" per {one}")
             } else {
-                def.key
+                String::new()
             };
-            let per = if per_game { " per game" } else { "" };
-            format!("{} {word}{per}", fmt_num(v))
+            format!("{}{per}", counted(def, v))
         }
-        key => format!("{} {}", with_unit(def, v), short_label(key))
-            .trim_end()
-            .to_owned(),
+        None => labelled(def, v),
     }
 }
 
 /// Said when a period holds more games than the tools read.
-pub(super) const CAPPED: &str = "The tools read at most the 1000 newest games of a period, so older games \
-in it are not counted.";
+pub(super) fn capped(spec: &CoachDigestSpec) -> String {
+    format!(
+        "The tools read at most the {MAX_GAMES_SCANNED} newest {} of a period, so older {} in it \
+         are not counted.",
+        spec.words.recording.many, spec.words.recording.many
+    )
+}
 
 /// How many game lines a period summary lists before it stops.
 pub(super) const PERIOD_LISTED: usize = 10;
 
 pub(super) fn period_answer(
     p: &Period,
-    family: Option<StatFamily>,
+    family: Option<&str>,
     games: &[GameDigest],
     today: Date,
+    spec: &CoachDigestSpec,
 ) -> String {
+    let w = &spec.words;
+    let (one, many) = (&w.recording.one, &w.recording.many);
     let range = range_text(p, today);
     if games.is_empty() {
         return format!(
-            "You played no games {} ({range}), as far as your uploaded replays show. Days are UTC \
+            "You played no {many} {} ({range}), as far as your uploaded {}s show. Days are UTC \
              calendar days and weeks start on Monday. Ask \"How was my last session?\" to review \
-             your latest games instead.",
-            p.when
+             your latest {many} instead.",
+            p.when, w.file
         );
     }
     let head = format!(
-        "{} ({range}): {}, {}.",
+        "{} ({range}): {}.",
         capitalise(&p.when),
-        plural(games.len(), "game", "games"),
-        record(games)
+        count_and_record(games, spec)
     );
     if let Some(family) = family {
         let mut lines = Vec::new();
-        for def in STATS.iter().filter(|d| d.family == family) {
-            let with = having(games, def.key);
-            let Some(Some(v)) = averages(&with).get(def.key).copied() else {
+        for def in stats_of(Some(family), spec) {
+            let with = having(games, &def.name);
+            let Some(Some(v)) = averages(&with).get(&def.name).copied() else {
                 continue;
             };
             lines.push(format!(
                 "- {}: {} over {} ({}).",
-                capitalise(def.label),
+                capitalise(&def.label),
                 with_unit(def, v),
-                plural(with.len(), "game", "games"),
+                count_of(with.len(), spec),
                 cites(&with)
             ));
         }
         if lines.is_empty() {
             return format!(
-                "{head}\n\nI have no {} numbers for these games: their replays could only be read \
-                 for the scoreboard ({}).",
-                family_name(family),
+                "{head}\n\nI have no {} numbers for these {many}: their {}s could only be read \
+                 for the {} ({}).",
+                family_name(Some(family), spec),
+                w.file,
+                w.scoreboard,
                 cites(games)
             );
         }
         return format!(
             "{head}\n\nYour {} {}:\n\n{}",
-            family_name(family),
+            family_name(Some(family), spec),
             p.when,
             lines.join("\n")
         );
@@ -130,24 +124,24 @@ pub(super) fn period_answer(
     let mut text = format!("{head}\n\n");
     if games.len() > PERIOD_LISTED {
         text.push_str(&format!(
-            "Your {PERIOD_LISTED} newest games of the period:\n"
+            "Your {PERIOD_LISTED} newest {many} of the period:\n"
         ));
     } else {
-        text.push_str("Game by game, newest first:\n");
+        text.push_str(&format!("{} by {one}, newest first:\n", capitalise(one)));
     }
     for game in games.iter().take(PERIOD_LISTED) {
-        text.push_str(&game_line(game));
+        text.push_str(&game_line(game, spec));
         text.push('\n');
     }
     // Averages grouped by the games they come from, so each cites exactly those.
     let mut groups: Vec<(Vec<GameDigest>, Vec<String>)> = Vec::new();
-    for key in PERIOD_KEYS {
-        let Some(def) = stat_def(key) else { continue };
+    for key in &w.period_stats {
+        let Some(def) = spec.stat(key) else { continue };
         let with = having(games, key);
         let Some(Some(v)) = averages(&with).get(key).copied() else {
             continue;
         };
-        let phrase = stat_phrase(def, v, games.len() > 1);
+        let phrase = stat_phrase(def, v, games.len() > 1, one);
         match groups.iter_mut().find(|(g, _)| g == &with) {
             Some((_, items)) => items.push(phrase),
             None => groups.push((with, vec![phrase])),
@@ -156,20 +150,20 @@ pub(super) fn period_answer(
     for (with, items) in &groups {
         let lead = if with.len() == games.len() {
             if games.len() == 1 {
-                "In that game you had".to_owned()
+                format!("In that {one} you had")
             } else {
-                format!("Over these {} games you averaged", games.len())
+                format!("Over these {} {many} you averaged", games.len())
             }
         } else {
             format!(
                 "Over the {} of them fully analysed you averaged",
-                plural(with.len(), "game", "games")
+                count_of(with.len(), spec)
             )
         };
         text.push_str(&format!("\n{lead} {} ({}).", join_and(items), cites(with)));
     }
     if games.len() >= MAX_GAMES_SCANNED {
-        text.push_str(&format!("\n\n{CAPPED}"));
+        text.push_str(&format!("\n\n{}", capped(spec)));
     }
     text.trim_end().to_owned()
 }
@@ -183,20 +177,17 @@ pub(super) struct Side<'a> {
 pub(super) fn compare_answer(
     a: &Side<'_>,
     b: &Side<'_>,
-    family: Option<StatFamily>,
+    family: Option<&str>,
     today: Date,
+    spec: &CoachDigestSpec,
 ) -> String {
+    let (one, many) = (&spec.words.recording.one, &spec.words.recording.many);
     let (pa, pb) = (a.period, b.period);
     let side_line = |s: &Side<'_>| {
         let what = if s.games.is_empty() {
-            "no games".to_owned()
+            format!("no {many}")
         } else {
-            format!(
-                "{}, {} ({})",
-                plural(s.games.len(), "game", "games"),
-                record(&s.games),
-                cites(&s.games)
-            )
+            format!("{} ({})", count_and_record(&s.games, spec), cites(&s.games))
         };
         format!(
             "- {} ({}): {what}.",
@@ -218,8 +209,8 @@ pub(super) fn compare_answer(
         .collect();
     if let Some(first) = empty.first() {
         text.push_str(&format!(
-            "\n\nThere is nothing to compare: you played no games {}. Days are UTC calendar days \
-             and weeks start on Monday.",
+            "\n\nThere is nothing to compare: you played no {many} {}. Days are UTC calendar \
+             days and weeks start on Monday.",
             if empty.len() == 2 {
                 "in either period".to_owned()
             } else {
@@ -232,11 +223,8 @@ pub(super) fn compare_answer(
     // period is enough to cite and to compare.
     let (avg_a, avg_b) = (averages(&a.games), averages(&b.games));
     let mut changes: Vec<(f64, String)> = Vec::new();
-    for def in STATS
-        .iter()
-        .filter(|d| family.is_none_or(|f| d.family == f))
-    {
-        let (Some(Some(x)), Some(Some(y))) = (avg_a.get(def.key), avg_b.get(def.key)) else {
+    for def in stats_of(family, spec) {
+        let (Some(Some(x)), Some(Some(y))) = (avg_a.get(&def.name), avg_b.get(&def.name)) else {
             continue;
         };
         let (x, y) = (*x, *y);
@@ -255,28 +243,28 @@ pub(super) fn compare_answer(
         };
         let line = format!(
             "- {}: {} ({}) to {} ({}), {change}.",
-            capitalise(def.label),
+            capitalise(&def.label),
             with_unit(def, x),
-            cites(&having(&a.games, def.key)),
+            cites(&having(&a.games, &def.name)),
             with_unit(def, y),
-            cites(&having(&b.games, def.key)),
+            cites(&having(&b.games, &def.name)),
         );
         changes.push((d.abs() / x.abs().max(1.0), line));
     }
-    // Biggest relative change first; the stable sort keeps STATS order for ties.
+    // Biggest relative change first; the stable sort keeps the headline order for ties.
     changes.sort_by(|l, r| r.0.total_cmp(&l.0));
     if changes.is_empty() {
         text.push_str(&format!(
             "\n\nI have no {} numbers for both periods to compare.",
-            family.map_or("comparable", family_name)
+            family.map_or("comparable", |f| family_name(Some(f), spec))
         ));
         return text;
     }
     text.push_str(&format!(
         "\n\n{}, from {} to {}, biggest changes first:\n",
         match family {
-            Some(f) => format!("Your {}", family_name(f)),
-            None => "Per game".to_owned(),
+            Some(f) => format!("Your {}", family_name(Some(f), spec)),
+            None => format!("Per {one}"),
         },
         pa.name,
         pb.name
@@ -293,10 +281,12 @@ pub(super) fn compare_answer(
         ));
     }
     if a.games.len() >= MAX_GAMES_SCANNED || b.games.len() >= MAX_GAMES_SCANNED {
-        text.push_str(&format!("\n\n{CAPPED}"));
+        text.push_str(&format!("\n\n{}", capped(spec)));
     }
     if a.games.len() < 3 || b.games.len() < 3 {
-        text.push_str("\n\nWith this few games the comparison is a hint, not a trend.");
+        text.push_str(&format!(
+            "\n\nWith this few {many} the comparison is a hint, not a trend."
+        ));
     }
     text
 }

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use filmroom_coach::analyst::fmt_num;
 use filmroom_coach::citations::format_citation;
-use filmroom_coach::data::MomentKind;
 use filmroom_coach::tools::averages;
 use filmroom_coach::{
     BuiltinAnalyst, CallOutcome, CoachData, DataError, GameDigest, GameQuery, GameResult,
@@ -61,18 +60,26 @@ async fn how_was_my_last_session_is_answered_with_the_digest_values_and_valid_ci
             line.contains(&format!("{}-{}", d.score_for, d.score_against)),
             "{line}"
         );
-        let goals = if d.stats.goals == 1 { "goal" } else { "goals" };
+        let goals = if d.stat("goals") == Some(1.0) {
+            "goal"
+        } else {
+            "goals"
+        };
         assert!(
-            line.contains(&format!("{} {goals}", d.stats.goals)),
+            line.contains(&format!("{} {goals}", fmt_num(d.stat("goals").unwrap()))),
             "{line}"
         );
-        let shots = if d.stats.shots == 1 { "shot" } else { "shots" };
+        let shots = if d.stat("shots") == Some(1.0) {
+            "shot"
+        } else {
+            "shots"
+        };
         assert!(
-            line.contains(&format!("{} {shots}", d.stats.shots)),
+            line.contains(&format!("{} {shots}", fmt_num(d.stat("shots").unwrap()))),
             "{line}"
         );
         assert!(
-            line.contains(&format!("{} bpm", fmt_num(d.stats.bpm.unwrap()))),
+            line.contains(&format!("{} bpm", fmt_num(d.stat("bpm").unwrap()))),
             "{line}"
         );
     }
@@ -93,11 +100,7 @@ async fn how_was_my_last_session_is_answered_with_the_digest_values_and_valid_ci
     }
     // The newest game's goals against are cited at their match time.
     let newest = &game(SESSION[0]).digest;
-    for m in newest
-        .moments
-        .iter()
-        .filter(|m| m.kind == MomentKind::GoalAgainst)
-    {
+    for m in newest.moments.iter().filter(|m| m.kind == "goal_against") {
         assert!(
             text.contains(&format_citation(&newest.id, m.at_seconds)),
             "{text}"
@@ -140,12 +143,11 @@ async fn explain_my_last_game_cites_its_moments_at_their_match_times() {
             .text
             .contains(&format!("playing {} as {}", d.my_team, d.my_name))
     );
-    for m in d.moments.iter().filter(|m| {
-        matches!(
-            m.kind,
-            MomentKind::Goal | MomentKind::Save | MomentKind::GoalAgainst
-        )
-    }) {
+    for m in d
+        .moments
+        .iter()
+        .filter(|m| ["goal", "save", "goal_against"].contains(&m.kind.as_str()))
+    {
         assert!(
             outcome.text.contains(&format_citation(&d.id, m.at_seconds)),
             "{:?}\n{}",
@@ -182,7 +184,7 @@ async fn a_boost_question_compares_the_last_five_games_with_the_ones_before() {
     // The header-only replay has no boost numbers: it is neither averaged nor cited.
     let with_boost: Vec<GameDigest> = all
         .iter()
-        .filter(|d| d.stats.bpm.is_some())
+        .filter(|d| d.stat("bpm").is_some())
         .cloned()
         .collect();
     assert_eq!(with_boost.len(), all.len() - 1);
@@ -239,7 +241,7 @@ async fn a_player_without_games_gets_an_honest_answer() {
         "How is my boost?",
         "Explain my last game",
     ] {
-        let (outcome, _) = ask(Arc::new(InMemoryData::new(vec![])), question).await;
+        let (outcome, _) = ask(Arc::new(crate::games::with_specs(vec![])), question).await;
         assert!(
             outcome.text.contains("no analysed games yet"),
             "{question}: {}",
@@ -486,12 +488,13 @@ async fn this_week_against_last_week_names_both_periods_with_their_numbers() {
     // citing this week's, and the difference.
     let (avg_a, avg_b) = (averages(&a), averages(&b));
     let mut expected: Vec<(f64, &str)> = Vec::new();
-    for def in filmroom_coach::tools::STATS {
-        let (Some(x), Some(y)) = (avg_a[def.key], avg_b[def.key]) else {
+    let spec = filmroom_replay::domain::coach_digest();
+    for def in &spec.headline {
+        let (Some(x), Some(y)) = (avg_a[&def.name], avg_b[&def.name]) else {
             continue;
         };
         let diff = ((y - x) * 10.0).round() / 10.0;
-        expected.push((diff.abs() / x.abs().max(1.0), def.label));
+        expected.push((diff.abs() / x.abs().max(1.0), def.label.as_str()));
         let label = {
             let mut c = def.label.chars();
             let first = c.next().unwrap().to_uppercase().to_string();
@@ -513,7 +516,7 @@ async fn this_week_against_last_week_names_both_periods_with_their_numbers() {
             cites(&a),
             fmt_num(y),
             cites(&b),
-            u = def.unit
+            u = def.suffix
         );
         assert!(line.starts_with(&want), "{want}\n{line}");
         let change = if diff == 0.0 {
@@ -523,7 +526,7 @@ async fn this_week_against_last_week_names_both_periods_with_their_numbers() {
                 "{} {}{}",
                 if diff > 0.0 { "up" } else { "down" },
                 fmt_num(diff.abs()),
-                def.unit
+                def.suffix
             )
         };
         assert!(line.contains(&change), "{change}\n{line}");
@@ -643,6 +646,9 @@ impl CoachData for RangesFail {
     fn now(&self) -> time::OffsetDateTime {
         self.0.now()
     }
+    fn digest_specs(&self) -> std::collections::BTreeMap<String, filmroom_domain::CoachDigestSpec> {
+        self.0.digest_specs()
+    }
     async fn search(
         &self,
         text: &str,
@@ -698,9 +704,16 @@ async fn a_month_and_a_since_date_read_their_own_games() {
         line_of(text, "c-6688").contains("scoreboard only"),
         "{text}"
     );
-    let goals = if d.stats.goals == 1 { "goal" } else { "goals" };
+    let goals = if d.stat("goals") == Some(1.0) {
+        "goal"
+    } else {
+        "goals"
+    };
     assert!(
-        text.contains(&format!("In that game you had {} {goals}", d.stats.goals)),
+        text.contains(&format!(
+            "In that game you had {} {goals}",
+            fmt_num(d.stat("goals").unwrap())
+        )),
         "{text}"
     );
     assert!(!text.contains("per game"), "{text}");

@@ -141,5 +141,11 @@ pub fn digests() -> Vec<GameDigest> {
 pub const NOW: OffsetDateTime = datetime!(2026-03-11 09:00 UTC);
 
 pub fn data() -> InMemoryData {
-    InMemoryData::new(digests()).at(NOW)
+    with_specs(digests()).at(NOW)
+}
+
+/// These games with the Rocket League domain's digest spec, as the registry
+/// gives it to the coach: the built-in analyst's words come from it.
+pub fn with_specs(games: Vec<GameDigest>) -> InMemoryData {
+    InMemoryData::new(games).with_spec("rl_replay", filmroom_replay::domain::coach_digest())
 }

@@ -12,5 +12,6 @@ mod games;
 mod openai;
 mod profiles;
 mod support;
+mod talk_domain;
 mod tools;
 mod turn;

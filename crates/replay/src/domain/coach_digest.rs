@@ -3,6 +3,7 @@
 //! player's moments. The coach reads them through the registry, so it names
 //! no Rocket League metric itself.
 
+use super::analyst_words::{families, stat_words, words};
 use super::definitions::FINAL_SCORE_KEY;
 use filmroom_domain::{CoachDigestSpec, HeadlineStat, MomentOwner, MomentRule};
 
@@ -144,7 +145,14 @@ fn rule(event_kind: &str, moment: &str, owner: MomentOwner) -> MomentRule {
         event_kind: event_kind.to_owned(),
         moment: moment.to_owned(),
         owner,
+        highlight: None,
+        against: false,
     }
+}
+
+fn highlight(mut rule: MomentRule, name: &str) -> MomentRule {
+    rule.highlight = Some(name.to_owned());
+    rule
 }
 
 /// The Rocket League digest spec.
@@ -152,37 +160,46 @@ pub fn coach_digest() -> CoachDigestSpec {
     CoachDigestSpec {
         headline: HEADLINE
             .iter()
-            .map(
-                |&(name, metric, label, family, suffix, higher_is_better)| HeadlineStat {
+            .map(|&(name, metric, label, family, suffix, higher_is_better)| {
+                let (whole, noun, short_label) = stat_words(name);
+                HeadlineStat {
                     name: name.to_owned(),
                     metric: metric.to_owned(),
                     label: label.to_owned(),
                     family: family.to_owned(),
                     suffix: suffix.to_owned(),
                     higher_is_better,
-                },
-            )
+                    whole,
+                    noun,
+                    short_label: short_label.to_owned(),
+                }
+            })
             .collect(),
         // A goal event's subject is its scorer, its payload names the
         // assister and the scoring side (see `neutral::event`).
         moments: vec![
-            rule("goal", "goal", MomentOwner::Subject),
+            highlight(rule("goal", "goal", MomentOwner::Subject), "your goal"),
             rule(
                 "goal",
                 "assist",
                 MomentOwner::PayloadParticipant("assister".into()),
             ),
-            rule(
-                "goal",
-                "goal_against",
-                MomentOwner::OtherSide("side".into()),
-            ),
+            MomentRule {
+                against: true,
+                ..rule(
+                    "goal",
+                    "goal_against",
+                    MomentOwner::OtherSide("side".into()),
+                )
+            },
             rule("shot", "shot", MomentOwner::Subject),
-            rule("save", "save", MomentOwner::Subject),
+            highlight(rule("save", "save", MomentOwner::Subject), "your save"),
         ],
         // The header's final score counts goals by players who left; an
         // analysis made before revision 2 only has the players' goals.
         score_metrics: vec![FINAL_SCORE_KEY.to_owned(), "core.goals".to_owned()],
+        families: families(),
+        words: words(),
     }
 }
 
@@ -200,6 +217,29 @@ mod tests {
                 "{} is not defined",
                 stat.metric
             );
+        }
+    }
+
+    #[test]
+    fn every_stat_the_words_name_is_a_headline_stat_of_a_declared_family() {
+        let spec = coach_digest();
+        let w = &spec.words;
+        let named = w
+            .line_counts
+            .iter()
+            .chain(&w.line_values)
+            .chain(&w.session_stats)
+            .chain(&w.period_stats)
+            .chain(w.tips.iter().map(|t| &t.stat))
+            .chain(w.total.iter().map(|(name, _)| name));
+        for name in named {
+            assert!(spec.stat(name).is_some(), "{name} is not a headline stat");
+        }
+        for stat in &spec.headline {
+            assert!(spec.family(&stat.family).is_some(), "{}", stat.family);
+        }
+        for name in &w.line_counts {
+            assert!(spec.stat(name).is_some_and(|s| s.noun.is_some()), "{name}");
         }
     }
 }

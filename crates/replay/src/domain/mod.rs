@@ -3,6 +3,7 @@
 //! neutral analysis of `filmroom-domain`. The engine runs unchanged; this
 //! module only reads its public report.
 
+mod analyst_words;
 mod coach_digest;
 mod definitions;
 mod game_page;

@@ -288,7 +288,11 @@ pub(super) async fn search(
         .map(|row| {
             let source: String = row.try_get("source")?;
             Ok(CoachSearchHit {
-                recording_id: parse_id(&row.try_get::<String, _>("recording_id")?, "recording id")?,
+                recording_id: parse_id::<RecordingId>(
+                    &row.try_get::<String, _>("recording_id")?,
+                    "recording id",
+                )?
+                .to_string(),
                 kind: row.try_get("kind")?,
                 title: row.try_get("title")?,
                 occurred_at: from_opt_ts(row.try_get("occurred_at")?)?,
@@ -298,8 +302,8 @@ pub(super) async fn search(
                     CoachHitSource::Passage
                 },
                 event_kind: row.try_get("event_kind")?,
-                start_s: row.try_get("start_s")?,
-                end_s: row.try_get("end_s")?,
+                start_seconds: row.try_get("start_s")?,
+                end_seconds: row.try_get("end_s")?,
                 text: row.try_get("text")?,
             })
         })
@@ -370,7 +374,7 @@ pub(super) async fn metric_groups(
                 wins: to_u64(row.try_get("wins")?, "wins")?,
                 losses: to_u64(row.try_get("losses")?, "losses")?,
                 draws: to_u64(row.try_get("draws")?, "draws")?,
-                avg: row.try_get("avg")?,
+                average: row.try_get("avg")?,
                 min: row.try_get("min")?,
                 max: row.try_get("max")?,
             })

@@ -116,6 +116,10 @@ fn note_view(note: Note) -> NoteView {
 
 #[async_trait::async_trait]
 impl CoachData for StoreCoachData {
+    fn digest_specs(&self) -> BTreeMap<String, CoachDigestSpec> {
+        self.specs.clone()
+    }
+
     async fn games(&self, query: &GameQuery) -> Result<Vec<GameDigest>, DataError> {
         let rows = self
             .recordings(CoachRecordingQuery {
@@ -198,29 +202,16 @@ impl CoachData for StoreCoachData {
     }
 
     async fn search(&self, text: &str, limit: usize) -> Result<Vec<SearchHit>, DataError> {
-        let hits = self
+        let hits: Vec<SearchHit> = self
             .store
             .coach_search(self.user, text, u32::try_from(limit).unwrap_or(u32::MAX))
             .await
             .map_err(data_error)?;
-        Ok(hits
-            .into_iter()
-            .map(|h| SearchHit {
-                recording_id: h.recording_id.to_string(),
-                kind: h.kind,
-                title: h.title,
-                occurred_at: h.occurred_at,
-                source: h.source.as_str().to_owned(),
-                event_kind: h.event_kind,
-                start_seconds: h.start_s,
-                end_seconds: h.end_s,
-                text: h.text,
-            })
-            .collect())
+        Ok(hits)
     }
 
     async fn metric_groups(&self, query: &MetricQuery) -> Result<Vec<MetricGroup>, DataError> {
-        let groups = self
+        let groups: Vec<MetricGroup> = self
             .store
             .coach_metric_groups(
                 self.user,
@@ -234,18 +225,6 @@ impl CoachData for StoreCoachData {
             )
             .await
             .map_err(data_error)?;
-        Ok(groups
-            .into_iter()
-            .map(|g| MetricGroup {
-                group: g.group,
-                recordings: g.recordings,
-                wins: g.wins,
-                losses: g.losses,
-                draws: g.draws,
-                average: g.avg,
-                min: g.min,
-                max: g.max,
-            })
-            .collect())
+        Ok(groups)
     }
 }

@@ -482,9 +482,9 @@ async fn search_hits(
         .map(|hit| {
             let n = numbers
                 .iter()
-                .find(|(id, _)| *id == hit.recording_id)
+                .find(|(id, _)| id.to_string() == hit.recording_id)
                 .map_or(0, |(_, n)| *n);
-            (n, hit.source, hit.start_s)
+            (n, hit.source, hit.start_seconds)
         })
         .collect()
 }
