@@ -93,3 +93,41 @@ fn an_s3_url_names_a_bucket_and_nothing_else() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_large_file_goes_up_as_a_multipart_upload_under_its_content_address() {
+    use object_store::ObjectStoreExt as _;
+    let bucket = filmroom_test_support::seaweedfs().bucket();
+    let settings = s3_settings();
+    let objects = S3ObjectStore::new(&bucket, &settings).unwrap();
+    let parts = 3;
+    let bytes: Vec<u8> = (0..(parts - 1) * filmroom_store::objects::s3::PART_BYTES + 1)
+        .map(|i| (i % 251) as u8)
+        .collect();
+    let key = Sha256Hex::digest(&bytes);
+    let dir = tempfile::tempdir().unwrap();
+    let upload = dir.path().join("upload");
+    std::fs::write(&upload, &bytes).unwrap();
+    objects.put_file(&key, &upload).await.unwrap();
+
+    // Read with a client of its own, under the key layout of the local store.
+    let raw = object_store::aws::AmazonS3Builder::new()
+        .with_bucket_name(&bucket)
+        .with_region("us-east-1")
+        .with_endpoint(settings.endpoint.clone().unwrap())
+        .with_allow_http(true)
+        .with_access_key_id(settings.access_key_id.clone().unwrap())
+        .with_secret_access_key(settings.secret_access_key.clone().unwrap())
+        .build()
+        .unwrap();
+    let hex = key.as_str();
+    let path = object_store::path::Path::from(format!("{}/{}/{hex}", &hex[0..2], &hex[2..4]));
+    let meta = raw.head(&path).await.unwrap();
+    assert_eq!(meta.size, bytes.len() as u64);
+    // S3 gives a multipart object the ETag `MD5-OF-PART-MD5S-PARTS`.
+    let etag = meta.e_tag.unwrap();
+    assert!(
+        etag.trim_matches('"').ends_with(&format!("-{parts}")),
+        "not a {parts}-part upload: {etag}"
+    );
+}
