@@ -38,6 +38,12 @@ enum Command {
     /// Configuration: defaults, then the TOML file given with --config, then
     /// FILMROOM__SECTION__KEY environment variables (e.g. FILMROOM__SERVER__LISTEN).
     Serve(ServeArgs),
+    /// Run analysis workers only (no HTTP listener) on the database and object
+    /// storage a `filmroom serve` shares; run as many as you like.
+    ///
+    /// Configured like `serve` (jobs.workers is the number of workers in this
+    /// process; jobs.node its name). Web processes list it on /status.
+    Worker(WorkerArgs),
     /// Manage accounts: create, list, reset-password (passwords are read from stdin).
     User(UserArgs),
     /// Queue re-analysis jobs: the recordings analysed by an older revision
@@ -62,6 +68,13 @@ pub struct ReanalyzeArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
+    /// A TOML configuration file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WorkerArgs {
     /// A TOML configuration file.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -141,6 +154,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => commands::analyze::run(&args),
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Serve(args) => commands::serve::run(&args),
+        Command::Worker(args) => commands::worker::run(&args),
         Command::User(args) => commands::user::run(&args),
         Command::Reanalyze(args) => commands::reanalyze::run(&args),
     };

@@ -512,6 +512,11 @@ impl Worker {
             }
             return Ok(Input::Path(path, None));
         }
+        if analyzer.run.input_mode() == InputMode::Path {
+            return self
+                .fetch_to_temp_file(claimed, analyzer.max_bytes, too_large)
+                .await;
+        }
         let bytes = match self.objects.get(&claimed.sha256).await {
             Ok(Some(bytes)) => bytes,
             Ok(None) => return Err(MISSING.to_owned()),
@@ -521,19 +526,30 @@ impl Worker {
         if size > analyzer.max_bytes {
             return Err(too_large(size));
         }
-        match analyzer.run.input_mode() {
-            InputMode::Bytes => Ok(Input::Bytes(bytes)),
-            // A remote object for a reader that wants a path: a temporary
-            // copy, removed when the analysis ends.
-            InputMode::Path => tokio::task::spawn_blocking(move || {
-                let mut file = tempfile::NamedTempFile::new()?;
-                std::io::Write::write_all(&mut file, &bytes)?;
-                let path = file.into_temp_path();
-                Ok::<_, std::io::Error>(Input::Path(path.to_path_buf(), Some(path)))
-            })
-            .await
+        Ok(Input::Bytes(bytes))
+    }
+
+    /// A remote object for a reader that wants a path: streamed into a
+    /// temporary file (never held in memory), removed when the analysis ends.
+    async fn fetch_to_temp_file(
+        &self,
+        claimed: &ClaimedJob,
+        max_bytes: u64,
+        too_large: impl Fn(u64) -> String,
+    ) -> Result<Input, String> {
+        match self.objects.size(&claimed.sha256).await {
+            Ok(Some(size)) if size > max_bytes => return Err(too_large(size)),
+            Ok(Some(_)) => {}
+            Ok(None) => return Err(MISSING.to_owned()),
+            Err(error) => return Err(format!("reading the recording failed: {error}")),
+        }
+        let temp = tempfile::NamedTempFile::new()
             .map_err(|e| format!("copying the recording failed: {e}"))?
-            .map_err(|e| format!("copying the recording failed: {e}")),
+            .into_temp_path();
+        match self.objects.get_to_file(&claimed.sha256, &temp).await {
+            Ok(true) => Ok(Input::Path(temp.to_path_buf(), Some(temp))),
+            Ok(false) => Err(MISSING.to_owned()),
+            Err(error) => Err(format!("reading the recording failed: {error}")),
         }
     }
 

@@ -2,14 +2,15 @@
 //! content-addressed recordings and their owners, analyses, the durable job
 //! table, and the coach's conversations, notes, usage, budget ledger and rate
 //! windows), its SQLite implementation with migrations per dialect under
-//! `migrations/`, and the [`objects::ObjectStore`] seam for the recording files.
+//! `migrations/`, and the [`objects::ObjectStore`] seam for the recording files
+//! (a local directory, or a bucket of an S3-compatible server).
 //!
 //! The backend is chosen once, from the database URL, by [`connect`]; nothing
 //! above this crate knows which one is in use. The trait goes through
 //! `async-trait` so callers can hold an `Arc<dyn Store>` (native async fns in
 //! traits are not object safe). Every method that needs the time takes
-//! `now: OffsetDateTime`, so tests control the clock. PostgreSQL and S3 are the
-//! next backends: the seams are here, the implementations are not.
+//! `now: OffsetDateTime`, so tests control the clock. PostgreSQL is the next
+//! database backend: the seam is here, the implementation is not.
 //!
 //! `API.md` beside this crate's `Cargo.toml` summarises the public API.
 

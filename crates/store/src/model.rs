@@ -767,6 +767,8 @@ pub struct NodeRecord {
     pub pid: u32,
     pub started_at: OffsetDateTime,
     pub heartbeat_at: OffsetDateTime,
+    /// Analysis workers the process runs (0: web only).
+    pub workers: u32,
 }
 
 /// A page of a conversation's messages, oldest first.

@@ -1,8 +1,10 @@
 //! Object storage: the recording files, content-addressed by SHA-256.
 //!
 //! [`ObjectStore`] is the seam; [`LocalObjectStore`] keeps files in a local
-//! directory (the embedded default). S3-compatible storage is the next
-//! backend: [`connect`] already refuses `s3://` with a clear error.
+//! directory (the embedded default), [`s3::S3ObjectStore`] in a bucket of
+//! any S3-compatible server (`s3://BUCKET`). [`connect_with`] picks one by URL.
+
+pub mod s3;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -26,8 +28,29 @@ pub enum ObjectError {
     HashMismatch { key: String },
     #[error("invalid object storage URL: {0}")]
     InvalidUrl(String),
-    #[error("the {scheme:?} object storage backend is not supported yet (use file://PATH)")]
+    #[error(
+        "the {scheme:?} object storage backend is not supported (use file://PATH or s3://BUCKET)"
+    )]
     UnsupportedBackend { scheme: String },
+    /// A request to a remote store failed (after its retries).
+    #[error("object storage request for {key} to {server} failed")]
+    Remote {
+        key: String,
+        server: String,
+        #[source]
+        source: object_store::Error,
+    },
+    #[error("the bucket {bucket:?} does not exist on {server}; create it first")]
+    BucketMissing { bucket: String, server: String },
+    #[error(
+        "the object storage at {server} (bucket {bucket:?}) cannot be reached or refused access"
+    )]
+    Unavailable {
+        bucket: String,
+        server: String,
+        #[source]
+        source: object_store::Error,
+    },
 }
 
 /// Bytes under SHA-256 keys. Keys are [`Sha256Hex`], so a key can never be a
@@ -46,6 +69,27 @@ pub trait ObjectStore: Send + Sync + 'static {
         tokio::fs::remove_file(path).await.map_err(io_error(key))
     }
     async fn get(&self, key: &Sha256Hex) -> Result<Option<Vec<u8>>, ObjectError>;
+    /// Writes the object to a new file at `dest`; `Ok(false)` when there is
+    /// none. A backend that can streams it; this default reads it whole.
+    async fn get_to_file(&self, key: &Sha256Hex, dest: &Path) -> Result<bool, ObjectError> {
+        let Some(bytes) = self.get(key).await? else {
+            return Ok(false);
+        };
+        tokio::fs::write(dest, bytes).await.map_err(io_error(key))?;
+        Ok(true)
+    }
+    /// The object's size in bytes, `None` when there is none.
+    async fn size(&self, key: &Sha256Hex) -> Result<Option<u64>, ObjectError> {
+        Ok(self
+            .get(key)
+            .await?
+            .map(|b| u64::try_from(b.len()).unwrap_or(u64::MAX)))
+    }
+    /// Whether the store can be used at all (server reachable, bucket there),
+    /// so a misconfiguration stops startup rather than the first upload.
+    async fn check(&self) -> Result<(), ObjectError> {
+        Ok(())
+    }
     async fn exists(&self, key: &Sha256Hex) -> Result<bool, ObjectError>;
     /// Returns whether there was something to delete.
     async fn delete(&self, key: &Sha256Hex) -> Result<bool, ObjectError>;
@@ -57,8 +101,19 @@ pub trait ObjectStore: Send + Sync + 'static {
     }
 }
 
-/// Opens the object store named by `url`: `file://PATH` or a bare path.
+/// Opens the object store named by `url`: `file://PATH` or a bare path
+/// (`s3://` needs settings: see [`connect_with`]).
 pub fn connect(url: &str) -> Result<Arc<dyn ObjectStore>, ObjectError> {
+    connect_with(url, &s3::S3Settings::default())
+}
+
+/// Opens the object store named by `url`: `file://PATH`, a bare path, or
+/// `s3://BUCKET` on the server `s3` describes. Makes no request; call
+/// [`ObjectStore::check`] before relying on a remote store.
+pub fn connect_with(url: &str, s3: &s3::S3Settings) -> Result<Arc<dyn ObjectStore>, ObjectError> {
+    if let Some(bucket) = url.strip_prefix("s3://") {
+        return Ok(Arc::new(s3::S3ObjectStore::new(bucket, s3)?));
+    }
     if let Some(path) = url.strip_prefix("file://") {
         if path.is_empty() {
             return Err(ObjectError::InvalidUrl(format!(
@@ -232,6 +287,22 @@ impl ObjectStore for LocalObjectStore {
 
     fn local_path(&self, key: &Sha256Hex) -> Option<PathBuf> {
         Some(self.path_of(key))
+    }
+
+    async fn get_to_file(&self, key: &Sha256Hex, dest: &Path) -> Result<bool, ObjectError> {
+        match tokio::fs::copy(self.path_of(key), dest).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(io_error(key)(e)),
+        }
+    }
+
+    async fn size(&self, key: &Sha256Hex) -> Result<Option<u64>, ObjectError> {
+        match tokio::fs::metadata(self.path_of(key)).await {
+            Ok(meta) => Ok(Some(meta.len())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_error(key)(e)),
+        }
     }
 
     async fn exists(&self, key: &Sha256Hex) -> Result<bool, ObjectError> {

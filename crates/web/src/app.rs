@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use filmroom_domain::Registry;
-use filmroom_jobs::{Worker, WorkerConfig};
+use filmroom_jobs::Worker;
+use filmroom_store::Store;
 use filmroom_store::objects::{self, ObjectStore};
-use filmroom_store::{Backoff, Store};
 use time::OffsetDateTime;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
@@ -101,8 +101,7 @@ impl App {
         let store = filmroom_store::connect(&database_url)
             .await
             .context("Failed to open the database")?;
-        let objects = objects::connect(&config.storage.objects_url())
-            .context("Failed to open the object storage")?;
+        let objects = open_objects(&config).await?;
         let listener = TcpListener::bind(config.server.listen)
             .await
             .with_context(|| format!("Failed to listen on {}", config.server.listen))?;
@@ -155,7 +154,7 @@ impl App {
         }
         // Before any work: refuses a name a live process uses, and frees what
         // a dead previous run of this name held.
-        let me = NodeIdentity::new(config.jobs.node.as_deref())?;
+        let me = NodeIdentity::new(config.jobs.node.as_deref())?.with_workers(config.jobs.workers);
         crate::node::register(
             store.as_ref(),
             &me,
@@ -163,22 +162,13 @@ impl App {
             &clock,
         )
         .await?;
-        let node = &me.name;
-        let pid = std::process::id();
         let workers: Vec<Worker> = (0..config.jobs.workers)
             .map(|n| {
-                let mut worker_config = WorkerConfig::new(format!("{node}-{pid}-w{n}"));
-                worker_config.job_timeout = Duration::from_secs(config.jobs.job_timeout_secs);
-                worker_config.lease = Duration::from_secs(config.jobs.lease_secs);
-                worker_config.heartbeat_every =
-                    Duration::from_secs((config.jobs.lease_secs / 3).max(1));
-                worker_config.poll_interval = Duration::from_millis(config.jobs.poll_interval_ms);
-                worker_config.backoff = Backoff::default();
                 Worker::new(
                     store.clone(),
                     objects.clone(),
                     analyzers.clone(),
-                    worker_config,
+                    crate::worker_process::worker_config(&config.jobs, &me.name, n),
                 )
                 .with_wake(wake.clone())
                 .with_changes(job_feed.changed_handle())
@@ -296,6 +286,19 @@ impl App {
         tracing::info!("shut down");
         Ok(())
     }
+}
+
+/// The configured object storage, checked (server reachable, bucket there)
+/// so a misconfiguration stops startup with a clear message.
+pub async fn open_objects(config: &Config) -> anyhow::Result<Arc<dyn ObjectStore>> {
+    let objects =
+        objects::connect_with(&config.storage.objects_url(), &config.storage.s3.settings())
+            .context("Failed to open the object storage")?;
+    objects
+        .check()
+        .await
+        .context("Failed to open the object storage")?;
+    Ok(objects)
 }
 
 /// Resolves on ctrl-c or SIGTERM.

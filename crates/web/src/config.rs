@@ -102,8 +102,11 @@ pub struct StorageConfig {
     pub data_dir: PathBuf,
     /// A store URL (`sqlite://PATH`); default `sqlite://DATA_DIR/filmroom.db`.
     pub database_url: Option<String>,
-    /// An object storage URL (`file://PATH` or a path); default `DATA_DIR/objects`.
+    /// An object storage URL (`file://PATH`, a path, or `s3://BUCKET` on the
+    /// server `[storage.s3]` describes); default `DATA_DIR/objects`.
     pub objects_url: Option<String>,
+    /// The S3-compatible server of an `s3://` objects URL.
+    pub s3: S3Config,
 }
 
 impl Default for StorageConfig {
@@ -112,6 +115,46 @@ impl Default for StorageConfig {
             data_dir: PathBuf::from("./data"),
             database_url: None,
             objects_url: None,
+            s3: S3Config::default(),
+        }
+    }
+}
+
+/// Where an `s3://BUCKET` lives and how to sign requests to it; the keys may
+/// come from `FILMROOM__STORAGE__S3__ACCESS_KEY_ID` and
+/// `FILMROOM__STORAGE__S3__SECRET_ACCESS_KEY`. `Debug` hides the secret.
+#[derive(Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct S3Config {
+    /// The server's URL (`http://127.0.0.1:8333`); unset: AWS S3 in `region`.
+    pub endpoint: Option<String>,
+    /// Empty: `us-east-1` (what most S3-compatible servers expect).
+    pub region: String,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+}
+
+impl std::fmt::Debug for S3Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Config")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field(
+                "secret_access_key",
+                &self.secret_access_key.as_ref().map(|_| "***"),
+            )
+            .finish()
+    }
+}
+
+impl S3Config {
+    pub fn settings(&self) -> filmroom_store::objects::s3::S3Settings {
+        filmroom_store::objects::s3::S3Settings {
+            endpoint: self.endpoint.clone(),
+            region: self.region.clone(),
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: self.secret_access_key.clone(),
         }
     }
 }
@@ -564,6 +607,28 @@ mod tests {
         assert_eq!(config.coach.anthropic.api_key.as_deref(), Some("sk-test"));
         assert_eq!(config.coach.anthropic.model, "claude-sonnet-4-5");
         assert!(!format!("{config:?}").contains("sk-test"));
+    }
+
+    #[test]
+    fn s3_keys_come_from_the_environment_and_the_secret_is_never_shown() {
+        let config = Config::load(
+            None,
+            env(&[
+                ("FILMROOM__STORAGE__OBJECTS_URL", "s3://films"),
+                ("FILMROOM__STORAGE__S3__ENDPOINT", "http://127.0.0.1:8333"),
+                ("FILMROOM__STORAGE__S3__ACCESS_KEY_ID", "AKIDEXAMPLE"),
+                ("FILMROOM__STORAGE__S3__SECRET_ACCESS_KEY", "wJalrXUtnFEMI"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.storage.objects_url(), "s3://films");
+        let s3 = config.storage.s3.settings();
+        assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:8333"));
+        assert_eq!(s3.access_key_id.as_deref(), Some("AKIDEXAMPLE"));
+        assert_eq!(s3.secret_access_key.as_deref(), Some("wJalrXUtnFEMI"));
+        let shown = format!("{config:?} {s3:?}");
+        assert!(!shown.contains("wJalrXUtnFEMI"), "{shown}");
+        assert!(shown.contains("AKIDEXAMPLE"));
     }
 
     #[test]

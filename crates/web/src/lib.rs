@@ -25,9 +25,11 @@ pub mod recordings;
 pub mod routes;
 mod sections;
 mod views;
+pub mod worker_process;
 
 pub use app::{App, AppState, Clock, shutdown_signal};
 pub use config::Config;
+pub use worker_process::WorkerProcess;
 
 // The paths these modules had before they moved into their feature: the
 // binary and the tests name `filmroom_web::auth`, and the wiring (app.rs,

@@ -25,6 +25,8 @@ pub struct NodeIdentity {
     pub instance: String,
     pub host: String,
     pub pid: u32,
+    /// Analysis workers this process runs (0: web only), shown by `/status`.
+    pub workers: u32,
 }
 
 /// Instances registered by this very process: a row with our host and pid is
@@ -66,7 +68,14 @@ impl NodeIdentity {
             instance: random_hex(8)?,
             host,
             pid,
+            workers: 0,
         })
+    }
+
+    /// The same identity, registered as running `workers` analysis workers.
+    pub fn with_workers(mut self, workers: usize) -> Self {
+        self.workers = u32::try_from(workers).unwrap_or(u32::MAX);
+        self
     }
 }
 
@@ -86,6 +95,17 @@ fn gone_from_this_host(row: &NodeRecord, me: &NodeIdentity) -> bool {
     // Without /proc (not Linux) nothing can be told: wait for the heartbeat.
     std::path::Path::new("/proc/self").exists()
         && !std::path::Path::new(&format!("/proc/{}", row.pid)).exists()
+}
+
+/// The processes that are alive as far as the registry can tell: their
+/// heartbeat is younger than the lease. (The pid check of [`is_dead`] is
+/// left to the sweep: a listing should not depend on which host reads it.)
+pub fn live(nodes: Vec<NodeRecord>, lease: Duration, now: OffsetDateTime) -> Vec<NodeRecord> {
+    let stale_before = now - lease;
+    nodes
+        .into_iter()
+        .filter(|n| n.heartbeat_at >= stale_before)
+        .collect()
 }
 
 fn is_dead(row: &NodeRecord, me: &NodeIdentity, stale_before: OffsetDateTime) -> bool {
@@ -120,6 +140,7 @@ pub async fn register(
         pid: me.pid,
         started_at: now,
         heartbeat_at: now,
+        workers: me.workers,
     };
     match store
         .register_node(&record, replacing.as_deref(), stale_before, now)

@@ -5,6 +5,7 @@ pub mod inspect;
 pub mod reanalyze;
 pub mod serve;
 pub mod user;
+pub mod worker;
 
 /// Whether the reader of our stdout went away (`filmroom ... | head`): that is
 /// the reader's choice, not an error worth reporting.

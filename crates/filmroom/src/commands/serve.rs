@@ -31,7 +31,7 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("Failed to start the async runtime")
 }
 
-fn init_logging(config: &Config) {
+pub fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(&config.log.filter))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

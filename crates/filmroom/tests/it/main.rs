@@ -7,6 +7,7 @@ mod analyze_formats;
 mod analyze_inputs;
 mod failures;
 mod inspect;
+mod scale_out;
 mod serve;
 mod upgrade;
 

@@ -26,7 +26,7 @@ pub async fn start(data: &Path, port: u16) -> Server {
     start_with(data, port, &[]).await
 }
 
-async fn start_with(data: &Path, port: u16, env: &[(&str, String)]) -> Server {
+pub async fn start_with(data: &Path, port: u16, env: &[(&str, String)]) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_filmroom"))
         .arg("serve")
         .env("FILMROOM__SERVER__LISTEN", format!("127.0.0.1:{port}"))
@@ -82,7 +82,7 @@ pub async fn form_csrf(client: &reqwest::Client, url: &str) -> String {
 }
 
 /// Signs up through the forms and returns an API token for the account.
-async fn sign_up_with_token(base: &str) -> String {
+pub async fn sign_up_with_token(base: &str) -> String {
     let client = browser();
     let csrf = form_csrf(&client, &format!("{base}/signup")).await;
     let r = client
@@ -110,7 +110,7 @@ async fn sign_up_with_token(base: &str) -> String {
     token["secret"].as_str().unwrap().to_owned()
 }
 
-async fn jobs(base: &str, token: &str) -> Vec<Value> {
+pub async fn jobs(base: &str, token: &str) -> Vec<Value> {
     let body: Value = reqwest::Client::new()
         .get(format!("{base}/api/v1/uploads"))
         .bearer_auth(token)

@@ -30,9 +30,28 @@ fn at(secs: i64) -> OffsetDateTime {
 
 async fn harness() -> Harness {
     let dir = tempfile::tempdir().unwrap();
+    let objects: Arc<dyn ObjectStore> = Arc::new(LocalObjectStore::new(dir.path().join("objects")));
+    harness_on(dir, objects).await
+}
+
+/// Objects in a fresh bucket of the test binary's SeaweedFS.
+async fn harness_on_s3() -> Harness {
+    let server = filmroom_test_support::seaweedfs();
+    let settings = filmroom_store::objects::s3::S3Settings {
+        endpoint: Some(server.endpoint.clone()),
+        region: String::new(),
+        access_key_id: Some(server.access_key_id.clone()),
+        secret_access_key: Some(server.secret_access_key.clone()),
+    };
+    let objects =
+        filmroom_store::objects::connect_with(&format!("s3://{}", server.bucket()), &settings)
+            .unwrap();
+    harness_on(tempfile::tempdir().unwrap(), objects).await
+}
+
+async fn harness_on(dir: tempfile::TempDir, objects: Arc<dyn ObjectStore>) -> Harness {
     let url = format!("sqlite://{}", dir.path().join("filmroom.db").display());
     let store = connect(&url).await.unwrap();
-    let objects: Arc<dyn ObjectStore> = Arc::new(LocalObjectStore::new(dir.path().join("objects")));
     let owner = store
         .create_user(&Username::parse("alice").unwrap(), "h", at(0))
         .await
@@ -679,6 +698,38 @@ async fn a_registered_domain_reads_its_file_by_path_and_its_neutral_analysis_is_
         .unwrap()
         .unwrap();
     assert_eq!(report, r#"{"lines":3}"#);
+}
+
+#[tokio::test]
+async fn a_path_domain_reads_an_s3_object_through_a_temporary_file_and_its_size_limit_holds() {
+    let h = harness_on_s3().await;
+    let kind = RecordingKind::from_static("test_lines");
+    let recording = h.upload_as(kind.clone(), b"one\ntwo\n").await;
+    let large = h.upload_as(kind, &[b'y'; 65]).await;
+    assert!(
+        h.objects
+            .local_path(&Sha256Hex::digest(b"one\ntwo\n"))
+            .is_none(),
+        "the object is remote: the worker must fetch it"
+    );
+    let worker = lines_worker(&h);
+    let first = worker.try_execute_task(at(1)).await.unwrap();
+    assert!(matches!(first, ExecutionOutcome::Done(_)), "{first:?}");
+    let stored = h
+        .store
+        .stored_analysis_for_owner(h.owner, recording)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.facts.title, "2 lines");
+    let second = worker.try_execute_task(at(1)).await.unwrap();
+    assert!(matches!(second, ExecutionOutcome::Failed(..)), "{second:?}");
+    assert!(
+        last_error(&h, large)
+            .await
+            .contains("65 bytes, more than the 64-byte limit"),
+        "refused from the object's size, before fetching it"
+    );
 }
 
 #[tokio::test]

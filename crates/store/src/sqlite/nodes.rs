@@ -15,7 +15,7 @@ use super::{from_ts, ts};
 use crate::error::StoreError;
 use crate::model::NodeRecord;
 
-const NODE_COLS: &str = "name, instance, host, pid, started_at, heartbeat_at";
+const NODE_COLS: &str = "name, instance, host, pid, started_at, heartbeat_at, workers";
 
 fn node_from_row(row: &SqliteRow) -> Result<NodeRecord, StoreError> {
     let pid: i64 = row.try_get("pid")?;
@@ -26,6 +26,7 @@ fn node_from_row(row: &SqliteRow) -> Result<NodeRecord, StoreError> {
         pid: u32::try_from(pid).map_err(|_| StoreError::Corrupt(format!("node pid {pid}")))?,
         started_at: from_ts(row.try_get("started_at")?)?,
         heartbeat_at: from_ts(row.try_get("heartbeat_at")?)?,
+        workers: u32::try_from(row.try_get::<i64, _>("workers")?).unwrap_or(0),
     })
 }
 
@@ -74,10 +75,10 @@ pub(super) async fn register(
     .await?;
     let released = settle_released(&mut tx, &rows, now).await?;
     sqlx::query(&format!(
-        "INSERT INTO nodes ({NODE_COLS}) VALUES (?, ?, ?, ?, ?, ?)
+        "INSERT INTO nodes ({NODE_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET instance = excluded.instance, host = excluded.host,
             pid = excluded.pid, started_at = excluded.started_at,
-            heartbeat_at = excluded.heartbeat_at"
+            heartbeat_at = excluded.heartbeat_at, workers = excluded.workers"
     ))
     .bind(&node.name)
     .bind(&node.instance)
@@ -85,6 +86,7 @@ pub(super) async fn register(
     .bind(i64::from(node.pid))
     .bind(ts(node.started_at))
     .bind(ts(now))
+    .bind(i64::from(node.workers))
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

@@ -3,5 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod conformance;
+mod object_conformance;
 mod objects;
+mod s3;
 mod sqlite;

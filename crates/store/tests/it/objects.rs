@@ -107,7 +107,7 @@ async fn the_object_store_url_chooses_the_backend() {
     objects.put(&key, b"x").await.unwrap();
     assert!(objects.exists(&key).await.unwrap());
     assert!(connect(dir.path().to_str().unwrap()).is_ok());
-    let error = connect("s3://bucket/prefix").err().unwrap();
+    let error = connect("gs://bucket").err().unwrap();
     assert!(
         matches!(error, ObjectError::UnsupportedBackend { .. }),
         "{error:?}"

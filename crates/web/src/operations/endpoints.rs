@@ -41,8 +41,27 @@ pub struct StatusJson {
     pub backend: &'static str,
     pub queue_depth: Option<u64>,
     pub jobs: Option<filmroom_store::JobCounts>,
+    /// Analysis workers in the process that answered.
     pub workers: usize,
+    /// Analysis workers across every live process (`nodes`); `null` when
+    /// the database does not answer.
+    pub live_workers: Option<u64>,
+    /// Every live process sharing the database (heartbeat within
+    /// `jobs.lease_secs`), web-only ones with `workers: 0`.
+    pub nodes: Vec<NodeJson>,
     pub version: &'static str,
+}
+
+/// One live process of the deployment.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Node)]
+pub struct NodeJson {
+    /// `jobs.node`, or the unique default name.
+    pub name: String,
+    /// Analysis workers it runs (0: web only).
+    pub workers: u32,
+    /// Seconds since its last heartbeat.
+    pub heartbeat_age_secs: u64,
 }
 
 #[utoipa::path(get, path = "/status", tag = "operations",
@@ -59,6 +78,30 @@ pub async fn status(State(state): State<AppState>) -> (StatusCode, Json<StatusJs
         tracing::error!(error = %error, "status: database check failed");
     }
     let counts = counts.ok();
+    let now = state.clock.now();
+    let nodes = match state.store.nodes().await {
+        Ok(all) => Some(crate::node::live(
+            all,
+            std::time::Duration::from_secs(state.config.jobs.lease_secs),
+            now,
+        )),
+        Err(error) => {
+            tracing::error!(error = %error, "status: reading the process registry failed");
+            None
+        }
+    };
+    let live_workers = nodes
+        .as_ref()
+        .map(|nodes| nodes.iter().map(|n| u64::from(n.workers)).sum());
+    let nodes = nodes
+        .unwrap_or_default()
+        .into_iter()
+        .map(|n| NodeJson {
+            workers: n.workers,
+            heartbeat_age_secs: u64::try_from((now - n.heartbeat_at).whole_seconds()).unwrap_or(0),
+            name: n.name,
+        })
+        .collect();
     let body = StatusJson {
         status: if ok { "ok" } else { "degraded" },
         database: if ok { "ok" } else { "unavailable" },
@@ -66,6 +109,8 @@ pub async fn status(State(state): State<AppState>) -> (StatusCode, Json<StatusJs
         queue_depth: counts.map(|c| c.queued + c.running),
         jobs: counts,
         workers: state.worker_count,
+        live_workers,
+        nodes,
         version: env!("CARGO_PKG_VERSION"),
     };
     let code = if ok {

@@ -434,6 +434,7 @@ async fn a_dead_processs_reservations_are_released_by_the_periodic_sweep_of_a_li
                 pid: 4242,
                 started_at: hour_ago,
                 heartbeat_at: hour_ago,
+                workers: 0,
             },
             None,
             hour_ago,

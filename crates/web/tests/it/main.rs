@@ -17,6 +17,7 @@ mod isolation;
 mod layers;
 mod operations;
 mod recordings;
+mod scale_out;
 mod second_domain;
 mod upload_limits;
 mod uploads;

@@ -884,6 +884,7 @@ fn node(name: &str, instance: &str, pid: u32, t: i64) -> NodeRecord {
         pid,
         started_at: at(t),
         heartbeat_at: at(t),
+        workers: 2,
     }
 }
 
