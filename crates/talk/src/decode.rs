@@ -99,13 +99,12 @@ pub fn decode_file(path: &Path, options: &DecodeOptions) -> Result<Vec<f32>, Dec
     match decode_with_symphonia(path, container, options) {
         Ok(samples) => Ok(samples),
         // A codec or container feature symphonia lacks: ffmpeg may have it.
-        Err(Fallback::Unsupported(why)) => decode_with_ffmpeg(path, options)
-            .map_err(|e| match e {
-                DecodeError::Ffmpeg(detail) => {
-                    DecodeError::NotMedia(format!("{why}; ffmpeg: {detail}"))
-                }
-                other => other,
-            }),
+        Err(Fallback::Unsupported(why)) => decode_with_ffmpeg(path, options).map_err(|e| match e {
+            DecodeError::Ffmpeg(detail) => {
+                DecodeError::NotMedia(format!("{why}; ffmpeg: {detail}"))
+            }
+            other => other,
+        }),
         Err(Fallback::Failed(e)) => Err(e),
     }
 }
@@ -157,13 +156,15 @@ fn decode_with_symphonia(
         .iter()
         .find(|t| codecs.get_codec(t.codec_params.codec).is_some())
     else {
-        return Err(if audio_tracks.is_empty() && container != Container::Matroska {
-            Fallback::Failed(DecodeError::NoAudioTrack)
-        } else {
-            // Matroska tracks symphonia cannot decode (Opus) are listed
-            // without a codec, so ffmpeg gets to decide.
-            Fallback::Unsupported("no audio codec symphonia decodes".into())
-        });
+        return Err(
+            if audio_tracks.is_empty() && container != Container::Matroska {
+                Fallback::Failed(DecodeError::NoAudioTrack)
+            } else {
+                // Matroska tracks symphonia cannot decode (Opus) are listed
+                // without a codec, so ffmpeg gets to decide.
+                Fallback::Unsupported("no audio codec symphonia decodes".into())
+            },
+        );
     };
     let mut decoder = codecs
         .make(&track.codec_params, &DecoderOptions::default())
@@ -348,7 +349,9 @@ fn decode_with_ffmpeg(path: &Path, options: &DecodeOptions) -> Result<Vec<f32>, 
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| DecodeError::Ffmpeg(format!("cannot start {}: {e}", options.ffmpeg.display())))?;
+        .map_err(|e| {
+            DecodeError::Ffmpeg(format!("cannot start {}: {e}", options.ffmpeg.display()))
+        })?;
     let (Some(mut stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
         let _ = child.kill();
         let _ = child.wait();

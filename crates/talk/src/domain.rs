@@ -182,16 +182,15 @@ pub fn coach_profile() -> CoachProfile {
 
 /// The headline stats and moments of a talk.
 pub fn coach_digest() -> CoachDigestSpec {
-    let stat = |name: &str, metric: &str, label: &str, family: &str, suffix: &str, higher| {
-        HeadlineStat {
+    let stat =
+        |name: &str, metric: &str, label: &str, family: &str, suffix: &str, higher| HeadlineStat {
             name: name.to_owned(),
             metric: metric.to_owned(),
             label: label.to_owned(),
             family: family.to_owned(),
             suffix: suffix.to_owned(),
             higher_is_better: higher,
-        }
-    };
+        };
     let rule = |kind: &str| MomentRule {
         event_kind: kind.to_owned(),
         moment: kind.to_owned(),
@@ -199,14 +198,63 @@ pub fn coach_digest() -> CoachDigestSpec {
     };
     CoachDigestSpec {
         headline: vec![
-            stat("score", "score", "score out of 100", "score", "/100", Some(true)),
+            stat(
+                "score",
+                "score",
+                "score out of 100",
+                "score",
+                "/100",
+                Some(true),
+            ),
             stat("wpm", "pace.wpm", "words per minute", "pace", " wpm", None),
-            stat("fillers_per_minute", "fillers.per_minute", "fillers per minute", "fillers", "/min", Some(false)),
-            stat("fillers", "fillers.count", "fillers", "fillers", "", Some(false)),
-            stat("longest_pause", "pauses.longest_s", "longest pause", "pauses", " s", Some(false)),
-            stat("pitch_range", "pitch.range_st", "pitch range", "pitch", " semitones", Some(true)),
-            stat("monotone", "pitch.monotone_s", "monotone time", "pitch", " s", Some(false)),
-            stat("volume_drops", "volume.drops", "volume drops", "volume", "", Some(false)),
+            stat(
+                "fillers_per_minute",
+                "fillers.per_minute",
+                "fillers per minute",
+                "fillers",
+                "/min",
+                Some(false),
+            ),
+            stat(
+                "fillers",
+                "fillers.count",
+                "fillers",
+                "fillers",
+                "",
+                Some(false),
+            ),
+            stat(
+                "longest_pause",
+                "pauses.longest_s",
+                "longest pause",
+                "pauses",
+                " s",
+                Some(false),
+            ),
+            stat(
+                "pitch_range",
+                "pitch.range_st",
+                "pitch range",
+                "pitch",
+                " semitones",
+                Some(true),
+            ),
+            stat(
+                "monotone",
+                "pitch.monotone_s",
+                "monotone time",
+                "pitch",
+                " s",
+                Some(false),
+            ),
+            stat(
+                "volume_drops",
+                "volume.drops",
+                "volume drops",
+                "volume",
+                "",
+                Some(false),
+            ),
         ],
         moments: vec![rule("flag"), rule("filler"), rule("pause")],
         score_metrics: Vec::new(),

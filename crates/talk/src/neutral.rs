@@ -46,11 +46,19 @@ pub fn to_neutral(report: &Report) -> Result<Analysis, AnalysisError> {
     put("pauses.count", report.pauses.len() as f64);
     put(
         "pauses.longest_s",
-        report.pauses.iter().map(|p| p.duration_s()).fold(0.0, f64::max),
+        report
+            .pauses
+            .iter()
+            .map(|p| p.duration_s())
+            .fold(0.0, f64::max),
     );
     put(
         "pauses.long_count",
-        report.pauses.iter().filter(|p| p.duration_s() >= LONG_PAUSE_S).count() as f64,
+        report
+            .pauses
+            .iter()
+            .filter(|p| p.duration_s() >= LONG_PAUSE_S)
+            .count() as f64,
     );
     if let Some(pitch) = &report.pitch {
         put("pitch.mean_hz", pitch.mean_hz);
@@ -75,7 +83,11 @@ pub fn to_neutral(report: &Report) -> Result<Analysis, AnalysisError> {
         }
         put("fillers.count", words.fillers.len() as f64);
         put("fillers.per_minute", words.fillers_per_minute);
-        let always = words.fillers.iter().filter(|f| f.tier == FillerTier::Always).count();
+        let always = words
+            .fillers
+            .iter()
+            .filter(|f| f.tier == FillerTier::Always)
+            .count();
         put("fillers.always", always as f64);
         put("fillers.contextual", (words.fillers.len() - always) as f64);
         put(
@@ -122,7 +134,11 @@ pub fn to_neutral(report: &Report) -> Result<Analysis, AnalysisError> {
         event(
             pause.start_s,
             "pause",
-            format!("Pause of {:.1} s at {}", pause.duration_s(), clock(pause.start_s)),
+            format!(
+                "Pause of {:.1} s at {}",
+                pause.duration_s(),
+                clock(pause.start_s)
+            ),
             json!({ "duration_s": pause.duration_s(), "end_s": pause.end_s }),
         );
     }
@@ -179,7 +195,9 @@ pub fn to_neutral(report: &Report) -> Result<Analysis, AnalysisError> {
         .map(|s| Passage {
             span: Span::Time {
                 start_s: s.start_s.clamp(0.0, report.duration_s),
-                end_s: s.end_s.clamp(s.start_s.clamp(0.0, report.duration_s), report.duration_s),
+                end_s: s
+                    .end_s
+                    .clamp(s.start_s.clamp(0.0, report.duration_s), report.duration_s),
             },
             text: s.text.clone(),
         })

@@ -151,17 +151,18 @@ fn overview(report: &Report) -> Vec<Section> {
     sections
 }
 
-/// The sentence with each filler in it marked «like this».
+/// The sentence with each filler in it marked «like this». Words touch
+/// (one ends where the next starts), so spans are half-open.
 fn marked(words: &crate::report::WordsReport, start_s: f64, end_s: f64) -> String {
     words
         .transcript
         .iter()
-        .filter(|w| w.start_s >= start_s && w.start_s <= end_s)
+        .filter(|w| w.start_s >= start_s && (w.start_s < end_s || w.start_s == start_s))
         .map(|w| {
             let filler = words
                 .fillers
                 .iter()
-                .any(|f| w.start_s >= f.start_s && w.start_s <= f.end_s);
+                .any(|f| w.start_s >= f.start_s && (w.start_s < f.end_s || w.start_s == f.start_s));
             if filler {
                 format!("\u{ab}{}\u{bb}", w.text.trim())
             } else {

@@ -13,16 +13,17 @@ const WINDOW: usize = 2 * FRAME;
 /// Lowest and highest F0 of a speaking voice kept; the rest are errors.
 const MIN_F0_HZ: f64 = 60.0;
 const MAX_F0_HZ: f64 = 500.0;
-/// How periodic a frame must be (McLeod's clarity) to have a pitch.
-const CLARITY: f32 = 0.7;
+/// How periodic a frame must be (McLeod's clarity) to have a pitch: at 0.7
+/// most of espeak-ng's voiced frames went unpitched, at 0.5 octave errors
+/// crowded in.
+const CLARITY: f32 = 0.6;
 /// Estimates smoothed over this many frames, against octave jumps.
 const MEDIAN_FRAMES: usize = 5;
 /// A stretch is judged over windows this long...
 const MONOTONE_WINDOW_S: f64 = 5.0;
 /// ...with at least this much pitched speech in them...
 const MONOTONE_MIN_VOICED_S: f64 = 1.5;
-/// ...and is monotone when its pitch varies less than this (standard
-/// deviation, semitones).
+/// ...and is monotone when its pitch spread is under this (semitones).
 pub const MONOTONE_ST: f64 = 1.0;
 
 /// One F0 estimate.
@@ -82,7 +83,8 @@ pub struct PitchStats {
     pub mean_hz: f64,
     /// 5th to 95th percentile, semitones.
     pub range_st: f64,
-    /// Standard deviation, semitones.
+    /// Spread (robust standard deviation from the interquartile range),
+    /// semitones.
     pub variation_st: f64,
 }
 
@@ -90,12 +92,14 @@ fn semitones(hz: f64, reference: f64) -> f64 {
     12.0 * (hz / reference).log2()
 }
 
-fn std_dev(values: &[f64]) -> f64 {
-    if values.len() < 2 {
-        return 0.0;
+/// A standard deviation read off the interquartile range (IQR / 1.349,
+/// exact for a normal distribution): the octave errors a pitch tracker
+/// makes on a few frames do not move it, as they would a plain one.
+fn robust_spread(values: &[f64]) -> f64 {
+    match (percentile(values, 0.75), percentile(values, 0.25)) {
+        (Some(q3), Some(q1)) if values.len() >= 2 => (q3 - q1) / 1.349,
+        _ => 0.0,
     }
-    let mean = values.iter().sum::<f64>() / values.len() as f64;
-    (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / values.len() as f64).sqrt()
 }
 
 /// The statistics of a track, `None` when nothing was pitched.
@@ -106,7 +110,7 @@ pub fn stats(track: &[PitchPoint]) -> Option<PitchStats> {
     Some(PitchStats {
         mean_hz: hz.iter().sum::<f64>() / hz.len() as f64,
         range_st: percentile(&st, 0.95)? - percentile(&st, 0.05)?,
-        variation_st: std_dev(&st),
+        variation_st: robust_spread(&st),
     })
 }
 
@@ -126,7 +130,7 @@ pub fn monotone_stretches(track: &[PitchPoint], duration_s: f64) -> Vec<(Span, f
             .map(|p| semitones(p.hz, reference))
             .collect();
         if st.len() as f64 * FRAME_S >= MONOTONE_MIN_VOICED_S {
-            let variation = std_dev(&st);
+            let variation = robust_spread(&st);
             if variation < MONOTONE_ST {
                 // Windows overlap: extend the current stretch.
                 match flat.last_mut() {
@@ -134,7 +138,13 @@ pub fn monotone_stretches(track: &[PitchPoint], duration_s: f64) -> Vec<(Span, f
                         span.end_s = end;
                         *v = v.max(variation);
                     }
-                    _ => flat.push((Span { start_s: t, end_s: end }, variation)),
+                    _ => flat.push((
+                        Span {
+                            start_s: t,
+                            end_s: end,
+                        },
+                        variation,
+                    )),
                 }
             }
         }

@@ -195,7 +195,14 @@ fn settle(component: Component, raw: Vec<Flag>) -> Vec<Flag> {
         .collect()
 }
 
-fn flag(component: Component, span: Span, points: f64, title: &str, evidence: String, tip: &str) -> Flag {
+fn flag(
+    component: Component,
+    span: Span,
+    points: f64,
+    title: &str,
+    evidence: String,
+    tip: &str,
+) -> Flag {
     Flag {
         t_s: span.start_s,
         duration_s: span.duration_s().max(0.0),
@@ -384,7 +391,11 @@ pub fn score(m: &Measures) -> Score {
     }
     flags.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
     Score {
-        total: components.iter().map(|c| c.points).sum::<f64>().clamp(0.0, 100.0),
+        total: components
+            .iter()
+            .map(|c| c.points)
+            .sum::<f64>()
+            .clamp(0.0, 100.0),
         components,
         flags,
     }
@@ -396,7 +407,12 @@ mod tests {
     use super::*;
 
     fn window(start_s: f64, wpm: f64) -> PaceWindow {
-        PaceWindow { start_s, end_s: start_s + 30.0, wpm, speech_s: 25.0 }
+        PaceWindow {
+            start_s,
+            end_s: start_s + 30.0,
+            wpm,
+            speech_s: 25.0,
+        }
     }
 
     fn flawless() -> Measures {
@@ -405,7 +421,10 @@ mod tests {
             wpm: 150.0,
             windows: (0..4).map(|i| window(f64::from(i) * 30.0, 150.0)).collect(),
             disfluencies: vec![(10.0, "um".into())],
-            pauses: vec![Span { start_s: 40.0, end_s: 41.5 }],
+            pauses: vec![Span {
+                start_s: 40.0,
+                end_s: 41.5,
+            }],
             ..Measures::default()
         }
     }
@@ -429,10 +448,29 @@ mod tests {
         let mut m = flawless();
         m.windows[1].wpm = 210.0;
         m.windows[2].wpm = 90.0;
-        m.disfluencies = (0..40).map(|i| (f64::from(i) * 3.0, "um".to_owned())).collect();
-        m.pauses.push(Span { start_s: 60.0, end_s: 66.0 });
-        m.monotone.push((Span { start_s: 70.0, end_s: 100.0 }, 0.6, 28.0));
-        m.drops.push((Span { start_s: 100.0, end_s: 103.0 }, -40.0, -22.0));
+        m.disfluencies = (0..40)
+            .map(|i| (f64::from(i) * 3.0, "um".to_owned()))
+            .collect();
+        m.pauses.push(Span {
+            start_s: 60.0,
+            end_s: 66.0,
+        });
+        m.monotone.push((
+            Span {
+                start_s: 70.0,
+                end_s: 100.0,
+            },
+            0.6,
+            28.0,
+        ));
+        m.drops.push((
+            Span {
+                start_s: 100.0,
+                end_s: 103.0,
+            },
+            -40.0,
+            -22.0,
+        ));
         let s = score(&m);
         let lost: f64 = s.flags.iter().map(|f| f.points_lost).sum();
         assert!((100.0 - lost - s.total).abs() < 1e-9);
@@ -442,9 +480,21 @@ mod tests {
         }
         let fluency = &s.components[1];
         assert_eq!(fluency.points, 0.0);
-        assert!(s.flags.iter().any(|f| f.title == "Too fast" && f.t_s == 30.0));
-        assert!(s.flags.iter().any(|f| f.title == "Too slow" && f.t_s == 60.0));
-        assert!(s.flags.iter().any(|f| f.component == Component::Pauses && f.points_lost == 5.0));
+        assert!(
+            s.flags
+                .iter()
+                .any(|f| f.title == "Too fast" && f.t_s == 30.0)
+        );
+        assert!(
+            s.flags
+                .iter()
+                .any(|f| f.title == "Too slow" && f.t_s == 60.0)
+        );
+        assert!(
+            s.flags
+                .iter()
+                .any(|f| f.component == Component::Pauses && f.points_lost == 5.0)
+        );
         assert!(s.flags.windows(2).all(|w| w[0].t_s <= w[1].t_s));
     }
 }

@@ -87,7 +87,9 @@ pub fn parse(text: &str) -> Result<Vec<Cue>, TranscriptError> {
             i += 1;
             continue;
         }
-        if vtt && (line.starts_with("NOTE") || line.starts_with("STYLE") || line.starts_with("REGION")) {
+        if vtt
+            && (line.starts_with("NOTE") || line.starts_with("STYLE") || line.starts_with("REGION"))
+        {
             while i < lines.len() && !lines[i].trim().is_empty() {
                 i += 1;
             }
@@ -208,7 +210,14 @@ mod tests {
         assert_eq!(cues[1].text, "Bye.");
         let vtt = "WEBVTT\n\nNOTE a comment\n\nintro\n00:01.000 --> 00:02.000 align:start\n<v Ann>Hi</v>\n";
         let cues = parse(vtt).unwrap();
-        assert_eq!(cues, [Cue { start_s: 1.0, end_s: 2.0, text: "Hi".into() }]);
+        assert_eq!(
+            cues,
+            [Cue {
+                start_s: 1.0,
+                end_s: 2.0,
+                text: "Hi".into()
+            }]
+        );
     }
 
     #[test]
@@ -216,7 +225,10 @@ mod tests {
         assert_eq!(parse("1\n00:00:01 --> 00:00:02\nx\n").unwrap_err().line, 2);
         assert!(parse("").is_err());
         assert!(parse("1\n00:00:05,000 --> 00:00:01,000\nx\n").is_err());
-        assert!(parse("1\n00:00:05,000 --> 00:00:06,000\nx\n\n2\n00:00:01,000 --> 00:00:02,000\ny\n").is_err());
+        assert!(
+            parse("1\n00:00:05,000 --> 00:00:06,000\nx\n\n2\n00:00:01,000 --> 00:00:02,000\ny\n")
+                .is_err()
+        );
         assert!(parse("WEBVTT\n\n00:61.000 --> 00:62.000\nx\n").is_err());
     }
 
@@ -225,11 +237,18 @@ mod tests {
         let voice = Voice {
             frame_db: Vec::new(),
             speech: Vec::new(),
-            segments: vec![Span { start_s: 1.5, end_s: 2.5 }],
+            segments: vec![Span {
+                start_s: 1.5,
+                end_s: 2.5,
+            }],
             pauses: Vec::new(),
             duration_s: 4.0,
         };
-        let cue = Cue { start_s: 1.0, end_s: 3.0, text: "ab abc".into() };
+        let cue = Cue {
+            start_s: 1.0,
+            end_s: 3.0,
+            text: "ab abc".into(),
+        };
         let words = align(&[cue], &voice);
         assert_eq!(words.len(), 2);
         assert!((words[0].start_s - 1.5).abs() < 1e-9);

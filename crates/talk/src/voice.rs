@@ -101,8 +101,18 @@ pub fn detect(samples: &[f32]) -> Voice {
             db >= ABSOLUTE_SPEECH_DB && db >= floor + SPEECH_OVER_FLOOR_DB
         })
         .collect();
-    fill_runs(&mut speech, false, (BRIDGE_S / FRAME_S).round() as usize, true);
-    fill_runs(&mut speech, true, (MIN_SPEECH_S / FRAME_S).round() as usize, false);
+    fill_runs(
+        &mut speech,
+        false,
+        (BRIDGE_S / FRAME_S).round() as usize,
+        true,
+    );
+    fill_runs(
+        &mut speech,
+        true,
+        (MIN_SPEECH_S / FRAME_S).round() as usize,
+        false,
+    );
     let segments = runs(&speech, true);
     let pauses = segments
         .windows(2)

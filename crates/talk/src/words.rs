@@ -162,9 +162,9 @@ pub fn fillers(words: &[TimedWord]) -> (Vec<Filler>, Vec<bool>) {
     let mut found = Vec::new();
     let mut i = 0;
     while i < words.len() {
-        let two = CONTEXTUAL_TWO.iter().any(|[a, b]| {
-            norm[i] == *a && norm.get(i + 1).is_some_and(|n| n == b)
-        });
+        let two = CONTEXTUAL_TWO
+            .iter()
+            .any(|[a, b]| norm[i] == *a && norm.get(i + 1).is_some_and(|n| n == b));
         let (len, tier) = if ALWAYS_FILLERS.contains(&norm[i].as_str()) {
             (1, Some(FillerTier::Always))
         } else if two {
@@ -208,9 +208,7 @@ pub fn repeats(words: &[TimedWord], covered: &[bool]) -> Vec<Repeat> {
     let mut i = 0;
     'scan: while i < kept.len() {
         for n in [3usize, 2] {
-            if i + 2 * n <= kept.len()
-                && (0..n).all(|k| kept[i + k].0 == kept[i + n + k].0)
-            {
+            if i + 2 * n <= kept.len() && (0..n).all(|k| kept[i + k].0 == kept[i + n + k].0) {
                 out.push(Repeat {
                     text: kept[i..i + n]
                         .iter()
@@ -356,14 +354,21 @@ mod tests {
     }
 
     fn filler_texts(text: &str) -> Vec<(String, FillerTier)> {
-        fillers(&said(text)).0.into_iter().map(|f| (f.text, f.tier)).collect()
+        fillers(&said(text))
+            .0
+            .into_iter()
+            .map(|f| (f.text, f.tier))
+            .collect()
     }
 
     #[test]
     fn always_fillers_count_anywhere_and_contextual_ones_only_when_set_off() {
         assert_eq!(
             filler_texts("I um think uh that works"),
-            [("um".into(), FillerTier::Always), ("uh".into(), FillerTier::Always)]
+            [
+                ("um".into(), FillerTier::Always),
+                ("uh".into(), FillerTier::Always)
+            ]
         );
         assert!(filler_texts("I like pizza and so do you").is_empty());
         assert!(filler_texts("you know what I mean by that").is_empty());
@@ -400,19 +405,22 @@ mod tests {
         let (_, covered) = fillers(&words);
         let found = repeats(&words, &covered);
         let kinds: Vec<(&str, bool)> = found.iter().map(|r| (r.text.as_str(), r.restart)).collect();
-        assert_eq!(kinds, [("the", false), ("i went", true), ("to paris", true)]);
+        assert_eq!(
+            kinds,
+            [("the", false), ("i went", true), ("to paris", true)]
+        );
     }
 
     #[test]
     fn sentences_follow_punctuation_or_else_pauses() {
         let words = said("Hello there. How are you? Fine");
         let s = sentences(&words, &[]);
-        assert_eq!(
-            s.iter().map(|s| s.words).collect::<Vec<_>>(),
-            [2, 3, 1]
-        );
+        assert_eq!(s.iter().map(|s| s.words).collect::<Vec<_>>(), [2, 3, 1]);
         let words = said("hello there how are you");
-        let pause = Span { start_s: 0.45, end_s: 0.5 };
+        let pause = Span {
+            start_s: 0.45,
+            end_s: 0.5,
+        };
         let s = sentences(&words, &[pause]);
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].text, "hello there");
