@@ -18,6 +18,7 @@ mod layers;
 mod operations;
 mod recordings;
 mod second_domain;
+mod talk;
 mod upload_limits;
 mod uploads;
 
