@@ -9,5 +9,6 @@ use filmroom_domain::Registry;
 pub fn registry() -> anyhow::Result<Registry> {
     let mut domains = Registry::new();
     domains.register(Arc::new(filmroom_replay::domain::RocketLeague))?;
+    domains.register(Arc::new(filmroom_talk::Talk::default()))?;
     Ok(domains)
 }

@@ -567,9 +567,13 @@ async fn a_data_directory_of_the_old_schema_upgrades_with_everything_intact() {
     let run = filmroom(["reanalyze", "--config", config]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let revision = filmroom_replay::ANALYSIS_REVISION;
+    // One line per domain the binary ships (Rocket League, then talks).
     assert_eq!(
         run.stdout,
-        format!("rl_replay: queued 0 re-analyses (revision {revision})\n")
+        format!(
+            "rl_replay: queued 0 re-analyses (revision {revision})\ntalk: queued 0 re-analyses (revision {})\n",
+            filmroom_talk::REVISION
+        )
     );
     let run = filmroom([
         "reanalyze",

@@ -19,6 +19,7 @@ mod operations;
 mod recordings;
 mod scale_out;
 mod second_domain;
+mod talk;
 mod upload_limits;
 mod uploads;
 

@@ -1,0 +1,346 @@
+//! The [`Talk`] domain: recognition, limits, and the analysis of a media
+//! file (with a transcript or a transcriber when there is one).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use filmroom_domain::{
+    Analysis, AnalysisError, AnalysisInput, CoachDigestSpec, CoachProfile, Domain, HeadlineStat,
+    InputMode, Kind, Limits, MetricDefinition, MomentOwner, MomentRule, Page, Recognition,
+    ReportError, Section,
+};
+
+use crate::decode::{DecodeError, DecodeOptions, decode_file};
+use crate::media::{has_media_name, sniff};
+use crate::report::{self, WordSource};
+use crate::transcript;
+use crate::voice;
+use crate::words::{TimedWord, Transcriber};
+
+/// The kind of talks.
+pub const KIND: Kind = Kind::from_static("talk");
+
+/// The default largest talk file: 500 MB holds over an hour of phone video.
+pub const MAX_BYTES: u64 = 500 * 1000 * 1000;
+
+/// The code uploads that are not readable media are refused with.
+const UNREADABLE_CODE: &str = "not_media";
+
+/// What a deployment may change about the talk domain.
+#[derive(Debug, Clone)]
+pub struct TalkConfig {
+    /// Larger files are refused.
+    pub max_bytes: u64,
+    /// An analysis running longer is abandoned by the platform.
+    pub time_limit: Duration,
+    /// How decoding is bounded, and where ffmpeg is.
+    pub decode: DecodeOptions,
+}
+
+impl Default for TalkConfig {
+    fn default() -> Self {
+        Self {
+            max_bytes: MAX_BYTES,
+            time_limit: Duration::from_secs(30 * 60),
+            decode: DecodeOptions::default(),
+        }
+    }
+}
+
+/// The talk domain, shared as `Arc<dyn Domain>`.
+#[derive(Clone, Default)]
+pub struct Talk {
+    config: TalkConfig,
+    transcriber: Option<Arc<dyn Transcriber>>,
+}
+
+impl std::fmt::Debug for Talk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Talk")
+            .field("config", &self.config)
+            .field("transcriber", &self.transcriber.is_some())
+            .finish()
+    }
+}
+
+fn invalid(e: DecodeError) -> AnalysisError {
+    match e {
+        DecodeError::Io(e) => AnalysisError::Read(e),
+        DecodeError::Resample(reason) => AnalysisError::Internal(reason),
+        other => AnalysisError::Invalid {
+            reason: other.to_string(),
+        },
+    }
+}
+
+impl Talk {
+    /// A talk domain with its limits and decoding options.
+    pub fn new(config: TalkConfig) -> Self {
+        Self {
+            config,
+            transcriber: None,
+        }
+    }
+
+    /// Recognizes speech with `transcriber` when no transcript comes with
+    /// the media.
+    pub fn with_transcriber(mut self, transcriber: Arc<dyn Transcriber>) -> Self {
+        self.transcriber = Some(transcriber);
+        self
+    }
+
+    /// Analyses a media file, with the text of its VTT or SRT transcript
+    /// when there is one.
+    pub fn analyze_file(
+        &self,
+        path: &Path,
+        transcript_text: Option<&str>,
+    ) -> Result<Analysis, AnalysisError> {
+        let size = std::fs::metadata(path).map_err(AnalysisError::Read)?.len();
+        if size > self.config.max_bytes {
+            return Err(AnalysisError::TooLarge {
+                size,
+                limit: self.config.max_bytes,
+            });
+        }
+        // The transcript first: a bad one fails fast, before decoding.
+        let cues = transcript_text
+            .map(transcript::parse)
+            .transpose()
+            .map_err(|e| AnalysisError::Invalid {
+                reason: format!("the transcript cannot be read: {e}"),
+            })?;
+        let samples = decode_file(path, &self.config.decode).map_err(invalid)?;
+        self.analyze_samples(&samples, cues.as_deref())
+    }
+
+    /// Analyses 16 kHz mono samples, with transcript cues when there are
+    /// any (else the transcriber, if one is set).
+    pub fn analyze_samples(
+        &self,
+        samples: &[f32],
+        cues: Option<&[transcript::Cue]>,
+    ) -> Result<Analysis, AnalysisError> {
+        if samples.is_empty() {
+            return Err(AnalysisError::Invalid {
+                reason: "the recording has no audio: it is 0 seconds long".into(),
+            });
+        }
+        let voice = voice::detect(samples);
+        // A recording without speech is refused rather than scored: there
+        // is nothing to coach, and a "perfect" empty talk would mislead.
+        if voice.segments.is_empty() {
+            return Err(AnalysisError::Invalid {
+                reason: "no speech was found: the audio is silent or too quiet".into(),
+            });
+        }
+        let words: Option<(WordSource, Vec<TimedWord>)> = match (cues, &self.transcriber) {
+            (Some(cues), _) => Some((WordSource::Transcript, transcript::align(cues, &voice))),
+            (None, Some(transcriber)) => Some((
+                WordSource::SpeechRecognition,
+                transcriber
+                    .transcribe(samples)
+                    .map_err(|e| AnalysisError::Internal(e.to_string()))?,
+            )),
+            (None, None) => None,
+        };
+        let report = report::build(samples, &voice, words);
+        crate::neutral::to_neutral(&report)
+    }
+
+    /// Analyses 16 kHz mono samples with words already timed (a recognizer
+    /// run elsewhere, or a test's script).
+    pub fn analyze_timed(
+        &self,
+        samples: &[f32],
+        words: Vec<TimedWord>,
+        source: WordSource,
+    ) -> Result<Analysis, AnalysisError> {
+        if samples.is_empty() {
+            return Err(AnalysisError::Invalid {
+                reason: "the recording has no audio: it is 0 seconds long".into(),
+            });
+        }
+        let voice = voice::detect(samples);
+        if voice.segments.is_empty() {
+            return Err(AnalysisError::Invalid {
+                reason: "no speech was found: the audio is silent or too quiet".into(),
+            });
+        }
+        crate::neutral::to_neutral(&report::build(samples, &voice, Some((source, words))))
+    }
+}
+
+/// What the coach is told about talks.
+pub fn coach_profile() -> CoachProfile {
+    CoachProfile {
+        name: "Talks".to_owned(),
+        markdown: include_str!("coach_profile.md").to_owned(),
+    }
+}
+
+/// The headline stats and moments of a talk.
+pub fn coach_digest() -> CoachDigestSpec {
+    let stat =
+        |name: &str, metric: &str, label: &str, family: &str, suffix: &str, higher| HeadlineStat {
+            name: name.to_owned(),
+            metric: metric.to_owned(),
+            label: label.to_owned(),
+            family: family.to_owned(),
+            suffix: suffix.to_owned(),
+            higher_is_better: higher,
+        };
+    let rule = |kind: &str| MomentRule {
+        event_kind: kind.to_owned(),
+        moment: kind.to_owned(),
+        owner: MomentOwner::Subject,
+    };
+    CoachDigestSpec {
+        headline: vec![
+            stat(
+                "score",
+                "score",
+                "score out of 100",
+                "score",
+                "/100",
+                Some(true),
+            ),
+            stat("wpm", "pace.wpm", "words per minute", "pace", " wpm", None),
+            stat(
+                "fillers_per_minute",
+                "fillers.per_minute",
+                "fillers per minute",
+                "fillers",
+                "/min",
+                Some(false),
+            ),
+            stat(
+                "fillers",
+                "fillers.count",
+                "fillers",
+                "fillers",
+                "",
+                Some(false),
+            ),
+            stat(
+                "longest_pause",
+                "pauses.longest_s",
+                "longest pause",
+                "pauses",
+                " s",
+                Some(false),
+            ),
+            stat(
+                "pitch_range",
+                "pitch.range_st",
+                "pitch range",
+                "pitch",
+                " semitones",
+                Some(true),
+            ),
+            stat(
+                "monotone",
+                "pitch.monotone_s",
+                "monotone time",
+                "pitch",
+                " s",
+                Some(false),
+            ),
+            stat(
+                "volume_drops",
+                "volume.drops",
+                "volume drops",
+                "volume",
+                "",
+                Some(false),
+            ),
+        ],
+        moments: vec![rule("flag"), rule("filler"), rule("pause")],
+        score_metrics: Vec::new(),
+    }
+}
+
+impl Domain for Talk {
+    fn kind(&self) -> Kind {
+        KIND
+    }
+
+    fn display_name(&self) -> &str {
+        "Talk"
+    }
+
+    /// By content when the first bytes are a media container; by name when
+    /// only the name is a media file's, so that the upload is refused as
+    /// not media (by [`Domain::check_head`]) rather than as unknown.
+    fn recognize(&self, filename: &str, head: &[u8]) -> Recognition {
+        if sniff(head).is_some() {
+            Recognition::ByContent
+        } else if has_media_name(filename) {
+            Recognition::ByName
+        } else {
+            Recognition::No
+        }
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            max_bytes: self.config.max_bytes,
+            time_limit: self.config.time_limit,
+            input: InputMode::Path,
+        }
+    }
+
+    fn revision(&self) -> u32 {
+        crate::REVISION
+    }
+
+    fn analyze(&self, input: AnalysisInput<'_>) -> Result<Analysis, AnalysisError> {
+        match input {
+            AnalysisInput::Path(path) => self.analyze_file(path, None),
+            AnalysisInput::Bytes(_) => Err(AnalysisError::Internal(
+                "the talk domain reads media from a file path".into(),
+            )),
+        }
+    }
+
+    fn metric_definitions(&self) -> Vec<MetricDefinition> {
+        crate::definitions::metric_definitions()
+    }
+
+    fn coach_profile(&self) -> CoachProfile {
+        coach_profile()
+    }
+
+    fn coach_digest(&self) -> CoachDigestSpec {
+        coach_digest()
+    }
+
+    fn page_sections(&self, report: &serde_json::Value) -> Result<Vec<Section>, ReportError> {
+        Ok(self
+            .page(report)?
+            .tabs
+            .into_iter()
+            .flat_map(|t| t.sections)
+            .collect())
+    }
+
+    fn page(&self, report: &serde_json::Value) -> Result<Page, ReportError> {
+        crate::page::page(report)
+    }
+
+    fn check_head(&self, prefix: &[u8]) -> Result<(), AnalysisError> {
+        if sniff(prefix).is_some() {
+            Ok(())
+        } else {
+            Err(AnalysisError::NotThisKind {
+                kind: KIND,
+                reason: "the file is named like audio or video, but its content is not a known media container".into(),
+            })
+        }
+    }
+
+    fn unreadable_code(&self) -> &'static str {
+        UNREADABLE_CODE
+    }
+}

@@ -1,0 +1,207 @@
+//! The talk domain (crates/talk) through the real app: a WAV spoken by
+//! espeak-ng with a silence cut in by sox is uploaded, analysed by a
+//! worker from its stored file path, and shows up in the API and on its
+//! page; a text file named like a video is refused at upload, and a silent
+//! recording fails its job with a reason.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::{TestApp, User, spawn_app_with_domains};
+
+fn run(cmd: &mut Command) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e} (scripts/setup installs espeak-ng and sox)"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Two sentences with 2 s of silence between them, as 16 kHz WAV bytes.
+fn spoken_talk(dir: &Path) -> Vec<u8> {
+    let mut parts = Vec::new();
+    for (i, text) in [
+        "Good morning, and thank you all for coming today.",
+        "Let me show you what we built this year.",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let raw = dir.join(format!("s{i}.raw.wav"));
+        let part = dir.join(format!("s{i}.wav"));
+        run(Command::new("espeak-ng")
+            .args(["-s", "140", "-w"])
+            .arg(&raw)
+            .arg(text));
+        run(Command::new("sox")
+            .arg(&raw)
+            .args(["-r", "16000", "-c", "1", "-b", "16"])
+            .arg(&part));
+        parts.push(part);
+    }
+    let silence = dir.join("gap.wav");
+    run(Command::new("sox")
+        .args(["-n", "-r", "16000", "-c", "1", "-b", "16"])
+        .arg(&silence)
+        .args(["trim", "0", "2"]));
+    let talk = dir.join("talk.wav");
+    run(Command::new("sox")
+        .arg(&parts[0])
+        .arg(&silence)
+        .arg(&parts[1])
+        .arg(&talk));
+    std::fs::read(talk).unwrap()
+}
+
+fn silent_wav(dir: &Path) -> Vec<u8> {
+    let path = dir.join("silence.wav");
+    run(Command::new("sox")
+        .args(["-n", "-r", "16000", "-c", "1", "-b", "16"])
+        .arg(&path)
+        .args(["trim", "0", "2"]));
+    std::fs::read(path).unwrap()
+}
+
+fn talk_domains() -> filmroom_domain::Registry {
+    let mut domains = crate::rl_domains();
+    domains
+        .register(Arc::new(filmroom_talk::Talk::default()))
+        .unwrap();
+    domains
+}
+
+async fn upload(app: &TestApp, user: &User, name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+    let form = reqwest::multipart::Form::new().part(
+        "files",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+    );
+    let response = user
+        .client
+        .post(app.url("/api/v1/recordings"))
+        .header("X-CSRF-Token", &user.csrf)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.json().await.unwrap())
+}
+
+/// Polls the recording until its job is done or dead.
+async fn settled(app: &TestApp, user: &User, id: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let detail = user
+            .get_json(app, &format!("/api/v1/recordings/{id}"))
+            .await;
+        if matches!(detail["state"].as_str(), Some("done" | "dead")) {
+            return detail;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not analysed: {detail}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_spoken_wav_uploads_as_a_talk_with_its_pause_audio_metrics_and_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_app_with_domains(talk_domains()).await;
+    let alice = app.sign_up("alice", crate::PASSWORD).await;
+    let (status, body) = upload(&app, &alice, "rehearsal.wav", spoken_talk(dir.path())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let file = &body["recordings"][0];
+    assert_eq!(file["kind"], "talk", "{body}");
+    let id = file["recording_id"].as_str().unwrap().to_owned();
+    let detail = settled(&app, &alice, &id).await;
+    assert_eq!(detail["state"], "done", "{detail}");
+    assert_eq!(detail["kind"], "talk");
+    let keys: Vec<&str> = detail["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["key"].as_str().unwrap())
+        .collect();
+    for key in [
+        "pauses.count",
+        "pauses.longest_s",
+        "speech.ratio",
+        "pitch.mean_hz",
+        "pitch.range_st",
+        "volume.level_db",
+    ] {
+        assert!(keys.contains(&key), "{key} missing: {keys:?}");
+    }
+    let pauses: Vec<&Value> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "pause" && e["payload"]["duration_s"].as_f64().unwrap() >= 1.5)
+        .collect();
+    assert_eq!(pauses.len(), 1, "{detail}");
+    // Each tab of the talk's page, rendered by the web's own templates.
+    for (tab, text) in [
+        ("overview", "Speaking time"),
+        ("charts", "Pitch per 30 seconds"),
+        ("flags", "Pause of"),
+    ] {
+        let page = alice
+            .client
+            .get(app.url(&format!("/games/{id}?tab={tab}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.unwrap();
+        assert!(html.contains(text), "{text} not on the {tab} tab");
+    }
+    let talks = alice.get_json(&app, "/api/v1/recordings?kind=talk").await;
+    assert_eq!(talks["total"], 1, "{talks}");
+}
+
+#[tokio::test]
+async fn a_text_file_named_mp4_is_refused_at_upload_and_silence_fails_its_job_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_app_with_domains(talk_domains()).await;
+    let alice = app.sign_up("alice", crate::PASSWORD).await;
+    let (status, body) = upload(
+        &app,
+        &alice,
+        "keynote.mp4",
+        b"speaker notes, not a video".to_vec(),
+    )
+    .await;
+    let file = &body["recordings"][0];
+    assert!(
+        status.is_client_error() || file["status"] != "stored",
+        "{status} {body}"
+    );
+    assert!(body.to_string().contains("not_media"), "{body}");
+    let listed = alice.get_json(&app, "/api/v1/recordings").await;
+    assert_eq!(listed["total"], 0, "{listed}");
+
+    let (status, body) = upload(&app, &alice, "silence.wav", silent_wav(dir.path())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = body["recordings"][0]["recording_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let detail = settled(&app, &alice, &id).await;
+    assert_eq!(detail["state"], "dead", "{detail}");
+    assert!(
+        detail["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no speech"),
+        "{detail}"
+    );
+}
