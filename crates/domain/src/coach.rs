@@ -172,6 +172,39 @@ impl CoachDigestSpec {
         self.families.iter().find(|f| f.name == name)
     }
 
+    /// What does not hold together: a stat the words name that is not a
+    /// headline stat, a headline stat of an undeclared family, a count listed
+    /// without its noun. Empty for a sound spec; domains test theirs.
+    pub fn problems(&self) -> Vec<String> {
+        let w = &self.words;
+        let named = w
+            .line_counts
+            .iter()
+            .chain(&w.line_values)
+            .chain(&w.session_stats)
+            .chain(&w.period_stats)
+            .chain(w.tips.iter().map(|t| &t.stat))
+            .chain(w.total.iter().map(|(name, _)| name));
+        let mut problems: Vec<String> = named
+            .filter(|name| self.stat(name).is_none())
+            .map(|name| format!("the words name {name}, which is not a headline stat"))
+            .collect();
+        for stat in &self.headline {
+            if !self.families.is_empty() && self.family(&stat.family).is_none() {
+                problems.push(format!(
+                    "{} is in the undeclared family {}",
+                    stat.name, stat.family
+                ));
+            }
+        }
+        for name in &w.line_counts {
+            if self.stat(name).is_some_and(|s| s.noun.is_none()) {
+                problems.push(format!("{name} is listed as a count but has no noun"));
+            }
+        }
+        problems
+    }
+
     /// The family whose words the (lower-case) question contains; of
     /// several, the one of lowest [`StatFamily::precedence`], then the first.
     pub fn family_asked(&self, question: &str) -> Option<&StatFamily> {

@@ -9,6 +9,10 @@ use filmroom_domain::Registry;
 pub fn registry() -> anyhow::Result<Registry> {
     let mut domains = Registry::new();
     domains.register(Arc::new(filmroom_replay::domain::RocketLeague))?;
-    domains.register(Arc::new(filmroom_talk::Talk::default()))?;
+    let mut talk = filmroom_talk::Talk::default();
+    if let Some(transcriber) = crate::speech::WhisperTranscriber::installed() {
+        talk = talk.with_transcriber(transcriber);
+    }
+    domains.register(Arc::new(talk))?;
     Ok(domains)
 }

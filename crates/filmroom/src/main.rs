@@ -7,6 +7,7 @@ mod commands;
 mod domains;
 mod inputs;
 mod render;
+mod speech;
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;

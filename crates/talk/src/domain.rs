@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use filmroom_domain::{
-    Analysis, AnalysisError, AnalysisInput, CoachDigestSpec, CoachProfile, Domain, HeadlineStat,
-    InputMode, Kind, Limits, MetricDefinition, MomentOwner, MomentRule, Page, Recognition,
-    ReportError, Section,
+    Analysis, AnalysisError, AnalysisInput, CoachDigestSpec, CoachProfile, CoachWords, Domain,
+    HeadlineStat, InputMode, Kind, Limits, MetricDefinition, MomentOwner, MomentRule, Noun, Page,
+    Recognition, ReportError, Section, StatFamily, Tip,
 };
 
 use crate::decode::{DecodeError, DecodeOptions, decode_file};
@@ -122,19 +122,7 @@ impl Talk {
         samples: &[f32],
         cues: Option<&[transcript::Cue]>,
     ) -> Result<Analysis, AnalysisError> {
-        if samples.is_empty() {
-            return Err(AnalysisError::Invalid {
-                reason: "the recording has no audio: it is 0 seconds long".into(),
-            });
-        }
-        let voice = voice::detect(samples);
-        // A recording without speech is refused rather than scored: there
-        // is nothing to coach, and a "perfect" empty talk would mislead.
-        if voice.segments.is_empty() {
-            return Err(AnalysisError::Invalid {
-                reason: "no speech was found: the audio is silent or too quiet".into(),
-            });
-        }
+        let voice = detect_speech(samples)?;
         let words: Option<(WordSource, Vec<TimedWord>)> = match (cues, &self.transcriber) {
             (Some(cues), _) => Some((WordSource::Transcript, transcript::align(cues, &voice))),
             (None, Some(transcriber)) => Some((
@@ -157,19 +145,27 @@ impl Talk {
         words: Vec<TimedWord>,
         source: WordSource,
     ) -> Result<Analysis, AnalysisError> {
-        if samples.is_empty() {
-            return Err(AnalysisError::Invalid {
-                reason: "the recording has no audio: it is 0 seconds long".into(),
-            });
-        }
-        let voice = voice::detect(samples);
-        if voice.segments.is_empty() {
-            return Err(AnalysisError::Invalid {
-                reason: "no speech was found: the audio is silent or too quiet".into(),
-            });
-        }
+        let voice = detect_speech(samples)?;
         crate::neutral::to_neutral(&report::build(samples, &voice, Some((source, words))))
     }
+}
+
+/// The voice activity of a recording that has some speech. A recording
+/// without speech is refused rather than scored: there is nothing to coach,
+/// and a "perfect" empty talk would mislead.
+fn detect_speech(samples: &[f32]) -> Result<voice::Voice, AnalysisError> {
+    if samples.is_empty() {
+        return Err(AnalysisError::Invalid {
+            reason: "the recording has no audio: it is 0 seconds long".into(),
+        });
+    }
+    let voice = voice::detect(samples);
+    if voice.segments.is_empty() {
+        return Err(AnalysisError::Invalid {
+            reason: "no speech was found: the audio is silent or too quiet".into(),
+        });
+    }
+    Ok(voice)
 }
 
 /// What the coach is told about talks.
@@ -190,12 +186,30 @@ pub fn coach_digest() -> CoachDigestSpec {
             family: family.to_owned(),
             suffix: suffix.to_owned(),
             higher_is_better: higher,
+            whole: false,
+            noun: None,
+            short_label: String::new(),
         };
-    let rule = |kind: &str| MomentRule {
+    let count = |stat: HeadlineStat, one: &str, many: &str| HeadlineStat {
+        whole: true,
+        noun: Some(Noun::new(one, many)),
+        ..stat
+    };
+    let rule = |kind: &str, highlight: Option<&str>, against: bool| MomentRule {
         event_kind: kind.to_owned(),
         moment: kind.to_owned(),
         owner: MomentOwner::Subject,
+        highlight: highlight.map(str::to_owned),
+        against,
     };
+    let family = |name: &str, title: &str, words: &[&str]| StatFamily {
+        name: name.to_owned(),
+        title: title.to_owned(),
+        asked_as: name.to_owned(),
+        words: words.iter().map(|w| (*w).to_owned()).collect(),
+        precedence: 0,
+    };
+    let names = |list: &[&str]| list.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
     CoachDigestSpec {
         headline: vec![
             stat(
@@ -215,13 +229,17 @@ pub fn coach_digest() -> CoachDigestSpec {
                 "/min",
                 Some(false),
             ),
-            stat(
+            count(
+                stat(
+                    "fillers",
+                    "fillers.count",
+                    "fillers",
+                    "fillers",
+                    "",
+                    Some(false),
+                ),
+                "filler",
                 "fillers",
-                "fillers.count",
-                "fillers",
-                "fillers",
-                "",
-                Some(false),
             ),
             stat(
                 "longest_pause",
@@ -247,17 +265,58 @@ pub fn coach_digest() -> CoachDigestSpec {
                 " s",
                 Some(false),
             ),
-            stat(
-                "volume_drops",
-                "volume.drops",
+            count(
+                stat(
+                    "volume_drops",
+                    "volume.drops",
+                    "volume drops",
+                    "volume",
+                    "",
+                    Some(false),
+                ),
+                "volume drop",
                 "volume drops",
-                "volume",
-                "",
-                Some(false),
             ),
         ],
-        moments: vec![rule("flag"), rule("filler"), rule("pause")],
+        moments: vec![
+            rule("flag", None, true),
+            rule("filler", None, false),
+            rule("pause", None, false),
+        ],
         score_metrics: Vec::new(),
+        families: vec![
+            family("score", "overall score", &["score", "overall", "grade"]),
+            family("pace", "pace", &["pace", "fast", "slow", "speed", "wpm"]),
+            family("fillers", "fillers", &["filler", " um", " uh"]),
+            family("pauses", "pauses", &["pause", "silence"]),
+            family(
+                "pitch",
+                "pitch and intonation",
+                &["pitch", "monotone", "intonation"],
+            ),
+            family("volume", "volume", &["volume", "loud", "quiet"]),
+        ],
+        words: CoachWords {
+            domain: "talks".to_owned(),
+            recording: Noun::new("talk", "talks"),
+            recording_aliases: names(&["presentation", "rehearsal", "speech"]),
+            file: "recording".to_owned(),
+            line_counts: names(&["fillers"]),
+            line_values: names(&["score", "wpm"]),
+            scoreboard: "delivery numbers".to_owned(),
+            session_stats: names(&["score", "wpm", "fillers_per_minute", "longest_pause"]),
+            period_stats: names(&["score", "wpm", "fillers_per_minute", "pitch_range"]),
+            tips: vec![Tip {
+                stat: "fillers_per_minute".to_owned(),
+                above: 3.0,
+                text: "Fillers came at {value} {cites}: when you reach for a word, pause \
+                       silently instead; a short silence sounds confident."
+                    .to_owned(),
+            }],
+            against: Noun::new("flag", "flags"),
+            none_against: "nothing was flagged".to_owned(),
+            ..CoachWords::default()
+        },
     }
 }
 
@@ -342,5 +401,28 @@ impl Domain for Talk {
 
     fn unreadable_code(&self) -> &'static str {
         UNREADABLE_CODE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_coach_spec_holds_together_and_every_headline_metric_is_defined() {
+        let spec = coach_digest();
+        assert_eq!(spec.problems(), Vec::<String>::new());
+        let defined: Vec<String> = Talk::default()
+            .metric_definitions()
+            .into_iter()
+            .map(|d| d.key)
+            .collect();
+        for stat in &spec.headline {
+            assert!(
+                defined.contains(&stat.metric),
+                "{} is not defined",
+                stat.metric
+            );
+        }
     }
 }

@@ -194,10 +194,12 @@ impl Default for LimitsConfig {
     fn default() -> Self {
         Self {
             max_files_per_batch: 50,
-            max_file_bytes: 10 * 1024 * 1024,
+            // Each domain lowers it to its own limit (replays 10 MiB, talks
+            // 500 MB): this is the operator's ceiling over all of them.
+            max_file_bytes: 512 * 1024 * 1024,
             max_queue_depth: 1000,
-            max_batch_bytes: 100 * 1024 * 1024,
-            max_concurrent_upload_bytes: 512 * 1024 * 1024,
+            max_batch_bytes: 1024 * 1024 * 1024,
+            max_concurrent_upload_bytes: 2048 * 1024 * 1024,
             max_event_streams_per_user: 8,
         }
     }

@@ -9,6 +9,7 @@ mod failures;
 mod inspect;
 mod scale_out;
 mod serve;
+mod talk;
 mod upgrade;
 
 use std::ffi::OsStr;
