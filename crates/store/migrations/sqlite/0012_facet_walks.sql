@@ -86,3 +86,48 @@ BEGIN
         uploaded_at = NEW.uploaded_at
     WHERE user_id = NEW.user_id AND recording_id = NEW.recording_id;
 END;
+
+-- How many of each user's recordings have each facet value, by kind and
+-- outcome: the total of a list filtered by one facet (and a kind or an
+-- outcome, not dates) is a sum of a few rows, not a count of the range.
+-- The value's NOCASE collation makes "Beta" and "beta" one row, as the
+-- filter matches them.
+CREATE TABLE owner_facet_totals (
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    facet   TEXT NOT NULL,
+    value   TEXT NOT NULL COLLATE NOCASE,
+    kind    TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    n       INTEGER NOT NULL,
+    PRIMARY KEY (user_id, facet, value, kind, outcome)
+) WITHOUT ROWID;
+INSERT INTO owner_facet_totals (user_id, facet, value, kind, outcome, n)
+SELECT user_id, facet, value, kind, outcome, COUNT(*) FROM owner_facets
+GROUP BY user_id, facet, value, kind, outcome;
+
+CREATE TRIGGER owner_facet_totals_added AFTER INSERT ON owner_facets
+BEGIN
+    INSERT INTO owner_facet_totals (user_id, facet, value, kind, outcome, n)
+    VALUES (NEW.user_id, NEW.facet, NEW.value, NEW.kind, NEW.outcome, 1)
+    ON CONFLICT (user_id, facet, value, kind, outcome) DO UPDATE SET n = n + 1;
+END;
+
+-- Only an UPDATE, as for owner_totals: a deleted user's totals may go first.
+CREATE TRIGGER owner_facet_totals_removed AFTER DELETE ON owner_facets
+BEGIN
+    UPDATE owner_facet_totals SET n = n - 1
+    WHERE user_id = OLD.user_id AND facet = OLD.facet AND value = OLD.value
+      AND kind = OLD.kind AND outcome = OLD.outcome;
+END;
+
+CREATE TRIGGER owner_facet_totals_changed AFTER UPDATE OF facet, value, kind, outcome ON owner_facets
+WHEN OLD.facet IS NOT NEW.facet OR OLD.value IS NOT NEW.value
+    OR OLD.kind IS NOT NEW.kind OR OLD.outcome IS NOT NEW.outcome
+BEGIN
+    UPDATE owner_facet_totals SET n = n - 1
+    WHERE user_id = OLD.user_id AND facet = OLD.facet AND value = OLD.value
+      AND kind = OLD.kind AND outcome = OLD.outcome;
+    INSERT INTO owner_facet_totals (user_id, facet, value, kind, outcome, n)
+    VALUES (NEW.user_id, NEW.facet, NEW.value, NEW.kind, NEW.outcome, 1)
+    ON CONFLICT (user_id, facet, value, kind, outcome) DO UPDATE SET n = n + 1;
+END;

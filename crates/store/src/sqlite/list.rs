@@ -8,7 +8,8 @@
 //! (migration 0009) and stops after the page; with a facet filter the walk
 //! is instead in that sort's index of the owner's rows of that facet value
 //! (`owner_facets`, migration 0012), and further facets probe it by primary
-//! key; totals are a sum over `owner_totals` or one range of `owner_facets`. `list_plans` shows the plans, so a test can hold
+//! key; totals are a sum over `owner_totals` or `owner_facet_totals`, or
+//! one range of `owner_facets`. `list_plans` shows the plans, so a test can hold
 //! every query to an index.
 
 use std::collections::BTreeMap;
@@ -196,6 +197,27 @@ impl Filters {
             let mut sql =
                 String::from("SELECT COALESCE(SUM(n), 0) FROM owner_totals WHERE user_id = ?");
             let mut binds = vec![Bind::Text(user.to_owned())];
+            if let Some(kind) = &self.kind {
+                sql.push_str(" AND kind = ?");
+                binds.push(Bind::Text(kind.clone()));
+            }
+            if let Some(outcome) = self.outcome {
+                sql.push_str(" AND outcome = ?");
+                binds.push(Bind::Text(outcome.as_str().to_owned()));
+            }
+            return (sql, binds);
+        }
+        if let ([(facet, value)], false) = (self.facets.as_slice(), dated) {
+            // Kept by triggers on every owner facet row (migration 0012).
+            let mut sql = String::from(
+                "SELECT COALESCE(SUM(n), 0) FROM owner_facet_totals
+                 WHERE user_id = ? AND facet = ? AND value = ?",
+            );
+            let mut binds = vec![
+                Bind::Text(user.to_owned()),
+                Bind::Text(facet.clone()),
+                Bind::Text(value.clone()),
+            ];
             if let Some(kind) = &self.kind {
                 sql.push_str(" AND kind = ?");
                 binds.push(Bind::Text(kind.clone()));
