@@ -438,6 +438,9 @@ pub async fn the_games_list_shows_the_neutral_facts_score_and_stored_outcome(
     assert_eq!(store.count_recordings(alice.id, &wins).await.unwrap(), 1);
 }
 
+/// A list's facet filter: (facet, value) pairs.
+type Facets = Vec<(String, String)>;
+
 /// A facet filter walks the owner's facet rows in the sort's order
 /// (migration 0012): every sort both ways, by cursor and by offset, it must
 /// return exactly the unfiltered list's rows that match, in the same order,
@@ -450,7 +453,7 @@ pub async fn a_facet_filtered_list_pages_every_sort_like_the_whole_list_filtered
         .link_identity(alice.id, RL, "steam:1", at(0))
         .await
         .unwrap();
-    let filters: [(Vec<(String, String)>, Option<OwnerOutcome>); 4] = [
+    let filters: [(Facets, Option<OwnerOutcome>); 4] = [
         (vec![("map".into(), "beta".into())], None),
         (vec![("map".into(), "BETA".into())], Some(OwnerOutcome::Win)),
         (
