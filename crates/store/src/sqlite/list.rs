@@ -5,9 +5,11 @@
 //! nothing here decides who a user is.
 //!
 //! Every recordings-list sort walks one index of `recording_owners`
-//! (migration 0009) and stops after the page; a facet filter probes
-//! `owner_facets` by primary key; totals are a sum over `owner_totals` or one
-//! range of `owner_facets`. `list_plans` shows the plans, so a test can hold
+//! (migration 0009) and stops after the page; with a facet filter the walk
+//! is instead in that sort's index of the owner's rows of that facet value
+//! (`owner_facets`, migration 0012), and further facets probe it by primary
+//! key; totals are a sum over `owner_totals` or `owner_facet_totals`, or
+//! one range of `owner_facets`. `list_plans` shows the plans, so a test can hold
 //! every query to an index.
 
 use std::collections::BTreeMap;
@@ -29,9 +31,54 @@ use crate::types::JobState;
 /// How a list walks `recording_owners o`: in a sort's index, and whether
 /// that sort's key is the date (`COALESCE`d as the index has it).
 #[derive(Clone, Copy)]
-enum Walk {
+enum Walk<'a> {
     Index,
-    DateKey(&'static str),
+    DateKey(&'a str),
+}
+
+/// Which rows a page walks: the owner links (`recording_owners o`), or the
+/// owner's rows of the first filtered facet's value (`owner_facets f0`),
+/// which carry the same sort keys and filtered columns.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Owners,
+    Facet,
+}
+
+impl Source {
+    fn of(filters: &Filters) -> Self {
+        if filters.facets.is_empty() {
+            Self::Owners
+        } else {
+            Self::Facet
+        }
+    }
+
+    fn alias(self) -> &'static str {
+        match self {
+            Self::Owners => "o",
+            Self::Facet => "f0",
+        }
+    }
+
+    fn from(self) -> &'static str {
+        match self {
+            Self::Owners => "recording_owners o",
+            Self::Facet => "owner_facets f0",
+        }
+    }
+
+    /// The owner link's rowid, for the page's details: a seek of its
+    /// primary key from a facet row, which has no rowid of its own.
+    fn owner_row(self) -> &'static str {
+        match self {
+            Self::Owners => "o.rowid",
+            Self::Facet => {
+                "(SELECT o.rowid FROM recording_owners o
+                    WHERE o.user_id = f0.user_id AND o.recording_id = f0.recording_id)"
+            }
+        }
+    }
 }
 
 /// What both lists filter on, over `recording_owners o`.
@@ -80,25 +127,42 @@ impl Filters {
     /// SQLite then cannot pick their own indexes (a range, then a sort of
     /// all of it) and checks them in the sort's index, which carries them;
     /// `walk` names the sort key when it is the date, so date bounds seek.
-    fn conditions(&self, user: &str, walk: Option<Walk>) -> (String, Vec<Bind>) {
+    /// `source` is what the walk reads: over `owner_facets f0` the first
+    /// facet is the walk's range, not a probe.
+    fn conditions(
+        &self,
+        user: &str,
+        walk: Option<Walk<'_>>,
+        source: Source,
+    ) -> (String, Vec<Bind>) {
+        let t = source.alias();
         let column = |name: &str| match walk {
-            Some(_) => format!("+o.{name}"),
-            None => format!("o.{name}"),
+            Some(_) => format!("+{t}.{name}"),
+            None => format!("{t}.{name}"),
         };
-        let mut sql = String::from("o.user_id = ?");
+        let mut sql = format!("{t}.user_id = ?");
         let mut binds = vec![Bind::Text(user.to_owned())];
         if let Some(kind) = &self.kind {
             sql.push_str(&format!(" AND {} = ?", column("kind")));
             binds.push(Bind::Text(kind.clone()));
         }
-        for (facet, value) in &self.facets {
+        let probed = match (source, self.facets.split_first()) {
+            (Source::Facet, Some(((facet, value), others))) => {
+                sql.push_str(" AND f0.facet = ? AND f0.value = ?");
+                binds.push(Bind::Text(facet.clone()));
+                binds.push(Bind::Text(value.clone()));
+                others
+            }
+            _ => self.facets.as_slice(),
+        };
+        for (facet, value) in probed {
             // A primary-key probe per row walked: the walk is in the sort's
             // index order and stops after the page.
-            sql.push_str(
+            sql.push_str(&format!(
                 " AND EXISTS (SELECT 1 FROM owner_facets f
-                    WHERE f.user_id = o.user_id AND f.recording_id = o.recording_id
-                      AND f.facet = ? AND f.value = ?)",
-            );
+                    WHERE f.user_id = {t}.user_id AND f.recording_id = {t}.recording_id
+                      AND f.facet = ? AND f.value = ?)"
+            ));
             binds.push(Bind::Text(facet.clone()));
             binds.push(Bind::Text(value.clone()));
         }
@@ -143,8 +207,29 @@ impl Filters {
             }
             return (sql, binds);
         }
+        if let ([(facet, value)], false) = (self.facets.as_slice(), dated) {
+            // Kept by triggers on every owner facet row (migration 0012).
+            let mut sql = String::from(
+                "SELECT COALESCE(SUM(n), 0) FROM owner_facet_totals
+                 WHERE user_id = ? AND facet = ? AND value = ?",
+            );
+            let mut binds = vec![
+                Bind::Text(user.to_owned()),
+                Bind::Text(facet.clone()),
+                Bind::Text(value.clone()),
+            ];
+            if let Some(kind) = &self.kind {
+                sql.push_str(" AND kind = ?");
+                binds.push(Bind::Text(kind.clone()));
+            }
+            if let Some(outcome) = self.outcome {
+                sql.push_str(" AND outcome = ?");
+                binds.push(Bind::Text(outcome.as_str().to_owned()));
+            }
+            return (sql, binds);
+        }
         let Some(((facet, value), others)) = self.facets.split_first() else {
-            let (conditions, binds) = self.conditions(user, None);
+            let (conditions, binds) = self.conditions(user, None, Source::Owners);
             return (
                 format!("SELECT COUNT(*) FROM recording_owners o WHERE {conditions}"),
                 binds,
@@ -182,11 +267,8 @@ impl Filters {
             binds.push(Bind::Text(value.clone()));
         }
         if let Some(kind) = &self.kind {
-            sql.push_str(
-                " AND EXISTS (SELECT 1 FROM recording_owners o
-                    WHERE o.user_id = f0.user_id AND o.recording_id = f0.recording_id
-                      AND o.kind = ?)",
-            );
+            // A copy of the owner link's (migration 0012).
+            sql.push_str(" AND f0.kind = ?");
             binds.push(Bind::Text(kind.clone()));
         }
         (sql, binds)
@@ -196,18 +278,23 @@ impl Filters {
 /// A recordings-list sort: the key expression an index of migration 0009
 /// is built on. Unknown values are COALESCEd past every real value, so they
 /// come last in both directions.
-fn sort_key(sort: RecordingOrder, descending: bool) -> (&'static str, &'static str) {
-    // (key over `o`, the collation to repeat when ordering the page's copy)
+fn sort_key(sort: RecordingOrder, descending: bool, t: &str) -> (String, &'static str) {
+    // (key over the walked table `t`, the collation to repeat when ordering
+    // the page's copy)
     match (sort, descending) {
-        (RecordingOrder::OccurredAt, true) => ("COALESCE(o.occurred_at, -9e999)", ""),
-        (RecordingOrder::OccurredAt, false) => ("COALESCE(o.occurred_at, '')", ""),
-        (RecordingOrder::UploadedAt, _) => ("o.uploaded_at", ""),
-        (RecordingOrder::Duration, true) => ("COALESCE(o.duration_s, -9e999)", ""),
-        (RecordingOrder::Duration, false) => ("COALESCE(o.duration_s, '')", ""),
-        (RecordingOrder::Title, true) => ("COALESCE(o.title, 0) COLLATE NOCASE", " COLLATE NOCASE"),
-        (RecordingOrder::Title, false) => {
-            ("COALESCE(o.title, x'') COLLATE NOCASE", " COLLATE NOCASE")
-        }
+        (RecordingOrder::OccurredAt, true) => (format!("COALESCE({t}.occurred_at, -9e999)"), ""),
+        (RecordingOrder::OccurredAt, false) => (format!("COALESCE({t}.occurred_at, '')"), ""),
+        (RecordingOrder::UploadedAt, _) => (format!("{t}.uploaded_at"), ""),
+        (RecordingOrder::Duration, true) => (format!("COALESCE({t}.duration_s, -9e999)"), ""),
+        (RecordingOrder::Duration, false) => (format!("COALESCE({t}.duration_s, '')"), ""),
+        (RecordingOrder::Title, true) => (
+            format!("COALESCE({t}.title, 0) COLLATE NOCASE"),
+            " COLLATE NOCASE",
+        ),
+        (RecordingOrder::Title, false) => (
+            format!("COALESCE({t}.title, x'') COLLATE NOCASE"),
+            " COLLATE NOCASE",
+        ),
     }
 }
 
@@ -235,20 +322,23 @@ fn cursor_key(row: &SqliteRow) -> Result<CursorKey, StoreError> {
 /// The recordings page's SQL and binds; a cursor of another sort or
 /// direction is refused.
 fn page_sql(user: &str, query: &RecordingQuery) -> Result<(String, Vec<Bind>), StoreError> {
-    let (key, collate) = sort_key(query.sort, query.descending);
+    let filters = Filters::of_query(query);
+    let source = Source::of(&filters);
+    let (t, from, owner_row) = (source.alias(), source.from(), source.owner_row());
+    let (key, collate) = sort_key(query.sort, query.descending, t);
     let walk = match query.sort {
-        RecordingOrder::OccurredAt => Walk::DateKey(key),
+        RecordingOrder::OccurredAt => Walk::DateKey(&key),
         _ => Walk::Index,
     };
-    let (conditions, mut binds) = Filters::of_query(query).conditions(user, Some(walk));
+    let (conditions, mut binds) = filters.conditions(user, Some(walk), source);
     let direction = if query.descending { "DESC" } else { "ASC" };
     let page = match &query.cursor {
         None => {
             format!(
-                "SELECT o.recording_id, {key} AS sort_key, o.rowid AS owner_row
-                FROM recording_owners o
+                "SELECT {t}.recording_id, {key} AS sort_key, {owner_row} AS owner_row
+                FROM {from}
                 WHERE {conditions}
-                ORDER BY {key} {direction}, o.recording_id {direction}"
+                ORDER BY {key} {direction}, {t}.recording_id {direction}"
             )
         }
         Some(cursor) => {
@@ -272,17 +362,17 @@ fn page_sql(user: &str, query: &RecordingQuery) -> Result<(String, Vec<Bind>), S
             binds = all;
             format!(
                 "SELECT * FROM (
-                    SELECT o.recording_id, {key} AS sort_key, o.rowid AS owner_row
-                    FROM recording_owners o
-                    WHERE {conditions} AND {key} = ? AND o.recording_id {after} ?
-                    ORDER BY o.recording_id {direction}
+                    SELECT {t}.recording_id, {key} AS sort_key, {owner_row} AS owner_row
+                    FROM {from}
+                    WHERE {conditions} AND {key} = ? AND {t}.recording_id {after} ?
+                    ORDER BY {t}.recording_id {direction}
                     LIMIT ?)
                 UNION ALL
                 SELECT * FROM (
-                    SELECT o.recording_id, {key} AS sort_key, o.rowid AS owner_row
-                    FROM recording_owners o
+                    SELECT {t}.recording_id, {key} AS sort_key, {owner_row} AS owner_row
+                    FROM {from}
                     WHERE {conditions} AND {key} {after} ?
-                    ORDER BY {key} {direction}, o.recording_id {direction}
+                    ORDER BY {key} {direction}, {t}.recording_id {direction}
                     LIMIT ?)
                 ORDER BY 2{collate} {direction}, 1 {direction}"
             )
@@ -512,8 +602,9 @@ fn game_from_row(row: &SqliteRow) -> Result<RecordingSummary, StoreError> {
 }
 
 /// The games list's order: `(key, order of the walk, order of the page's
-/// copy)`.
-fn games_order(filter: &RecordingFilter) -> (String, String, String) {
+/// copy)`, over the walked table `t` (a date order only: the others read
+/// the facet rows of `o`).
+fn games_order(filter: &RecordingFilter, t: &str) -> (String, String, String) {
     let direction = if filter.descending { "DESC" } else { "ASC" };
     let facet = |name: &str, cast: bool| {
         let value = if cast {
@@ -532,13 +623,13 @@ fn games_order(filter: &RecordingFilter) -> (String, String, String) {
         // one index serves both directions.
         RecordingSort::PlayedAt | RecordingSort::UploadedAt => {
             let key = if filter.sort == RecordingSort::PlayedAt {
-                "COALESCE(o.occurred_at, o.uploaded_at)"
+                format!("COALESCE({t}.occurred_at, {t}.uploaded_at)")
             } else {
-                "o.uploaded_at"
+                format!("{t}.uploaded_at")
             };
             (
-                key.to_owned(),
-                format!("{key} {direction}, o.recording_id {direction}"),
+                key.clone(),
+                format!("{key} {direction}, {t}.recording_id {direction}"),
                 format!("p.sort_key {direction}, p.recording_id {direction}"),
             )
         }
@@ -560,16 +651,23 @@ fn games_order(filter: &RecordingFilter) -> (String, String, String) {
 }
 
 fn games_sql(user: &str, filter: &RecordingFilter) -> (String, Vec<Bind>) {
-    let (key, walk, page_order) = games_order(filter);
+    let filters = Filters::of_filter(filter);
+    // Only the date orders have an index of the facet rows.
+    let source = match filter.sort {
+        RecordingSort::PlayedAt | RecordingSort::UploadedAt => Source::of(&filters),
+        _ => Source::Owners,
+    };
+    let (t, from, owner_row) = (source.alias(), source.from(), source.owner_row());
+    let (key, walk, page_order) = games_order(filter, t);
     let index_walk = match filter.sort {
-        RecordingSort::PlayedAt => Walk::DateKey("COALESCE(o.occurred_at, o.uploaded_at)"),
+        RecordingSort::PlayedAt => Walk::DateKey(&key),
         _ => Walk::Index,
     };
-    let (conditions, mut binds) = Filters::of_filter(filter).conditions(user, Some(index_walk));
+    let (conditions, mut binds) = filters.conditions(user, Some(index_walk), source);
     let sql = format!(
         "WITH page AS MATERIALIZED (
-            SELECT o.recording_id, {key} AS sort_key, o.rowid AS owner_row
-            FROM recording_owners o
+            SELECT {t}.recording_id, {key} AS sort_key, {owner_row} AS owner_row
+            FROM {from}
             WHERE {conditions}
             ORDER BY {walk}
             LIMIT ? OFFSET ?

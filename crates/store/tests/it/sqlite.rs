@@ -373,12 +373,20 @@ async fn every_recordings_list_query_walks_an_index_and_never_sorts_the_library(
         let [page, count] = plans.as_slice() else {
             panic!("two statements: {plans:?}")
         };
-        // The page's owner links: one index walk in the list's order.
+        // The page's owner links: one index walk in the list's order; with
+        // a facet filter, a walk of that sort's index over the owner's rows
+        // of the facet's value, never every recording with a probe each.
         let walk = subtree(page, "MATERIALIZE page");
+        let (walked, index) = if query.facets.is_empty() {
+            ("SEARCH o USING", "INDEX recording_owners_")
+        } else {
+            ("SEARCH f0 USING", "INDEX owner_facets_")
+        };
         assert!(
-            walk.iter()
-                .any(|l| l.trim_start().starts_with("SEARCH o USING")
-                    && l.contains("INDEX recording_owners_")),
+            walk.iter().any(|l| l.trim_start().starts_with(walked)
+                && l.contains(index)
+                && !l.contains("owner_facets_value")
+                && (query.facets.is_empty() || l.contains("(user_id=? AND facet=? AND value=?"))),
             "{query:?}\n{}",
             page.join("\n")
         );
@@ -557,6 +565,17 @@ async fn the_games_list_walks_an_index_and_reads_each_rows_facets_and_score_by_k
             assert!(
                 !step.starts_with("SCAN ") || step == "SCAN p",
                 "{step}: {}",
+                shown()
+            );
+        }
+        // A map filter walks the owner's rows of that map in date order.
+        if filter.map.is_some() {
+            assert!(
+                rows.iter().any(|l| l.contains(
+                    "SEARCH f0 USING COVERING INDEX owner_facets_played_or_uploaded \
+                     (user_id=? AND facet=? AND value=?)"
+                )),
+                "{}",
                 shown()
             );
         }

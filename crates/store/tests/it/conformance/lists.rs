@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use filmroom_store::{
     OwnerOutcome, RecordingCursor, RecordingFilter, RecordingId, RecordingOrder, RecordingQuery,
-    Store, StoreError,
+    RecordingSort, Store, StoreError,
 };
 
 use super::{LEASE, analysed, at, output, upload, user};
@@ -436,4 +436,169 @@ pub async fn the_games_list_shows_the_neutral_facts_score_and_stored_outcome(
         ..RecordingFilter::default()
     };
     assert_eq!(store.count_recordings(alice.id, &wins).await.unwrap(), 1);
+}
+
+/// A list's facet filter: (facet, value) pairs.
+type Facets = Vec<(String, String)>;
+
+/// A facet filter walks the owner's facet rows in the sort's order
+/// (migration 0012): every sort both ways, by cursor and by offset, it must
+/// return exactly the unfiltered list's rows that match, in the same order,
+/// with the same total, after the links changed every outcome.
+pub async fn a_facet_filtered_list_pages_every_sort_like_the_whole_list_filtered(
+    store: Arc<dyn Store>,
+) {
+    let alice = library(&store).await;
+    store
+        .link_identity(alice.id, RL, "steam:1", at(0))
+        .await
+        .unwrap();
+    let filters: [(Facets, Option<OwnerOutcome>); 4] = [
+        (vec![("map".into(), "beta".into())], None),
+        (vec![("map".into(), "BETA".into())], Some(OwnerOutcome::Win)),
+        (
+            vec![("map".into(), "Beta".into())],
+            Some(OwnerOutcome::Loss),
+        ),
+        (
+            vec![
+                ("playlist".into(), "online".into()),
+                ("map".into(), "alpha".into()),
+            ],
+            None,
+        ),
+    ];
+    let mut outcomes_seen = Vec::new();
+    for sort in [
+        RecordingOrder::OccurredAt,
+        RecordingOrder::UploadedAt,
+        RecordingOrder::Duration,
+        RecordingOrder::Title,
+    ] {
+        for descending in [true, false] {
+            let all = RecordingQuery {
+                sort,
+                descending,
+                limit: 100,
+                ..RecordingQuery::default()
+            };
+            let whole = store.list_recordings_page(alice.id, &all).await.unwrap();
+            for (facets, outcome) in &filters {
+                let expected: Vec<RecordingId> = whole
+                    .items
+                    .iter()
+                    .filter(|item| {
+                        facets.iter().all(|(facet, value)| {
+                            item.facets
+                                .get(facet)
+                                .is_some_and(|v| v.eq_ignore_ascii_case(value))
+                        }) && outcome.is_none_or(|o| item.outcome == o)
+                    })
+                    .map(|item| item.id)
+                    .collect();
+                outcomes_seen.extend(
+                    expected
+                        .iter()
+                        .map(|id| whole.items.iter().find(|i| i.id == *id).unwrap().outcome),
+                );
+                let query = RecordingQuery {
+                    facets: facets.clone(),
+                    outcome: *outcome,
+                    ..all.clone()
+                };
+                let shown = format!("{sort:?} descending={descending} {facets:?} {outcome:?}");
+                let mut walked = Vec::new();
+                let mut cursor = None;
+                loop {
+                    let page = store
+                        .list_recordings_page(
+                            alice.id,
+                            &RecordingQuery {
+                                limit: 1,
+                                cursor: cursor.clone(),
+                                ..query.clone()
+                            },
+                        )
+                        .await
+                        .unwrap();
+                    assert_eq!(page.total, expected.len() as u64, "{shown}");
+                    walked.extend(page.items.iter().map(|i| i.id));
+                    cursor = page
+                        .next
+                        .map(|c| RecordingCursor::parse(&c.to_string()).unwrap());
+                    if cursor.is_none() {
+                        break;
+                    }
+                }
+                assert_eq!(walked, expected, "{shown}");
+                let by_offset: Vec<RecordingId> = store
+                    .list_recordings_page(
+                        alice.id,
+                        &RecordingQuery {
+                            offset: 1,
+                            limit: 2,
+                            ..query.clone()
+                        },
+                    )
+                    .await
+                    .unwrap()
+                    .items
+                    .iter()
+                    .map(|i| i.id)
+                    .collect();
+                assert_eq!(
+                    by_offset,
+                    expected.iter().skip(1).take(2).copied().collect::<Vec<_>>(),
+                    "{shown}"
+                );
+            }
+        }
+    }
+    // The filters above really split wins from losses.
+    assert!(outcomes_seen.contains(&OwnerOutcome::Win));
+    assert!(outcomes_seen.contains(&OwnerOutcome::Loss));
+
+    // The games list's date orders walk the same rows.
+    for sort in [RecordingSort::PlayedAt, RecordingSort::UploadedAt] {
+        for descending in [true, false] {
+            let all = RecordingFilter {
+                sort,
+                descending,
+                ..RecordingFilter::default()
+            };
+            let whole = store.list_recordings(alice.id, &all).await.unwrap();
+            for result in [None, Some(OwnerOutcome::Win), Some(OwnerOutcome::Loss)] {
+                let filter = RecordingFilter {
+                    map: Some("BETA".into()),
+                    result,
+                    ..all.clone()
+                };
+                let expected: Vec<RecordingId> = whole
+                    .iter()
+                    .filter(|g| {
+                        g.map
+                            .as_deref()
+                            .is_some_and(|m| m.eq_ignore_ascii_case("beta"))
+                            && result.is_none_or(|r| g.outcome == r)
+                    })
+                    .map(|g| g.id)
+                    .collect();
+                let listed: Vec<RecordingId> = store
+                    .list_recordings(alice.id, &filter)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|g| g.id)
+                    .collect();
+                assert_eq!(
+                    listed, expected,
+                    "{sort:?} descending={descending} {result:?}"
+                );
+                assert_eq!(
+                    store.count_recordings(alice.id, &filter).await.unwrap(),
+                    expected.len() as u64
+                );
+            }
+        }
+    }
 }
