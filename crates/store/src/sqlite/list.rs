@@ -7,7 +7,7 @@
 //! Every recordings-list sort walks one index of `recording_owners`
 //! (migration 0009) and stops after the page; with a facet filter the walk
 //! is instead in that sort's index of the owner's rows of that facet value
-//! (`owner_facets`, migration 0012), and further facets probe it by primary
+//! (`owner_facets`, migration 0013), and further facets probe it by primary
 //! key; totals are a sum over `owner_totals` or `owner_facet_totals`, or
 //! one range of `owner_facets`. `list_plans` shows the plans, so a test can hold
 //! every query to an index.
@@ -208,7 +208,7 @@ impl Filters {
             return (sql, binds);
         }
         if let ([(facet, value)], false) = (self.facets.as_slice(), dated) {
-            // Kept by triggers on every owner facet row (migration 0012).
+            // Kept by triggers on every owner facet row (migration 0013).
             let mut sql = String::from(
                 "SELECT COALESCE(SUM(n), 0) FROM owner_facet_totals
                  WHERE user_id = ? AND facet = ? AND value = ?",
@@ -267,7 +267,7 @@ impl Filters {
             binds.push(Bind::Text(value.clone()));
         }
         if let Some(kind) = &self.kind {
-            // A copy of the owner link's (migration 0012).
+            // A copy of the owner link's (migration 0013).
             sql.push_str(" AND f0.kind = ?");
             binds.push(Bind::Text(kind.clone()));
         }

@@ -442,7 +442,7 @@ pub async fn the_games_list_shows_the_neutral_facts_score_and_stored_outcome(
 type Facets = Vec<(String, String)>;
 
 /// A facet filter walks the owner's facet rows in the sort's order
-/// (migration 0012): every sort both ways, by cursor and by offset, it must
+/// (migration 0013): every sort both ways, by cursor and by offset, it must
 /// return exactly the unfiltered list's rows that match, in the same order,
 /// with the same total, after the links changed every outcome.
 pub async fn a_facet_filtered_list_pages_every_sort_like_the_whole_list_filtered(
