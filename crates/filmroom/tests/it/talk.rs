@@ -4,45 +4,25 @@
 //! pace, filler and score measures.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
+use filmroom_test_support::speech;
 use serde_json::Value;
 
 use crate::scratch;
 use crate::serve::{free_port, sign_up_with_token, start_with};
 
-fn run(cmd: &mut Command) {
-    let status = cmd
-        .status()
-        .unwrap_or_else(|e| panic!("{cmd:?}: {e} (scripts/setup installs espeak-ng and sox)"));
-    assert!(status.success(), "{cmd:?} failed");
-}
-
 /// Two sentences spoken by espeak-ng with 2 s of silence between them.
 fn spoken_talk(dir: &Path) -> Vec<u8> {
-    let mut parts = Vec::new();
-    for (i, text) in [
-        "Good morning, and thank you all for coming today.",
-        "Let me show you what we built this year.",
-    ]
-    .iter()
-    .enumerate()
-    {
-        let part = dir.join(format!("s{i}.wav"));
-        run(Command::new("espeak-ng")
-            .args(["-s", "140", "-w"])
-            .arg(&part)
-            .arg(text));
-        parts.push(part);
-    }
-    let talk = dir.join("talk.wav");
-    let padded = dir.join("s0-padded.wav");
-    run(Command::new("sox")
-        .arg(&parts[0])
-        .arg(&padded)
-        .args(["pad", "0", "2"]));
-    run(Command::new("sox").arg(&padded).arg(&parts[1]).arg(&talk));
+    let talk = speech::spoken_wav(
+        dir,
+        &[
+            "Good morning, and thank you all for coming today.",
+            "Let me show you what we built this year.",
+        ],
+        140,
+        2.0,
+    );
     std::fs::read(talk).unwrap()
 }
 

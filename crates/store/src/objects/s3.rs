@@ -27,7 +27,11 @@ pub const PART_BYTES: usize = 8 * 1024 * 1024;
 
 /// Where the bucket is and how to sign requests to it. `Debug` never shows
 /// the secret key.
-#[derive(Clone, Default, PartialEq, Eq)]
+/// Also the `[storage.s3]` section of the configuration, whose keys may
+/// come from `FILMROOM__STORAGE__S3__ACCESS_KEY_ID` and
+/// `FILMROOM__STORAGE__S3__SECRET_ACCESS_KEY`.
+#[derive(Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct S3Settings {
     /// The server's base URL (`http://127.0.0.1:8333`); unset: AWS for `region`.
     pub endpoint: Option<String>,

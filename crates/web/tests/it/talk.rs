@@ -5,69 +5,31 @@
 //! recording fails its job with a reason.
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
+use filmroom_test_support::speech;
 use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::{TestApp, User, spawn_app_with_domains};
 
-fn run(cmd: &mut Command) {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd:?}: {e} (scripts/setup installs espeak-ng and sox)"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// Two sentences with 2 s of silence between them, as 16 kHz WAV bytes.
 fn spoken_talk(dir: &Path) -> Vec<u8> {
-    let mut parts = Vec::new();
-    for (i, text) in [
-        "Good morning, and thank you all for coming today.",
-        "Let me show you what we built this year.",
-    ]
-    .iter()
-    .enumerate()
-    {
-        let raw = dir.join(format!("s{i}.raw.wav"));
-        let part = dir.join(format!("s{i}.wav"));
-        run(Command::new("espeak-ng")
-            .args(["-s", "140", "-w"])
-            .arg(&raw)
-            .arg(text));
-        run(Command::new("sox")
-            .arg(&raw)
-            .args(["-r", "16000", "-c", "1", "-b", "16"])
-            .arg(&part));
-        parts.push(part);
-    }
-    let silence = dir.join("gap.wav");
-    run(Command::new("sox")
-        .args(["-n", "-r", "16000", "-c", "1", "-b", "16"])
-        .arg(&silence)
-        .args(["trim", "0", "2"]));
-    let talk = dir.join("talk.wav");
-    run(Command::new("sox")
-        .arg(&parts[0])
-        .arg(&silence)
-        .arg(&parts[1])
-        .arg(&talk));
+    let talk = speech::spoken_wav(
+        dir,
+        &[
+            "Good morning, and thank you all for coming today.",
+            "Let me show you what we built this year.",
+        ],
+        140,
+        2.0,
+    );
     std::fs::read(talk).unwrap()
 }
 
 fn silent_wav(dir: &Path) -> Vec<u8> {
-    let path = dir.join("silence.wav");
-    run(Command::new("sox")
-        .args(["-n", "-r", "16000", "-c", "1", "-b", "16"])
-        .arg(&path)
-        .args(["trim", "0", "2"]));
-    std::fs::read(path).unwrap()
+    std::fs::read(speech::silent_wav(dir, 2.0)).unwrap()
 }
 
 fn talk_domains() -> filmroom_domain::Registry {
