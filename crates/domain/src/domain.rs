@@ -159,6 +159,14 @@ pub trait Domain: Send + Sync {
     /// upload against every domain.
     fn recognize(&self, filename: &str, head: &[u8]) -> Recognition;
 
+    /// The file name extensions its recordings usually have, without the dot
+    /// (`replay`): upload pages offer them in the file picker and keep them
+    /// when a folder is dropped. Recognition still decides
+    /// ([`Domain::recognize`]). By default none, so a picker offers every file.
+    fn extensions(&self) -> &[&'static str] {
+        &[]
+    }
+
     /// Its size and time limits and how it wants its input.
     fn limits(&self) -> Limits;
 

@@ -342,6 +342,10 @@ impl Domain for Talk {
         }
     }
 
+    fn extensions(&self) -> &[&'static str] {
+        &crate::media::EXTENSIONS
+    }
+
     fn limits(&self) -> Limits {
         Limits {
             max_bytes: self.config.max_bytes,

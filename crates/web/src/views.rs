@@ -84,7 +84,10 @@ pub struct UploadsPage {
     pub nav: Option<Nav>,
     pub max_files: usize,
     pub max_bytes: usize,
-    pub max_mb: usize,
+    /// The file picker's `accept` list (`.replay,.mp4`); empty: any file.
+    pub extensions: String,
+    /// Each registered kind's name and its largest file ("10 MB").
+    pub size_limits: Vec<(String, String)>,
     pub jobs: Vec<JobRow>,
 }
 

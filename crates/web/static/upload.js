@@ -7,6 +7,13 @@
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
   var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
   var maxBytes = parseInt(drop.dataset.maxBytes, 10);
+  // The registered kinds' extensions (".replay,.mp4"): files of a dropped
+  // folder are kept by them; none listed keeps every file.
+  var extensions = (drop.dataset.extensions || "").toLowerCase().split(",").filter(Boolean);
+  function wanted(name) {
+    var lower = name.toLowerCase();
+    return extensions.length === 0 || extensions.some(function (e) { return lower.endsWith(e); });
+  }
   var list = document.getElementById("progress");
   var jobsBody = document.querySelector("#jobs tbody");
   var queue = [];
@@ -87,7 +94,7 @@
 
   function walk(entry) {
     if (entry.isFile) {
-      entry.file(function (f) { if (/\.replay$/i.test(f.name)) { add(f); next(); } });
+      entry.file(function (f) { if (wanted(f.name)) { add(f); next(); } });
     } else if (entry.isDirectory) {
       var reader = entry.createReader();
       var read = function () {
@@ -122,7 +129,7 @@
     if (!input) { return; }
     input.addEventListener("change", function () {
       Array.prototype.forEach.call(input.files, function (f) {
-        if (id === "files" || /\.replay$/i.test(f.name)) { add(f); }
+        if (id === "files" || wanted(f.name)) { add(f); }
       });
       input.value = "";
       next();

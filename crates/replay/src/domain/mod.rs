@@ -116,6 +116,10 @@ impl Domain for RocketLeague {
         }
     }
 
+    fn extensions(&self) -> &[&'static str] {
+        &["replay"]
+    }
+
     fn limits(&self) -> Limits {
         Limits {
             max_bytes: MAX_BYTES,

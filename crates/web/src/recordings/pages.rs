@@ -133,6 +133,19 @@ pub async fn games_page(
     Ok(html(&page)?.into_response())
 }
 
+/// What the file picker offers: every registered kind's extensions
+/// (`.replay,.mp4`), or nothing (every file) when a kind names none.
+fn upload_extensions(domains: &filmroom_domain::Registry) -> String {
+    let mut extensions = Vec::new();
+    for domain in domains.domains() {
+        if domain.extensions().is_empty() {
+            return String::new();
+        }
+        extensions.extend(domain.extensions().iter().map(|e| format!(".{e}")));
+    }
+    extensions.join(",")
+}
+
 pub async fn uploads_page(
     State(state): State<AppState>,
     PageUser(identity): PageUser,
@@ -145,7 +158,20 @@ pub async fn uploads_page(
         nav: nav(&identity),
         max_files: limits.max_files_per_batch,
         max_bytes: limits.max_file_bytes,
-        max_mb: limits.max_file_bytes / (1024 * 1024),
+        extensions: upload_extensions(&state.domains),
+        // The operator's ceiling, lowered by each kind's own limit.
+        size_limits: state
+            .domains
+            .domains()
+            .map(|d| {
+                let ceiling = u64::try_from(limits.max_file_bytes).unwrap_or(u64::MAX);
+                let limit = ceiling.min(d.limits().max_bytes);
+                (
+                    d.display_name().to_owned(),
+                    super::uploads::human_size(limit),
+                )
+            })
+            .collect(),
         jobs: jobs
             .iter()
             .map(|j| JobRow {

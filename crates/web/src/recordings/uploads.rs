@@ -643,13 +643,13 @@ fn file_too_large(filename: &str, limit: u64) -> AppError {
     )
 }
 
-/// `10 MB`, or `50 KB` for limits under a megabyte.
-fn human_size(bytes: u64) -> String {
-    const MB: u64 = 1024 * 1024;
-    if bytes >= MB {
-        format!("{} MB", bytes / MB)
+/// `10 MB`, or `50 KB` for limits under a megabyte: decimal units, rounded
+/// down, so a limit is never said to be more than it is.
+pub(crate) fn human_size(bytes: u64) -> String {
+    if bytes >= 1_000_000 {
+        format!("{} MB", bytes / 1_000_000)
     } else {
-        format!("{} KB", bytes.div_ceil(1024))
+        format!("{} KB", bytes / 1000)
     }
 }
 

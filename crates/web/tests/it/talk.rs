@@ -131,6 +131,25 @@ async fn a_spoken_wav_uploads_as_a_talk_with_its_pause_audio_metrics_and_page() 
 }
 
 #[tokio::test]
+async fn the_upload_page_offers_every_kinds_files_and_states_each_kinds_own_size_limit() {
+    let app = spawn_app_with_domains(talk_domains()).await;
+    let alice = app.sign_up("alice", crate::PASSWORD).await;
+    let page = alice.get_page(&app, "/uploads").await;
+    let accept = page
+        .split("accept=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no accept list: {page}"));
+    let offered: Vec<&str> = accept.split(',').collect();
+    for extension in [".replay", ".mp4", ".wav", ".webm", ".flac"] {
+        assert!(offered.contains(&extension), "{extension} not in {accept}");
+    }
+    // Replays keep their 10 MiB below the 512 MiB ceiling; talks their 500 MB.
+    assert!(page.contains("Rocket League replay 10 MB"), "{page}");
+    assert!(page.contains("Talk 500 MB"), "{page}");
+}
+
+#[tokio::test]
 async fn a_text_file_named_mp4_is_refused_at_upload_and_silence_fails_its_job_with_a_reason() {
     let dir = tempfile::tempdir().unwrap();
     let app = spawn_app_with_domains(talk_domains()).await;
