@@ -306,7 +306,27 @@ impl User {
             .unwrap()
     }
 
+    /// Uploads `files` (name, bytes) through `/api/v1/replays`.
     pub async fn upload(&self, app: &TestApp, files: Vec<(&str, Vec<u8>)>) -> reqwest::Response {
+        self.post_files(app, "/api/v1/replays", files).await
+    }
+
+    /// Uploads `files` through `/api/v1/recordings`: its status and JSON.
+    pub async fn upload_recordings(
+        &self,
+        app: &TestApp,
+        files: Vec<(&str, Vec<u8>)>,
+    ) -> (StatusCode, serde_json::Value) {
+        let response = self.post_files(app, "/api/v1/recordings", files).await;
+        (response.status(), response.json().await.unwrap())
+    }
+
+    async fn post_files(
+        &self,
+        app: &TestApp,
+        route: &str,
+        files: Vec<(&str, Vec<u8>)>,
+    ) -> reqwest::Response {
         let mut form = reqwest::multipart::Form::new();
         for (name, bytes) in files {
             form = form.part(
@@ -315,12 +335,31 @@ impl User {
             );
         }
         self.client
-            .post(app.url("/api/v1/replays"))
+            .post(app.url(route))
             .header("X-CSRF-Token", &self.csrf)
             .multipart(form)
             .send()
             .await
             .unwrap()
+    }
+
+    /// Polls `/api/v1/recordings/{id}` until its job is done or dead (or
+    /// fails the test after two minutes): the recording's detail.
+    pub async fn settled_recording(&self, app: &TestApp, id: &str) -> serde_json::Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+        loop {
+            let detail = self
+                .get_json(app, &format!("/api/v1/recordings/{id}"))
+                .await;
+            if matches!(detail["state"].as_str(), Some("done" | "dead")) {
+                return detail;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "not analysed: {detail}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Polls the API until the game's job is done (or fails the test).

@@ -272,50 +272,20 @@ speaker: Ann
 [1:05] the second idea is the one that matters
 ";
 
-async fn upload(app: &TestApp, user: &User, files: Vec<(&str, Vec<u8>)>) -> (StatusCode, Value) {
-    let mut form = reqwest::multipart::Form::new();
-    for (name, bytes) in files {
-        form = form.part(
-            "files",
-            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
-        );
-    }
-    let response = user
-        .client
-        .post(app.url("/api/v1/recordings"))
-        .header("X-CSRF-Token", &user.csrf)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.json().await.unwrap())
-}
-
-/// Polls the recordings API until the recording's job is done.
+/// Waits for the recording's analysis, which must succeed.
 async fn wait_until_analysed(app: &TestApp, user: &User, id: &str) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let detail = user
-            .get_json(app, &format!("/api/v1/recordings/{id}"))
-            .await;
-        match detail["state"].as_str() {
-            Some("done") => return detail,
-            Some("dead") => panic!("the job died: {detail}"),
-            _ => {}
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "not analysed: {detail}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let detail = user.settled_recording(app, id).await;
+    assert_eq!(detail["state"], "done", "the job died: {detail}");
+    detail
 }
 
 /// Uploads [`TALK`] through the real app and waits for its analysis: the
 /// recording's id and its detail. The coach's tool-and-citation step of the
 /// second-domain test starts from here.
 pub async fn upload_and_analyse_transcript(app: &TestApp, user: &User) -> (String, Value) {
-    let (status, body) = upload(app, user, vec![("talk.transcript", TALK.into())]).await;
+    let (status, body) = user
+        .upload_recordings(app, vec![("talk.transcript", TALK.into())])
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let file = &body["recordings"][0];
     assert_eq!(file["status"], "stored", "{body}");
@@ -365,12 +335,9 @@ async fn a_domain_defined_in_a_test_goes_from_upload_to_stored_rows_api_and_page
     );
 
     // The list by kind, beside Rocket League.
-    let (status, _) = upload(
-        &app,
-        &alice,
-        vec![("game.replay", replay_bytes("07e9.replay"))],
-    )
-    .await;
+    let (status, _) = alice
+        .upload_recordings(&app, vec![("game.replay", replay_bytes("07e9.replay"))])
+        .await;
     assert_eq!(status, StatusCode::OK);
     let talks = alice
         .get_json(&app, "/api/v1/recordings?kind=test_transcript")
@@ -422,18 +389,18 @@ async fn files_of_the_second_domain_are_refused_on_their_own_with_their_domains_
     while long.len() as u64 <= MAX_BYTES {
         long.push_str("[1:10] and more words to make it long\n");
     }
-    let (status, body) = upload(
-        &app,
-        &alice,
-        vec![
-            ("long.transcript", long.into_bytes()),
-            // The right name without the first line, and the reverse.
-            ("plain.transcript", b"[0:01] hello".to_vec()),
-            ("talk.txt", TALK.into()),
-            ("talk.transcript", TALK.into()),
-        ],
-    )
-    .await;
+    let (status, body) = alice
+        .upload_recordings(
+            &app,
+            vec![
+                ("long.transcript", long.into_bytes()),
+                // The right name without the first line, and the reverse.
+                ("plain.transcript", b"[0:01] hello".to_vec()),
+                ("talk.txt", TALK.into()),
+                ("talk.transcript", TALK.into()),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let outcomes: Vec<(&str, &str)> = body["recordings"]
         .as_array()

@@ -6,13 +6,12 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use filmroom_test_support::speech;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::{TestApp, User, spawn_app_with_domains};
+use crate::spawn_app_with_domains;
 
 /// Two sentences with 2 s of silence between them, as 16 kHz WAV bytes.
 fn spoken_talk(dir: &Path) -> Vec<u8> {
@@ -40,51 +39,19 @@ fn talk_domains() -> filmroom_domain::Registry {
     domains
 }
 
-async fn upload(app: &TestApp, user: &User, name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
-    let form = reqwest::multipart::Form::new().part(
-        "files",
-        reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
-    );
-    let response = user
-        .client
-        .post(app.url("/api/v1/recordings"))
-        .header("X-CSRF-Token", &user.csrf)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.json().await.unwrap())
-}
-
-/// Polls the recording until its job is done or dead.
-async fn settled(app: &TestApp, user: &User, id: &str) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-    loop {
-        let detail = user
-            .get_json(app, &format!("/api/v1/recordings/{id}"))
-            .await;
-        if matches!(detail["state"].as_str(), Some("done" | "dead")) {
-            return detail;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "not analysed: {detail}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_spoken_wav_uploads_as_a_talk_with_its_pause_audio_metrics_and_page() {
     let dir = tempfile::tempdir().unwrap();
     let app = spawn_app_with_domains(talk_domains()).await;
     let alice = app.sign_up("alice", crate::PASSWORD).await;
-    let (status, body) = upload(&app, &alice, "rehearsal.wav", spoken_talk(dir.path())).await;
+    let (status, body) = alice
+        .upload_recordings(&app, vec![("rehearsal.wav", spoken_talk(dir.path()))])
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let file = &body["recordings"][0];
     assert_eq!(file["kind"], "talk", "{body}");
     let id = file["recording_id"].as_str().unwrap().to_owned();
-    let detail = settled(&app, &alice, &id).await;
+    let detail = alice.settled_recording(&app, &id).await;
     assert_eq!(detail["state"], "done", "{detail}");
     assert_eq!(detail["kind"], "talk");
     let keys: Vec<&str> = detail["metrics"]
@@ -154,13 +121,12 @@ async fn a_text_file_named_mp4_is_refused_at_upload_and_silence_fails_its_job_wi
     let dir = tempfile::tempdir().unwrap();
     let app = spawn_app_with_domains(talk_domains()).await;
     let alice = app.sign_up("alice", crate::PASSWORD).await;
-    let (status, body) = upload(
-        &app,
-        &alice,
-        "keynote.mp4",
-        b"speaker notes, not a video".to_vec(),
-    )
-    .await;
+    let (status, body) = alice
+        .upload_recordings(
+            &app,
+            vec![("keynote.mp4", b"speaker notes, not a video".to_vec())],
+        )
+        .await;
     let file = &body["recordings"][0];
     assert!(
         status.is_client_error() || file["status"] != "stored",
@@ -170,13 +136,15 @@ async fn a_text_file_named_mp4_is_refused_at_upload_and_silence_fails_its_job_wi
     let listed = alice.get_json(&app, "/api/v1/recordings").await;
     assert_eq!(listed["total"], 0, "{listed}");
 
-    let (status, body) = upload(&app, &alice, "silence.wav", silent_wav(dir.path())).await;
+    let (status, body) = alice
+        .upload_recordings(&app, vec![("silence.wav", silent_wav(dir.path()))])
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let id = body["recordings"][0]["recording_id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let detail = settled(&app, &alice, &id).await;
+    let detail = alice.settled_recording(&app, &id).await;
     assert_eq!(detail["state"], "dead", "{detail}");
     assert!(
         detail["error"]
