@@ -148,7 +148,13 @@ impl Watcher {
 
     async fn poll(&mut self) -> anyhow::Result<()> {
         let now = Instant::now();
-        for (path, size, modified) in self.files()? {
+        let files = self.files()?;
+        // A file moved away is forgotten; should it come back, it is looked
+        // at afresh (and its hash still stops a second send).
+        let present: std::collections::HashSet<&PathBuf> =
+            files.iter().map(|(p, _, _)| p).collect();
+        self.tracked.retain(|path, _| present.contains(path));
+        for (path, size, modified) in files {
             let name = display_name(&self.options.dir, &path);
             let changed = match self.tracked.get(&path) {
                 Some(t) => t.size != size || t.modified != modified,
@@ -314,7 +320,7 @@ impl Watcher {
     fn watched(&self, path: &Path) -> bool {
         path.extension()
             .map(|e| e.to_string_lossy().to_lowercase())
-            .is_some_and(|e| self.options.extensions.iter().any(|x| *x == e))
+            .is_some_and(|e| self.options.extensions.contains(&e))
     }
 }
 
