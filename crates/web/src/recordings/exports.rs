@@ -87,6 +87,8 @@ pub async fn document(
     responses(
         (status = 200, description = "The CSV, as an attachment", body = String, content_type = "text/csv"),
         (status = 400, description = "A filter is not valid (`invalid_query`)", body = crate::error::Body),
+        (status = 404, description = "No kind of recording on this server has a table export (`no_export`)",
+            body = crate::error::Body),
     ))]
 pub async fn games_csv(
     State(state): State<AppState>,
