@@ -204,6 +204,19 @@ async fn the_games_csv_holds_the_filtered_games_rows_as_analyze_writes_them_and_
         "{page}"
     );
 
+    // The games list offers the CSV of what it shows, filters included.
+    let list = get(&server.base, &token, &format!("/games?map={map}")).await;
+    let list = list.text().await.unwrap();
+    let form = list
+        .split(r#"action="/api/v1/games/export.csv""#)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no CSV form: {list}"));
+    let form = &form[..form.find("</form>").unwrap()];
+    assert!(
+        form.contains(&format!(r#"name="map" value="{map}""#)),
+        "{form}"
+    );
+
     // Another user gets 404 for the game and none of its rows in their CSV.
     let bob = crate::serve::sign_up_with_token_as(&server.base, "bob").await;
     let theirs = get(
