@@ -231,4 +231,38 @@ pub trait Domain: Send + Sync {
     fn unreadable_code(&self) -> &'static str {
         UNREADABLE_CODE
     }
+
+    /// The other program's format [`Domain::exchange_document`] writes, if
+    /// any (None by default): pages offer the download when there is one.
+    fn exchange_format(&self) -> Option<crate::ExchangeFormat> {
+        None
+    }
+
+    /// A stored report as the [`Domain::exchange_format`] document (Rocket
+    /// League: ballchasing.com's replay JSON); None when there is no format.
+    fn exchange_document(
+        &self,
+        report: &serde_json::Value,
+    ) -> Result<Option<serde_json::Value>, ReportError> {
+        let _ = report;
+        Ok(None)
+    }
+
+    /// The header of the domain's table export, one CSV over many
+    /// recordings (a filtered list); empty, the default, when it has none.
+    fn table_columns(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// The table export's rows for one stored report, each as long as
+    /// [`Domain::table_columns`]; `file` names the recording (its uploaded
+    /// file name).
+    fn table_rows(
+        &self,
+        file: &str,
+        report: &serde_json::Value,
+    ) -> Result<Vec<Vec<String>>, ReportError> {
+        let _ = (file, report);
+        Ok(Vec::new())
+    }
 }

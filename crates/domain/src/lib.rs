@@ -16,6 +16,7 @@ mod analysis;
 mod clock;
 mod coach;
 mod domain;
+mod export;
 mod keys;
 mod page;
 mod registry;
@@ -34,6 +35,7 @@ pub use domain::{
     AnalysisError, AnalysisInput, CoachProfile, DeclaredLength, Domain, InputMode, Limits,
     MetricDefinition, RECOGNITION_HEAD_BYTES, Recognition, ReportError, UNREADABLE_CODE,
 };
+pub use export::ExchangeFormat;
 pub use keys::{Kind, KindError, is_metric_key, is_name_key};
 pub use page::{
     Bar, Cell, Chart, Column, DEFAULT_TAB, Fact, Grid, GridColumn, GridRow, Lane, Mark, MarkSize,

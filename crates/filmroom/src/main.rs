@@ -3,11 +3,13 @@
 //! subcommand), [`inputs`] (finding and reading files) and [`render`]
 //! (turning analyses into text). The analysis itself is `filmroom-replay`.
 
+mod ballchasing;
 mod commands;
 mod domains;
 mod inputs;
 mod render;
 mod speech;
+mod watch;
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -52,6 +54,84 @@ enum Command {
     /// or with --all every analysed recording. Running workers take them
     /// after any waiting upload.
     Reanalyze(ReanalyzeArgs),
+    /// Watch a folder and upload each new replay to a filmroom server once
+    /// the game has finished writing it (its size stable and as long as its
+    /// header declares). Remembers what it sent (by content) in a state file,
+    /// so a restart sends nothing twice; retries while the server is down.
+    Watch(WatchArgs),
+    /// Import replays from ballchasing.com with your own API key, by replay
+    /// id, by group (with its child groups) or by uploader, into a filmroom
+    /// server through its upload API. Exit code 1 when any replay was
+    /// missing or refused.
+    ImportBallchasing(ImportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).multiple(true).args(["replay", "group", "uploader"])))]
+pub struct ImportArgs {
+    /// A replay id (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub replay: Vec<String>,
+    /// A group id: its replays and those of its child groups, recursively.
+    #[arg(long, value_name = "ID")]
+    pub group: Option<String>,
+    /// An uploader's Steam id (or `me`, the key's owner): every replay they uploaded.
+    #[arg(long, value_name = "STEAM_ID")]
+    pub uploader: Option<String>,
+    /// Your ballchasing.com API key (or the BALLCHASING_API_KEY variable).
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+    /// The filmroom server's address.
+    #[arg(long, value_name = "URL")]
+    pub server: String,
+    /// A filmroom API token from the account page (or FILMROOM_TOKEN).
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// ballchasing.com's API.
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://ballchasing.com/api"
+    )]
+    pub api_base: String,
+    /// The least time between two calls to ballchasing.com, in ms: 500 keeps
+    /// to the free tier's 2 calls a second; patrons may lower it.
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub min_interval_ms: u64,
+    /// The first wait after a failed upload to filmroom, in ms (doubled each retry).
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub backoff_ms: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WatchArgs {
+    /// The folder the game saves replays in (searched four levels deep).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The server's address, e.g. https://filmroom.example.com.
+    #[arg(long, value_name = "URL")]
+    pub server: String,
+    /// An API token from the account page (or the FILMROOM_TOKEN variable).
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Where to remember what was sent (default: DIR/.filmroom-watch.json).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Leave the files already in DIR alone; send only new or changed ones.
+    #[arg(long)]
+    pub skip_existing: bool,
+    /// How long a file must stay unchanged before it is sent, in ms.
+    #[arg(long, value_name = "MS", default_value_t = 3000)]
+    pub stable_ms: u64,
+    /// How often the folder is looked at, in ms.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub poll_ms: u64,
+    /// The first wait after a failed upload, in ms; doubled each retry, to 5 minutes.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub backoff_ms: u64,
+    /// File extensions to send (repeatable).
+    #[arg(long, value_name = "EXT", default_values_t = ["replay".to_owned()])]
+    pub ext: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -158,6 +238,8 @@ fn main() -> ExitCode {
         Command::Worker(args) => commands::worker::run(&args),
         Command::User(args) => commands::user::run(&args),
         Command::Reanalyze(args) => commands::reanalyze::run(&args),
+        Command::Watch(args) => commands::watch::run(&args),
+        Command::ImportBallchasing(args) => commands::import::run(&args),
     };
     match result {
         Ok(code) => code,

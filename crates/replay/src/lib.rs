@@ -13,6 +13,7 @@ pub mod framing;
 pub mod header;
 pub mod report;
 pub mod stats;
+pub mod table;
 
 mod actor_map;
 mod analyze;

@@ -77,6 +77,8 @@ use crate::{accounts, coach, operations};
         coach::api::usage_history,
         accounts::identities::get,
         accounts::identities::put,
+        recordings::exports::document,
+        recordings::exports::games_csv,
     ),
     // Event schemas are named by `item_schema`, which does not collect them.
     components(schemas(JobEvent, ChatStreamEvent)),

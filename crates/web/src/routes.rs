@@ -81,6 +81,8 @@ pub enum RouteId {
     ApiIdentities,
     ApiSetIdentities,
     SetIdentityForm,
+    ApiRecordingExport,
+    ApiGamesCsv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,6 +154,13 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/recordings/{id}/report",
         SignedIn,
     ),
+    r(
+        R::ApiRecordingExport,
+        Get,
+        "/api/v1/recordings/{id}/export",
+        SignedIn,
+    ),
+    r(R::ApiGamesCsv, Get, "/api/v1/games/export.csv", SignedIn),
     r(R::ApiUploadReplays, Post, "/api/v1/replays", SignedIn),
     r(R::ApiUploadRecordings, Post, "/api/v1/recordings", SignedIn),
     r(R::ApiUploads, Get, "/api/v1/uploads", SignedIn),
@@ -245,6 +254,8 @@ fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
         R::RevokeTokenForm => post(accounts::pages::revoke_token),
         R::GamesPage => get(recordings::pages::games_page),
         R::GamePage => get(recordings::pages::game_page),
+        R::ApiRecordingExport => get(recordings::exports::document),
+        R::ApiGamesCsv => get(recordings::exports::games_csv),
         R::UploadsPage => get(recordings::pages::uploads_page),
         R::ApiMe => get(accounts::api::me),
         R::ApiGames => get(recordings::api::games),

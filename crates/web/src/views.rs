@@ -223,6 +223,8 @@ pub struct GamePage {
     pub tabs: Vec<Tab>,
     pub notice: Option<String>,
     pub sections: Vec<Section>,
+    /// The domain's exchange format, once analysed: a download link.
+    pub export: Option<&'static str>,
 }
 
 pub struct Bar {

@@ -1,10 +1,12 @@
 //! One module per subcommand. Each exposes `run(&Args) -> anyhow::Result<ExitCode>`.
 
 pub mod analyze;
+pub mod import;
 pub mod inspect;
 pub mod reanalyze;
 pub mod serve;
 pub mod user;
+pub mod watch;
 pub mod worker;
 
 /// Whether the reader of our stdout went away (`filmroom ... | head`): that is

@@ -5,12 +5,15 @@
 
 mod analyze_formats;
 mod analyze_inputs;
+mod ballchasing;
+mod exports;
 mod failures;
 mod inspect;
 mod scale_out;
 mod serve;
 mod talk;
 mod upgrade;
+mod watch;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

@@ -83,12 +83,17 @@ pub async fn form_csrf(client: &reqwest::Client, url: &str) -> String {
 
 /// Signs up through the forms and returns an API token for the account.
 pub async fn sign_up_with_token(base: &str) -> String {
+    sign_up_with_token_as(base, "alice").await
+}
+
+/// Signs `username` up and returns an API token for the account.
+pub async fn sign_up_with_token_as(base: &str, username: &str) -> String {
     let client = browser();
     let csrf = form_csrf(&client, &format!("{base}/signup")).await;
     let r = client
         .post(format!("{base}/signup"))
         .form(&[
-            ("username", "alice"),
+            ("username", username),
             ("password", "correct horse battery"),
             ("csrf", &csrf),
         ])

@@ -200,6 +200,44 @@ impl Domain for RocketLeague {
     fn unreadable_code(&self) -> &'static str {
         UNREADABLE_CODE
     }
+
+    fn exchange_format(&self) -> Option<filmroom_domain::ExchangeFormat> {
+        Some(filmroom_domain::ExchangeFormat {
+            name: "ballchasing",
+            label: "ballchasing.com JSON",
+        })
+    }
+
+    /// ballchasing.com's `GET /api/replays/{id}` document, the one
+    /// `filmroom analyze --format ballchasing` prints and the accuracy test
+    /// compares.
+    fn exchange_document(
+        &self,
+        report: &serde_json::Value,
+    ) -> Result<Option<serde_json::Value>, ReportError> {
+        Ok(Some(crate::ballchasing::to_json(&stored_report(report)?)))
+    }
+
+    /// The players table of `filmroom analyze --format csv`.
+    fn table_columns(&self) -> Vec<String> {
+        crate::table::columns()
+    }
+
+    fn table_rows(
+        &self,
+        file: &str,
+        report: &serde_json::Value,
+    ) -> Result<Vec<Vec<String>>, ReportError> {
+        Ok(crate::table::rows(file, &stored_report(report)?))
+    }
+}
+
+/// The engine's report back from its stored JSON.
+fn stored_report(report: &serde_json::Value) -> Result<crate::Analysis, ReportError> {
+    use serde::Deserialize;
+    crate::Analysis::deserialize(report).map_err(|e| ReportError {
+        reason: format!("not a Rocket League report: {e}"),
+    })
 }
 
 #[cfg(test)]

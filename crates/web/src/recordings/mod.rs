@@ -4,6 +4,7 @@
 //! list pages ([`pages`]) call the same [`service`].
 
 pub mod api;
+pub mod exports;
 pub(crate) mod pages;
 mod recognize;
 pub mod service;

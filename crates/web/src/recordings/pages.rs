@@ -294,6 +294,11 @@ fn recording_page(
         tabs: rendered.tabs,
         notice,
         sections: rendered.sections,
+        export: laid_out
+            .as_ref()
+            .and(domain)
+            .and_then(|d| d.exchange_format())
+            .map(|f| f.label),
     };
     Ok(html(&page)?.into_response())
 }

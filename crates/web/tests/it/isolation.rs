@@ -63,6 +63,10 @@ async fn probe(app: &TestApp, bob: &User, id: RouteId, s: &Secrets) -> (reqwest:
         RouteId::GamePage => (get(format!("/games/{}", s.game_id)), NotFound),
         RouteId::ApiGame => (get(format!("/api/v1/games/{}", s.game_id)), NotFound),
         RouteId::ApiRecording => (get(format!("/api/v1/recordings/{}", s.game_id)), NotFound),
+        RouteId::ApiRecordingExport => (
+            get(format!("/api/v1/recordings/{}/export", s.game_id)),
+            NotFound,
+        ),
         RouteId::ApiRecordingReport => (
             get(format!("/api/v1/recordings/{}/report", s.game_id)),
             NotFound,
@@ -138,6 +142,7 @@ async fn probe(app: &TestApp, bob: &User, id: RouteId, s: &Secrets) -> (reqwest:
         | RouteId::ApiMe
         | RouteId::ApiIdentities
         | RouteId::ApiGames
+        | RouteId::ApiGamesCsv
         | RouteId::ApiRecordings
         | RouteId::ApiUploads
         | RouteId::ApiTokens
