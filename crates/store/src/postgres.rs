@@ -111,6 +111,15 @@ fn redact_error(error: &sqlx::Error) -> String {
     }
 }
 
+/// A read-only transaction whose statements all see one snapshot.
+async fn read_snapshot(pool: &PgPool) -> Result<Transaction<'static, Postgres>, StoreError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
 /// Takes a transaction-scoped advisory lock on `scope:key`: transactions
 /// deciding the same thing (the first user, a node's name, one user's rate
 /// window) run one after another, where no row exists yet to lock.
@@ -303,9 +312,10 @@ impl Store for PgStore {
         owner: UserId,
         id: RecordingId,
     ) -> Result<Option<StoredAnalysis>, StoreError> {
-        // One read transaction: the rows of one analysis, never half of a
-        // re-analysis that commits in between.
-        let mut tx = self.pool.begin().await?;
+        // One snapshot (READ COMMITTED would take one per statement): the
+        // rows of one analysis, never half of a re-analysis that commits in
+        // between.
+        let mut tx = read_snapshot(&self.pool).await?;
         let loaded = neutral::load_for_owner(&mut tx, &owner.to_string(), &id.to_string()).await;
         tx.rollback().await?;
         loaded

@@ -259,8 +259,8 @@ pub(super) async fn messages(
     owner: UserId,
     conversation: ConversationId,
 ) -> Result<Vec<StoredMessage>, StoreError> {
-    // One read transaction: the messages and their citations from one snapshot.
-    let mut tx = pool.begin().await?;
+    // One snapshot: the messages and their citations as of one moment.
+    let mut tx = super::read_snapshot(pool).await?;
     let owned: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM conversations WHERE id = $1 AND owner_id = $2)",
     )
@@ -345,7 +345,8 @@ pub(super) async fn messages_page(
     before: Option<MessageId>,
     limit: u32,
 ) -> Result<MessagePage, StoreError> {
-    let mut tx = pool.begin().await?;
+    // One snapshot, as for `messages`.
+    let mut tx = super::read_snapshot(pool).await?;
     let owned: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM conversations WHERE id = $1 AND owner_id = $2)",
     )

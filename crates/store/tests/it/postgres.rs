@@ -292,3 +292,36 @@ async fn job_changes_made_by_one_process_signal_the_other() {
     next_signal(&mut signals, "the second claim").await;
     assert_eq!(b.job_counts().await.unwrap().running, 1);
 }
+
+#[tokio::test]
+async fn a_forged_cursor_whose_key_does_not_fit_its_sort_is_refused_not_a_database_error() {
+    use filmroom_store::{CursorKey, RecordingCursor, RecordingId, RecordingOrder, RecordingQuery};
+    let store = connect(&database_url().await).await.unwrap();
+    let alice = store
+        .create_user(&Username::parse("alice").unwrap(), "h", at(0))
+        .await
+        .unwrap();
+    // PostgreSQL compares typed values: a text key against a date sort would
+    // be an SQL error, so the store checks the key's type first.
+    for (sort, key) in [
+        (RecordingOrder::OccurredAt, CursorKey::Text("x".to_owned())),
+        (RecordingOrder::Title, CursorKey::Int(5)),
+        (RecordingOrder::Duration, CursorKey::Blob(vec![1])),
+        (RecordingOrder::UploadedAt, CursorKey::Real(1.5)),
+    ] {
+        let query = RecordingQuery {
+            sort,
+            cursor: Some(RecordingCursor {
+                sort,
+                descending: true,
+                key,
+                id: RecordingId::new_random(),
+            }),
+            ..RecordingQuery::default()
+        };
+        assert!(matches!(
+            store.list_recordings_page(alice.id, &query).await,
+            Err(StoreError::InvalidCursor)
+        ));
+    }
+}
