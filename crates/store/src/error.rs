@@ -42,6 +42,10 @@ pub enum StoreError {
     /// The URL names a backend this build does not implement yet.
     #[error("the {scheme:?} database backend is not supported yet (use sqlite://PATH)")]
     UnsupportedBackend { scheme: String },
+    /// The database server could not be reached or refused the connection;
+    /// the message names the URL with its password hidden.
+    #[error("{0}")]
+    Unavailable(String),
     /// Bringing the schema up to date failed.
     #[error("failed to migrate the database schema")]
     Migration(#[source] sqlx::migrate::MigrateError),

@@ -34,7 +34,7 @@ use crate::model::{
 use crate::store::Store;
 use crate::types::{
     ApiTokenId, BudgetReservationId, ConversationId, JobId, JobState, MessageId, NoteAuthor,
-    NoteId, RecordingId, RecordingKind, Sha256Hex, UserId, Username,
+    NoteId, RecordingId, Sha256Hex, UserId, Username,
 };
 
 mod coach;
@@ -207,41 +207,11 @@ impl SqliteStore {
     }
 }
 
-// ---- conversions ----
+// ---- conversions (shared with PostgreSQL in `crate::rows`) ----
 
-fn ts(t: OffsetDateTime) -> i64 {
-    t.unix_timestamp()
-}
-
-fn from_ts(secs: i64) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::from_unix_timestamp(secs)
-        .map_err(|e| StoreError::Corrupt(format!("timestamp {secs}: {e}")))
-}
-
-fn from_opt_ts(secs: Option<i64>) -> Result<Option<OffsetDateTime>, StoreError> {
-    secs.map(from_ts).transpose()
-}
-
-fn secs(d: Duration) -> i64 {
-    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
-}
-
-fn to_i64(value: u64, what: &str) -> Result<i64, StoreError> {
-    i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{what} {value} is too large")))
-}
-
-fn to_u64(value: i64, what: &str) -> Result<u64, StoreError> {
-    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{what} {value} is negative")))
-}
-
-fn to_u32(value: i64, what: &str) -> Result<u32, StoreError> {
-    u32::try_from(value).map_err(|_| StoreError::Corrupt(format!("{what} {value} is out of range")))
-}
-
-fn parse_id<T: FromStr>(s: &str, what: &str) -> Result<T, StoreError> {
-    s.parse()
-        .map_err(|_| StoreError::Corrupt(format!("{what} {s:?} is not a valid id")))
-}
+use crate::rows::{
+    from_opt_ts, from_ts, parse_id, parse_kind, parse_sha, secs, to_i64, to_u32, to_u64, ts,
+};
 
 fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
@@ -303,14 +273,6 @@ fn job_from_row(row: &SqliteRow) -> Result<Job, StoreError> {
         updated_at: from_ts(row.try_get("job_updated_at")?)?,
         finished_at: from_opt_ts(row.try_get("job_finished_at")?)?,
     })
-}
-
-fn parse_sha(s: &str) -> Result<Sha256Hex, StoreError> {
-    Sha256Hex::parse(s).map_err(|_| StoreError::Corrupt(format!("sha256 {s:?}")))
-}
-
-fn parse_kind(s: &str) -> Result<RecordingKind, StoreError> {
-    RecordingKind::parse(s).map_err(|_| StoreError::Corrupt(format!("recording kind {s:?}")))
 }
 
 /// A value bound to a `?` of a dynamically built query.

@@ -571,4 +571,19 @@ pub trait Store: Send + Sync + 'static {
     /// How many stored reports this store has handed out since it opened
     /// ([`Store::analysis_for_owner`]): what shows that the coach parses none.
     fn reports_read(&self) -> u64;
+
+    /// A signal each time a job's state changes in any process on this
+    /// database, once the change is committed (a few changes may come as
+    /// one, and a signal may come with no change: readers re-read the jobs).
+    /// `None` when the backend has none: SQLite's processes share one file
+    /// on one machine, and each process's job feed hears its own workers
+    /// in-process and polls for the others'. PostgreSQL signals through
+    /// LISTEN/NOTIFY, so a page served by one process sees a job finished by
+    /// another at once.
+    async fn job_signals(&self) -> Result<Option<JobSignals>, StoreError> {
+        Ok(None)
+    }
 }
+
+/// See [`Store::job_signals`]: ends only when the store is dropped.
+pub type JobSignals = futures_util::stream::BoxStream<'static, ()>;

@@ -6,10 +6,16 @@
 //! ports with a temporary data directory and one identity, and
 //! [`SeaweedFs::bucket`] makes a fresh bucket for each test.
 //!
+//! [`postgres`] starts a PostgreSQL server (initdb in a temporary directory)
+//! and [`Postgres::database`] makes a fresh database for each test.
+//!
 //! [`speech`] makes real speech with espeak-ng and sox for the talk tests.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod postgres;
 pub mod speech;
+
+pub use postgres::{Postgres, postgres};
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

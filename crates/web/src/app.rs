@@ -129,7 +129,8 @@ impl App {
             store.clone(),
             config.limits.max_event_streams_per_user,
             // Workers in this process say when a job changes; jobs run by
-            // other processes are only seen by polling.
+            // other processes are seen by polling, or at once where the
+            // store signals them (`Store::job_signals`).
             if config.jobs.workers > 0 {
                 Duration::from_secs(5)
             } else {
@@ -259,6 +260,12 @@ impl App {
         ));
         let rules = ConnectionRules::from_config(&state.config.server)?;
         let feed = tokio::spawn(state.job_feed.clone().run(state.shutdown.clone()));
+        // Other processes' job changes, where the store can tell (PostgreSQL).
+        let signals = tokio::spawn(crate::events::forward_job_signals(
+            state.store.clone(),
+            state.job_feed.changed_handle(),
+            state.shutdown.clone(),
+        ));
         let stop = state.shutdown.clone();
         let metrics = state.metrics.clone();
         let router = crate::routes::router_with_extra(state, extra_routes);
@@ -278,6 +285,9 @@ impl App {
         }
         if let Err(error) = feed.await {
             tracing::error!(error = %error, "job event feed panicked");
+        }
+        if let Err(error) = signals.await {
+            tracing::error!(error = %error, "job signal listener panicked");
         }
         // Last: it leaves the registry once the workers have handed back their jobs.
         if let Err(error) = registry.await {

@@ -1,6 +1,7 @@
 //! The job-event feed behind `/api/v1/events`: one task reads job states from
 //! the store when something changed (workers in this process and uploads say
-//! so; a slow poll catches jobs run by other processes), once per watching
+//! so; other processes' jobs through the store's job signals on PostgreSQL,
+//! else a slow poll catches them), once per watching
 //! user however many streams they hold, and broadcasts the changes. Each
 //! stream filters the broadcast by its user. Also owns the per-user cap on
 //! open streams.
@@ -13,7 +14,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use axum::response::sse::Event;
 use filmroom_store::{Store, UserId};
-use futures_util::{Stream, stream};
+use futures_util::{Stream, StreamExt, stream};
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::{Notify, watch};
 
@@ -43,6 +44,33 @@ pub struct JobFeed {
     streams: Mutex<HashMap<UserId, usize>>,
     max_streams_per_user: usize,
     poll_every: Duration,
+}
+
+/// Wakes the feed (through `changed`) on each of the store's job signals,
+/// which carry other processes' job changes (`Store::job_signals`), until
+/// `stop`. Returns at once for a store without them: the feed polls.
+pub async fn forward_job_signals(
+    store: Arc<dyn Store>,
+    changed: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut signals = match store.job_signals().await {
+        Ok(Some(signals)) => signals,
+        Ok(None) => return,
+        Err(error) => {
+            tracing::warn!(error = %error, "job feed: cannot hear other processes' job changes; polling only");
+            return;
+        }
+    };
+    loop {
+        tokio::select! {
+            _ = stop.wait_for(|stop| *stop) => return,
+            signal = signals.next() => match signal {
+                Some(()) => changed.notify_one(),
+                None => return,
+            },
+        }
+    }
 }
 
 impl JobFeed {

@@ -237,9 +237,8 @@ pub(super) async fn moments(
 /// "demolished": the words in order, each the start of a word, ignoring case
 /// and diacritics. `None` when the text has no word.
 pub(crate) fn fts_query(text: &str) -> Option<String> {
-    let terms: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
+    let terms: Vec<String> = crate::rows::search_words(text)
+        .into_iter()
         .map(|word| format!("\"{word}\"*"))
         .collect();
     (!terms.is_empty()).then(|| terms.join(" + "))

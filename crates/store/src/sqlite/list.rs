@@ -18,9 +18,10 @@ use filmroom_domain::Degraded;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool, TypeInfo, ValueRef};
 
-use super::{Bind, bind_all, from_opt_ts, from_ts, parse_id, to_u64, ts};
+use super::{Bind, bind_all, from_opt_ts, from_ts, parse_id, to_u64};
 use crate::cursor::{CursorKey, RecordingCursor};
 use crate::error::StoreError;
+use crate::list_filter::Filters;
 use crate::model::{
     GAMES_MAP_FACET, GAMES_PLAYLIST_FACET, GAMES_SCORE_FALLBACK_METRIC, GAMES_SCORE_METRIC,
     GAMES_TEAM_SIZE_FACET, OwnerOutcome, RecordingFacets, RecordingFilter, RecordingListItem,
@@ -81,47 +82,7 @@ impl Source {
     }
 }
 
-/// What both lists filter on, over `recording_owners o`.
-struct Filters {
-    kind: Option<String>,
-    facets: Vec<(String, String)>,
-    outcome: Option<OwnerOutcome>,
-    from: Option<i64>,
-    to: Option<i64>,
-}
-
 impl Filters {
-    fn of_query(query: &RecordingQuery) -> Self {
-        Self {
-            kind: query.kind.clone(),
-            facets: query.facets.clone(),
-            outcome: query.outcome,
-            from: query.occurred_from.map(ts),
-            to: query.occurred_to.map(ts),
-        }
-    }
-
-    fn of_filter(filter: &RecordingFilter) -> Self {
-        let facets = [
-            (GAMES_MAP_FACET, filter.map.clone()),
-            (GAMES_PLAYLIST_FACET, filter.match_type.clone()),
-            (
-                GAMES_TEAM_SIZE_FACET,
-                filter.team_size.map(|n| n.to_string()),
-            ),
-        ]
-        .into_iter()
-        .filter_map(|(facet, value)| value.map(|v| (facet.to_owned(), v)))
-        .collect();
-        Self {
-            kind: None,
-            facets,
-            outcome: filter.result,
-            from: filter.played_from.map(ts),
-            to: filter.played_to.map(ts),
-        }
-    }
-
     /// The WHERE clause over `o` and its binds, the user first. For a walk
     /// in a sort's index (`walk`), the filtered columns are written `+o.x`:
     /// SQLite then cannot pick their own indexes (a range, then a sort of

@@ -6,8 +6,7 @@
 use std::collections::BTreeMap;
 
 use filmroom_domain::{
-    Analysis, Degraded, Event, Facts, Metric, Outcome, Participant, Passage, Side, Span, Subject,
-    Unit,
+    Analysis, Degraded, Event, Facts, Metric, Outcome, Participant, Passage, Side, Span,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteExecutor, Transaction};
@@ -16,35 +15,11 @@ use time::OffsetDateTime;
 use super::{from_opt_ts, to_i64, ts};
 use crate::error::StoreError;
 use crate::model::{IdentityLink, MetricPoint, OwnerOutcome, StoredAnalysis};
+use crate::rows::{subject_columns, subject_from, unit_from};
 
 /// Rows in one multi-row INSERT: 100 rows of at most 11 columns stay far
 /// below SQLite's limit of bound variables per statement.
 const ROWS_PER_INSERT: usize = 100;
-
-/// The `subject_kind` and `subject` columns of a subject.
-fn subject_columns(subject: &Subject) -> (&'static str, &str) {
-    match subject {
-        Subject::Recording => ("recording", ""),
-        Subject::Side(side) => ("side", side),
-        Subject::Participant(key) => ("participant", key),
-    }
-}
-
-fn subject_from(kind: &str, subject: String) -> Result<Subject, StoreError> {
-    match kind {
-        "recording" => Ok(Subject::Recording),
-        "side" => Ok(Subject::Side(subject)),
-        "participant" => Ok(Subject::Participant(subject)),
-        other => Err(StoreError::Corrupt(format!("subject kind {other:?}"))),
-    }
-}
-
-fn unit_from(name: &str) -> Result<Unit, StoreError> {
-    Unit::ALL
-        .into_iter()
-        .find(|u| u.as_str() == name)
-        .ok_or_else(|| StoreError::Corrupt(format!("metric unit {name:?}")))
-}
 
 fn position(index: usize) -> Result<i64, StoreError> {
     to_i64(index as u64, "position")

@@ -5,5 +5,6 @@
 mod conformance;
 mod object_conformance;
 mod objects;
+mod postgres;
 mod s3;
 mod sqlite;

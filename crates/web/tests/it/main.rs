@@ -16,6 +16,7 @@ mod identity;
 mod isolation;
 mod layers;
 mod operations;
+mod postgres;
 mod recordings;
 mod scale_out;
 mod second_domain;
