@@ -22,7 +22,7 @@ pub mod transcript;
 pub mod voice;
 pub mod words;
 
-pub use domain::{KIND, MAX_BYTES, Talk, TalkConfig, coach_digest, coach_profile};
+pub use domain::{KIND, MAX_BYTES, TRANSCRIPT, Talk, TalkConfig, coach_digest, coach_profile};
 pub use words::{TimedWord, TranscribeError, Transcriber};
 
 /// The analysis revision: bumped whenever what the analysis produces
