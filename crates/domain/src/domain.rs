@@ -281,6 +281,15 @@ pub trait Domain: Send + Sync {
         Ok(())
     }
 
+    /// The recording's length in seconds, read from the received file at
+    /// upload (a container's header, or counting its audio), so per-day
+    /// minute limits can count it before it is analysed. `None` when the
+    /// kind has no length or the file does not say. By default `None`.
+    fn declared_seconds(&self, file: &Path) -> Option<f64> {
+        let _ = file;
+        None
+    }
+
     /// The error code (`[a-z0-9_]+`) an upload of this kind that cannot be
     /// read is refused with; clients match on it.
     fn unreadable_code(&self) -> &'static str {

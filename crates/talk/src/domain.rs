@@ -461,6 +461,10 @@ impl Domain for Talk {
     fn unreadable_code(&self) -> &'static str {
         UNREADABLE_CODE
     }
+
+    fn declared_seconds(&self, file: &Path) -> Option<f64> {
+        crate::length::media_seconds(file, &self.config.decode)
+    }
 }
 
 #[cfg(test)]

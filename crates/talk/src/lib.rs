@@ -12,6 +12,7 @@
 pub mod decode;
 pub mod definitions;
 mod domain;
+pub mod length;
 pub mod media;
 pub mod neutral;
 pub mod page;
