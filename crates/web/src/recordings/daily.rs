@@ -18,8 +18,10 @@ pub const CODE: &str = "daily_limit_reached";
 fn day_of(now: OffsetDateTime) -> (OffsetDateTime, u64) {
     let now = now.to_offset(time::UtcOffset::UTC);
     let start = now.replace_time(Time::MIDNIGHT);
-    let left = (start + Duration::days(1) - now).whole_seconds();
-    (start, u64::try_from(left.max(1)).unwrap_or(1))
+    let left = start + Duration::days(1) - now;
+    // Rounded up: a client that waits exactly this long is in the next day.
+    let seconds = left.whole_seconds() + i64::from(left.subsec_nanoseconds() > 0);
+    (start, u64::try_from(seconds.max(1)).unwrap_or(1))
 }
 
 /// Refuses a recording of `kind` (`length_s` long, when known) that would
@@ -92,5 +94,10 @@ mod tests {
             start.unix_timestamp() + 86_400,
             now.unix_timestamp() + left as i64
         );
+        // Half a second before midnight, waiting the answer lands past it.
+        let late = start + Duration::days(1) - Duration::milliseconds(500);
+        let (_, left) = day_of(late);
+        assert_eq!(left, 1);
+        assert!(day_of(late + Duration::seconds(1)).0 > start);
     }
 }

@@ -27,7 +27,7 @@ async fn app_with(limits: KindLimits) -> TestApp {
     spawn_app_built(adjust, true, axum::Router::new(), domains).await
 }
 
-/// `seconds` of audio as WAV bytes (sox), distinct per length.
+/// `seconds` of audio as WAV bytes (sox dithers, so each call's bytes differ).
 fn audio(dir: &std::path::Path, seconds: f64) -> Vec<u8> {
     std::fs::read(speech::silent_wav(dir, seconds)).unwrap()
 }
@@ -73,12 +73,13 @@ async fn the_upload_past_a_plans_daily_count_gets_429_and_stores_nothing_while_r
     })
     .await;
     let alice = app.sign_up("alice", crate::PASSWORD).await;
-    for seconds in [1.0, 2.0] {
-        let (status, _, body) = upload(&app, &alice, "a.wav", audio(dir.path(), seconds)).await;
+    let first = audio(dir.path(), 1.0);
+    for bytes in [first.clone(), audio(dir.path(), 2.0)] {
+        let (status, _, body) = upload(&app, &alice, "a.wav", bytes).await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     // Sending a stored one again is not a new upload.
-    let (status, _, body) = upload(&app, &alice, "again.wav", audio(dir.path(), 1.0)).await;
+    let (status, _, body) = upload(&app, &alice, "again.wav", first).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let objects = app.object_files();
 
