@@ -75,6 +75,33 @@ pub enum AnalysisInput<'a> {
     Path(&'a Path),
 }
 
+/// A kind of file a domain accepts beside a recording (a talk's transcript),
+/// uploaded in the same batch under the recording's name with its own
+/// extension (see docs/domain.md for the pairing rule).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Companion {
+    /// The file name extension, without the dot, lower case (`vtt`).
+    pub extension: &'static str,
+    /// What the file is for (`[a-z_]+`, `transcript`): a recording keeps at
+    /// most one companion per purpose, and the analysis finds it by it.
+    pub purpose: &'static str,
+    /// Larger companion files are refused at upload.
+    pub max_bytes: u64,
+}
+
+/// A companion file handed to [`Domain::analyze_with`]: the file's whole
+/// bytes (companions are small), already passed by
+/// [`Domain::check_companion`] at upload.
+#[derive(Debug, Clone, Copy)]
+pub struct CompanionFile<'a> {
+    /// The extension it was uploaded with (`vtt`).
+    pub extension: &'a str,
+    /// Its [`Companion::purpose`].
+    pub purpose: &'a str,
+    /// Its bytes.
+    pub bytes: &'a [u8],
+}
+
 /// Why a recording could not be analysed at all. (A recording that can be
 /// read in part is analysed with [`Analysis::degraded`] set instead.)
 #[derive(Debug, thiserror::Error)]
@@ -167,6 +194,21 @@ pub trait Domain: Send + Sync {
         &[]
     }
 
+    /// The files it accepts beside a recording, such as a transcript. By
+    /// default none: a companion sent with one of its recordings is refused.
+    fn companions(&self) -> &[Companion] {
+        &[]
+    }
+
+    /// Whether a companion file (of one of [`Domain::companions`]) can be
+    /// read, so a malformed one is refused at upload with its recording
+    /// rather than failing the analysis. Cheap and pure. By default nothing
+    /// is checked.
+    fn check_companion(&self, companion: CompanionFile<'_>) -> Result<(), AnalysisError> {
+        let _ = companion;
+        Ok(())
+    }
+
     /// Its size and time limits and how it wants its input.
     fn limits(&self) -> Limits;
 
@@ -177,6 +219,19 @@ pub trait Domain: Send + Sync {
     /// Analyses one recording. Never panics on hostile input; the result
     /// should pass [`Analysis::validate`].
     fn analyze(&self, input: AnalysisInput<'_>) -> Result<Analysis, AnalysisError>;
+
+    /// Analyses one recording with the companion files stored with it
+    /// (empty when there are none). By default the companions are ignored
+    /// and [`Domain::analyze`] runs; a domain that declares companions reads
+    /// them here.
+    fn analyze_with(
+        &self,
+        input: AnalysisInput<'_>,
+        companions: &[CompanionFile<'_>],
+    ) -> Result<Analysis, AnalysisError> {
+        let _ = companions;
+        self.analyze(input)
+    }
 
     /// Every metric key the domain produces, with its meaning.
     fn metric_definitions(&self) -> Vec<MetricDefinition>;
@@ -224,6 +279,15 @@ pub trait Domain: Send + Sync {
     fn check_head(&self, prefix: &[u8]) -> Result<(), AnalysisError> {
         let _ = prefix;
         Ok(())
+    }
+
+    /// The recording's length in seconds, read from the received file at
+    /// upload (a container's header, or counting its audio), so per-day
+    /// minute limits can count it before it is analysed. `None` when the
+    /// kind has no length or the file does not say. By default `None`.
+    fn declared_seconds(&self, file: &Path) -> Option<f64> {
+        let _ = file;
+        None
     }
 
     /// The error code (`[a-z0-9_]+`) an upload of this kind that cannot be

@@ -32,8 +32,9 @@ pub use coach::{
     MetricGroup, MomentOwner, MomentRule, Noun, SearchHit, StatFamily, Tip,
 };
 pub use domain::{
-    AnalysisError, AnalysisInput, CoachProfile, DeclaredLength, Domain, InputMode, Limits,
-    MetricDefinition, RECOGNITION_HEAD_BYTES, Recognition, ReportError, UNREADABLE_CODE,
+    AnalysisError, AnalysisInput, CoachProfile, Companion, CompanionFile, DeclaredLength, Domain,
+    InputMode, Limits, MetricDefinition, RECOGNITION_HEAD_BYTES, Recognition, ReportError,
+    UNREADABLE_CODE,
 };
 pub use export::ExchangeFormat;
 pub use keys::{Kind, KindError, is_metric_key, is_name_key};

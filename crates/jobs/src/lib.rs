@@ -12,7 +12,9 @@
 //! kind, either a registered domain ([`Analyzers::from_registry`]: its
 //! `analyze` runs on the bytes or on a file path, as its
 //! [`Limits::input`](filmroom_domain::Limits) asks, within its size and time
-//! limits, and its neutral analysis is validated and stored) or a plain
+//! limits, with the companion files stored beside the recording (a talk's
+//! transcript) when the domain takes any, and its neutral analysis is
+//! validated and stored) or a plain
 //! function from bytes to [`AnalysisOutput`] ([`Analyzers::with`]). This
 //! crate knows no domain: the binary registers them. A job of a kind this
 //! process cannot analyse fails with that reason. Tests drive the queue
@@ -28,7 +30,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use filmroom_domain::{AnalysisInput, Domain, InputMode, Kind, Registry};
+use filmroom_domain::{AnalysisInput, CompanionFile, Domain, InputMode, Kind, Registry};
 use time::OffsetDateTime;
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -71,9 +73,17 @@ enum Input {
     Path(PathBuf, #[allow(dead_code)] Option<tempfile::TempPath>),
 }
 
+/// A companion file of the recording (a transcript), read whole: its
+/// domain caps its size at upload.
+struct Companion {
+    extension: String,
+    purpose: String,
+    bytes: Vec<u8>,
+}
+
 impl Run {
     /// Runs on a blocking thread.
-    fn analyze(&self, input: &Input) -> Result<AnalysisOutput, String> {
+    fn analyze(&self, input: &Input, companions: &[Companion]) -> Result<AnalysisOutput, String> {
         match (self, input) {
             (Run::Bytes(analyze), Input::Bytes(bytes)) => analyze(bytes),
             (Run::Bytes(_), Input::Path(..)) => {
@@ -84,7 +94,17 @@ impl Run {
                     Input::Bytes(bytes) => AnalysisInput::Bytes(bytes),
                     Input::Path(path, _) => AnalysisInput::Path(path),
                 };
-                let analysis = domain.analyze(input).map_err(|e| e.to_string())?;
+                let companions: Vec<CompanionFile<'_>> = companions
+                    .iter()
+                    .map(|c| CompanionFile {
+                        extension: &c.extension,
+                        purpose: &c.purpose,
+                        bytes: &c.bytes,
+                    })
+                    .collect();
+                let analysis = domain
+                    .analyze_with(input, &companions)
+                    .map_err(|e| e.to_string())?;
                 // The platform refuses to store an analysis that breaks the seam's rules.
                 analysis
                     .validate()
@@ -412,8 +432,13 @@ impl Worker {
             Err(message) => return self.fail(job, &message, clock()).await,
         };
 
+        let companions = match self.companions(&claimed, kind_analyzer).await {
+            Ok(companions) => companions,
+            Err(message) => return self.fail(job, &message, clock()).await,
+        };
+
         let run = kind_analyzer.run.clone();
-        let mut analysis = tokio::task::spawn_blocking(move || run.analyze(&input));
+        let mut analysis = tokio::task::spawn_blocking(move || run.analyze(&input, &companions));
         let timeout = tokio::time::sleep(job_timeout);
         tokio::pin!(timeout);
         let mut heartbeat = tokio::time::interval_at(
@@ -527,6 +552,63 @@ impl Worker {
             return Err(too_large(size));
         }
         Ok(Input::Bytes(bytes))
+    }
+
+    /// The companion files stored with the recording, for a domain that
+    /// takes any (read when the job runs, so a companion linked while the
+    /// job waited is used). A companion larger than its domain allows (a
+    /// limit lowered since its upload) fails the job rather than being read.
+    async fn companions(
+        &self,
+        claimed: &ClaimedJob,
+        analyzer: &KindAnalyzer,
+    ) -> Result<Vec<Companion>, String> {
+        let Run::Domain(domain) = &analyzer.run else {
+            return Ok(Vec::new());
+        };
+        if domain.companions().is_empty() {
+            return Ok(Vec::new());
+        }
+        let stored = self
+            .store
+            .recording_companions(claimed.job.recording_id)
+            .await
+            .map_err(|e| format!("reading the recording's companion files failed: {e}"))?;
+        let mut companions = Vec::with_capacity(stored.len());
+        for companion in stored {
+            let limit = domain
+                .companions()
+                .iter()
+                .find(|c| c.extension == companion.extension)
+                .map_or(0, |c| c.max_bytes);
+            if companion.size > limit {
+                return Err(format!(
+                    "the companion file {:?} is {} bytes, more than the {limit}-byte limit",
+                    companion.original_filename, companion.size
+                ));
+            }
+            let bytes = match self.objects.get(&companion.sha256).await {
+                Ok(Some(bytes)) => bytes,
+                Ok(None) => {
+                    return Err(format!(
+                        "the companion file {:?} is missing from object storage",
+                        companion.original_filename
+                    ));
+                }
+                Err(error) => {
+                    return Err(format!(
+                        "reading the companion file {:?} failed: {error}",
+                        companion.original_filename
+                    ));
+                }
+            };
+            companions.push(Companion {
+                extension: companion.extension,
+                purpose: companion.purpose,
+                bytes,
+            });
+        }
+        Ok(companions)
     }
 
     /// A remote object for a reader that wants a path: streamed into a

@@ -15,6 +15,7 @@
 //! `API.md` beside this crate's `Cargo.toml` summarises the public API.
 
 mod coach_model;
+mod companion_model;
 mod cursor;
 mod error;
 mod identity_model;
@@ -28,6 +29,7 @@ mod store;
 mod types;
 
 pub use coach_model::*;
+pub use companion_model::*;
 pub use cursor::{CursorKey, RecordingCursor};
 pub use error::StoreError;
 pub use identity_model::*;

@@ -9,6 +9,7 @@ use crate::coach_model::{
     CoachMetricGroup, CoachMetricQuery, CoachMoments, CoachRecording, CoachRecordingQuery,
     CoachSearchHit,
 };
+use crate::companion_model::{StoredCompanion, UploadExtras, UploadUse, UploadWithOutcome};
 use crate::error::StoreError;
 use crate::model::{
     AnalysisOutput, ApiToken, Backoff, BudgetReservation, BudgetSettlement, BudgetStatus,
@@ -142,6 +143,33 @@ pub trait Store: Send + Sync + 'static {
         now: OffsetDateTime,
         max_queue_depth: u64,
     ) -> Result<UploadOutcome, StoreError>;
+    /// [`Store::add_upload`] with what the upload brings besides the bytes,
+    /// in the same transaction: the recording's length (kept the first time
+    /// it is stored) and its companion files, one per purpose. A companion
+    /// replaces the recording's companion of the same purpose; when an
+    /// already stored recording gets a new or different companion, a
+    /// re-analysis is queued (unless a job is already waiting for it), so
+    /// the newest companion is what every owner's analysis uses.
+    async fn add_upload_with(
+        &self,
+        upload: &NewUpload,
+        extras: &UploadExtras,
+        now: OffsetDateTime,
+        max_queue_depth: u64,
+    ) -> Result<UploadWithOutcome, StoreError>;
+    /// The companion files stored with a recording (what its analysis reads).
+    async fn recording_companions(
+        &self,
+        recording: RecordingId,
+    ) -> Result<Vec<StoredCompanion>, StoreError>;
+    /// How many recordings of `kind` `owner` linked at or after `since`, and
+    /// their lengths added up (what per-day upload limits count).
+    async fn uploads_since(
+        &self,
+        owner: UserId,
+        kind: &str,
+        since: OffsetDateTime,
+    ) -> Result<UploadUse, StoreError>;
     /// The bytes of every recording `owner` uploaded, each counted once,
     /// whoever else also uploaded it (what a storage quota counts).
     async fn storage_used(&self, owner: UserId) -> Result<u64, StoreError>;

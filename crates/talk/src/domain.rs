@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use filmroom_domain::{
-    Analysis, AnalysisError, AnalysisInput, CoachDigestSpec, CoachProfile, CoachWords, Domain,
-    HeadlineStat, InputMode, Kind, Limits, MetricDefinition, MomentOwner, MomentRule, Noun, Page,
-    Recognition, ReportError, Section, StatFamily, Tip,
+    Analysis, AnalysisError, AnalysisInput, CoachDigestSpec, CoachProfile, CoachWords, Companion,
+    CompanionFile, Domain, HeadlineStat, InputMode, Kind, Limits, MetricDefinition, MomentOwner,
+    MomentRule, Noun, Page, Recognition, ReportError, Section, StatFamily, Tip,
 };
 
 use crate::decode::{DecodeError, DecodeOptions, decode_file};
@@ -23,6 +23,38 @@ pub const KIND: Kind = Kind::from_static("talk");
 
 /// The default largest talk file: 500 MB holds over an hour of phone video.
 pub const MAX_BYTES: u64 = 500 * 1000 * 1000;
+
+/// The purpose of a transcript beside the media.
+pub const TRANSCRIPT: &str = "transcript";
+
+/// The transcripts a talk takes beside its media: WebVTT and SubRip.
+const COMPANIONS: [Companion; 2] = [
+    Companion {
+        extension: "vtt",
+        purpose: TRANSCRIPT,
+        max_bytes: transcript::MAX_TRANSCRIPT_BYTES as u64,
+    },
+    Companion {
+        extension: "srt",
+        purpose: TRANSCRIPT,
+        max_bytes: transcript::MAX_TRANSCRIPT_BYTES as u64,
+    },
+];
+
+/// The text of a transcript companion, parsed (a malformed one is an error
+/// that names the line).
+fn transcript_text(companion: CompanionFile<'_>) -> Result<&str, AnalysisError> {
+    let text = std::str::from_utf8(companion.bytes).map_err(|e| AnalysisError::Invalid {
+        reason: format!(
+            "the transcript is not UTF-8 text (byte {})",
+            e.valid_up_to()
+        ),
+    })?;
+    transcript::parse(text).map_err(|e| AnalysisError::Invalid {
+        reason: format!("the transcript cannot be read: {e}"),
+    })?;
+    Ok(text)
+}
 
 /// The code uploads that are not readable media are refused with.
 const UNREADABLE_CODE: &str = "not_media";
@@ -346,6 +378,14 @@ impl Domain for Talk {
         &crate::media::EXTENSIONS
     }
 
+    fn companions(&self) -> &[Companion] {
+        &COMPANIONS
+    }
+
+    fn check_companion(&self, companion: CompanionFile<'_>) -> Result<(), AnalysisError> {
+        transcript_text(companion).map(|_| ())
+    }
+
     fn limits(&self) -> Limits {
         Limits {
             max_bytes: self.config.max_bytes,
@@ -359,8 +399,23 @@ impl Domain for Talk {
     }
 
     fn analyze(&self, input: AnalysisInput<'_>) -> Result<Analysis, AnalysisError> {
+        self.analyze_with(input, &[])
+    }
+
+    /// A transcript companion stands in for speech recognition: its words
+    /// are spread over the speech found in the audio.
+    fn analyze_with(
+        &self,
+        input: AnalysisInput<'_>,
+        companions: &[CompanionFile<'_>],
+    ) -> Result<Analysis, AnalysisError> {
+        let transcript = companions
+            .iter()
+            .find(|c| c.purpose == TRANSCRIPT)
+            .map(|c| transcript_text(*c))
+            .transpose()?;
         match input {
-            AnalysisInput::Path(path) => self.analyze_file(path, None),
+            AnalysisInput::Path(path) => self.analyze_file(path, transcript),
             AnalysisInput::Bytes(_) => Err(AnalysisError::Internal(
                 "the talk domain reads media from a file path".into(),
             )),
@@ -405,6 +460,10 @@ impl Domain for Talk {
 
     fn unreadable_code(&self) -> &'static str {
         UNREADABLE_CODE
+    }
+
+    fn declared_seconds(&self, file: &Path) -> Option<f64> {
+        crate::length::media_seconds(file, &self.config.decode)
     }
 }
 

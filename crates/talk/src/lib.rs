@@ -12,6 +12,7 @@
 pub mod decode;
 pub mod definitions;
 mod domain;
+pub mod length;
 pub mod media;
 pub mod neutral;
 pub mod page;
@@ -22,7 +23,7 @@ pub mod transcript;
 pub mod voice;
 pub mod words;
 
-pub use domain::{KIND, MAX_BYTES, Talk, TalkConfig, coach_digest, coach_profile};
+pub use domain::{KIND, MAX_BYTES, TRANSCRIPT, Talk, TalkConfig, coach_digest, coach_profile};
 pub use words::{TimedWord, TranscribeError, Transcriber};
 
 /// The analysis revision: bumped whenever what the analysis produces

@@ -26,8 +26,8 @@ pub struct TranscriptError {
     pub reason: String,
 }
 
-/// Longest transcript read: 4 MB is days of speech.
-const MAX_TRANSCRIPT_BYTES: usize = 4 * 1024 * 1024;
+/// Longest transcript read: 4 MiB is days of speech.
+pub const MAX_TRANSCRIPT_BYTES: usize = 4 * 1024 * 1024;
 
 /// `hh:mm:ss.mmm`, `mm:ss.mmm` (VTT) or `hh:mm:ss,mmm` (SRT), in seconds.
 fn parse_time(text: &str) -> Option<f64> {

@@ -392,6 +392,24 @@ pub struct PlanConfig {
     /// when another user uploaded the same bytes); 0 means no limit.
     #[serde(default)]
     pub storage_bytes: u64,
+    /// Daily limits on uploads of one kind (`[plans.free.kinds.talk]`); a
+    /// kind not listed has none.
+    #[serde(default)]
+    pub kinds: BTreeMap<String, KindLimits>,
+}
+
+/// What one plan allows of one kind of recording per UTC day. 0 means no
+/// limit.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KindLimits {
+    /// New recordings of the kind a user may upload per day.
+    #[serde(default)]
+    pub uploads_per_day: u64,
+    /// Minutes of recordings of the kind (their length as the domain reads
+    /// it at upload) a user may upload per day.
+    #[serde(default)]
+    pub minutes_per_day: u64,
 }
 
 /// The plans by name. Without a `[plans.*]` section there are two, `free` and
@@ -411,6 +429,7 @@ impl Default for Plans {
                     requests_per_minute: 5,
                     requests_per_hour: 60,
                     storage_bytes: 2 * 1024 * 1024 * 1024,
+                    kinds: BTreeMap::new(),
                 },
             ),
             (
@@ -421,6 +440,7 @@ impl Default for Plans {
                     requests_per_minute: 30,
                     requests_per_hour: 600,
                     storage_bytes: 50 * 1024 * 1024 * 1024,
+                    kinds: BTreeMap::new(),
                 },
             ),
         ]))

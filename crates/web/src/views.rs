@@ -86,6 +86,9 @@ pub struct UploadsPage {
     pub max_bytes: usize,
     /// The file picker's `accept` list (`.replay,.mp4`); empty: any file.
     pub extensions: String,
+    /// The extensions of companion files (`.vtt,.srt`): the page sends each
+    /// with the recording of the same name.
+    pub companions: String,
     /// Each registered kind's name and its largest file ("10 MB").
     pub size_limits: Vec<(String, String)>,
     pub jobs: Vec<JobRow>,

@@ -1,5 +1,7 @@
-// filmroom uploads: drag and drop files or folders, one XMLHttpRequest per file
-// (so each has its own progress bar), then live job states over server-sent events.
+// filmroom uploads: drag and drop files or folders, one XMLHttpRequest per
+// recording to POST /api/v1/recordings (so each has its own progress bar),
+// with its companion files (a transcript named like it) in the same request;
+// then live job states over server-sent events.
 (function () {
   "use strict";
   var drop = document.getElementById("drop");
@@ -14,6 +16,19 @@
     var lower = name.toLowerCase();
     return extensions.length === 0 || extensions.some(function (e) { return lower.endsWith(e); });
   }
+  // Companion extensions (".vtt,.srt"): such a file goes up with the
+  // recording of the same name, so both are sent in one request.
+  var companions = (drop.dataset.companions || "").toLowerCase().split(",").filter(Boolean);
+  function isCompanion(name) {
+    var lower = name.toLowerCase();
+    return companions.some(function (e) { return lower.endsWith(e); });
+  }
+  // The name without folders and extension, lower case: what pairs files.
+  function stem(name) {
+    var base = name.split(/[\/\\]/).pop().toLowerCase();
+    var dot = base.lastIndexOf(".");
+    return dot > 0 ? base.slice(0, dot) : base;
+  }
   var list = document.getElementById("progress");
   var jobsBody = document.querySelector("#jobs tbody");
   var queue = [];
@@ -24,6 +39,15 @@
   drop.addEventListener("submit", function (e) { e.preventDefault(); });
   var active = 0;
   var PARALLEL = 3;
+  // Groups not sent yet, by stem: a recording and its companions.
+  var pending = {};
+  // Files of one drop arrive one callback at a time: sending waits until
+  // none has come for a moment, so a transcript finds its recording.
+  var timer = null;
+  function schedule() {
+    if (timer) { clearTimeout(timer); }
+    timer = setTimeout(function () { timer = null; pending = {}; next(); }, 150);
+  }
 
   function row(name) {
     var li = document.createElement("li");
@@ -47,54 +71,81 @@
     }
   }
 
-  function send(item) {
-    var ui = item.ui;
-    if (item.file.size > maxBytes) {
-      ui.status.textContent = "too large";
-      ui.li.className = "failed";
+  function mark(ui, text, state) {
+    ui.status.textContent = text;
+    if (state) { ui.li.className = state; }
+  }
+
+  function send(group) {
+    var tooLarge = group.files.filter(function (f) { return f.file.size > maxBytes; });
+    if (tooLarge.length > 0) {
+      group.files.forEach(function (f) {
+        mark(f.ui, f.file.size > maxBytes ? "too large" : "not sent: a file with it is too large", "failed");
+      });
       active -= 1; next();
       return;
     }
     var form = new FormData();
-    form.append("files", item.file, item.file.name);
+    group.files.forEach(function (f) { form.append("files", f.file, f.file.name); });
     var xhr = new XMLHttpRequest();
-    xhr.open("POST", "/api/v1/replays");
+    xhr.open("POST", "/api/v1/recordings");
     xhr.setRequestHeader("X-CSRF-Token", csrf);
     xhr.upload.onprogress = function (e) {
-      if (e.lengthComputable) { ui.bar.value = Math.round(e.loaded / e.total * 100); }
+      if (e.lengthComputable) {
+        group.files.forEach(function (f) { f.ui.bar.value = Math.round(e.loaded / e.total * 100); });
+      }
     };
     xhr.onload = function () {
       active -= 1;
       var body = null;
       try { body = JSON.parse(xhr.responseText); } catch (err) { body = null; }
-      if (xhr.status >= 200 && xhr.status < 300 && body && body.uploads) {
-        ui.bar.value = 100;
-        var up = body.uploads[0];
-        ui.status.textContent = up.newly_stored ? "uploaded, queued" : "already uploaded";
-        ui.li.dataset.game = up.game_id;
-        ui.li.className = "uploaded";
+      if (body && body.recordings) {
+        // One outcome per file, in the order they were sent.
+        body.recordings.forEach(function (outcome, i) {
+          var f = group.files[i];
+          if (!f) { return; }
+          f.ui.bar.value = 100;
+          if (outcome.status === "stored") {
+            mark(f.ui, outcome.newly_stored ? "uploaded, queued" : "already uploaded", "uploaded");
+            f.ui.li.dataset.game = outcome.recording_id;
+          } else if (outcome.status === "attached") {
+            mark(f.ui, "stored as the " + outcome.purpose, "uploaded");
+          } else {
+            mark(f.ui, outcome.error.message, "failed");
+          }
+        });
       } else {
-        ui.status.textContent = (body && body.error) ? body.error.message : ("failed (" + xhr.status + ")");
-        ui.li.className = "failed";
+        var message = (body && body.error) ? body.error.message : ("failed (" + xhr.status + ")");
+        group.files.forEach(function (f) { mark(f.ui, message, "failed"); });
       }
       next();
     };
     xhr.onerror = function () {
       active -= 1;
-      ui.status.textContent = "network error";
-      ui.li.className = "failed";
+      group.files.forEach(function (f) { mark(f.ui, "network error", "failed"); });
       next();
     };
     xhr.send(form);
   }
 
   function add(file) {
-    queue.push({ file: file, ui: row(file.webkitRelativePath || file.name) });
+    var entry = { file: file, ui: row(file.webkitRelativePath || file.name) };
+    var key = stem(file.name);
+    var group = pending[key];
+    // A recording starts its own group (two recordings of one name are sent
+    // apart); a companion joins the group of its name.
+    if (!group || (!isCompanion(file.name) && group.media)) {
+      group = { files: [], media: false };
+      pending[key] = group;
+      queue.push(group);
+    }
+    if (!isCompanion(file.name)) { group.media = true; }
+    group.files.push(entry);
   }
 
   function walk(entry) {
     if (entry.isFile) {
-      entry.file(function (f) { if (wanted(f.name)) { add(f); next(); } });
+      entry.file(function (f) { if (wanted(f.name)) { add(f); schedule(); } });
     } else if (entry.isDirectory) {
       var reader = entry.createReader();
       var read = function () {
@@ -122,7 +173,7 @@
     } else {
       Array.prototype.forEach.call(e.dataTransfer.files, add);
     }
-    next();
+    schedule();
   });
   ["files", "folder"].forEach(function (id) {
     var input = document.getElementById(id);
@@ -132,7 +183,7 @@
         if (id === "files" || wanted(f.name)) { add(f); }
       });
       input.value = "";
-      next();
+      schedule();
     });
   });
 

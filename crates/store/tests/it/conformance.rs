@@ -17,10 +17,12 @@ use filmroom_store::{
 use time::OffsetDateTime;
 
 mod coach;
+mod companions;
 mod identity;
 mod lists;
 mod neutral;
 pub use coach::*;
+pub use companions::*;
 pub use identity::*;
 pub use lists::*;
 pub use neutral::*;
@@ -99,6 +101,9 @@ macro_rules! conformance_tests {
             nobody_is_inferred_from_a_library_of_other_peoples_games,
             a_tie_goes_to_the_participant_in_the_newest_recording,
             a_second_owner_of_an_analysed_recording_is_inferred_at_upload,
+            a_companion_is_stored_with_a_new_recording_and_its_one_job,
+            a_different_companion_for_stored_media_replaces_it_and_queues_one_reanalysis,
+            uploads_since_count_an_owners_links_of_one_kind_and_their_lengths,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {

@@ -4,6 +4,8 @@
 //! list pages ([`pages`]) call the same [`service`].
 
 pub mod api;
+mod companions;
+mod daily;
 pub mod exports;
 pub(crate) mod pages;
 mod recognize;

@@ -143,6 +143,22 @@ fn upload_extensions(domains: &filmroom_domain::Registry) -> String {
         }
         extensions.extend(domain.extensions().iter().map(|e| format!(".{e}")));
     }
+    let companions = companion_extensions(domains);
+    if !companions.is_empty() {
+        extensions.push(companions);
+    }
+    extensions.join(",")
+}
+
+/// Every registered kind's companion extensions (`.vtt,.srt`), each once.
+fn companion_extensions(domains: &filmroom_domain::Registry) -> String {
+    let mut extensions: Vec<String> = Vec::new();
+    for companion in domains.domains().flat_map(|d| d.companions().iter()) {
+        let extension = format!(".{}", companion.extension);
+        if !extensions.contains(&extension) {
+            extensions.push(extension);
+        }
+    }
     extensions.join(",")
 }
 
@@ -159,6 +175,7 @@ pub async fn uploads_page(
         max_files: limits.max_files_per_batch,
         max_bytes: limits.max_file_bytes,
         extensions: upload_extensions(&state.domains),
+        companions: companion_extensions(&state.domains),
         // The operator's ceiling, lowered by each kind's own limit.
         size_limits: state
             .domains

@@ -12,9 +12,16 @@
 //! disconnects). A full queue mid-batch keeps the files already stored (each
 //! is a complete upload) and refuses the rest with 503.
 //!
+//! On `POST /api/v1/recordings` every file is received and checked first,
+//! then companion files (a talk's transcript) are paired with the recording
+//! of the same name ([`super::companions`]) and each recording is stored with
+//! its companions or refused on its own line, against the storage quota and
+//! the plan's daily limits for its kind ([`super::daily`]).
+//!
 //! Results are per owner: uploading bytes someone else already uploaded looks
 //! like a first upload (`newly_stored`, a job id of one's own).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -25,12 +32,15 @@ use axum::extract::multipart::{Field, Multipart, MultipartError};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use filmroom_domain::{Kind, Registry};
-use filmroom_store::{NewUpload, Sha256Hex, Sha256Stream, StoreError, UserId};
+use filmroom_store::{
+    NewCompanion, NewUpload, Sha256Hex, Sha256Stream, StoreError, UploadExtras, UserId,
+};
 use serde::Serialize;
 use tempfile::NamedTempFile;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore};
 
+use super::companions;
 use super::recognize::{Recognized, Refusal, Sniffer};
 use crate::accounts::csrf::MultipartWrite;
 use crate::app::AppState;
@@ -120,10 +130,10 @@ fn remove_stale_temp_files(dir: &Path, now: SystemTime) -> usize {
 /// The upload room one request holds: taken chunk by chunk as bytes arrive
 /// (a declared length could lie), given back when the request ends.
 #[derive(Default)]
-struct Room(Option<OwnedSemaphorePermit>);
+pub(super) struct Room(Option<OwnedSemaphorePermit>);
 
 impl Room {
-    fn take(&mut self, gate: &UploadGate, bytes: usize) -> Result<(), AppError> {
+    pub(super) fn take(&mut self, gate: &UploadGate, bytes: usize) -> Result<(), AppError> {
         let Ok(bytes) = u32::try_from(bytes) else {
             return Err(busy());
         };
@@ -178,6 +188,8 @@ struct Staged {
     temp: NamedTempFile,
     sha256: Sha256Hex,
     size: u64,
+    /// The recording's length, seconds, when its domain could tell.
+    length_s: Option<f64>,
 }
 
 #[utoipa::path(post, path = "/api/v1/replays", tag = "recordings",
@@ -227,23 +239,28 @@ pub async fn upload_replays(
     let uploads = {
         let _commit = state.uploads.commit.lock().await;
         check_quota(&state, identity.user.id, &files).await?;
+        check_daily(&state, identity.user.id, &files).await?;
         let mut uploads = Vec::with_capacity(files.len());
         for file in files {
-            uploads.push(store_one(&state, identity.user.id, file).await?);
+            uploads.push(store_one(&state, identity.user.id, file, &[]).await?);
         }
         uploads
     };
     drop(room);
     state.wake.notify_waiters();
     state.job_feed.job_changed();
-    let from_a_form = headers
-        .get(axum::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
-    if from_a_form {
+    if accepts_html(&headers) {
         return Ok(Redirect::to("/uploads").into_response());
     }
     Ok((StatusCode::OK, Json(UploadResponse { uploads })).into_response())
+}
+
+/// Whether the request came from the page's plain HTML form.
+fn accepts_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
 }
 
 /// What both upload routes check of a multipart batch, part by part: the
@@ -335,7 +352,7 @@ impl Batch {
 /// of the batch goes on, as with a file refused while it is received.
 /// Anything else (the request is malformed or too large, the server is busy
 /// or failing) ends the whole request.
-const PER_FILE_CODES: [&str; 2] = ["storage_quota_exceeded", "queue_full"];
+const PER_FILE_CODES: [&str; 3] = ["storage_quota_exceeded", "queue_full", super::daily::CODE];
 
 /// A file no registered domain recognizes, on `POST /api/v1/recordings`.
 const UNRECOGNIZED_CODE: &str = "unrecognized_file";
@@ -372,6 +389,14 @@ pub enum FileOutcome {
         filename: String,
         error: FileError,
     },
+    /// A companion file (a transcript) stored with the recording it goes
+    /// with, sent in the same batch.
+    Attached {
+        filename: String,
+        recording_id: String,
+        /// What it is for (`transcript`).
+        purpose: String,
+    },
 }
 
 /// Why one file was refused.
@@ -393,13 +418,18 @@ pub struct FileError {
     request_body(content = crate::openapi::UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "At least one file was stored", body = RecordingsUploadResponse),
+        (status = 303, description = "Stored, for the HTML form (a request that accepts text/html): see /uploads"),
         (status = 422, description = "Every file was refused, each with its own error", body = RecordingsUploadResponse),
+        (status = 429, description = "Every file was refused and a daily limit of the caller's plan \
+            refused some (`daily_limit_reached`): Retry-After says when the limits reset",
+            body = RecordingsUploadResponse, headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 400, description = "Not a multipart body, or no file in it", body = crate::error::Body),
         (status = 413, description = "The batch is too large, or too many files", body = crate::error::Body),
     ))]
 pub async fn upload_recordings(
     State(state): State<AppState>,
     writer: MultipartWrite,
+    headers: HeaderMap,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, AppError> {
     let identity = writer.identity.clone();
@@ -407,66 +437,111 @@ pub async fn upload_recordings(
     let limits = &state.config.limits;
     let owner = identity.user.id;
 
+    // Every part is received and checked first; companions then pair with
+    // their recordings, and only then is anything stored.
     let mut room = Room::default();
-    let mut outcomes = Vec::new();
+    let mut parts: Vec<(String, Part)> = Vec::new();
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         let Some(filename) = batch.file_name(&mut field, limits).await? else {
             continue;
         };
         // What is left of a refused file's part is skipped by the next
         // `next_field`; its temporary file is gone with its `Staged`.
-        let receiving = Receiving {
-            gate: &state.uploads,
-            domains: &state.domains,
-            limits,
-            unrecognized_code: UNRECOGNIZED_CODE,
-        };
-        let stored = match receive(&receiving, &mut field, filename.clone(), &mut room).await {
-            Ok(file) => {
-                let kind = file.kind.to_string();
-                store_checked(&state, owner, file)
+        let received = match companions::companion_extension(&state.domains, &filename) {
+            Some(extension) => companions::receive(
+                &state.uploads,
+                &state.domains,
+                u64::try_from(limits.max_file_bytes).unwrap_or(u64::MAX),
+                &mut field,
+                filename.clone(),
+                extension,
+                &mut room,
+            )
+            .await
+            .map(Part::Companion),
+            None => {
+                let receiving = Receiving {
+                    gate: &state.uploads,
+                    domains: &state.domains,
+                    limits,
+                    unrecognized_code: UNRECOGNIZED_CODE,
+                };
+                receive(&receiving, &mut field, filename.clone(), &mut room)
                     .await
-                    .map(|stored| (kind, stored))
-                    .map_err(|error| {
-                        if PER_FILE_CODES.contains(&error.code) {
-                            Received::File(error)
-                        } else {
-                            Received::Request(error)
-                        }
-                    })
+                    .map(Part::Media)
             }
-            Err(error) => Err(error),
         };
-        outcomes.push(match stored {
-            Ok((kind, file)) => FileOutcome::Stored {
-                filename: file.filename,
-                recording_id: file.game_id,
-                kind,
-                sha256: file.sha256,
-                size_bytes: file.size_bytes,
-                newly_stored: file.newly_stored,
-                job_id: file.job_id,
+        parts.push((
+            filename,
+            match received {
+                Ok(part) => part,
+                Err(Received::File(error)) => Part::Refused(error),
+                Err(Received::Request(error)) => return Err(error),
             },
-            Err(Received::File(error)) => {
-                tracing::info!(
-                    code = error.code,
-                    error = ?error.source,
-                    file = %filename,
-                    "refused one file of a batch"
-                );
-                FileOutcome::Refused {
-                    filename,
-                    error: FileError {
-                        code: error.code,
-                        message: error.message,
-                    },
-                }
-            }
-            Err(Received::Request(error)) => return Err(error),
-        });
+        ));
     }
     batch.finish()?;
+
+    let mut outcomes: Vec<Option<FileOutcome>> = parts.iter().map(|_| None).collect();
+    let mut paired = pair(&state.domains, &mut parts);
+    let mut daily_retry: Option<u64> = None;
+    for (index, (filename, part)) in parts.into_iter().enumerate() {
+        let Part::Media(file) = part else {
+            if let (Part::Refused(error), None) = (part, &outcomes[index]) {
+                outcomes[index] = Some(refused_outcome(filename, error));
+            }
+            continue;
+        };
+        let attached = paired.remove(&index).unwrap_or_default();
+        let kind = file.kind.to_string();
+        let stored = store_checked(&state, owner, file, &attached)
+            .await
+            .map_err(|error| {
+                if PER_FILE_CODES.contains(&error.code) {
+                    Received::File(error)
+                } else {
+                    Received::Request(error)
+                }
+            });
+        match stored {
+            Ok(file) => {
+                for companion in &attached {
+                    outcomes[companion.index] = Some(FileOutcome::Attached {
+                        filename: companion.file.filename.clone(),
+                        recording_id: file.game_id.clone(),
+                        purpose: companion.purpose.to_owned(),
+                    });
+                }
+                outcomes[index] = Some(FileOutcome::Stored {
+                    filename: file.filename,
+                    recording_id: file.game_id,
+                    kind,
+                    sha256: file.sha256,
+                    size_bytes: file.size_bytes,
+                    newly_stored: file.newly_stored,
+                    job_id: file.job_id,
+                });
+            }
+            Err(Received::File(error)) => {
+                if error.code == super::daily::CODE {
+                    daily_retry = daily_retry.max(error.retry_after);
+                }
+                for companion in &attached {
+                    let message = format!(
+                        "{:?} was not stored because {filename:?}, the recording it goes                          with, was refused.",
+                        companion.file.filename
+                    );
+                    let error = AppError::new(error.status, error.code, message);
+                    outcomes[companion.index] =
+                        Some(refused_outcome(companion.file.filename.clone(), error));
+                }
+                outcomes[index] = Some(refused_outcome(filename, error));
+            }
+            Err(Received::Request(error)) => return Err(error),
+        }
+    }
     drop(room);
+    let outcomes: Vec<FileOutcome> = outcomes.into_iter().flatten().collect();
     let stored = outcomes
         .iter()
         .filter(|o| matches!(o, FileOutcome::Stored { .. }))
@@ -475,13 +550,19 @@ pub async fn upload_recordings(
         state.wake.notify_waiters();
         state.job_feed.job_changed();
     }
-    let status = if stored > 0 {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
+    // When a daily limit kept everything out, waiting helps: 429 with the
+    // time until the limits reset.
+    let daily = daily_retry.filter(|_| stored == 0);
+    let status = match (stored, daily) {
+        (1.., _) => StatusCode::OK,
+        (0, Some(_)) => StatusCode::TOO_MANY_REQUESTS,
+        (0, None) => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    let refused = outcomes.len() - stored;
-    Ok((
+    let refused = outcomes
+        .iter()
+        .filter(|o| matches!(o, FileOutcome::Refused { .. }))
+        .count();
+    let mut response = (
         status,
         Json(RecordingsUploadResponse {
             recordings: outcomes,
@@ -489,7 +570,201 @@ pub async fn upload_recordings(
             refused,
         }),
     )
-        .into_response())
+        .into_response();
+    if stored > 0 && accepts_html(&headers) {
+        // The page's plain form (without JavaScript) goes back to the page.
+        return Ok(Redirect::to("/uploads").into_response());
+    }
+    if let Some(seconds) = daily {
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(seconds),
+        );
+    }
+    Ok(response)
+}
+
+/// One file part of a `POST /api/v1/recordings` batch once received.
+enum Part {
+    Media(Staged),
+    Companion(companions::StagedCompanion),
+    Refused(AppError),
+    /// A companion moved to the recording it goes with.
+    Taken,
+}
+
+/// A companion going with a recording of the batch.
+struct Attached {
+    /// Its place in the batch.
+    index: usize,
+    purpose: &'static str,
+    file: companions::StagedCompanion,
+}
+
+fn refused_outcome(filename: String, error: AppError) -> FileOutcome {
+    tracing::info!(
+        code = error.code,
+        error = ?error.source,
+        file = %filename,
+        "refused one file of a batch"
+    );
+    FileOutcome::Refused {
+        filename,
+        error: FileError {
+            code: error.code,
+            message: error.message,
+        },
+    }
+}
+
+/// What becomes of one companion of a batch.
+enum Pairing {
+    /// It goes with the recording at this place, for this purpose.
+    With(usize, &'static str),
+    /// It is refused; the recording at the place, if any, with it.
+    Refused(AppError, Option<usize>),
+}
+
+fn unprocessable(code: &'static str, message: String) -> AppError {
+    AppError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+}
+
+/// Decides one companion's pairing (the rule is in [`companions`]).
+fn pairing(domains: &Registry, parts: &[(String, Part)], index: usize) -> Pairing {
+    let (name, Part::Companion(companion)) = &parts[index] else {
+        return Pairing::Refused(companions::without_media(&parts[index].0), None);
+    };
+    let stem = companions::stem(name);
+    let media: Vec<usize> = parts
+        .iter()
+        .enumerate()
+        .filter(|(_, (other, part))| {
+            !matches!(part, Part::Companion(_) | Part::Taken)
+                && companions::companion_extension(domains, other).is_none()
+                && companions::stem(other) == stem
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let [one] = media.as_slice() else {
+        let error = if media.is_empty() {
+            companions::without_media(name)
+        } else {
+            unprocessable(
+                "ambiguous_companion",
+                format!(
+                    "{name:?} could go with more than one recording named {stem:?}: give \
+                     each recording its own name."
+                ),
+            )
+        };
+        return Pairing::Refused(error, None);
+    };
+    let (media_name, media_part) = &parts[*one];
+    let Some(domain) = (match media_part {
+        Part::Media(staged) => domains.get(&staged.kind),
+        _ => None,
+    }) else {
+        return Pairing::Refused(
+            unprocessable(
+                "recording_refused",
+                format!(
+                    "{name:?} was not stored because {media_name:?}, the recording it goes \
+                     with, was refused."
+                ),
+            ),
+            None,
+        );
+    };
+    match companions::check(domain, media_name, companion) {
+        Ok(purpose) => Pairing::With(*one, purpose),
+        // A recording whose companion cannot be read is refused with it:
+        // storing the media alone would drop what was sent with it.
+        Err(error) if error.code == companions::UNREADABLE => Pairing::Refused(error, Some(*one)),
+        Err(error) => Pairing::Refused(error, None),
+    }
+}
+
+/// Pairs each companion with its recording, by their places in the batch,
+/// and refuses what cannot pair. A recording sent with two companions of
+/// one purpose is refused with them: which one was meant is not clear.
+fn pair(domains: &Registry, parts: &mut [(String, Part)]) -> HashMap<usize, Vec<Attached>> {
+    let decisions: Vec<(usize, Pairing)> = (0..parts.len())
+        .filter(|i| matches!(parts[*i].1, Part::Companion(_)))
+        .map(|i| (i, pairing(domains, parts, i)))
+        .collect();
+    let mut wanted: HashMap<usize, Vec<(usize, &'static str)>> = HashMap::new();
+    let refuse = |parts: &mut [(String, Part)], at: usize, error: &AppError| {
+        parts[at].1 = Part::Refused(AppError::new(
+            error.status,
+            error.code,
+            error.message.clone(),
+        ));
+    };
+    for (index, decision) in decisions {
+        match decision {
+            Pairing::With(media, purpose) => {
+                wanted.entry(media).or_default().push((index, purpose))
+            }
+            Pairing::Refused(error, media) => {
+                if let Some(media) = media {
+                    refuse(parts, media, &error);
+                }
+                refuse(parts, index, &error);
+            }
+        }
+    }
+    let mut paired = HashMap::new();
+    for (media, companions) in wanted {
+        let duplicate = companions
+            .iter()
+            .enumerate()
+            .find(|(i, (_, purpose))| companions[..*i].iter().any(|(_, p)| p == purpose));
+        let error = match (&parts[media].1, duplicate) {
+            (Part::Refused(error), _) => Some(unprocessable(
+                error.code,
+                format!(
+                    "Not stored because {:?}, the recording it goes with, was refused.",
+                    parts[media].0
+                ),
+            )),
+            (_, Some((_, (_, purpose)))) => Some(unprocessable(
+                "duplicate_companion",
+                format!(
+                    "{:?} came with more than one {purpose}: send one, so it is clear which \
+                     to use. Nothing of it was stored.",
+                    parts[media].0
+                ),
+            )),
+            _ => None,
+        };
+        if let Some(error) = error {
+            if duplicate.is_some() {
+                refuse(parts, media, &error);
+            }
+            for (index, _) in &companions {
+                refuse(parts, *index, &error);
+            }
+            continue;
+        }
+        let attached = companions
+            .into_iter()
+            .filter_map(|(index, purpose)| {
+                match std::mem::replace(&mut parts[index].1, Part::Taken) {
+                    Part::Companion(file) => Some(Attached {
+                        index,
+                        purpose,
+                        file,
+                    }),
+                    other => {
+                        parts[index].1 = other;
+                        None
+                    }
+                }
+            })
+            .collect();
+        paired.insert(media, attached);
+    }
+    paired
 }
 
 /// Stores one checked file if the owner's plan can hold it: one file's quota
@@ -498,10 +773,28 @@ async fn store_checked(
     state: &AppState,
     owner: UserId,
     file: Staged,
+    companions: &[Attached],
 ) -> Result<UploadedFile, AppError> {
     let _commit = state.uploads.commit.lock().await;
     check_quota(state, owner, std::slice::from_ref(&file)).await?;
-    store_one(state, owner, file).await
+    check_daily(state, owner, std::slice::from_ref(&file)).await?;
+    store_one(state, owner, file, companions).await
+}
+
+/// Refuses files that would take the owner past their plan's daily limits
+/// for their kind (see [`super::daily`]); a recording they already have
+/// does not count again.
+async fn check_daily(state: &AppState, owner: UserId, files: &[Staged]) -> Result<(), AppError> {
+    for file in files {
+        if !state
+            .store
+            .owns_recording_with_hash(owner, &file.sha256)
+            .await?
+        {
+            super::daily::check(state, owner, file.kind.as_str(), file.length_s).await?;
+        }
+    }
+    Ok(())
 }
 
 /// What receiving a file needs to know.
@@ -515,7 +808,7 @@ struct Receiving<'a> {
 
 /// Why receiving a file failed: the file's own fault (on
 /// `POST /api/v1/recordings` it is refused alone), or the request's.
-enum Received {
+pub(super) enum Received {
     File(AppError),
     Request(AppError),
 }
@@ -566,9 +859,18 @@ async fn receive(
         .finish()
         .map_err(|refusal| refused(receiving, &filename, refusal))?;
     let checker = domain.clone();
-    let checked = tokio::task::spawn_blocking(move || checker.check_head(&prefix))
-        .await
-        .map_err(AppError::internal)?;
+    let path = temp.path().to_path_buf();
+    let (checked, length_s) = tokio::task::spawn_blocking(move || {
+        let checked = checker.check_head(&prefix);
+        // The length only of a file that passed: reading it may decode it.
+        let length_s = checked
+            .is_ok()
+            .then(|| checker.declared_seconds(&path))
+            .flatten();
+        (checked, length_s)
+    })
+    .await
+    .map_err(AppError::internal)?;
     if let Err(error) = checked {
         return Err(refused(
             receiving,
@@ -585,6 +887,7 @@ async fn receive(
         temp,
         sha256: hash.finish(),
         size,
+        length_s,
     })
 }
 
@@ -632,7 +935,7 @@ fn refused(receiving: &Receiving<'_>, filename: &str, refusal: Refusal) -> Recei
     })
 }
 
-fn file_too_large(filename: &str, limit: u64) -> AppError {
+pub(super) fn file_too_large(filename: &str, limit: u64) -> AppError {
     AppError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "file_too_large",
@@ -694,10 +997,47 @@ async fn check_quota(state: &AppState, owner: UserId, files: &[Staged]) -> Resul
     ))
 }
 
+/// Puts a file's companions in object storage; returns the keys it wrote
+/// (those to remove if the upload is refused after all).
+async fn put_companions(
+    state: &AppState,
+    companions: &[Attached],
+) -> Result<Vec<Sha256Hex>, AppError> {
+    let mut written = Vec::new();
+    for companion in companions {
+        let put = async {
+            if !state.objects.exists(&companion.file.sha256).await? {
+                state
+                    .objects
+                    .put(&companion.file.sha256, &companion.file.bytes)
+                    .await?;
+                written.push(companion.file.sha256.clone());
+            }
+            Ok::<_, filmroom_store::objects::ObjectError>(())
+        };
+        if let Err(error) = put.await {
+            remove_objects(state, &written).await;
+            return Err(AppError::internal(error));
+        }
+    }
+    Ok(written)
+}
+
+/// Removes objects nothing references (a refused upload's, a replaced
+/// companion's); a failure only leaves an unused object behind.
+async fn remove_objects(state: &AppState, keys: &[Sha256Hex]) {
+    for key in keys {
+        if let Err(e) = state.objects.delete(key).await {
+            tracing::warn!(error = %e, "failed to remove an object nothing references");
+        }
+    }
+}
+
 async fn store_one(
     state: &AppState,
     owner: UserId,
     file: Staged,
+    companions: &[Attached],
 ) -> Result<UploadedFile, AppError> {
     let sha256 = file.sha256;
     let existed = state
@@ -713,6 +1053,15 @@ async fn store_one(
             .map_err(AppError::internal)?;
     }
     drop(file.temp);
+    let written = match put_companions(state, companions).await {
+        Ok(written) => written,
+        Err(error) => {
+            if !existed {
+                remove_objects(state, std::slice::from_ref(&sha256)).await;
+            }
+            return Err(error);
+        }
+    };
     let upload = NewUpload {
         owner,
         sha256: sha256.clone(),
@@ -720,17 +1069,33 @@ async fn store_one(
         original_filename: file.filename.clone(),
         kind: file.kind.clone(),
     };
+    let extras = UploadExtras {
+        companions: companions
+            .iter()
+            .map(|c| NewCompanion {
+                purpose: c.purpose.to_owned(),
+                extension: c.file.extension.clone(),
+                sha256: c.file.sha256.clone(),
+                size: u64::try_from(c.file.bytes.len()).unwrap_or(u64::MAX),
+                original_filename: c.file.filename.clone(),
+            })
+            .collect(),
+        length_s: file.length_s,
+    };
     let now = state.clock.now();
     match state
         .store
-        .add_upload(&upload, now, state.config.limits.max_queue_depth)
+        .add_upload_with(&upload, &extras, now, state.config.limits.max_queue_depth)
         .await
     {
-        Ok(outcome) => {
+        Ok(with) => {
+            remove_objects(state, &with.orphaned).await;
+            let outcome = with.upload;
             // A game new to this owner shows its job by the owner's own id,
-            // even when another owner's upload created that job.
+            // even when another owner's upload created that job; one the
+            // owner had shows the re-analysis a new companion queued.
             let job = match (outcome.new_for_owner, outcome.job) {
-                (false, _) => None,
+                (false, _) => with.reanalysis,
                 (true, Some(job)) => Some(job),
                 (true, None) => state
                     .store
@@ -747,19 +1112,19 @@ async fn store_one(
                 job_id: job.map(|j| j.as_seen_by(owner).to_string()),
             })
         }
-        Err(error @ StoreError::QueueFull { .. }) => {
-            // Only a recording that was not stored can be refused, so the object
-            // we just wrote is referenced by nothing, unless it was there before.
-            if !existed && let Err(e) = state.objects.delete(&sha256).await {
-                tracing::warn!(error = %e, "failed to remove the object of a refused upload");
+        Err(error) => {
+            // Nothing of a refused upload was stored, so the objects we just
+            // wrote are referenced by nothing (those there before are kept).
+            remove_objects(state, &written).await;
+            if !existed && matches!(error, StoreError::QueueFull { .. }) {
+                remove_objects(state, std::slice::from_ref(&sha256)).await;
             }
             Err(error.into())
         }
-        Err(error) => Err(error.into()),
     }
 }
 
-fn multipart_error(error: MultipartError) -> AppError {
+pub(super) fn multipart_error(error: MultipartError) -> AppError {
     let status = error.status();
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         AppError::new(

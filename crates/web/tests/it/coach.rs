@@ -291,6 +291,7 @@ pub fn plan(monthly_tokens: u64, per_minute: u64) -> PlanConfig {
         requests_per_minute: per_minute,
         requests_per_hour: 10_000,
         storage_bytes: 0,
+        kinds: Default::default(),
     }
 }
 

@@ -21,6 +21,8 @@ mod recordings;
 mod scale_out;
 mod second_domain;
 mod talk;
+mod talk_companions;
+mod talk_limits;
 mod upload_limits;
 mod uploads;
 
