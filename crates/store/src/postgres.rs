@@ -25,6 +25,7 @@ use crate::coach_model::{
     CoachMetricGroup, CoachMetricQuery, CoachMoments, CoachRecording, CoachRecordingQuery,
     CoachSearchHit,
 };
+use crate::companion_model::{StoredCompanion, UploadExtras, UploadUse, UploadWithOutcome};
 use crate::error::StoreError;
 use crate::identity_model::KindIdentities;
 use crate::model::{
@@ -43,6 +44,7 @@ use crate::types::{
 
 mod coach;
 mod coach_reads;
+mod companions;
 mod identity;
 mod list;
 mod neutral;
@@ -859,17 +861,31 @@ impl Store for PgStore {
         )
     }
 
-    #[tracing::instrument(skip_all, fields(sha256 = %upload.sha256, owner = %upload.owner))]
     async fn add_upload(
         &self,
         upload: &NewUpload,
         now: OffsetDateTime,
         max_queue_depth: u64,
     ) -> Result<UploadOutcome, StoreError> {
+        let extras = UploadExtras::default();
+        self.add_upload_with(upload, &extras, now, max_queue_depth)
+            .await
+            .map(|outcome| outcome.upload)
+    }
+
+    #[tracing::instrument(skip_all, fields(sha256 = %upload.sha256, owner = %upload.owner))]
+    async fn add_upload_with(
+        &self,
+        upload: &NewUpload,
+        extras: &UploadExtras,
+        now: OffsetDateTime,
+        max_queue_depth: u64,
+    ) -> Result<UploadWithOutcome, StoreError> {
         let mut tx = self.pool.begin().await?;
         let new_id = RecordingId::new_random();
         let inserted = sqlx::query(
-            "INSERT INTO recordings (id, sha256, size, kind, created_at) VALUES ($1, $2, $3, $4, $5)
+            "INSERT INTO recordings (id, sha256, size, kind, created_at, length_s)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (sha256) DO NOTHING",
         )
         .bind(new_id.to_string())
@@ -877,6 +893,7 @@ impl Store for PgStore {
         .bind(to_i64(upload.size, "size")?)
         .bind(upload.kind.as_str())
         .bind(ts(now))
+        .bind(extras.length_s)
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -947,13 +964,39 @@ impl Store for PgStore {
             neutral::refresh_outcomes(&mut *tx, scope).await?;
             None
         };
+        let linked = companions::link(&mut tx, recording, &extras.companions, now).await?;
+        let reanalysis = if linked.changed && !inserted {
+            companions::queue_reanalysis(&mut tx, recording, now).await?
+        } else {
+            None
+        };
         tx.commit().await?;
-        Ok(UploadOutcome {
-            recording,
-            newly_stored: inserted,
-            job,
-            new_for_owner,
+        Ok(UploadWithOutcome {
+            upload: UploadOutcome {
+                recording,
+                newly_stored: inserted,
+                job,
+                new_for_owner,
+            },
+            reanalysis,
+            orphaned: linked.orphaned,
         })
+    }
+
+    async fn recording_companions(
+        &self,
+        recording: RecordingId,
+    ) -> Result<Vec<StoredCompanion>, StoreError> {
+        companions::of_recording(&self.pool, recording).await
+    }
+
+    async fn uploads_since(
+        &self,
+        owner: UserId,
+        kind: &str,
+        since: OffsetDateTime,
+    ) -> Result<UploadUse, StoreError> {
+        companions::uploads_since(&self.pool, owner, kind, since).await
     }
 
     async fn storage_used(&self, owner: UserId) -> Result<u64, StoreError> {
