@@ -20,10 +20,12 @@ mod coach;
 mod identity;
 mod lists;
 mod neutral;
+mod rights;
 pub use coach::*;
 pub use identity::*;
 pub use lists::*;
 pub use neutral::*;
+pub use rights::*;
 
 /// A store for one test, with whatever keeps it alive (a temp dir, a server).
 pub struct TestStore {
@@ -99,6 +101,11 @@ macro_rules! conformance_tests {
             nobody_is_inferred_from_a_library_of_other_peoples_games,
             a_tie_goes_to_the_participant_in_the_newest_recording,
             a_second_owner_of_an_analysed_recording_is_inferred_at_upload,
+            removing_a_shared_recording_keeps_it_for_the_other_owner_until_the_last_owner_removes_it,
+            a_user_cannot_remove_a_recording_they_do_not_own,
+            an_upload_of_bytes_queued_for_deletion_keeps_their_object,
+            a_failed_object_deletion_stays_queued_and_a_later_purge_finishes_it,
+            erasing_a_user_deletes_what_only_they_owned_keeps_shared_recordings_and_audits_without_naming_them,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
