@@ -77,6 +77,9 @@ use crate::{accounts, coach, operations};
         coach::api::usage_history,
         accounts::identities::get,
         accounts::identities::put,
+        crate::rights::api::delete_recording,
+        crate::rights::api::export,
+        crate::rights::api::erase_me,
     ),
     // Event schemas are named by `item_schema`, which does not collect them.
     components(schemas(JobEvent, ChatStreamEvent)),

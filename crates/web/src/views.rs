@@ -223,6 +223,8 @@ pub struct GamePage {
     pub tabs: Vec<Tab>,
     pub notice: Option<String>,
     pub sections: Vec<Section>,
+    /// For the delete form.
+    pub csrf: String,
 }
 
 pub struct Bar {

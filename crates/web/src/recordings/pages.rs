@@ -294,6 +294,7 @@ fn recording_page(
         tabs: rendered.tabs,
         notice,
         sections: rendered.sections,
+        csrf: identity.csrf_token().to_owned(),
     };
     Ok(html(&page)?.into_response())
 }

@@ -712,7 +712,6 @@ async fn store_one(
             .await
             .map_err(AppError::internal)?;
     }
-    drop(file.temp);
     let upload = NewUpload {
         owner,
         sha256: sha256.clone(),
@@ -727,6 +726,23 @@ async fn store_one(
         .await
     {
         Ok(outcome) => {
+            // A deletion of these bytes can finish just before this upload's
+            // row is written (the store orders the two, see
+            // `Store::purge_objects`): then the bytes go back from our copy.
+            if existed
+                && !state
+                    .objects
+                    .exists(&sha256)
+                    .await
+                    .map_err(AppError::internal)?
+            {
+                state
+                    .objects
+                    .put_file(&sha256, file.temp.path())
+                    .await
+                    .map_err(AppError::internal)?;
+            }
+            drop(file.temp);
             // A game new to this owner shows its job by the owner's own id,
             // even when another owner's upload created that job.
             let job = match (outcome.new_for_owner, outcome.job) {

@@ -17,6 +17,7 @@ mod isolation;
 mod layers;
 mod operations;
 mod recordings;
+mod rights;
 mod scale_out;
 mod second_domain;
 mod talk;
