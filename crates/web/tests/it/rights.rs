@@ -252,7 +252,7 @@ async fn the_export_holds_every_file_analysis_conversation_note_usage_and_settin
     assert_eq!(recording["original_filename"], "../my game.replay");
     // The name the user gave cannot climb out of the recording's folder.
     let file = recording["file"].as_str().unwrap();
-    assert_eq!(file, format!("recordings/{id}/my game.replay"));
+    assert_eq!(file, format!("recordings/{id}/_my game.replay"));
     assert_eq!(entry(&mut zip, file), replay_bytes("07e9.replay"));
     let report: Value = alice
         .client
@@ -299,7 +299,10 @@ async fn the_export_holds_every_file_analysis_conversation_note_usage_and_settin
     assert_eq!(usage.as_array().unwrap().len(), history.len());
 
     // Nothing of bob's.
-    let names: Vec<String> = zip.file_names().map(str::to_owned).collect();
+    let names: Vec<String> = zip
+        .file_names()
+        .map(|name| name.unwrap().into_owned())
+        .collect();
     assert!(names.iter().all(|n| !n.contains(&bobs)), "{names:?}");
     assert_eq!(
         names.len(),
