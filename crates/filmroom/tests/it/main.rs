@@ -11,6 +11,7 @@ mod scale_out;
 mod serve;
 mod talk;
 mod upgrade;
+mod users;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
