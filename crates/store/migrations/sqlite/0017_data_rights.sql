@@ -1,4 +1,4 @@
--- Issue 15 (data rights and billing) and issue 13 (deleting a game).
+-- Issue 15 (data rights) and issue 13 (deleting a game).
 
 -- Objects whose last recording row is gone. The row is written in the same
 -- transaction that deletes the recording, and removed only once the object
@@ -22,22 +22,3 @@ CREATE TABLE audit_log (
     detail     TEXT NOT NULL
 );
 CREATE INDEX audit_log_at ON audit_log (at);
-
--- A user's Stripe customer and subscription, and a downgrade waiting for
--- the end of the paid period.
-CREATE TABLE billing_accounts (
-    user_id              TEXT PRIMARY KEY NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    customer_id          TEXT NOT NULL UNIQUE,
-    subscription_id      TEXT,
-    subscription_status  TEXT,
-    pending_plan         TEXT,
-    pending_plan_at      INTEGER,
-    updated_at           INTEGER NOT NULL
-);
-
--- Stripe event ids already processed: each event changes a plan at most once.
-CREATE TABLE stripe_events (
-    id           TEXT PRIMARY KEY NOT NULL,
-    kind         TEXT NOT NULL,
-    processed_at INTEGER NOT NULL
-);
