@@ -47,7 +47,9 @@ enum Command {
     /// Configured like `serve` (jobs.workers is the number of workers in this
     /// process; jobs.node its name). Web processes list it on /status.
     Worker(WorkerArgs),
-    /// Manage accounts: create, list, reset-password (passwords are read from stdin).
+    /// Manage accounts: create, list, reset-password (passwords are read from stdin),
+    /// plan, export and delete (erase).
+    #[command(visible_alias = "users")]
     User(UserArgs),
     /// Queue re-analysis jobs: the recordings analysed by an older revision
     /// of their domain's definitions (a server does this itself at start),
@@ -181,6 +183,21 @@ pub enum UserCommand {
     /// Put an account on a usage plan from the config's `[plans.*]`
     /// (`default` puts it back on `coach.default_plan`).
     Plan { username: String, plan: String },
+    /// Write a zip of everything the account owns (docs/data-rights.md).
+    Export {
+        username: String,
+        /// Where to write the zip (must not exist yet).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Erase the account and every recording no other account owns, for
+    /// good; recordings others also own stay theirs. Recorded in the audit log.
+    Delete {
+        username: String,
+        /// Confirms the erasure without asking (for scripts).
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, clap::Args)]

@@ -49,6 +49,7 @@ mod identity;
 mod list;
 mod neutral;
 mod nodes;
+mod rights;
 mod signals;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -924,6 +925,13 @@ impl Store for PgStore {
                 .await?;
             parse_id(&id, "recording id")?
         };
+        // These bytes are wanted again: a queued deletion of them is cancelled
+        // (or, if one is running, this waits for it; the caller then checks
+        // the object is still there).
+        sqlx::query("DELETE FROM object_deletions WHERE sha256 = $1")
+            .bind(upload.sha256.as_str())
+            .execute(&mut *tx)
+            .await?;
         let new_for_owner = sqlx::query(
             "INSERT INTO recording_owners (recording_id, user_id, original_filename, uploaded_at,
                 kind)
@@ -1604,6 +1612,53 @@ impl Store for PgStore {
         now: OffsetDateTime,
     ) -> Result<RateAdmission, StoreError> {
         coach::admit_request(&self.pool, user, kind, windows, now).await
+    }
+
+    #[tracing::instrument(skip(self, now))]
+    async fn remove_recording(
+        &self,
+        owner: UserId,
+        id: RecordingId,
+        now: OffsetDateTime,
+    ) -> Result<Option<crate::RecordingRemoval>, StoreError> {
+        rights::remove_recording(&self.pool, owner, id, now).await
+    }
+
+    #[tracing::instrument(skip(self, now))]
+    async fn erase_user(
+        &self,
+        user: UserId,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<crate::Erasure>, StoreError> {
+        rights::erase_user(&self.pool, user, actor, now).await
+    }
+
+    #[tracing::instrument(skip(self, objects))]
+    async fn purge_objects(
+        &self,
+        objects: &dyn crate::objects::ObjectStore,
+        limit: u32,
+    ) -> Result<crate::PurgeOutcome, StoreError> {
+        rights::purge(&self.pool, objects, limit).await
+    }
+
+    async fn owned_files(&self, owner: UserId) -> Result<Vec<crate::OwnedFile>, StoreError> {
+        rights::owned_files(&self.pool, owner).await
+    }
+
+    async fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        detail: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        rights::audit(&self.pool, actor, action, detail, now).await
+    }
+
+    async fn audit_log(&self, limit: u32) -> Result<Vec<crate::AuditEntry>, StoreError> {
+        rights::audit_log(&self.pool, limit).await
     }
 }
 

@@ -611,6 +611,50 @@ pub trait Store: Send + Sync + 'static {
     async fn job_signals(&self) -> Result<Option<JobSignals>, StoreError> {
         Ok(None)
     }
+    // ---- data rights: deleting a recording, erasing a user, exporting ----
+
+    /// Removes `owner`'s link to the recording. When no owner is left, the
+    /// recording goes too, with its analysis rows, events, passages and jobs,
+    /// and its object is queued for [`Store::purge_objects`], all in one
+    /// transaction. `None`, changing nothing, when `owner` does not own it.
+    async fn remove_recording(
+        &self,
+        owner: UserId,
+        id: RecordingId,
+        now: OffsetDateTime,
+    ) -> Result<Option<crate::RecordingRemoval>, StoreError>;
+    /// Erases `user` in one transaction: the account, sessions, tokens,
+    /// conversations, notes, usage, budgets, links, and every recording no
+    /// other user owns (objects queued for [`Store::purge_objects`]);
+    /// recordings others also own stay theirs. Writes an audit entry by
+    /// `actor` that does not name the user. `None` for an unknown user.
+    async fn erase_user(
+        &self,
+        user: UserId,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<crate::Erasure>, StoreError>;
+    /// Deletes up to `limit` queued objects that no recording references.
+    /// Each is deleted while the store holds its queue entry, so an upload of
+    /// the same bytes waits for the deletion to finish (and then stores the
+    /// bytes again) or cancels it first; a failed deletion stays queued.
+    async fn purge_objects(
+        &self,
+        objects: &dyn crate::objects::ObjectStore,
+        limit: u32,
+    ) -> Result<crate::PurgeOutcome, StoreError>;
+    /// Every file `owner` uploaded, oldest upload first.
+    async fn owned_files(&self, owner: UserId) -> Result<Vec<crate::OwnedFile>, StoreError>;
+    /// Writes an audit entry (an admin action).
+    async fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        detail: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// The latest `limit` audit entries, newest first.
+    async fn audit_log(&self, limit: u32) -> Result<Vec<crate::AuditEntry>, StoreError>;
 }
 
 /// See [`Store::job_signals`]: ends only when the store is dropped.

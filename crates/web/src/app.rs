@@ -118,6 +118,14 @@ impl App {
         if stale > 0 {
             tracing::info!(stale, "settled budget reservations left by a previous run");
         }
+        // Files whose rows a previous run deleted but could not remove yet.
+        let purged = crate::rights::service::purge_objects(&store, &objects).await;
+        if purged.deleted > 0 {
+            tracing::info!(
+                deleted = purged.deleted,
+                "removed the files of deleted recordings"
+            );
+        }
         // Checked here so a bad value stops startup, not the first connection.
         ConnectionRules::from_config(&config.server)?;
         crate::conn::seconds("server.body_timeout_secs", config.server.body_timeout_secs)?;

@@ -22,6 +22,7 @@ pub mod operations;
 pub mod owned;
 mod pages;
 pub mod recordings;
+pub mod rights;
 pub mod routes;
 mod sections;
 mod views;

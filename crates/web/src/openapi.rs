@@ -79,6 +79,9 @@ use crate::{accounts, coach, operations};
         accounts::identities::put,
         recordings::exports::document,
         recordings::exports::games_csv,
+        crate::rights::api::delete_recording,
+        crate::rights::api::export,
+        crate::rights::api::erase_me,
     ),
     // Event schemas are named by `item_schema`, which does not collect them.
     components(schemas(JobEvent, ChatStreamEvent)),

@@ -21,7 +21,7 @@ use tracing::Level;
 use crate::app::AppState;
 use crate::config::Config;
 use crate::operations::{self, metrics};
-use crate::{accounts, coach, recordings};
+use crate::{accounts, coach, recordings, rights};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RouteId {
@@ -83,6 +83,11 @@ pub enum RouteId {
     SetIdentityForm,
     ApiRecordingExport,
     ApiGamesCsv,
+    ApiDeleteRecording,
+    DeleteRecordingForm,
+    ApiExport,
+    ApiEraseMe,
+    EraseAccountForm,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,6 +242,16 @@ pub const ROUTES: &[Route] = &[
     r(R::ApiIdentities, Get, "/api/v1/me/identities", SignedIn),
     r(R::ApiSetIdentities, Put, "/api/v1/me/identities", SignedIn),
     r(R::SetIdentityForm, Post, "/account/identity", SignedIn),
+    r(
+        R::ApiDeleteRecording,
+        Delete,
+        "/api/v1/recordings/{id}",
+        SignedIn,
+    ),
+    r(R::DeleteRecordingForm, Post, "/games/{id}/delete", SignedIn),
+    r(R::ApiExport, Get, "/api/v1/me/export", SignedIn),
+    r(R::ApiEraseMe, Delete, "/api/v1/me", SignedIn),
+    r(R::EraseAccountForm, Post, "/account/delete", SignedIn),
 ];
 
 fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
@@ -315,6 +330,11 @@ fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
         R::ApiIdentities => get(accounts::identities::get),
         R::ApiSetIdentities => put(accounts::identities::put),
         R::SetIdentityForm => post(accounts::identities::set_form),
+        R::ApiDeleteRecording => delete(rights::api::delete_recording),
+        R::DeleteRecordingForm => post(rights::pages::delete_recording),
+        R::ApiExport => get(rights::api::export),
+        R::ApiEraseMe => delete(rights::api::erase_me),
+        R::EraseAccountForm => post(rights::pages::erase_account),
     }
 }
 
@@ -323,7 +343,11 @@ fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
 fn is_long_lived(id: RouteId) -> bool {
     matches!(
         id,
-        R::ApiEvents | R::ApiCoachChat | R::ApiUploadReplays | R::ApiUploadRecordings
+        R::ApiEvents
+            | R::ApiCoachChat
+            | R::ApiUploadReplays
+            | R::ApiUploadRecordings
+            | R::ApiExport
     )
 }
 

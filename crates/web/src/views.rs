@@ -228,6 +228,8 @@ pub struct GamePage {
     pub sections: Vec<Section>,
     /// The domain's exchange format, once analysed: a download link.
     pub export: Option<&'static str>,
+    /// For the delete form.
+    pub csrf: String,
 }
 
 pub struct Bar {

@@ -1,4 +1,5 @@
-//! `filmroom user create|list|reset-password|plan`: account administration for the
+//! `filmroom user create|list|reset-password|plan|export|delete` (also spelled
+//! `filmroom users`): account administration for the
 //! operator, straight against the configured store. Passwords are read from
 //! stdin (one line), never from the command line where `ps` would show them.
 
@@ -91,9 +92,64 @@ pub fn run(args: &UserArgs) -> anyhow::Result<ExitCode> {
                     plan.unwrap_or(&config.coach.default_plan)
                 );
             }
+            UserCommand::Export { username, out } => {
+                let username = parse_username(username)?;
+                let Some(user) = store.user_by_username(&username).await? else {
+                    bail!("no user named {username}");
+                };
+                let objects = filmroom_web::app::open_objects(&config).await?;
+                let mut zip = filmroom_web::rights::export::write_export(&store, &objects, &user, now)
+                    .await
+                    .with_context(|| format!("Failed to export {username}"))?;
+                let mut dest = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(out)
+                    .with_context(|| format!("Failed to create {}", out.display()))?;
+                let bytes = std::io::copy(&mut zip, &mut dest)
+                    .with_context(|| format!("Failed to write {}", out.display()))?;
+                println!("exported {username} to {} ({bytes} bytes)", out.display());
+            }
+            UserCommand::Delete { username, yes } => {
+                let username = parse_username(username)?;
+                let Some(user) = store.user_by_username(&username).await? else {
+                    bail!("no user named {username}");
+                };
+                if !yes && !confirm(&username)? {
+                    bail!("not confirmed: nothing was erased");
+                }
+                let objects = filmroom_web::app::open_objects(&config).await?;
+                let erased = filmroom_web::rights::service::erase(
+                    &store,
+                    &objects,
+                    user.id,
+                    filmroom_web::rights::service::ACTOR_OPERATOR,
+                    now,
+                )
+                .await
+                .with_context(|| format!("Failed to erase {username}"))?;
+                let Some(erased) = erased else {
+                    bail!("no user named {username}");
+                };
+                println!(
+                    "erased {username}: {} recording(s) deleted, {} shared recording(s) kept for their other owners",
+                    erased.recordings_deleted, erased.recordings_kept
+                );
+            }
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Asks on stdin to type the username again.
+fn confirm(username: &Username) -> anyhow::Result<bool> {
+    eprint!("erase {username} and everything only they own? type the username to confirm: ");
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("Failed to read the confirmation from stdin")?;
+    Ok(line.trim() == username.as_str())
 }
 
 fn parse_username(raw: &str) -> anyhow::Result<Username> {

@@ -14,6 +14,7 @@ mod serve;
 mod talk;
 mod upgrade;
 mod watch;
+mod users;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

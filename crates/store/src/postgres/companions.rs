@@ -40,6 +40,11 @@ pub(super) async fn link(
         .bind(&companion.purpose)
         .fetch_optional(&mut **tx)
         .await?;
+        // These bytes are wanted again: a queued deletion of them is cancelled.
+        sqlx::query("DELETE FROM object_deletions WHERE sha256 = $1")
+            .bind(companion.sha256.as_str())
+            .execute(&mut **tx)
+            .await?;
         if before.as_deref() == Some(companion.sha256.as_str()) {
             continue;
         }

@@ -21,11 +21,13 @@ mod companions;
 mod identity;
 mod lists;
 mod neutral;
+mod rights;
 pub use coach::*;
 pub use companions::*;
 pub use identity::*;
 pub use lists::*;
 pub use neutral::*;
+pub use rights::*;
 
 /// A store for one test, with whatever keeps it alive (a temp dir, a server).
 pub struct TestStore {
@@ -104,6 +106,11 @@ macro_rules! conformance_tests {
             a_companion_is_stored_with_a_new_recording_and_its_one_job,
             a_different_companion_for_stored_media_replaces_it_and_queues_one_reanalysis,
             uploads_since_count_an_owners_links_of_one_kind_and_their_lengths,
+            removing_a_shared_recording_keeps_it_for_the_other_owner_until_the_last_owner_removes_it,
+            a_user_cannot_remove_a_recording_they_do_not_own,
+            an_upload_of_bytes_queued_for_deletion_keeps_their_object,
+            a_failed_object_deletion_stays_queued_and_a_later_purge_finishes_it,
+            erasing_a_user_deletes_what_only_they_owned_keeps_shared_recordings_and_audits_without_naming_them,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {

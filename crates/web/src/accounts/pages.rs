@@ -256,7 +256,7 @@ pub async fn logout(
     ))
 }
 
-async fn account(
+pub(crate) async fn account(
     state: &AppState,
     identity: &Identity,
     new_token: Option<String>,

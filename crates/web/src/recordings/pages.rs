@@ -316,6 +316,7 @@ fn recording_page(
             .and(domain)
             .and_then(|d| d.exchange_format())
             .map(|f| f.label),
+        csrf: identity.csrf_token().to_owned(),
     };
     Ok(html(&page)?.into_response())
 }

@@ -1052,7 +1052,6 @@ async fn store_one(
             .await
             .map_err(AppError::internal)?;
     }
-    drop(file.temp);
     let written = match put_companions(state, companions).await {
         Ok(written) => written,
         Err(error) => {
@@ -1090,6 +1089,23 @@ async fn store_one(
     {
         Ok(with) => {
             remove_objects(state, &with.orphaned).await;
+            // A deletion of these bytes can finish just before this upload's
+            // row is written (the store orders the two, see
+            // `Store::purge_objects`): then the bytes go back from our copy.
+            if existed
+                && !state
+                    .objects
+                    .exists(&sha256)
+                    .await
+                    .map_err(AppError::internal)?
+            {
+                state
+                    .objects
+                    .put_file(&sha256, file.temp.path())
+                    .await
+                    .map_err(AppError::internal)?;
+            }
+            drop(file.temp);
             let outcome = with.upload;
             // A game new to this owner shows its job by the owner's own id,
             // even when another owner's upload created that job; one the

@@ -117,6 +117,34 @@ async fn probe(app: &TestApp, bob: &User, id: RouteId, s: &Secrets) -> (reqwest:
                 .header("X-CSRF-Token", csrf),
             NotFound,
         ),
+        RouteId::ApiDeleteRecording => (
+            c.delete(app.url(&format!("/api/v1/recordings/{}", s.game_id)))
+                .header("X-CSRF-Token", csrf),
+            NotFound,
+        ),
+        RouteId::DeleteRecordingForm => (
+            form(
+                format!("/games/{}/delete", s.game_id),
+                vec![("confirm", "yes".into())],
+            ),
+            NotFound,
+        ),
+        RouteId::ApiExport => (get("/api/v1/me/export".into()), NoLeak),
+        // Bob cannot erase anything with a wrong password (the right one
+        // would erase only Bob: rights.rs shows what an erasure leaves).
+        RouteId::ApiEraseMe => (
+            c.delete(app.url("/api/v1/me"))
+                .header("X-CSRF-Token", csrf)
+                .json(&serde_json::json!({ "password": "not bob's password" })),
+            NoLeak,
+        ),
+        RouteId::EraseAccountForm => (
+            form(
+                "/account/delete".into(),
+                vec![("password", "not bob's password".into())],
+            ),
+            NoLeak,
+        ),
         RouteId::CoachNoteForm => (
             form("/coach/notes".into(), vec![("text", "bob's own note".into())]),
             NoLeak,

@@ -18,6 +18,7 @@ mod layers;
 mod operations;
 mod postgres;
 mod recordings;
+mod rights;
 mod scale_out;
 mod second_domain;
 mod talk;
