@@ -8,7 +8,7 @@ use std::time::Duration;
 use filmroom_domain::{
     Analysis, AnalysisError, AnalysisInput, CoachDigestSpec, CoachProfile, CoachWords, Domain,
     HeadlineStat, InputMode, Kind, Limits, MetricDefinition, MomentOwner, MomentRule, Noun, Page,
-    Recognition, ReportError, Section, StatFamily, Tip,
+    Progress, Recognition, ReportError, Section, StatFamily, Tip,
 };
 
 use crate::decode::{DecodeError, DecodeOptions, decode_file};
@@ -344,6 +344,21 @@ impl Domain for Talk {
 
     fn extensions(&self) -> &[&'static str] {
         &crate::media::EXTENSIONS
+    }
+
+    fn media_type(&self, filename: &str, head: &[u8]) -> Option<&'static str> {
+        crate::media::media_type(filename, head)
+    }
+
+    fn progress(&self) -> Option<Progress> {
+        Some(Progress {
+            title: "Your talks".to_owned(),
+            headline: "score".to_owned(),
+            components: crate::score::Component::ALL
+                .iter()
+                .map(|c| format!("score.{}", c.key()))
+                .collect(),
+        })
     }
 
     fn limits(&self) -> Limits {

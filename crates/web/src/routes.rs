@@ -12,6 +12,7 @@ use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
@@ -81,6 +82,10 @@ pub enum RouteId {
     ApiIdentities,
     ApiSetIdentities,
     SetIdentityForm,
+    ApiRecordingMedia,
+    PageScript,
+    ProgressPage,
+    ApiProgress,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,6 +233,15 @@ pub const ROUTES: &[Route] = &[
     r(R::ApiIdentities, Get, "/api/v1/me/identities", SignedIn),
     r(R::ApiSetIdentities, Put, "/api/v1/me/identities", SignedIn),
     r(R::SetIdentityForm, Post, "/account/identity", SignedIn),
+    r(
+        R::ApiRecordingMedia,
+        Get,
+        "/api/v1/recordings/{id}/media",
+        SignedIn,
+    ),
+    r(R::PageScript, Get, "/static/page.js", Anyone),
+    r(R::ProgressPage, Get, "/progress", SignedIn),
+    r(R::ApiProgress, Get, "/api/v1/progress", SignedIn),
 ];
 
 fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
@@ -304,6 +318,10 @@ fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
         R::ApiIdentities => get(accounts::identities::get),
         R::ApiSetIdentities => put(accounts::identities::put),
         R::SetIdentityForm => post(accounts::identities::set_form),
+        R::ApiRecordingMedia => get(recordings::media::media),
+        R::PageScript => get(operations::endpoints::page_script),
+        R::ProgressPage => get(recordings::progress::page),
+        R::ApiProgress => get(recordings::progress::api),
     }
 }
 
@@ -312,7 +330,11 @@ fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
 fn is_long_lived(id: RouteId) -> bool {
     matches!(
         id,
-        R::ApiEvents | R::ApiCoachChat | R::ApiUploadReplays | R::ApiUploadRecordings
+        R::ApiEvents
+            | R::ApiCoachChat
+            | R::ApiUploadReplays
+            | R::ApiUploadRecordings
+            | R::ApiRecordingMedia
     )
 }
 
@@ -404,6 +426,13 @@ fn with_layers(router: Router<AppState>, state: AppState, body_timeout: Duration
         ))
         // SSE (`text/event-stream`) is never compressed: the default predicate
         // skips it, so events are not held back in a compressor's buffer.
-        .layer(CompressionLayer::new())
+        // Nor is media: already compressed, and served by byte ranges.
+        .layer(
+            CompressionLayer::new().compress_when(
+                DefaultPredicate::new()
+                    .and(NotForContentType::const_new("video/"))
+                    .and(NotForContentType::const_new("audio/")),
+            ),
+        )
         .with_state(state)
 }

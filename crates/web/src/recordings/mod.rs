@@ -4,7 +4,9 @@
 //! list pages ([`pages`]) call the same [`service`].
 
 pub mod api;
+pub mod media;
 pub(crate) mod pages;
+pub mod progress;
 mod recognize;
 pub mod service;
 pub(crate) mod uploads;

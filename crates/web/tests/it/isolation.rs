@@ -63,6 +63,10 @@ async fn probe(app: &TestApp, bob: &User, id: RouteId, s: &Secrets) -> (reqwest:
         RouteId::GamePage => (get(format!("/games/{}", s.game_id)), NotFound),
         RouteId::ApiGame => (get(format!("/api/v1/games/{}", s.game_id)), NotFound),
         RouteId::ApiRecording => (get(format!("/api/v1/recordings/{}", s.game_id)), NotFound),
+        RouteId::ApiRecordingMedia => (
+            get(format!("/api/v1/recordings/{}/media", s.game_id)),
+            NotFound,
+        ),
         RouteId::ApiRecordingReport => (
             get(format!("/api/v1/recordings/{}/report", s.game_id)),
             NotFound,
@@ -127,6 +131,9 @@ async fn probe(app: &TestApp, bob: &User, id: RouteId, s: &Secrets) -> (reqwest:
         | RouteId::CoachPage
         | RouteId::UsagePage
         | RouteId::CoachScript
+        | RouteId::PageScript
+        | RouteId::ProgressPage
+        | RouteId::ApiProgress
         | RouteId::ApiCoachProfiles
         | RouteId::ApiConversations
         | RouteId::ApiNotes

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::spawn_app_with_domains;
 
 /// Two sentences with 2 s of silence between them, as 16 kHz WAV bytes.
-fn spoken_talk(dir: &Path) -> Vec<u8> {
+pub(crate) fn spoken_talk(dir: &Path) -> Vec<u8> {
     let talk = speech::spoken_wav(
         dir,
         &[
@@ -31,7 +31,7 @@ fn silent_wav(dir: &Path) -> Vec<u8> {
     std::fs::read(speech::silent_wav(dir, 2.0)).unwrap()
 }
 
-fn talk_domains() -> filmroom_domain::Registry {
+pub(crate) fn talk_domains() -> filmroom_domain::Registry {
     let mut domains = crate::rl_domains();
     domains
         .register(Arc::new(filmroom_talk::Talk::default()))
