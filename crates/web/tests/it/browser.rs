@@ -376,30 +376,6 @@ async fn in_a_browser_a_player_signs_up_uploads_replays_and_opens_every_tab_of_a
     let _ = browser.call(reqwest::Method::DELETE, "", Value::Null).await;
 }
 
-/// Whisper (crates/asr, the model `scripts/setup` installs) behind the talk
-/// domain's transcriber seam, as the binary wires it.
-struct Whisper(filmroom_asr::Whisper);
-
-impl filmroom_talk::Transcriber for Whisper {
-    fn transcribe(
-        &self,
-        samples: &[f32],
-    ) -> Result<Vec<filmroom_talk::TimedWord>, filmroom_talk::TranscribeError> {
-        let words = self
-            .0
-            .transcribe(samples)
-            .map_err(|e| filmroom_talk::TranscribeError::Failed(e.to_string()))?;
-        Ok(words
-            .into_iter()
-            .map(|w| filmroom_talk::TimedWord {
-                text: w.text,
-                start_s: w.start_s,
-                end_s: w.end_s,
-            })
-            .collect())
-    }
-}
-
 /// The player's position once it has moved near `t` (playing on from it).
 async fn wait_for_position(browser: &Driver, t: f64) {
     browser
@@ -433,15 +409,7 @@ async fn mark(browser: &Driver, css: &str, text: &str, id: &str) -> f64 {
 #[tokio::test]
 async fn in_a_browser_a_talks_page_plays_its_webm_and_a_flag_a_word_and_a_citation_seek_it() {
     let dir = tempfile::tempdir().unwrap();
-    let model = filmroom_asr::find_tiny_en().expect("Whisper tiny.en: run scripts/setup");
-    let whisper = Whisper(filmroom_asr::Whisper::load(&model).unwrap());
-    let mut domains = crate::rl_domains();
-    domains
-        .register(std::sync::Arc::new(
-            filmroom_talk::Talk::default().with_transcriber(std::sync::Arc::new(whisper)),
-        ))
-        .unwrap();
-    let app = crate::spawn_app_with_domains(domains).await;
+    let app = crate::spawn_app_with_domains(crate::talk::heard_talk_domains()).await;
     let alice = app.sign_up("alice", crate::PASSWORD).await;
     // A 4 s silence after the first sentence: a long pause, flagged.
     let wav = filmroom_test_support::speech::spoken_wav(
