@@ -10,7 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use filmroom_domain::{Domain, Kind};
-use filmroom_store::CoachRecordingQuery;
+use filmroom_store::{CoachRecordingQuery, RecordingOrder, RecordingQuery};
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
@@ -132,8 +132,29 @@ pub async fn progress(
         if recordings.is_empty() {
             continue;
         }
-        // Newest first from the store; a history reads oldest first.
-        recordings.reverse();
+        // A recording without its own date (a talk) is dated by its
+        // upload, so the history is in the order the user made them.
+        let uploaded: std::collections::HashMap<String, time::OffsetDateTime> = state
+            .store
+            .list_recordings_page(
+                owner,
+                &RecordingQuery {
+                    kind: Some(this_kind.as_str().to_owned()),
+                    sort: RecordingOrder::UploadedAt,
+                    descending: true,
+                    limit: MAX_RECORDINGS,
+                    ..RecordingQuery::default()
+                },
+            )
+            .await?
+            .items
+            .into_iter()
+            .map(|item| (item.id.to_string(), item.uploaded_at))
+            .collect();
+        for r in &mut recordings {
+            r.occurred_at = r.occurred_at.or_else(|| uploaded.get(&r.id).copied());
+        }
+        recordings.sort_by(|a, b| a.occurred_at.cmp(&b.occurred_at).then(a.id.cmp(&b.id)));
         kinds.push(ProgressKindJson {
             kind: this_kind.as_str().to_owned(),
             title: followed.title.clone(),
