@@ -329,4 +329,20 @@ pub trait Domain: Send + Sync {
         let _ = (file, report);
         Ok(Vec::new())
     }
+
+    /// The media type (`video/webm`, `audio/wav`) a browser plays a
+    /// recording's original file as, from its name and its first
+    /// [`RECOGNITION_HEAD_BYTES`] bytes; `None`: not media a browser plays.
+    /// The platform serves the file with it and draws the player a
+    /// [`Page::player`] asks for. By default recordings are not media.
+    fn media_type(&self, filename: &str, head: &[u8]) -> Option<&'static str> {
+        let _ = (filename, head);
+        None
+    }
+
+    /// How a user's recordings of this kind are followed over time: the
+    /// metrics a progress view charts. By default none is offered.
+    fn progress(&self) -> Option<crate::Progress> {
+        None
+    }
 }

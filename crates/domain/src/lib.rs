@@ -19,6 +19,7 @@ mod domain;
 mod export;
 mod keys;
 mod page;
+mod progress;
 mod registry;
 mod validate;
 
@@ -42,5 +43,7 @@ pub use page::{
     Bar, Cell, Chart, Column, DEFAULT_TAB, Fact, Grid, GridColumn, GridRow, Lane, Mark, MarkSize,
     Moment, Moments, Page, Section, SectionBody, ShareRow, Tab, Table, TableRow, TimelineEntry,
 };
+pub use page::{SeriesPoint, TimedLine, TimedWord};
+pub use progress::Progress;
 pub use registry::{Registry, RegistryError};
 pub use validate::{EVENT_TIME_SLACK_S, ValidationError};

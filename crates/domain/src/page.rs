@@ -25,6 +25,14 @@ pub struct Page {
     pub sides: Vec<String>,
     /// The tabs in order; the first opens by default. At least one.
     pub tabs: Vec<Tab>,
+    /// Whether the recording's own file is shown in a media player above
+    /// the tabs (audio or video, by the type [`Domain::media_type`] gives
+    /// it); then every time on the page (a moment, a timed word, a point of
+    /// a series) seeks the player when clicked.
+    ///
+    /// [`Domain::media_type`]: crate::Domain::media_type
+    #[serde(default)]
+    pub player: bool,
 }
 
 /// The key of the tab [`Page::single`] puts plain sections in.
@@ -43,6 +51,7 @@ impl Page {
                 label: "Overview".to_owned(),
                 sections,
             }],
+            player: false,
         }
     }
 
@@ -118,6 +127,12 @@ pub enum SectionBody {
     /// Moments drawn on a time axis and listed under it (a cited moment
     /// marks the nearest).
     Moments(Moments),
+    /// Text whose words have times (a transcript), in lines; a word may
+    /// be marked (a filler).
+    TimedText {
+        /// The lines in time order.
+        lines: Vec<TimedLine>,
+    },
     /// A sentence for people, such as why a tab has nothing to show.
     Note {
         /// The sentence.
@@ -175,6 +190,18 @@ pub enum Chart {
         /// The bars, top to bottom.
         bars: Vec<Bar>,
     },
+    /// Values over time, one per span starting at its point's time
+    /// (pace per 30 seconds), drawn as bars labelled with their time.
+    Series {
+        /// What it shows ("Words per minute").
+        title: String,
+        /// The unit of every value, as people read it ("wpm").
+        unit: String,
+        /// Decimals the values are shown with.
+        decimals: u8,
+        /// The points in time order.
+        points: Vec<SeriesPoint>,
+    },
     /// Each row's total split into shares (drawn as percentages).
     Shares {
         /// What it shows ("Share of time per boost band").
@@ -184,6 +211,35 @@ pub enum Chart {
         /// The rows, top to bottom.
         rows: Vec<ShareRow>,
     },
+}
+
+/// One point of [`Chart::Series`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SeriesPoint {
+    /// Where the point starts, in seconds from the start.
+    pub t_s: f64,
+    /// Its value.
+    pub value: f64,
+}
+
+/// One line of [`SectionBody::TimedText`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimedLine {
+    /// When the line starts, in seconds.
+    pub t_s: f64,
+    /// Its words in order.
+    pub words: Vec<TimedWord>,
+}
+
+/// A word of a [`TimedLine`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimedWord {
+    /// When it is said, in seconds from the start.
+    pub t_s: f64,
+    /// The word as written.
+    pub text: String,
+    /// Whether it stands out (a filler).
+    pub marked: bool,
 }
 
 /// One bar of [`Chart::Bars`].

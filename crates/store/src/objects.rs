@@ -7,10 +7,12 @@
 pub mod s3;
 
 use std::io::{Read, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures_util::stream::BoxStream;
 
 use crate::types::{Sha256Hex, Sha256Stream};
 
@@ -53,6 +55,12 @@ pub enum ObjectError {
     },
 }
 
+/// Part of an object as it is read, in pieces.
+pub type ByteStream = BoxStream<'static, Result<bytes::Bytes, ObjectError>>;
+
+/// How much a streamed read holds in memory at a time.
+const READ_PIECE: u64 = 64 * 1024;
+
 /// Bytes under SHA-256 keys. Keys are [`Sha256Hex`], so a key can never be a
 /// path: anything that is not 64 hex characters is refused by its parser.
 #[async_trait]
@@ -77,6 +85,25 @@ pub trait ObjectStore: Send + Sync + 'static {
         };
         tokio::fs::write(dest, bytes).await.map_err(io_error(key))?;
         Ok(true)
+    }
+    /// The bytes `range` (half-open) of the object, streamed in pieces;
+    /// `None` when there is no object. A range reaching past the end stops
+    /// at the end (ask [`ObjectStore::size`] first to answer HTTP ranges).
+    /// A backend that can never holds the range in memory; this default
+    /// reads the whole object.
+    async fn get_range(
+        &self,
+        key: &Sha256Hex,
+        range: Range<u64>,
+    ) -> Result<Option<ByteStream>, ObjectError> {
+        let Some(bytes) = self.get(key).await? else {
+            return Ok(None);
+        };
+        let len = bytes.len();
+        let start = usize::try_from(range.start).unwrap_or(len).min(len);
+        let end = usize::try_from(range.end).unwrap_or(len).clamp(start, len);
+        let piece = bytes::Bytes::from(bytes).slice(start..end);
+        Ok(Some(Box::pin(futures_util::stream::iter([Ok(piece)]))))
     }
     /// The object's size in bytes, `None` when there is none.
     async fn size(&self, key: &Sha256Hex) -> Result<Option<u64>, ObjectError> {
@@ -295,6 +322,43 @@ impl ObjectStore for LocalObjectStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
             Err(e) => Err(io_error(key)(e)),
         }
+    }
+
+    async fn get_range(
+        &self,
+        key: &Sha256Hex,
+        range: Range<u64>,
+    ) -> Result<Option<ByteStream>, ObjectError> {
+        use tokio::io::{AsyncReadExt, AsyncSeekExt};
+        let mut file = match tokio::fs::File::open(self.path_of(key)).await {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_error(key)(e)),
+        };
+        file.seek(std::io::SeekFrom::Start(range.start))
+            .await
+            .map_err(io_error(key))?;
+        let left = range.end.saturating_sub(range.start);
+        let owned_key = key.clone();
+        // Reads one piece per poll: at most READ_PIECE bytes are held.
+        let pieces = futures_util::stream::try_unfold(
+            (file, left, owned_key),
+            |(mut file, left, key)| async move {
+                if left == 0 {
+                    return Ok(None);
+                }
+                let want = usize::try_from(left.min(READ_PIECE)).unwrap_or(64 * 1024);
+                let mut buffer = vec![0u8; want];
+                let n = file.read(&mut buffer).await.map_err(io_error(&key))?;
+                if n == 0 {
+                    return Ok(None);
+                }
+                buffer.truncate(n);
+                let left = left - u64::try_from(n).unwrap_or(left);
+                Ok(Some((bytes::Bytes::from(buffer), (file, left, key))))
+            },
+        );
+        Ok(Some(Box::pin(pieces)))
     }
 
     async fn size(&self, key: &Sha256Hex) -> Result<Option<u64>, ObjectError> {

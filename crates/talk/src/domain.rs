@@ -8,7 +8,7 @@ use std::time::Duration;
 use filmroom_domain::{
     Analysis, AnalysisError, AnalysisInput, CoachDigestSpec, CoachProfile, CoachWords, Companion,
     CompanionFile, Domain, HeadlineStat, InputMode, Kind, Limits, MetricDefinition, MomentOwner,
-    MomentRule, Noun, Page, Recognition, ReportError, Section, StatFamily, Tip,
+    MomentRule, Noun, Page, Progress, Recognition, ReportError, Section, StatFamily, Tip,
 };
 
 use crate::decode::{DecodeError, DecodeOptions, decode_file};
@@ -384,6 +384,21 @@ impl Domain for Talk {
 
     fn check_companion(&self, companion: CompanionFile<'_>) -> Result<(), AnalysisError> {
         transcript_text(companion).map(|_| ())
+    }
+
+    fn media_type(&self, filename: &str, head: &[u8]) -> Option<&'static str> {
+        crate::media::media_type(filename, head)
+    }
+
+    fn progress(&self) -> Option<Progress> {
+        Some(Progress {
+            title: "Your talks".to_owned(),
+            headline: "score".to_owned(),
+            components: crate::score::Component::ALL
+                .iter()
+                .map(|c| format!("score.{}", c.key()))
+                .collect(),
+        })
     }
 
     fn limits(&self) -> Limits {

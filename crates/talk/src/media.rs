@@ -76,6 +76,33 @@ pub fn sniff(head: &[u8]) -> Option<Container> {
     None
 }
 
+/// The media type a browser plays a file as: its container from its first
+/// bytes, told apart by its name where one container has several types
+/// (WebM is Matroska; m4a is audio in mp4; mov is QuickTime). Video types
+/// are given to files that may hold video; a browser plays an audio-only
+/// one in its video element as well.
+pub fn media_type(filename: &str, head: &[u8]) -> Option<&'static str> {
+    let ext = filename
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    Some(match sniff(head)? {
+        Container::IsoMp4 => match ext.as_str() {
+            "m4a" => "audio/mp4",
+            "mov" => "video/quicktime",
+            _ => "video/mp4",
+        },
+        Container::Matroska => match ext.as_str() {
+            "mkv" => "video/x-matroska",
+            _ => "video/webm",
+        },
+        Container::Wav => "audio/wav",
+        Container::Mp3 => "audio/mpeg",
+        Container::Ogg => "audio/ogg",
+        Container::Flac => "audio/flac",
+    })
+}
+
 /// Whether a file name ends in one of [`EXTENSIONS`] (any case).
 pub fn has_media_name(filename: &str) -> bool {
     filename
@@ -100,6 +127,27 @@ mod tests {
         assert_eq!(sniff(b"hello, this is text"), None);
         assert_eq!(sniff(b"RIFF\x24\0\0\0AVI "), None);
         assert_eq!(sniff(b""), None);
+    }
+
+    #[test]
+    fn the_media_type_comes_from_the_bytes_and_the_name_tells_apart_one_container() {
+        let mp4 = b"\0\0\0\x20ftypisom";
+        assert_eq!(media_type("talk.mp4", mp4), Some("video/mp4"));
+        assert_eq!(media_type("talk.M4A", mp4), Some("audio/mp4"));
+        assert_eq!(media_type("talk.mov", mp4), Some("video/quicktime"));
+        let ebml = b"\x1a\x45\xdf\xa3\x9f";
+        assert_eq!(media_type("talk.webm", ebml), Some("video/webm"));
+        assert_eq!(media_type("talk.mkv", ebml), Some("video/x-matroska"));
+        assert_eq!(
+            media_type("talk.wav", b"RIFF\x24\0\0\0WAVEfmt "),
+            Some("audio/wav")
+        );
+        // The bytes decide: a WAV named mp4 is still served as WAV.
+        assert_eq!(
+            media_type("talk.mp4", b"RIFF\x24\0\0\0WAVEfmt "),
+            Some("audio/wav")
+        );
+        assert_eq!(media_type("talk.mp4", b"plain text"), None);
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! per 30 seconds, and the flags as moments with their tips.
 
 use filmroom_domain::{
-    Bar, Cell, Chart, Column, Fact, Grid, GridColumn, GridRow, Lane, Mark, MarkSize, Moment,
-    Moments, Page, ReportError, Section, SectionBody, Tab, Table, TableRow, Unit, format_clock,
+    Cell, Chart, Fact, Grid, GridColumn, GridRow, Lane, Mark, MarkSize, Moment, Moments, Page,
+    ReportError, Section, SectionBody, SeriesPoint, Tab, TimedLine, TimedWord, format_clock,
 };
 
 use crate::report::{Report, WordSource};
@@ -151,28 +151,17 @@ fn overview(report: &Report) -> Vec<Section> {
     sections
 }
 
-/// The sentence with each filler in it marked «like this». Words touch
-/// (one ends where the next starts), so spans are half-open.
-fn marked(words: &crate::report::WordsReport, start_s: f64, end_s: f64) -> String {
+/// Whether the word starting at `start_s` is (part of) a filler. Words
+/// touch (one ends where the next starts), so spans are half-open.
+fn is_filler(words: &crate::report::WordsReport, start_s: f64) -> bool {
     words
-        .transcript
+        .fillers
         .iter()
-        .filter(|w| w.start_s >= start_s && (w.start_s < end_s || w.start_s == start_s))
-        .map(|w| {
-            let filler = words
-                .fillers
-                .iter()
-                .any(|f| w.start_s >= f.start_s && (w.start_s < f.end_s || w.start_s == f.start_s));
-            if filler {
-                format!("\u{ab}{}\u{bb}", w.text.trim())
-            } else {
-                w.text.trim().to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+        .any(|f| start_s >= f.start_s && (start_s < f.end_s || start_s == f.start_s))
 }
 
+/// The transcript sentence by sentence, each word with its time (a click
+/// seeks the player there) and each filler marked.
 fn transcript(report: &Report) -> Vec<Section> {
     let Some(words) = &report.words else {
         return vec![note(
@@ -180,46 +169,40 @@ fn transcript(report: &Report) -> Vec<Section> {
             "No transcript: upload a VTT or SRT file with the same name beside the media, or enable speech recognition.",
         )];
     };
+    let line = |start_s: f64, end_s: f64| TimedLine {
+        t_s: start_s,
+        words: words
+            .transcript
+            .iter()
+            .filter(|w| w.start_s >= start_s && (w.start_s < end_s || w.start_s == start_s))
+            .map(|w| TimedWord {
+                t_s: w.start_s,
+                text: w.text.trim().to_owned(),
+                marked: is_filler(words, w.start_s),
+            })
+            .collect(),
+    };
     vec![section(
-        "Transcript (fillers marked \u{ab} \u{bb})",
-        SectionBody::Table(Table {
-            columns: vec![
-                Column {
-                    label: "Said".to_owned(),
-                    unit: None,
-                },
-                Column {
-                    label: "Words".to_owned(),
-                    unit: Some(Unit::Count),
-                },
-            ],
-            rows: words
+        "Transcript (fillers marked)",
+        SectionBody::TimedText {
+            lines: words
                 .sentences
                 .iter()
-                .map(|s| TableRow {
-                    label: clock(s.start_s),
-                    cells: vec![
-                        Cell::Text(marked(words, s.start_s, s.end_s)),
-                        Cell::Number(s.words as f64),
-                    ],
-                })
+                .map(|s| line(s.start_s, s.end_s))
+                .filter(|l| !l.words.is_empty())
                 .collect(),
-        }),
+        },
     )]
 }
 
 fn bars(title: &str, unit: &str, decimals: u8, points: Vec<(f64, f64)>) -> Chart {
-    Chart::Bars {
+    Chart::Series {
         title: title.to_owned(),
         unit: unit.to_owned(),
         decimals,
-        bars: points
+        points: points
             .into_iter()
-            .map(|(t, value)| Bar {
-                label: clock(t),
-                value,
-                side: None,
-            })
+            .map(|(t_s, value)| SeriesPoint { t_s, value })
             .collect(),
     }
 }
@@ -384,5 +367,6 @@ pub fn page(report: &serde_json::Value) -> Result<Page, ReportError> {
             tab(TABS[2], "Charts", charts(&report)),
             tab(TABS[3], "Flags", flags(&report)),
         ],
+        player: true,
     })
 }

@@ -55,3 +55,25 @@ pub fn silent_wav(dir: &Path, seconds: f64) -> PathBuf {
         .args(["trim", "0", &seconds.to_string()]));
     path
 }
+
+/// `wav` packed as WebM with a small black VP8 video track and Opus audio,
+/// as a phone or screen recorder would make it (ffmpeg, from `scripts/setup`).
+pub fn in_webm(dir: &Path, wav: &Path) -> PathBuf {
+    let out = dir.join("talk.webm");
+    run(Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg("color=black:s=64x64:r=5")
+        .arg("-i")
+        .arg(wav)
+        .args([
+            "-shortest",
+            "-c:v",
+            "libvpx",
+            "-c:a",
+            "libopus",
+            "-ar",
+            "48000",
+        ])
+        .arg(&out));
+    out
+}

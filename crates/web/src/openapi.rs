@@ -52,6 +52,8 @@ use crate::{accounts, coach, operations};
         recordings::api::list,
         recordings::api::detail,
         recordings::api::report,
+        recordings::media::media,
+        recordings::progress::api,
         uploads::upload_replays,
         uploads::upload_recordings,
         recordings::api::uploads,

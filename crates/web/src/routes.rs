@@ -12,6 +12,7 @@ use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
@@ -88,6 +89,10 @@ pub enum RouteId {
     ApiExport,
     ApiEraseMe,
     EraseAccountForm,
+    ApiRecordingMedia,
+    PageScript,
+    ProgressPage,
+    ApiProgress,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,6 +257,15 @@ pub const ROUTES: &[Route] = &[
     r(R::ApiExport, Get, "/api/v1/me/export", SignedIn),
     r(R::ApiEraseMe, Delete, "/api/v1/me", SignedIn),
     r(R::EraseAccountForm, Post, "/account/delete", SignedIn),
+    r(
+        R::ApiRecordingMedia,
+        Get,
+        "/api/v1/recordings/{id}/media",
+        SignedIn,
+    ),
+    r(R::PageScript, Get, "/static/page.js", Anyone),
+    r(R::ProgressPage, Get, "/progress", SignedIn),
+    r(R::ApiProgress, Get, "/api/v1/progress", SignedIn),
 ];
 
 fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
@@ -335,6 +349,10 @@ fn handler(id: RouteId, config: &Config) -> MethodRouter<AppState> {
         R::ApiExport => get(rights::api::export),
         R::ApiEraseMe => delete(rights::api::erase_me),
         R::EraseAccountForm => post(rights::pages::erase_account),
+        R::ApiRecordingMedia => get(recordings::media::media),
+        R::PageScript => get(operations::endpoints::page_script),
+        R::ProgressPage => get(recordings::progress::page),
+        R::ApiProgress => get(recordings::progress::api),
     }
 }
 
@@ -348,6 +366,7 @@ fn is_long_lived(id: RouteId) -> bool {
             | R::ApiUploadReplays
             | R::ApiUploadRecordings
             | R::ApiExport
+            | R::ApiRecordingMedia
     )
 }
 
@@ -439,6 +458,13 @@ fn with_layers(router: Router<AppState>, state: AppState, body_timeout: Duration
         ))
         // SSE (`text/event-stream`) is never compressed: the default predicate
         // skips it, so events are not held back in a compressor's buffer.
-        .layer(CompressionLayer::new())
+        // Nor is media: already compressed, and served by byte ranges.
+        .layer(
+            CompressionLayer::new().compress_when(
+                DefaultPredicate::new()
+                    .and(NotForContentType::const_new("video/"))
+                    .and(NotForContentType::const_new("audio/")),
+            ),
+        )
         .with_state(state)
 }

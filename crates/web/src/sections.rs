@@ -8,7 +8,8 @@ use filmroom_domain::{Cell, Chart, Grid, Lane, MarkSize, Moments, Page, SectionB
 use filmroom_domain::{DEFAULT_TAB, format_clock};
 
 use crate::views::{
-    BarChart, CHART_WIDTH, Mark, Section, StackedChart, Tab, Table, TableRow, TimelineChart, scale,
+    BarChart, CHART_WIDTH, Mark, Section, StackedChart, Tab, Table, TableRow, TimelineChart,
+    WordLine, WordView, scale, seek_attr,
 };
 
 /// What the page shows of a domain's [`Page`].
@@ -128,6 +129,7 @@ fn timeline_row(class: &'static str, t_s: f64, label: &str) -> TableRow {
     TableRow {
         class,
         cells: vec![format_clock(t_s), format!("{t_s:.1}"), label.to_owned()],
+        seek: Some(seek_attr(t_s)),
     }
 }
 
@@ -152,6 +154,7 @@ fn grid(grid: &Grid, sides: &[String]) -> Table {
                             .map(|(c, col)| grid_cell(c, col.decimals)),
                     )
                     .collect(),
+                seek: None,
             })
             .collect(),
     }
@@ -194,6 +197,20 @@ fn chart(chart: &Chart, sides: &[String]) -> Option<String> {
                 .collect();
             svg(&StackedChart::new(title, parts, &rows))
         }
+        Chart::Series {
+            title,
+            unit,
+            decimals,
+            points,
+        } => {
+            let points: Vec<(f64, f64)> = points.iter().map(|p| (p.t_s, p.value)).collect();
+            svg(&BarChart::series(
+                title,
+                unit,
+                &points,
+                usize::from(*decimals),
+            ))
+        }
     }
 }
 
@@ -222,6 +239,7 @@ fn moments(moments: &Moments, sides: &[String]) -> (Option<String>, Table) {
                 },
                 class: side_class(sides, m.side.as_deref()),
                 label: format!("{} {}", format_clock(m.t_s), m.label),
+                seek: seek_attr(m.t_s),
             })
         })
         .collect();
@@ -245,6 +263,7 @@ fn moments(moments: &Moments, sides: &[String]) -> (Option<String>, Table) {
 pub fn render(section: &filmroom_domain::Section, sides: &[String]) -> Section {
     let mut chart_svg = None;
     let mut note = None;
+    let mut lines = Vec::new();
     let table = match &section.body {
         SectionBody::Facts { facts } => Table {
             headers: vec!["What".to_owned(), "Value".to_owned()],
@@ -253,6 +272,7 @@ pub fn render(section: &filmroom_domain::Section, sides: &[String]) -> Section {
                 .map(|f| TableRow {
                     class: "",
                     cells: vec![f.label.clone(), f.value.clone()],
+                    seek: None,
                 })
                 .collect(),
         },
@@ -273,6 +293,7 @@ pub fn render(section: &filmroom_domain::Section, sides: &[String]) -> Section {
                     cells: std::iter::once(r.label.clone())
                         .chain(r.cells.iter().map(cell))
                         .collect(),
+                    seek: None,
                 })
                 .collect(),
         },
@@ -293,6 +314,25 @@ pub fn render(section: &filmroom_domain::Section, sides: &[String]) -> Section {
             chart_svg = svg;
             table
         }
+        SectionBody::TimedText { lines: timed } => {
+            lines = timed
+                .iter()
+                .map(|line| WordLine {
+                    clock: format_clock(line.t_s.max(0.0)),
+                    seek: seek_attr(line.t_s),
+                    words: line
+                        .words
+                        .iter()
+                        .map(|w| WordView {
+                            text: w.text.clone(),
+                            seek: seek_attr(w.t_s),
+                            marked: w.marked,
+                        })
+                        .collect(),
+                })
+                .collect();
+            Table::default()
+        }
         SectionBody::Note { text } => {
             note = Some(text.clone());
             Table::default()
@@ -303,6 +343,7 @@ pub fn render(section: &filmroom_domain::Section, sides: &[String]) -> Section {
         chart: chart_svg,
         note,
         table,
+        lines,
     }
 }
 

@@ -203,6 +203,37 @@ pub struct Table {
 pub struct TableRow {
     pub class: &'static str,
     pub cells: Vec<String>,
+    /// The second a click on the row seeks the page's player to.
+    pub seek: Option<String>,
+}
+
+/// A word of timed text; a click seeks the player to it.
+pub struct WordView {
+    pub text: String,
+    pub seek: String,
+    pub marked: bool,
+}
+
+/// A line of timed text, after its start time.
+pub struct WordLine {
+    pub clock: String,
+    pub seek: String,
+    pub words: Vec<WordView>,
+}
+
+/// The media player a page asked for: the recording's own file.
+pub struct PlayerView {
+    pub src: String,
+    pub media_type: String,
+    /// `<video>` rather than `<audio>`.
+    pub video: bool,
+    /// The second it opens at (a cited moment), for the page script.
+    pub start: Option<String>,
+}
+
+/// How a second is written in `data-seek` attributes.
+pub fn seek_attr(t_s: f64) -> String {
+    format!("{:.2}", t_s.max(0.0))
 }
 
 pub struct Section {
@@ -212,6 +243,8 @@ pub struct Section {
     /// A sentence shown instead of (or before) numbers.
     pub note: Option<String>,
     pub table: Table,
+    /// Timed text (a transcript), line by line.
+    pub lines: Vec<WordLine>,
 }
 
 #[derive(Template)]
@@ -230,6 +263,7 @@ pub struct GamePage {
     pub export: Option<&'static str>,
     /// For the delete form.
     pub csrf: String,
+    pub player: Option<PlayerView>,
 }
 
 pub struct Bar {
@@ -238,6 +272,8 @@ pub struct Bar {
     pub width: u32,
     pub y: u32,
     pub class: &'static str,
+    /// The second a click on the bar seeks the player to (a series point).
+    pub seek: Option<String>,
 }
 
 #[derive(Template)]
@@ -277,6 +313,7 @@ impl BarChart {
                 width: scale(*value / max, PLOT_WIDTH),
                 y: i * 24 + 4,
                 class,
+                seek: None,
             })
             .collect::<Vec<_>>();
         let rows = u32::try_from(bars.len()).unwrap_or(0);
@@ -288,6 +325,22 @@ impl BarChart {
             label_width: LABEL_WIDTH,
             bars,
         }
+    }
+}
+
+impl BarChart {
+    /// A series over time: one bar per point, labelled with its time, a
+    /// click on it seeks the player there.
+    pub fn series(title: &str, unit: &str, points: &[(f64, f64)], decimals: usize) -> Self {
+        let values: Vec<(String, f64, &'static str)> = points
+            .iter()
+            .map(|(t, v)| (filmroom_domain::format_clock(t.max(0.0)), *v, ""))
+            .collect();
+        let mut chart = Self::new(title, unit, &values, decimals);
+        for (bar, (t, _)) in chart.bars.iter_mut().zip(points) {
+            bar.seek = Some(seek_attr(*t));
+        }
+        chart
     }
 }
 
@@ -384,6 +437,7 @@ pub struct Mark {
     pub r: u32,
     pub class: &'static str,
     pub label: String,
+    pub seek: String,
 }
 
 #[derive(Template)]
@@ -408,4 +462,32 @@ fn short(label: &str) -> String {
         s.push('…');
     }
     s
+}
+
+/// One recording's row of a progress view.
+pub struct ProgressRow {
+    pub id: String,
+    pub when: String,
+    pub title: String,
+    /// The headline's value, then each component's.
+    pub cells: Vec<String>,
+}
+
+/// One kind's part of the progress page.
+pub struct ProgressKindView {
+    pub kind: String,
+    pub title: String,
+    /// The headline over time, when any recording has it.
+    pub chart: Option<String>,
+    /// The headline's then each component's name.
+    pub headers: Vec<String>,
+    pub rows: Vec<ProgressRow>,
+}
+
+#[derive(Template)]
+#[template(path = "progress.html")]
+pub struct ProgressPage {
+    pub title: &'static str,
+    pub nav: Option<Nav>,
+    pub kinds: Vec<ProgressKindView>,
 }

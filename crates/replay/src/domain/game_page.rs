@@ -57,6 +57,7 @@ pub(super) fn page(report: &Value) -> Result<Page, ReportError> {
         notice,
         sides: vec![team_color(0).to_owned(), team_color(1).to_owned()],
         tabs,
+        player: false,
     })
 }
 

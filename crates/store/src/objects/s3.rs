@@ -240,6 +240,39 @@ impl super::ObjectStore for S3ObjectStore {
         Ok(true)
     }
 
+    async fn get_range(
+        &self,
+        key: &Sha256Hex,
+        range: std::ops::Range<u64>,
+    ) -> Result<Option<super::ByteStream>, ObjectError> {
+        // S3 refuses a range starting at or past the end (and an empty one):
+        // those read nothing, which needs only the size.
+        let Some(size) = self.head_size(key).await? else {
+            return Ok(None);
+        };
+        let end = range.end.min(size);
+        if range.start >= end {
+            return Ok(Some(Box::pin(futures_util::stream::empty())));
+        }
+        let options = object_store::GetOptions {
+            range: Some(object_store::GetRange::Bounded(range.start..end)),
+            ..Default::default()
+        };
+        let found = match self.inner.get_opts(&Self::path_of(key), options).await {
+            Ok(found) => found,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(self.remote(key, e)),
+        };
+        let (owned_key, server) = (key.to_string(), self.server.clone());
+        Ok(Some(Box::pin(found.into_stream().map(move |piece| {
+            piece.map_err(|source| ObjectError::Remote {
+                key: owned_key.clone(),
+                server: server.clone(),
+                source,
+            })
+        }))))
+    }
+
     async fn size(&self, key: &Sha256Hex) -> Result<Option<u64>, ObjectError> {
         self.head_size(key).await
     }

@@ -139,6 +139,62 @@ pub async fn concurrent_puts_of_the_same_key_all_succeed_with_the_same_bytes(
     assert_eq!(objects.get(&key).await.unwrap(), Some(bytes));
 }
 
+async fn read_range(
+    objects: &dyn ObjectStore,
+    key: &Sha256Hex,
+    range: std::ops::Range<u64>,
+) -> Vec<u8> {
+    use futures_util::TryStreamExt;
+    let pieces: Vec<bytes::Bytes> = objects
+        .get_range(key, range)
+        .await
+        .unwrap()
+        .expect("the object is there")
+        .try_collect()
+        .await
+        .unwrap();
+    pieces.concat()
+}
+
+/// Ranges from the start, the middle (across the local store's read pieces
+/// and S3's parts) and the end, one reaching past the end, and empty ones,
+/// each the same bytes as the slice of the whole.
+pub async fn a_range_of_an_object_reads_exactly_those_bytes(
+    objects: Arc<dyn ObjectStore>,
+    dir: &Path,
+) {
+    let len = filmroom_store::objects::s3::PART_BYTES + 70_001;
+    let bytes = bytes_of(len, 5);
+    let key = Sha256Hex::digest(&bytes);
+    let upload = dir.join("ranged");
+    std::fs::write(&upload, &bytes).unwrap();
+    objects.put_file(&key, &upload).await.unwrap();
+    let len = len as u64;
+    for (start, end) in [
+        (0, 1),
+        (0, 100),
+        (65_530, 200_000),
+        (len - 10, len),
+        (1_000, 1_000 + 3 * 65_536 + 7),
+        (5, 5),
+    ] {
+        let got = read_range(objects.as_ref(), &key, start..end).await;
+        assert_eq!(got, &bytes[start as usize..end as usize], "{start}..{end}");
+    }
+    assert_eq!(
+        read_range(objects.as_ref(), &key, len - 3..len + 1_000).await,
+        &bytes[len as usize - 3..],
+        "a range past the end stops at the end"
+    );
+    assert!(
+        read_range(objects.as_ref(), &key, len..len + 5)
+            .await
+            .is_empty()
+    );
+    let missing = Sha256Hex::digest(b"no such object");
+    assert!(objects.get_range(&missing, 0..10).await.unwrap().is_none());
+}
+
 /// Past one part, so concurrent multipart uploads race too.
 const PART_PLUS: usize = filmroom_store::objects::s3::PART_BYTES + 1;
 
@@ -167,6 +223,7 @@ macro_rules! every_backend {
                 bytes_or_files_that_do_not_hash_to_the_key_are_refused,
                 a_multi_megabyte_file_goes_in_and_comes_back_whole,
                 concurrent_puts_of_the_same_key_all_succeed_with_the_same_bytes,
+                a_range_of_an_object_reads_exactly_those_bytes,
             );
         )*
     };

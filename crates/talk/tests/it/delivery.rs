@@ -1,7 +1,7 @@
 //! Delivery measured on synthesized talks whose every sentence, filler and
 //! silence is placed at a known time.
 
-use filmroom_domain::{Analysis, AnalysisInput, Domain, Subject};
+use filmroom_domain::{Analysis, AnalysisInput, Domain, SectionBody, Subject};
 use filmroom_talk::Talk;
 use filmroom_talk::report::Report;
 
@@ -252,16 +252,39 @@ fn without_a_transcript_the_audio_is_measured_and_the_score_is_left_out() {
 }
 
 #[test]
-fn the_page_has_overview_transcript_charts_and_flags_with_fillers_marked() {
+fn the_page_has_a_player_and_overview_transcript_charts_and_flags_with_fillers_marked() {
     let f = fixtures();
     let analysis = analyze(&f.talk);
     let page = Talk::default().page(&analysis.report).unwrap();
     page.check().unwrap();
+    assert!(page.player, "a talk's page asks for the media player");
     let keys: Vec<&str> = page.tabs.iter().map(|t| t.key.as_str()).collect();
     assert_eq!(keys, ["overview", "transcript", "charts", "flags"]);
-    let transcript = serde_json::to_string(page.tab("transcript").unwrap()).unwrap();
-    assert!(transcript.contains("\u{ab}um\u{bb}"), "{transcript}");
-    assert!(transcript.contains("I like pizza"));
+    let SectionBody::TimedText { lines } = &page.tab("transcript").unwrap().sections[0].body else {
+        panic!("the transcript is timed text");
+    };
+    let words: Vec<&filmroom_domain::TimedWord> = lines.iter().flat_map(|l| &l.words).collect();
+    let said: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+    let joined = said.join(" ");
+    assert!(joined.contains("I like pizza"), "{joined}");
+    let um = words
+        .iter()
+        .find(|w| {
+            w.text
+                .trim_matches(|c: char| !c.is_alphabetic())
+                .eq_ignore_ascii_case("um")
+        })
+        .unwrap_or_else(|| panic!("no um in {joined}"));
+    assert!(um.marked, "the filler is marked");
+    let pizza = words.iter().find(|w| w.text.starts_with("pizza")).unwrap();
+    assert!(!pizza.marked, "a plain word is not");
+    // Every word carries its time, in order, within the talk.
+    assert!(words.windows(2).all(|p| p[0].t_s <= p[1].t_s));
+    assert!(
+        words
+            .iter()
+            .all(|w| w.t_s >= 0.0 && w.t_s <= analysis.facts.duration_s.unwrap_or(f64::MAX))
+    );
     let charts = serde_json::to_string(page.tab("charts").unwrap()).unwrap();
     for title in [
         "Pace per 30 seconds",

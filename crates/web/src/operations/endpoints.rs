@@ -13,6 +13,7 @@ use crate::error::AppError;
 const STYLESHEET: &str = include_str!("../../static/app.css");
 const UPLOAD_SCRIPT: &str = include_str!("../../static/upload.js");
 const COACH_SCRIPT: &str = include_str!("../../static/coach.js");
+const PAGE_SCRIPT: &str = include_str!("../../static/page.js");
 
 /// Liveness, including a round trip to the database.
 #[utoipa::path(get, path = "/health", tag = "operations", summary = "Liveness", security(),
@@ -160,6 +161,10 @@ pub async fn upload_script() -> impl IntoResponse {
 
 pub async fn coach_script() -> impl IntoResponse {
     script(COACH_SCRIPT)
+}
+
+pub async fn page_script() -> impl IntoResponse {
+    script(PAGE_SCRIPT)
 }
 
 fn script(source: &'static str) -> impl IntoResponse {

@@ -15,8 +15,8 @@ use crate::dto::GamesQuery;
 use crate::error::AppError;
 use crate::pages::{PageError, PageResult, fmt_time, html, nav};
 use crate::views::{
-    GamePage, GameRow, GamesPage, Hidden, JobRow, PageLink, QueryEcho, UploadsPage, facet_options,
-    options,
+    GamePage, GameRow, GamesPage, Hidden, JobRow, PageLink, PlayerView, QueryEcho, UploadsPage,
+    facet_options, options, seek_attr,
 };
 
 const RESULTS: &[(&str, &str)] = &[
@@ -220,7 +220,28 @@ pub async fn game_page(
 ) -> PageResult {
     let (game, report) = service::load_game(&state, identity.user.id, &id).await?;
     let moment = q.t.filter(|t| t.is_finite() && *t >= 0.0);
-    recording_page(&state, &identity, &game, report, q.tab.as_deref(), moment)
+    // Only a recording whose file a browser plays gets a player, and only
+    // when its page asks for one (checked once the page is laid out).
+    let media_type = super::media::media_type(&state, &game).await?;
+    recording_page(
+        &state,
+        &identity,
+        &game,
+        report,
+        RecordingView {
+            tab: q.tab.as_deref(),
+            moment,
+            media_type,
+        },
+    )
+}
+
+/// What a recording's page is asked for beyond the recording.
+struct RecordingView<'a> {
+    tab: Option<&'a str>,
+    moment: Option<f64>,
+    /// The stored file's media type, when it is audio or video.
+    media_type: Option<&'static str>,
 }
 
 /// A recording's page, of any kind: its domain's [`filmroom_domain::Page`]
@@ -231,9 +252,13 @@ fn recording_page(
     identity: &crate::auth::Identity,
     game: &filmroom_store::RecordingSummary,
     report: Option<String>,
-    tab: Option<&str>,
-    moment: Option<f64>,
+    view: RecordingView<'_>,
 ) -> PageResult {
+    let RecordingView {
+        tab,
+        moment,
+        media_type,
+    } = view;
     let domain = state.domains.get(&game.kind);
     let mut notice = None;
     let mut laid_out = None;
@@ -301,7 +326,17 @@ fn recording_page(
             ))
         });
     }
+    let player = match (&laid_out, media_type) {
+        (Some(page), Some(media_type)) if page.player => Some(PlayerView {
+            src: format!("/api/v1/recordings/{}/media", game.id),
+            media_type: media_type.to_owned(),
+            video: media_type.starts_with("video/"),
+            start: moment.map(seek_attr),
+        }),
+        _ => None,
+    };
     let page = GamePage {
+        player,
         title: heading.clone(),
         nav: nav(identity),
         id: game.id.to_string(),

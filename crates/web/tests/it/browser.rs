@@ -375,3 +375,141 @@ async fn in_a_browser_a_player_signs_up_uploads_replays_and_opens_every_tab_of_a
     }
     let _ = browser.call(reqwest::Method::DELETE, "", Value::Null).await;
 }
+
+/// The player's position once it has moved near `t` (playing on from it).
+async fn wait_for_position(browser: &Driver, t: f64) {
+    browser
+        .wait_for_script(
+            &format!(
+                "var p = document.getElementById('player'); \
+                 return p.currentTime >= {t} - 0.05 && p.currentTime < {t} + 1.5;"
+            ),
+            json!(true),
+        )
+        .await;
+}
+
+/// Gives the first element matching `css` whose text contains `text` the id
+/// `id`, and returns its `data-seek` second.
+async fn mark(browser: &Driver, css: &str, text: &str, id: &str) -> f64 {
+    let seek = browser
+        .script(&format!(
+            "var all = Array.from(document.querySelectorAll({css:?})); \
+             var el = all.find(function (e) {{ return e.textContent.indexOf({text:?}) >= 0; }}); \
+             if (!el) {{ return null; }} \
+             el.id = {id:?}; return el.getAttribute('data-seek');"
+        ))
+        .await;
+    seek.as_str()
+        .unwrap_or_else(|| panic!("no {css} with {text:?}"))
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn in_a_browser_a_talks_page_plays_its_webm_and_a_flag_a_word_and_a_citation_seek_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = crate::spawn_app_with_domains(crate::talk::heard_talk_domains()).await;
+    let alice = app.sign_up("alice", crate::PASSWORD).await;
+    // A 4 s silence after the first sentence: a long pause, flagged.
+    let wav = filmroom_test_support::speech::spoken_wav(
+        dir.path(),
+        &[
+            "Good morning, and thank you all for coming today.",
+            "Let me show you what we built this year.",
+        ],
+        140,
+        4.0,
+    );
+    let webm = filmroom_test_support::speech::in_webm(dir.path(), &wav);
+    let (status, body) = alice
+        .upload_recordings(&app, vec![("rehearsal.webm", std::fs::read(webm).unwrap())])
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let id = body["recordings"][0]["recording_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let detail = alice.settled_recording(&app, &id).await;
+    assert_eq!(detail["state"], "done", "{detail}");
+    let duration = detail["facts"]["duration_s"].as_f64().unwrap();
+
+    let browser = Driver::start().await;
+    browser.goto(&app.url("/login")).await;
+    browser.type_into("input[name=username]", "alice").await;
+    browser
+        .type_into("input[name=password]", crate::PASSWORD)
+        .await;
+    browser.click("button[type=submit]").await;
+    browser.wait_for_url(|url| !url.contains("/login")).await;
+
+    // The flags tab: the player has the file's metadata (its length), and
+    // clicking the long pause's flag moves it there.
+    browser
+        .goto(&app.url(&format!("/games/{id}?tab=flags")))
+        .await;
+    browser
+        .wait_for_script(
+            "var p = document.getElementById('player'); \
+             return p.tagName + ' ' + (p.readyState >= 1);",
+            json!("VIDEO true"),
+        )
+        .await;
+    let shown = browser
+        .script("return document.getElementById('player').duration;")
+        .await
+        .as_f64()
+        .unwrap();
+    assert!(
+        (shown - duration).abs() < 0.5,
+        "{shown} s played, {duration} s analysed"
+    );
+    browser.assert_no_console_errors("opening a talk").await;
+    let flag = mark(&browser, "tr[data-seek]", "points", "a-flag").await;
+    assert!(
+        flag > 2.0,
+        "the pause comes after the first sentence: {flag}"
+    );
+    browser.click("#a-flag").await;
+    wait_for_position(&browser, flag).await;
+
+    // The transcript: clicking a word of the second sentence moves it there.
+    browser
+        .goto(&app.url(&format!("/games/{id}?tab=transcript")))
+        .await;
+    browser
+        .wait_for_script(
+            "return document.getElementById('player').readyState >= 1;",
+            json!(true),
+        )
+        .await;
+    // The last word Whisper heard: the player reopened at 0 with the page.
+    let word = browser
+        .script(
+            "var all = document.querySelectorAll('.word[data-seek]'); \
+             if (!all.length) { return null; } \
+             var w = all[all.length - 1]; w.id = 'a-word'; return w.getAttribute('data-seek');",
+        )
+        .await;
+    let word: f64 = word
+        .as_str()
+        .unwrap_or_else(|| panic!("no timed word on the transcript tab"))
+        .parse()
+        .unwrap();
+    assert!(word > 1.0, "a word away from the start: {word}");
+    browser.click("#a-word").await;
+    wait_for_position(&browser, word).await;
+
+    // A coach citation's link opens the player at the cited second.
+    browser
+        .goto(&app.url(&format!("/games/{id}?tab=timeline&t=5")))
+        .await;
+    browser
+        .wait_for_script(
+            "var p = document.getElementById('player'); \
+             return p.readyState >= 1 && Math.abs(p.currentTime - 5) < 0.01;",
+            json!(true),
+        )
+        .await;
+    browser.assert_no_console_errors("seeking a talk").await;
+}

@@ -67,6 +67,10 @@ async fn probe(app: &TestApp, bob: &User, id: RouteId, s: &Secrets) -> (reqwest:
             get(format!("/api/v1/recordings/{}/export", s.game_id)),
             NotFound,
         ),
+        RouteId::ApiRecordingMedia => (
+            get(format!("/api/v1/recordings/{}/media", s.game_id)),
+            NotFound,
+        ),
         RouteId::ApiRecordingReport => (
             get(format!("/api/v1/recordings/{}/report", s.game_id)),
             NotFound,
@@ -159,6 +163,9 @@ async fn probe(app: &TestApp, bob: &User, id: RouteId, s: &Secrets) -> (reqwest:
         | RouteId::CoachPage
         | RouteId::UsagePage
         | RouteId::CoachScript
+        | RouteId::PageScript
+        | RouteId::ProgressPage
+        | RouteId::ApiProgress
         | RouteId::ApiCoachProfiles
         | RouteId::ApiConversations
         | RouteId::ApiNotes

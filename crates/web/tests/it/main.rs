@@ -15,6 +15,7 @@ mod game_page;
 mod identity;
 mod isolation;
 mod layers;
+mod media;
 mod operations;
 mod postgres;
 mod recordings;
