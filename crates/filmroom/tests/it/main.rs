@@ -13,8 +13,8 @@ mod scale_out;
 mod serve;
 mod talk;
 mod upgrade;
-mod watch;
 mod users;
+mod watch;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

@@ -6,9 +6,9 @@ use sqlx::postgres::PgPool;
 use sqlx::{Postgres, Row, Transaction};
 use time::OffsetDateTime;
 
-use crate::rows::{parse_sha, to_i64, to_u64, ts};
 use crate::companion_model::{NewCompanion, StoredCompanion, UploadUse};
 use crate::error::StoreError;
+use crate::rows::{parse_sha, to_i64, to_u64, ts};
 use crate::types::{JobId, RecordingId, Sha256Hex, UserId};
 
 /// What linking an upload's companions changed.

@@ -15,10 +15,10 @@ use sqlx::postgres::PgPool;
 use time::OffsetDateTime;
 
 use super::{identity, neutral};
-use crate::rows::{from_ts, parse_id, to_u64, ts};
 use crate::error::StoreError;
 use crate::objects::ObjectStore;
 use crate::rights_model::{AuditEntry, Erasure, OwnedFile, PurgeOutcome, RecordingRemoval};
+use crate::rows::{from_ts, parse_id, to_u64, ts};
 use crate::types::{RecordingId, Sha256Hex, UserId};
 
 pub(super) async fn remove_recording(
@@ -171,14 +171,16 @@ async fn insert_audit(
     detail: &str,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO audit_log (id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)")
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(ts(now))
-        .bind(actor)
-        .bind(action)
-        .bind(detail)
-        .execute(executor)
-        .await?;
+    sqlx::query(
+        "INSERT INTO audit_log (id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(ts(now))
+    .bind(actor)
+    .bind(action)
+    .bind(detail)
+    .execute(executor)
+    .await?;
     Ok(())
 }
 
@@ -192,10 +194,7 @@ pub(super) async fn audit(
     insert_audit(pool, actor, action, detail, now).await
 }
 
-pub(super) async fn audit_log(
-    pool: &PgPool,
-    limit: u32,
-) -> Result<Vec<AuditEntry>, StoreError> {
+pub(super) async fn audit_log(pool: &PgPool, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
     let rows = sqlx::query(
         "SELECT at, actor, action, detail FROM audit_log ORDER BY at DESC, seq DESC LIMIT $1",
     )
