@@ -13,7 +13,10 @@
 //!    [`INFERENCE_MIN_RECORDINGS`] of them and in more than half of them (a
 //!    library of other people's games infers nobody). Ties go to the one in
 //!    the newest recording, then to the smaller key;
-//! 3. else no link: "me" stays unknown until the user says.
+//! 3. else the human participant who is the only human in every one of the
+//!    user's analysed recordings of the kind, from one recording on (a talk's
+//!    speaker, a game against bots: nobody else there could be the user);
+//! 4. else no link: "me" stays unknown until the user says.
 //!
 //! The inferred link is recomputed whenever the evidence or the links change:
 //! a recording of the user completes (or is re-analysed), the user uploads an
@@ -82,10 +85,27 @@ async fn inferred_participant(
     let n = to_u64(best.try_get("n")?, "recordings")?;
     let total = to_u64(best.try_get("total")?, "recordings")?;
     if n >= INFERENCE_MIN_RECORDINGS && n * 2 > total {
-        Ok(Some(best.try_get("participant")?))
-    } else {
-        Ok(None)
+        return Ok(Some(best.try_get("participant")?));
     }
+    // Fewer recordings suffice when this participant is the only human in
+    // every one of them (a talk's speaker, a game against bots): nobody else
+    // in them could be the user. Only asked while they are few, so cheap.
+    if n == total && n > 0 {
+        let humans: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM recording_owners o
+             JOIN recordings r ON r.id = o.recording_id AND r.revision IS NOT NULL
+             JOIN participants p ON p.recording_id = o.recording_id AND p.is_bot = 0
+             WHERE o.user_id = ?1 AND o.kind = ?2",
+        )
+        .bind(user)
+        .bind(kind)
+        .fetch_one(&mut *conn)
+        .await?;
+        if to_u64(humans, "participants")? == total {
+            return Ok(Some(best.try_get("participant")?));
+        }
+    }
+    Ok(None)
 }
 
 /// Brings `user`'s inferred link for `kind` up to date with the rule; `true`

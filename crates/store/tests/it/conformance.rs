@@ -103,6 +103,7 @@ macro_rules! conformance_tests {
             nobody_is_inferred_from_a_library_of_other_peoples_games,
             a_tie_goes_to_the_participant_in_the_newest_recording,
             a_second_owner_of_an_analysed_recording_is_inferred_at_upload,
+            the_only_human_of_every_recording_is_inferred_from_one_recording,
             a_companion_is_stored_with_a_new_recording_and_its_one_job,
             a_different_companion_for_stored_media_replaces_it_and_queues_one_reanalysis,
             uploads_since_count_an_owners_links_of_one_kind_and_their_lengths,

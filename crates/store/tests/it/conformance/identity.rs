@@ -53,6 +53,20 @@ fn with_blue(mut out: AnalysisOutput, key: &str, name: &str) -> AnalysisOutput {
     out
 }
 
+/// `output` with its orange player `epic:2` gone: `steam:1` is its only human.
+fn solo(mut out: AnalysisOutput) -> AnalysisOutput {
+    let neutral = out.neutral.as_mut().unwrap();
+    neutral.participants.retain(|p| p.key != "epic:2");
+    neutral
+        .metrics
+        .retain(|m| m.subject != Subject::Participant("epic:2".into()));
+    neutral.events.retain(|e| {
+        !matches!(&e.subject, Subject::Participant(p) if p == "epic:2")
+            && e.payload.to_string().find("epic:2").is_none()
+    });
+    out
+}
+
 async fn outcome(store: &Arc<dyn Store>, owner: UserId, n: u32) -> OwnerOutcome {
     let id = store
         .add_upload(&upload(owner, n), at(0), 100)
@@ -295,4 +309,31 @@ pub async fn a_second_owner_of_an_analysed_recording_is_inferred_at_upload(store
         vec![("epic:2".to_owned(), LinkSource::Inferred)]
     );
     assert_eq!(outcome(&store, dave.id, 61).await, OwnerOutcome::Win);
+}
+
+pub async fn the_only_human_of_every_recording_is_inferred_from_one_recording(
+    store: Arc<dyn Store>,
+) {
+    let alice = user(&store, "alice").await;
+    analysed(
+        &store,
+        alice.id,
+        41,
+        solo(output(100, "Mannfield", "Online", 2, [2, 1])),
+    )
+    .await;
+    assert_eq!(
+        links(&store, alice.id).await,
+        vec![("steam:1".to_owned(), LinkSource::Inferred)]
+    );
+    // A recording with another human in it is no longer proof on its own:
+    // two recordings are below the count rule's minimum.
+    analysed(
+        &store,
+        alice.id,
+        42,
+        output(200, "Mannfield", "Online", 2, [1, 1]),
+    )
+    .await;
+    assert!(links(&store, alice.id).await.is_empty());
 }
