@@ -458,12 +458,15 @@ fn with_layers(router: Router<AppState>, state: AppState, body_timeout: Duration
         ))
         // SSE (`text/event-stream`) is never compressed: the default predicate
         // skips it, so events are not held back in a compressor's buffer.
-        // Nor is media: already compressed, and served by byte ranges.
+        // Nor is media: already compressed, and served by byte ranges. Nor
+        // is a zip (the data export): it states its Content-Length, which a
+        // compressed body would contradict, and gzip on a zip gains little.
         .layer(
             CompressionLayer::new().compress_when(
                 DefaultPredicate::new()
                     .and(NotForContentType::const_new("video/"))
-                    .and(NotForContentType::const_new("audio/")),
+                    .and(NotForContentType::const_new("audio/"))
+                    .and(NotForContentType::const_new("application/zip")),
             ),
         )
         .with_state(state)
