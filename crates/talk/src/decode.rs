@@ -120,30 +120,37 @@ impl From<DecodeError> for Fallback {
     }
 }
 
+/// Lets symphonia read the container's header of an opened file (the
+/// container told from its first bytes, as its format hint).
+pub(crate) fn probe(
+    file: File,
+    container: Container,
+) -> Result<symphonia::core::probe::ProbeResult, SymphoniaError> {
+    let stream = MediaSourceStream::new(Box::new(file), Default::default());
+    let mut hint = Hint::new();
+    hint.with_extension(container.extension());
+    symphonia::default::get_probe().format(
+        &hint,
+        stream,
+        &FormatOptions::default(),
+        &MetadataOptions::default(),
+    )
+}
+
 fn decode_with_symphonia(
     path: &Path,
     container: Container,
     options: &DecodeOptions,
 ) -> Result<Vec<f32>, Fallback> {
     let file = File::open(path).map_err(DecodeError::Io)?;
-    let stream = MediaSourceStream::new(Box::new(file), Default::default());
-    let mut hint = Hint::new();
-    hint.with_extension(container.extension());
-    let probed = symphonia::default::get_probe()
-        .format(
-            &hint,
-            stream,
-            &FormatOptions::default(),
-            &MetadataOptions::default(),
-        )
-        .map_err(|e| match e {
-            SymphoniaError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-                Fallback::Failed(DecodeError::Truncated(
-                    "the container ends before its header does".into(),
-                ))
-            }
-            other => Fallback::Unsupported(format!("symphonia: {other}")),
-        })?;
+    let probed = probe(file, container).map_err(|e| match e {
+        SymphoniaError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            Fallback::Failed(DecodeError::Truncated(
+                "the container ends before its header does".into(),
+            ))
+        }
+        other => Fallback::Unsupported(format!("symphonia: {other}")),
+    })?;
     let mut format = probed.format;
     let codecs = symphonia::default::get_codecs();
     let audio_tracks: Vec<_> = format

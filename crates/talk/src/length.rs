@@ -6,12 +6,8 @@ use std::io::Read;
 use std::path::Path;
 
 use symphonia::core::codecs::CODEC_TYPE_NULL;
-use symphonia::core::formats::FormatOptions;
-use symphonia::core::io::MediaSourceStream;
-use symphonia::core::meta::MetadataOptions;
-use symphonia::core::probe::Hint;
 
-use crate::decode::{DecodeOptions, SAMPLE_RATE, decode_file};
+use crate::decode::{DecodeOptions, SAMPLE_RATE, decode_file, probe};
 use crate::media::sniff;
 
 /// The length in seconds of the first audio track that states one (frames
@@ -32,17 +28,7 @@ fn stated_seconds(path: &Path) -> Option<f64> {
     let n = File::open(path).ok()?.read(&mut head).ok()?;
     let container = sniff(&head[..n])?;
     let file = File::open(path).ok()?;
-    let stream = MediaSourceStream::new(Box::new(file), Default::default());
-    let mut hint = Hint::new();
-    hint.with_extension(container.extension());
-    let probed = symphonia::default::get_probe()
-        .format(
-            &hint,
-            stream,
-            &FormatOptions::default(),
-            &MetadataOptions::default(),
-        )
-        .ok()?;
+    let probed = probe(file, container).ok()?;
     probed.format.tracks().iter().find_map(|track| {
         let params = &track.codec_params;
         if params.codec == CODEC_TYPE_NULL {
